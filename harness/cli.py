@@ -1,0 +1,140 @@
+"""The command line: harness list | run SUITE | train --field value ..."""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import os
+import sys
+import warnings
+
+from harness.config import DEVICES, ConfigError, RunConfig
+
+
+class UsageError(Exception):
+    """Bad input: printed as one line, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's default prints the whole usage; one line is clearer
+        raise UsageError(message)
+
+
+def _quiet() -> None:
+    """Lightning's per-Trainer banners would drown the progress bar; warnings stay visible once per kind."""
+    for name in ("pytorch_lightning", "lightning.pytorch", "lightning_fabric", "lightning"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+
+
+def _add_tracking(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tracking-uri", default=None,
+                   help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI, else sqlite:///mlruns/mlflow.db)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="harness", description="Measure and judge claims about training deep networks.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    sub.add_parser("list", help="list the suites and their claims")
+
+    run = sub.add_parser("run", help="run a suite's grid, record it in MLflow, print the verdict")
+    run.add_argument("suite")
+    run.add_argument("--seeds", type=int, default=None, help="number of seeds (default: the suite's)")
+    run.add_argument("--device", default="auto", help=f"one of {', '.join(DEVICES)}")
+    run.add_argument("--scale", default="default", help="the suite's scale: default, ci, or others it defines")
+    run.add_argument("--threads", type=int, default=None, help="torch threads per run (default: the suite's, 1)")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_tracking(run)
+
+    train = sub.add_parser("train", help="train one configuration and record it (experiment 'train')")
+    for f in dataclasses.fields(RunConfig):
+        flag = "--" + f.name.replace("_", "-")
+        if isinstance(f.default, bool):
+            train.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=f.default)
+        else:
+            train.add_argument(flag, dest=f.name, type=type(f.default), default=f.default,
+                               help=f"default: {f.default!r}")
+    _add_tracking(train)
+    return parser
+
+
+def cmd_list(args) -> int:
+    from harness.suite import suites
+
+    registry = suites()
+    for name, suite in registry.items():
+        print(f"{name:24s} {suite.claim}")
+    return 0
+
+
+def _tracker(uri_arg):
+    from harness.tracking import Tracker, resolve_tracking_uri
+
+    return Tracker(resolve_tracking_uri(uri_arg))
+
+
+def cmd_run(args) -> int:
+    from harness.registry import UnknownNameError
+    from harness.suite import suites
+
+    try:
+        suite = suites().get(args.suite)
+    except UnknownNameError as e:
+        raise UsageError(str(e)) from None
+    if args.device not in DEVICES:
+        raise UsageError(f"invalid device {args.device!r}; valid: {', '.join(DEVICES)}")
+    if args.seeds is not None and args.seeds < 1:
+        raise UsageError(f"invalid --seeds {args.seeds!r}; must be >= 1")
+    # Validate every config (and the device) before anything touches the store.
+    configs = [c.resolved() for c in suite.configs(args.seeds, args.device, args.scale)]
+    if args.threads is not None:
+        configs = [c.replace(threads=args.threads) for c in configs]
+    tracker = _tracker(args.tracking_uri)
+    from harness.runner import run_suite
+    from harness.verdict import format_table
+
+    result = run_suite(suite, tracker, configs, args.scale, progress=not args.no_progress)
+    print(format_table(result.verdicts, result.header))
+    print(f"\nstore: {tracker.uri}  experiment: {suite.name}  parent run: {result.parent_run_id}")
+    for config, error in result.failures:
+        print(f"FAILED run {config.activation}-{config.norm}-s{config.seed}: {error}", file=sys.stderr)
+    return 0
+
+
+def cmd_train(args) -> int:
+    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(RunConfig)}
+    config = RunConfig(**values).resolved()
+    tracker = _tracker(args.tracking_uri)
+    from harness.runner import train
+
+    result = train(config, tracker, "train")
+    s = result.summary()
+    print(f"run {result.run_id} config {config.config_id}: stop_reason={result.stop_reason} "
+          f"epochs={len(result.history)} epochs_to_target={result.epochs_to_target} "
+          f"median_epoch_time_s={s['median_epoch_time_s']:.4f} wall_time_s={s['wall_time_s']:.2f} "
+          f"final val/acc={s.get('final_val_acc', float('nan')):.4f}")
+    return 0
+
+
+COMMANDS = {"list": cmd_list, "run": cmd_run, "train": cmd_train}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from harness.tracking import StoreError
+
+    _quiet()
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except (UsageError, ConfigError, StoreError) as e:
+        print(f"harness: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("harness: interrupted; finished runs are kept in the store", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,186 @@
+"""One run's configuration: a frozen, validated dataclass; its fields are the MLflow params and its hash is the run's identity."""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, fields
+
+from harness.activations import ACTIVATIONS
+from harness.inits import INITS
+from harness.registry import UnknownNameError
+
+NORMS = ("none", "before", "after")  # batch norm placement relative to each hidden activation
+DEVICES = ("auto", "cpu", "cuda")
+LOOPS = ("epoch", "step")
+DROPOUTS = ("plain", "alpha")
+# Target metrics and the direction that counts as reaching the target.
+TARGET_METRICS = {"val/acc": "max", "val/loss": "min"}
+
+
+class ConfigError(ValueError):
+    """A configuration value out of range or unknown; the message is one line naming it and the valid choices."""
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    # --- data ---
+    dataset: str = "digits"  # key into harness.data.DATASETS
+    data_path: str = ""  # folder with IDX files (mnist / fashion-mnist only)
+    n_samples: int = 0  # cap on examples used; 0 = all (synthetic: 0 means 5000 generated)
+    n_features: int = 20  # synthetic only: input dimension
+    n_classes: int = 10  # synthetic only: number of classes
+    val_fraction: float = 0.2  # share of examples held out for validation
+    split_seed: int = 0  # seeds the train/validation split; fixed across run seeds so BN/no-BN pairs see the same split
+    standardize: bool = True  # z-score inputs with training-split statistics
+    # --- model ---
+    depth: int = 20  # hidden layers
+    width: int = 100  # units per hidden layer
+    activation: str = "relu"  # key into harness.activations.ACTIVATIONS
+    init: str = "auto"  # key into harness.inits.INITS; auto = the activation's recommended init
+    norm: str = "none"  # batch norm: none, before or after each hidden activation
+    dropout: float = 0.0  # drop probability after each hidden block; 0 = no dropout module
+    dropout_kind: str = "plain"  # plain (nn.Dropout) or alpha (nn.AlphaDropout, for SELU)
+    # --- optimization ---
+    optimizer: str = "sgd"  # key into harness.system.OPTIMIZERS
+    lr: float = 0.01  # learning rate
+    weight_decay: float = 0.0
+    batch_size: int = 32  # training batch; the last partial batch of each shuffled epoch is dropped (BN needs >1 row)
+    max_epochs: int = 30  # budget; a run that has not reached the target by then is censored
+    # --- target ---
+    target_metric: str = "val/acc"  # validation metric that defines convergence
+    target_value: float = 0.9  # threshold: >= for accuracy, <= for loss
+    stop_at_target: bool = True  # stop the run at the first epoch that reaches the target
+    # --- measurement (outside the timed region) ---
+    eval_train: bool = False  # also evaluate the whole training split each epoch (train/acc, train/eval_loss), e.g. for generalization gaps
+    diagnostics: str = ""  # comma-separated keys into harness.diagnostics.DIAGNOSTICS; empty = none
+    diag_every: int = 1  # run the diagnostics every k epochs (and at init where they support it)
+    # --- execution ---
+    seed: int = 0  # seeds init, shuffling and dropout
+    device: str = "cpu"  # cpu, cuda, or auto (resolved before the run; the resolved value is what is recorded)
+    threads: int = 1  # torch intra-op threads, pinned: thread count changes both float results and timings
+    loop: str = "epoch"  # epoch: one Lightning training_step iterates the epoch's batches (lean); step: one per batch (full Lightning, needed for multi-device strategies)
+    strategy: str = "auto"  # Lightning strategy, passed through (e.g. ddp); non-auto needs loop="step"
+    devices: int = 1  # Lightning devices, passed through
+
+    def __post_init__(self) -> None:
+        self._validate()
+
+    # -- validation: every field once, one line per error --
+    def _validate(self) -> None:
+        from harness.data import DATASETS
+        from harness.system import OPTIMIZERS
+
+        def choice(name: str, value: str, valid) -> None:
+            if value not in valid:
+                raise ConfigError(f"invalid {name} {value!r}; valid: {', '.join(valid)}")
+
+        try:
+            DATASETS.get(self.dataset)
+            ACTIVATIONS.get(self.activation)
+            if self.init != "auto":
+                INITS.get(self.init)
+            OPTIMIZERS.get(self.optimizer)
+        except UnknownNameError as e:
+            raise ConfigError(str(e)) from None
+        choice("norm", self.norm, NORMS)
+        choice("device", self.device, DEVICES)
+        choice("loop", self.loop, LOOPS)
+        choice("dropout_kind", self.dropout_kind, DROPOUTS)
+        choice("target_metric", self.target_metric, list(TARGET_METRICS))
+
+        def at_least(name: str, low: float) -> None:
+            value = getattr(self, name)
+            if not value >= low:
+                raise ConfigError(f"invalid {name} {value!r}; must be >= {low}")
+
+        from harness.diagnostics import DIAGNOSTICS
+
+        for name in self.diagnostic_names:
+            try:
+                DIAGNOSTICS.get(name)
+            except UnknownNameError as e:
+                raise ConfigError(str(e)) from None
+        for name in ("depth", "width", "max_epochs", "threads", "devices", "n_features", "diag_every"):
+            at_least(name, 1)
+        at_least("batch_size", 2)  # batch norm needs more than one row per batch
+        at_least("n_classes", 2)
+        at_least("n_samples", 0)
+        at_least("weight_decay", 0.0)
+        if not 0.0 < self.val_fraction < 1.0:
+            raise ConfigError(f"invalid val_fraction {self.val_fraction!r}; must be in (0, 1)")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ConfigError(f"invalid dropout {self.dropout!r}; must be in [0, 1)")
+        if not (self.lr > 0.0 and self.lr < float("inf")):
+            raise ConfigError(f"invalid lr {self.lr!r}; must be a positive finite number")
+        if self.strategy != "auto" and self.loop != "step":
+            raise ConfigError(f"invalid loop {self.loop!r} for strategy {self.strategy!r}; multi-device strategies need loop 'step'")
+        if self.dataset in ("mnist", "fashion-mnist") and not self.data_path:
+            raise ConfigError(f"dataset {self.dataset!r} needs data_path (a folder with its IDX files)")
+
+    # -- derived --
+    @property
+    def resolved_init(self) -> str:
+        """The init actually used: the activation's recommendation when init is 'auto'."""
+        return ACTIVATIONS.get(self.activation).init if self.init == "auto" else self.init
+
+    @property
+    def diagnostic_names(self) -> list[str]:
+        return [d.strip() for d in self.diagnostics.split(",") if d.strip()]
+
+    @property
+    def target_mode(self) -> str:
+        return TARGET_METRICS[self.target_metric]
+
+    def reached(self, value: float) -> bool:
+        """Whether a validation value meets the target."""
+        return value >= self.target_value if self.target_mode == "max" else value <= self.target_value
+
+    def resolved(self) -> "RunConfig":
+        """A copy with device='auto' resolved to the device this machine will use."""
+        import torch
+
+        if self.device == "auto":
+            return self.replace(device="cuda" if torch.cuda.is_available() else "cpu")
+        if self.device == "cuda" and not torch.cuda.is_available():
+            raise ConfigError("invalid device 'cuda': no CUDA device is available here; valid: auto, cpu")
+        return self
+
+    def replace(self, **changes) -> "RunConfig":
+        unknown = sorted(set(changes) - set(self.field_names()))
+        if unknown:
+            raise ConfigError(f"unknown config field {unknown[0]!r}; valid: {', '.join(self.field_names())}")
+        return dataclasses.replace(self, **changes)
+
+    def as_params(self) -> dict[str, str]:
+        """Every field as an MLflow param (strings, as MLflow stores them)."""
+        return {f.name: str(getattr(self, f.name)) for f in fields(self)}
+
+    @property
+    def config_id(self) -> str:
+        """Stable hash of every field: same settings -> same id, on any machine and Python run."""
+        payload = json.dumps(dataclasses.asdict(self), sort_keys=True, default=str)
+        return hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+    @classmethod
+    def field_names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+    @classmethod
+    def from_params(cls, params: dict[str, str]) -> "RunConfig":
+        """Rebuild a config from MLflow's string params (the inverse of as_params)."""
+        kwargs = {}
+        for f in fields(cls):
+            if f.name not in params:
+                continue
+            raw = params[f.name]
+            default = f.default
+            if isinstance(default, bool):
+                kwargs[f.name] = raw == "True"
+            elif isinstance(default, int):
+                kwargs[f.name] = int(raw)
+            elif isinstance(default, float):
+                kwargs[f.name] = float(raw)
+            else:
+                kwargs[f.name] = raw
+        return cls(**kwargs)

@@ -1,0 +1,44 @@
+"""A name -> entry mapping whose unknown-name error lists the valid choices."""
+from __future__ import annotations
+
+from typing import Generic, Iterator, TypeVar
+
+T = TypeVar("T")
+
+
+class UnknownNameError(ValueError):
+    """An unknown registry name; the message names the bad value and every valid one."""
+
+
+class Registry(Generic[T]):
+    """One axis of the experiment grid (activations, inits, norms, datasets, optimizers)."""
+
+    def __init__(self, axis: str):
+        self.axis = axis
+        self._entries: dict[str, T] = {}
+
+    def register(self, name: str, entry: T) -> T:
+        if name in self._entries:
+            raise ValueError(f"{self.axis} {name!r} is already registered")
+        self._entries[name] = entry
+        return entry
+
+    def get(self, name: str) -> T:
+        try:
+            return self._entries[name]
+        except KeyError:
+            raise UnknownNameError(
+                f"unknown {self.axis} {name!r}; valid: {', '.join(self.names())}"
+            ) from None
+
+    def names(self) -> list[str]:
+        return list(self._entries)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._entries
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def items(self):
+        return self._entries.items()

@@ -1,0 +1,65 @@
+"""A suite is a claim turned into a grid of runs and a verdict rule; suites are discovered from the suites/ package."""
+from __future__ import annotations
+
+import importlib
+import itertools
+import pkgutil
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Callable
+
+import pandas as pd
+
+from harness.config import ConfigError, RunConfig
+from harness.registry import Registry
+from harness.verdict import Verdict
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str  # CLI name and MLflow experiment name
+    claim: str  # the claim in words
+    source: str  # where the claim comes from
+    base: RunConfig  # settings shared by every run
+    grid: dict[str, tuple]  # config field -> values; runs are the cartesian product, times seeds
+    seeds: int  # default number of seeds (0, 1, ..., seeds-1)
+    judge: Callable[[pd.DataFrame], list[Verdict]]  # runs as stored (harness.results) -> verdicts
+    timing: bool = True  # the verdict depends on wall-clock time: never run configs side by side
+    scales: dict[str, dict[str, Any]] = field(default_factory=dict)  # scale -> base-field overrides (+ 'seeds')
+    # How one config is run: None = harness.runner.train; else a module-level function
+    # (config, tracker, experiment, parent_run_id) -> anything, usually wrapping harness.runner.measure.
+    run: Callable[..., Any] | None = None
+
+    def configs(self, seeds: int | None = None, device: str = "cpu", scale: str = "default") -> list[RunConfig]:
+        """Every (grid point, seed) as a validated config, in run order (seed-major, so a cut-short suite keeps whole pairs)."""
+        overrides = self.scale_overrides(scale)
+        n_seeds = seeds if seeds is not None else overrides.pop("seeds", self.seeds)
+        overrides.pop("seeds", None)
+        if n_seeds < 1:
+            raise ConfigError(f"invalid seeds {n_seeds!r}; must be >= 1")
+        base = self.base.replace(device=device, **overrides)
+        keys = list(self.grid)
+        points = list(itertools.product(*(self.grid[k] for k in keys)))
+        return [base.replace(seed=s, **dict(zip(keys, p))) for s in range(n_seeds) for p in points]
+
+    def scale_overrides(self, scale: str) -> dict[str, Any]:
+        valid = ["default", *self.scales]
+        if scale not in valid:
+            raise ConfigError(f"invalid scale {scale!r} for suite {self.name!r}; valid: {', '.join(valid)}")
+        return dict(self.scales.get(scale, {}))
+
+
+@lru_cache(maxsize=None)
+def suites() -> Registry[Suite]:
+    """Every suite in the suites/ package: each module (not test_*) that defines SUITE."""
+    import suites as package
+
+    registry: Registry[Suite] = Registry("suite")
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if info.name.startswith(("test_", "_", "conftest")):
+            continue
+        module = importlib.import_module(f"suites.{info.name}")
+        suite = getattr(module, "SUITE", None)
+        if isinstance(suite, Suite):
+            registry.register(suite.name, suite)
+    return registry

@@ -1,0 +1,103 @@
+"""The LightningModule as the system: loss, optimizer and per-epoch figures; the model is injected."""
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import pytorch_lightning as pl
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from harness.config import RunConfig
+from harness.registry import Registry
+
+OPTIMIZERS: Registry[Callable[..., torch.optim.Optimizer]] = Registry("optimizer")
+OPTIMIZERS.register("sgd", lambda p, lr, wd: torch.optim.SGD(p, lr=lr, weight_decay=wd))
+OPTIMIZERS.register("momentum", lambda p, lr, wd: torch.optim.SGD(p, lr=lr, momentum=0.9, weight_decay=wd))
+OPTIMIZERS.register("nesterov", lambda p, lr, wd: torch.optim.SGD(p, lr=lr, momentum=0.9, nesterov=True, weight_decay=wd))
+OPTIMIZERS.register("adagrad", lambda p, lr, wd: torch.optim.Adagrad(p, lr=lr, weight_decay=wd))
+OPTIMIZERS.register("rmsprop", lambda p, lr, wd: torch.optim.RMSprop(p, lr=lr, alpha=0.9, weight_decay=wd))
+OPTIMIZERS.register("adam", lambda p, lr, wd: torch.optim.Adam(p, lr=lr, weight_decay=wd))
+OPTIMIZERS.register("adamw", lambda p, lr, wd: torch.optim.AdamW(p, lr=lr, weight_decay=wd))
+OPTIMIZERS.register("nadam", lambda p, lr, wd: torch.optim.NAdam(p, lr=lr, weight_decay=wd))
+
+
+class ClassifierSystem(pl.LightningModule):
+    """Cross-entropy classification of an injected model.
+
+    Two loops, chosen by config.loop:
+    - 'epoch' (default): Lightning calls training_step once per epoch with the epoch's batches and
+      the step iterates them, calling backward and the inner torch optimizer directly. Lightning's
+      per-batch machinery (hooks, LightningOptimizer wrapper, precision plugin) is skipped, which
+      puts the harness within a few percent of a plain PyTorch loop. What it gives up: per-batch
+      callback hooks and precision/strategy plugins, so the trainer factory pins 32-bit precision
+      and a single device for this loop.
+    - 'step': standard automatic optimization, one training_step per batch; every Lightning
+      feature works (DDP and other strategies), at Lightning's per-step cost.
+    """
+
+    def __init__(self, model: nn.Module, config: RunConfig):
+        super().__init__()
+        self.model = model
+        self.config = config
+        self.automatic_optimization = config.loop == "step"
+        self.epoch_metrics: dict[str, float] = {}  # this epoch's figures, keyed by MLflow metric name
+        self.history: list[dict[str, float]] = []  # one epoch_metrics per finished epoch
+        self.stop_reason: str | None = None  # set by whichever callback stops the run first
+        self._loss_sum: torch.Tensor | None = None  # sum of batch losses this epoch, kept on device: no sync per step
+        self._n_batches = 0
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x)
+
+    def configure_optimizers(self):
+        return OPTIMIZERS.get(self.config.optimizer)(self.model.parameters(), self.config.lr, self.config.weight_decay)
+
+    def on_train_epoch_start(self) -> None:
+        self.epoch_metrics = {}
+        self._loss_sum, self._n_batches = None, 0
+
+    def _accumulate(self, loss: torch.Tensor) -> None:
+        self._loss_sum = loss if self._loss_sum is None else self._loss_sum + loss
+        self._n_batches += 1
+
+    def training_step(self, batch, batch_idx):
+        if self.automatic_optimization:
+            x, y = batch  # (B, F), (B,)
+            loss = F.cross_entropy(self.model(x), y)
+            self._accumulate(loss.detach())
+            return loss
+        opt = self.optimizers().optimizer  # the inner torch optimizer, unwrapped on purpose (see class doc)
+        for x, y in batch:  # batch: one epoch of (B, F), (B,) batches
+            opt.zero_grad(set_to_none=True)
+            loss = F.cross_entropy(self.model(x), y)
+            loss.backward()
+            opt.step()
+            self._accumulate(loss.detach())
+        return None
+
+    def _finish_train_loss(self) -> None:
+        if "train/loss" not in self.epoch_metrics:
+            mean = self._loss_sum / self._n_batches if self._n_batches else torch.tensor(math.nan)
+            self.epoch_metrics["train/loss"] = float(mean)  # the one device sync, after the timed region
+
+    def on_validation_start(self) -> None:
+        # Callbacks' on_validation_start (the epoch timer) runs before this hook: the clock is stopped.
+        if self._n_batches:
+            self._finish_train_loss()
+
+    def validation_step(self, batch, batch_idx):
+        x, y = batch  # the whole validation split: (N_val, F), (N_val,)
+        logits = self.model(x)
+        self.epoch_metrics["val/loss"] = float(F.cross_entropy(logits, y))
+        self.epoch_metrics["val/acc"] = float((logits.argmax(1) == y).float().mean())
+        if self.config.eval_train:  # the whole training split, eval mode: for train/validation gaps
+            dm = self.trainer.datamodule
+            logits = self.model(dm.x_train)
+            self.epoch_metrics["train/eval_loss"] = float(F.cross_entropy(logits, dm.y_train))
+            self.epoch_metrics["train/acc"] = float((logits.argmax(1) == dm.y_train).float().mean())
+
+    def on_train_epoch_end(self) -> None:
+        self._finish_train_loss()
+        self.history.append(dict(self.epoch_metrics))

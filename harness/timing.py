@@ -1,0 +1,55 @@
+"""Where time is measured: training steps only, device-synchronized; validation accounted apart."""
+from __future__ import annotations
+
+import time
+
+import pytorch_lightning as pl
+import torch
+
+
+def synchronize(device: torch.device) -> None:
+    """Wait for queued device work so a clock read covers it (a no-op on CPU)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+class EpochTimer(pl.Callback):
+    """Times each epoch's training steps: from epoch start to the start of validation.
+
+    Validation, the per-epoch metric logging (which runs at epoch end, after validation) and any
+    checkpointing lie outside the timed region; validation gets its own clock. The device is
+    synchronized before every clock read, so queued GPU kernels are counted where they belong.
+    """
+
+    def __init__(self) -> None:
+        self.train_times: list[float] = []  # seconds, one per epoch
+        self.val_times: list[float] = []  # seconds, one per validation pass
+        self._t_train: float | None = None
+        self._t_val: float | None = None
+
+    def on_train_epoch_start(self, trainer, pl_module) -> None:
+        synchronize(pl_module.device)
+        self._t_train = time.perf_counter()
+
+    def _stop_train_clock(self, pl_module) -> None:
+        if self._t_train is None:
+            return
+        synchronize(pl_module.device)
+        seconds = time.perf_counter() - self._t_train
+        self._t_train = None
+        self.train_times.append(seconds)
+        pl_module.epoch_metrics["train/epoch_time_s"] = seconds
+
+    def on_validation_start(self, trainer, pl_module) -> None:
+        self._stop_train_clock(pl_module)
+        synchronize(pl_module.device)
+        self._t_val = time.perf_counter()
+
+    def on_validation_end(self, trainer, pl_module) -> None:
+        synchronize(pl_module.device)
+        seconds = time.perf_counter() - self._t_val
+        self.val_times.append(seconds)
+        pl_module.epoch_metrics["val/time_s"] = seconds
+
+    def on_train_epoch_end(self, trainer, pl_module) -> None:
+        self._stop_train_clock(pl_module)  # only does anything in an epoch without validation

@@ -1,0 +1,47 @@
+"""Batch norm makes each epoch slower but needs fewer epochs, so total training time is usually shorter.
+
+Source: the chapter's headline BN claim and its exercise (20 hidden layers of 100 units on CIFAR-10:
+BN reached the baseline's best validation loss in 12 epochs vs 29, at ~15 s vs ~10 s per epoch,
+~10% less time to the best model). Here: the same 20x100 shape on scikit-learn's digits.
+
+Grid: activation (relu, elu, tanh, sigmoid) x norm (none, before, after) x seeds; the chapter's
+default training recipe for deep nets (Nesterov momentum, lr 0.01, batch 32); target 0.95
+validation accuracy within 40 epochs.
+
+Verdict, per activation and BN placement against no BN, paired by seed (effect = median ratio
+BN / no BN; 95% bootstrap interval over seeds; a baseline that never reached the target is
+censored at its budget, so its ratio is an upper bound, never dropped):
+- "each epoch is slower":   median epoch time ratio > 1
+- "fewer epochs are needed": epochs to target ratio  < 1
+- "total time is shorter":  time to target ratio     < 1
+supported when the interval lies wholly on the claimed side, refuted when wholly on the other,
+inconclusive when it straddles 1.
+"""
+from harness.config import RunConfig
+from harness.suite import Suite
+from harness.verdict import RatioStatement, epochs_to_target, median_epoch_time, paired_ratio_verdicts, time_to_target
+
+STATEMENTS = [
+    RatioStatement("each epoch is slower", "epoch time ratio", median_epoch_time, ">"),
+    RatioStatement("fewer epochs are needed", "epochs-to-target ratio", epochs_to_target, "<"),
+    RatioStatement("total time is shorter", "time-to-target ratio", time_to_target, "<"),
+]
+
+
+def judge(runs):
+    return paired_ratio_verdicts(runs, STATEMENTS, factor="norm", baseline="none", group_by=["activation"])
+
+
+SUITE = Suite(
+    name="bn-walltime",
+    claim="BN makes each epoch slower but needs fewer epochs, so total training time is shorter",
+    source="Geron, Hands-On ML, ch. 'Training Deep Neural Networks' (BN section and exercise)",
+    base=RunConfig(dataset="digits", depth=20, width=100, optimizer="nesterov", lr=0.01, batch_size=32,
+                   max_epochs=40, target_metric="val/acc", target_value=0.95, threads=1),
+    grid={"activation": ("relu", "elu", "tanh", "sigmoid"), "norm": ("none", "before", "after")},
+    seeds=3,
+    judge=judge,
+    timing=True,
+    # ci: the same grid, fewer epochs of budget, 2 seeds: enough for the robust parts of the verdict.
+    scales={"ci": {"seeds": 2, "max_epochs": 25}},
+)
