@@ -25,6 +25,8 @@ def _quiet() -> None:
     for name in ("pytorch_lightning", "lightning.pytorch", "lightning_fabric", "lightning"):
         logging.getLogger(name).setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("mlflow").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message=".*treespec.*")  # a Lightning-internal deprecation, not the user's
     warnings.filterwarnings("ignore", message=".*does not have many workers.*")
 
 
@@ -46,6 +48,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--scale", default="default", help="the suite's scale: default, ci, or others it defines")
     run.add_argument("--threads", type=int, default=None, help="torch threads per run (default: the suite's, 1)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    # scale and resilience (README: Scale and resilience)
+    run.add_argument("--force", action="store_true", help="rerun every run, even those already finished in the store")
+    run.add_argument("--workers", type=int, default=1,
+                     help="parallel worker processes, one config each at a time (suites that do not judge time)")
+    run.add_argument("--engine", default="local", help="local (this machine) or ray (a Ray cluster, extra [ray])")
+    run.add_argument("--ray-address", default=None, help="Ray cluster address (default: $RAY_ADDRESS, else a local instance)")
+    run.add_argument("--pack", type=int, default=0, help="runs per Ray task (default 0: about two tasks per CPU)")
+    run.add_argument("--parallel-timing", action="store_true",
+                     help="allow --workers/--engine ray for a suite that judges time (its runs are tagged)")
     _add_tracking(run)
 
     train = sub.add_parser("train", help="train one configuration and record it (experiment 'train')")
@@ -87,15 +98,38 @@ def cmd_run(args) -> int:
         raise UsageError(f"invalid device {args.device!r}; valid: {', '.join(DEVICES)}")
     if args.seeds is not None and args.seeds < 1:
         raise UsageError(f"invalid --seeds {args.seeds!r}; must be >= 1")
+    if args.workers < 1:
+        raise UsageError(f"invalid --workers {args.workers!r}; must be >= 1")
+    if args.pack < 0:
+        raise UsageError(f"invalid --pack {args.pack!r}; must be >= 0 (0 = automatic)")
+    from harness.runner import ENGINES
+
+    if args.engine not in ENGINES:
+        raise UsageError(f"invalid --engine {args.engine!r}; valid: {', '.join(ENGINES)}")
+    if (args.workers > 1 or args.engine == "ray") and suite.timing and not args.parallel_timing:
+        raise UsageError(f"suite {args.suite!r} judges wall-clock time and runs side by side are not comparable: "
+                         f"use --workers 1 --engine local, or add --parallel-timing (its runs are then tagged)")
     # Validate every config (and the device) before anything touches the store.
     configs = [c.resolved() for c in suite.configs(args.seeds, args.device, args.scale)]
     if args.threads is not None:
         configs = [c.replace(threads=args.threads) for c in configs]
+    from harness.preflight import check_runnable
+
+    check_runnable(configs)
+    if args.engine == "ray":
+        from harness.cluster import _ray
+
+        _ray()  # the extra is installed, or one line saying how to install it
     tracker = _tracker(args.tracking_uri)
     from harness.runner import run_suite
     from harness.verdict import format_table
 
-    result = run_suite(suite, tracker, configs, args.scale, progress=not args.no_progress)
+    result = run_suite(suite, tracker, configs, args.scale, progress=not args.no_progress, workers=args.workers,
+                       force=args.force, engine=args.engine, ray_address=args.ray_address, pack=args.pack,
+                       parallel_timing=args.parallel_timing)
+    if result.reused:
+        print(f"resumed: {result.reused} of {len(configs)} runs were already finished in the store "
+              f"(--force reruns them)", file=sys.stderr)
     print(format_table(result.verdicts, result.header))
     print(f"\nstore: {tracker.uri}  experiment: {suite.name}  parent run: {result.parent_run_id}")
     for config, error in result.failures:
@@ -106,6 +140,9 @@ def cmd_run(args) -> int:
 def cmd_train(args) -> int:
     values = {f.name: getattr(args, f.name) for f in dataclasses.fields(RunConfig)}
     config = RunConfig(**values).resolved()
+    from harness.preflight import check_runnable
+
+    check_runnable([config])
     tracker = _tracker(args.tracking_uri)
     from harness.runner import train
 
@@ -131,9 +168,11 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, ConfigError, StoreError) as e:
         print(f"harness: error: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
+        from harness.runner import Terminated
+
         print("harness: interrupted; finished runs are kept in the store", file=sys.stderr)
-        return 130
+        return 143 if isinstance(e, Terminated) else 130
 
 
 if __name__ == "__main__":

@@ -33,12 +33,17 @@ class RunConfig:
     val_fraction: float = 0.2  # share of examples held out for validation
     split_seed: int = 0  # seeds the train/validation split; fixed across run seeds so BN/no-BN pairs see the same split
     standardize: bool = True  # z-score inputs with training-split statistics
+    # Input distortion (bn-input-scaling): feature j becomes x_j * 10**u_j + o_j, u_j ~ U(-d, d), o_j ~ U(-m, m),
+    # drawn once from split_seed (the same for every run seed), applied before the split and any standardization.
+    feature_scale_decades: float = 0.0  # d: spread of the per-feature scales, in decades either way; 0 = no scaling
+    feature_offset: float = 0.0  # m: largest per-feature offset, in (scaled) input units; 0 = no offset
     # --- model ---
     depth: int = 20  # hidden layers
     width: int = 100  # units per hidden layer
     activation: str = "relu"  # key into harness.activations.ACTIVATIONS
     init: str = "auto"  # key into harness.inits.INITS; auto = the activation's recommended init
     norm: str = "none"  # batch norm: none, before or after each hidden activation
+    input_norm: bool = False  # BatchNorm1d on the raw inputs, before the first Linear ("BN as the first layer")
     dropout: float = 0.0  # drop probability after each hidden block; 0 = no dropout module
     dropout_kind: str = "plain"  # plain (nn.Dropout) or alpha (nn.AlphaDropout, for SELU)
     # --- optimization ---
@@ -109,6 +114,10 @@ class RunConfig:
         at_least("weight_decay", 0.0)
         if not 0.0 < self.val_fraction < 1.0:
             raise ConfigError(f"invalid val_fraction {self.val_fraction!r}; must be in (0, 1)")
+        for name in ("feature_scale_decades", "feature_offset"):
+            value = getattr(self, name)
+            if not (value >= 0.0 and value < float("inf")):
+                raise ConfigError(f"invalid {name} {value!r}; must be a finite number >= 0")
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"invalid dropout {self.dropout!r}; must be in [0, 1)")
         if not (self.lr > 0.0 and self.lr < float("inf")):

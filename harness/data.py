@@ -78,6 +78,20 @@ def _idx(cfg: RunConfig):
     return (images.reshape(len(images), -1).astype(np.float32) / 255.0), labels.astype(np.int64)
 
 
+def distort_features(X: np.ndarray, cfg: RunConfig) -> np.ndarray:
+    """Random per-feature scales and offsets (cfg.feature_scale_decades, cfg.feature_offset): x_j * 10**u_j + o_j.
+
+    Drawn from split_seed, so every run seed (and the BN/no-BN arms of a pair) sees the same
+    distortion; X (N, F) -> (N, F) float32. With both settings 0, X is returned unchanged.
+    """
+    if cfg.feature_scale_decades == 0 and cfg.feature_offset == 0:
+        return X
+    rng = np.random.default_rng([cfg.split_seed, 1])  # its own stream: the split's generator is not disturbed
+    scale = 10.0 ** rng.uniform(-cfg.feature_scale_decades, cfg.feature_scale_decades, X.shape[1])  # (F,)
+    offset = rng.uniform(-cfg.feature_offset, cfg.feature_offset, X.shape[1])  # (F,)
+    return (X * scale + offset).astype(np.float32)
+
+
 DATASETS: Registry[Dataset] = Registry("dataset")
 DATASETS.register("digits", Dataset(_digits, "scikit-learn's 8x8 digits, 1797 examples, shipped with the package"))
 DATASETS.register("synthetic", Dataset(_synthetic, "scikit-learn make_classification, any size"))
@@ -132,6 +146,7 @@ class InMemoryDataModule(pl.LightningDataModule):
             return
         cfg = self.config
         X, y = DATASETS.get(cfg.dataset).load(cfg)
+        X = distort_features(X, cfg)
         g = torch.Generator().manual_seed(cfg.split_seed)
         order = torch.randperm(len(X), generator=g)
         if cfg.n_samples and cfg.dataset != "synthetic":
@@ -145,7 +160,10 @@ class InMemoryDataModule(pl.LightningDataModule):
             raise ValueError(f"batch_size {cfg.batch_size} exceeds the {len(self.x_train)} training examples")
         if cfg.standardize:
             mean = self.x_train.mean(0)
-            std = self.x_train.std(0).clamp_min(1e-6)  # constant pixels (digits' borders) stay 0, not inf
+            std = self.x_train.std(0)
+            # A feature constant in the training split (digits' border pixels) keeps scale 1: dividing
+            # by a tiny std would turn a rare non-zero validation pixel into a huge input.
+            std = torch.where(std > 1e-6, std, torch.ones_like(std))
             self.x_train = (self.x_train - mean) / std
             self.x_val = (self.x_val - mean) / std
         self.n_features = self.x_train.shape[1]

@@ -34,15 +34,17 @@ class MLP(nn.Module):
     """x (B, F) -> hidden blocks (B, width) -> head logits (B, C)."""
 
     def __init__(self, n_features: int, n_classes: int, depth: int, width: int, activation: str,
-                 norm: str = "none", dropout: float = 0.0, dropout_kind: str = "plain"):
+                 norm: str = "none", dropout: float = 0.0, dropout_kind: str = "plain", input_norm: bool = False):
         super().__init__()
+        # BN as the first layer normalizes each raw input feature (B, F); Identity otherwise keeps the tree's shape.
+        self.input_norm = nn.BatchNorm1d(n_features) if input_norm else nn.Identity()
         blocks = [hidden_block(n_features if i == 0 else width, width, activation, norm, dropout, dropout_kind)
                   for i in range(depth)]
         self.hidden = nn.Sequential(*blocks)
         self.head = nn.Linear(width, n_classes)
 
     def forward(self, x):
-        return self.head(self.hidden(x))
+        return self.head(self.hidden(self.input_norm(x)))
 
     def hidden_linears(self) -> list[nn.Linear]:
         return [block.linear for block in self.hidden]
@@ -51,7 +53,7 @@ class MLP(nn.Module):
 def build_mlp(config: RunConfig, n_features: int, n_classes: int) -> MLP:
     """The model for a config; the caller seeds torch first so weights are reproducible."""
     model = MLP(n_features, n_classes, config.depth, config.width, config.activation,
-                config.norm, config.dropout, config.dropout_kind)
+                config.norm, config.dropout, config.dropout_kind, config.input_norm)
     init = INITS.get(config.resolved_init)
     for linear in model.hidden_linears():
         init.apply(linear)

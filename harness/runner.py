@@ -1,18 +1,21 @@
 """Runs one configuration through the shared trainer and records it; runs a suite's grid."""
 from __future__ import annotations
 
+import contextlib
 import math
 import signal
 import statistics
+import threading
 import time
 import traceback
+import warnings
 from dataclasses import dataclass, field
 
 import pytorch_lightning as pl
 import torch
 
 from harness.callbacks import Convergence, DivergenceStop, StopReason
-from harness.config import RunConfig
+from harness.config import ConfigError, RunConfig
 from harness.data import InMemoryDataModule
 from harness.hardware import environment_tags
 from harness.model import build_mlp
@@ -179,6 +182,7 @@ class SuiteResult:
     runs: "object"  # pandas DataFrame of the finished child runs, as stored
     failures: list[tuple[RunConfig, str]]  # configs whose run raised, with the one-line error
     header: str
+    reused: int = 0  # finished runs taken from earlier invocations instead of rerun (resume)
 
 
 def verdict_header(suite, runs) -> str:
@@ -194,15 +198,37 @@ def verdict_header(suite, runs) -> str:
             f"{int(LEVEL * 100)}% bootstrap interval over seeds\nmeasured on: {hw}\n")
 
 
-def judge_and_record(suite, tracker: Tracker, parent_run_id: str):
-    """Judge a suite's finished runs as stored and attach the verdict to the parent run."""
+def select_runs(runs, config_ids):
+    """The runs that stand for a grid: this harness version's, one per config_id (the newest), in start order."""
+    import harness
+
+    if runs.empty:
+        return runs
+    keep = runs["config_id"].isin(set(config_ids)) & (runs["harness_version"] == harness.__version__)
+    runs = runs[keep].sort_values("start_time", kind="stable")
+    return runs.drop_duplicates("config_id", keep="last").reset_index(drop=True)
+
+
+def judge_and_record(suite, tracker: Tracker, parent_run_id: str, config_ids=None):
+    """Judge a suite's finished runs as stored and attach the verdict to the parent run.
+
+    config_ids=None judges the parent's own children. With config_ids (what run_suite passes), it
+    judges the grid: for each config_id the newest FINISHED child of this harness version, under
+    whichever parent it ran (a resumed invocation reuses earlier invocations' runs); the run ids
+    judged are attached to the parent as judged_runs.json.
+    """
     import json
     import re
 
     from harness.results import load_runs
     from harness.verdict import format_table
 
-    runs = load_runs(tracker.client, suite.name, parent_run_id)
+    if config_ids is None:
+        runs = load_runs(tracker.client, suite.name, parent_run_id)
+    else:
+        runs = select_runs(load_runs(tracker.client, suite.name), config_ids)
+        judged = runs["run_id"].tolist() if len(runs) else []
+        tracker.client.log_text(parent_run_id, json.dumps(judged, indent=1), "judged_runs.json")
     verdicts = suite.judge(runs) if len(runs) else []
     header = verdict_header(suite, runs)
     table = format_table(verdicts, header)
@@ -222,34 +248,124 @@ def judge_and_record(suite, tracker: Tracker, parent_run_id: str):
     return verdicts, runs, header
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, surfaced as an interruption so the same clean-up runs as for Ctrl-C (the CLI exits 143, not 130)."""
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """While a suite runs, SIGTERM interrupts it like Ctrl-C; yields a list that holds the signal once one came."""
+    received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield received
+        return
+
+    def handler(signum, frame):
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def absolute_uri(uri: str) -> str:
+    """A relative sqlite:/// path made absolute, so worker processes and Ray tasks open the same file."""
+    from harness.tracking import _sqlite_path
+
+    path = _sqlite_path(uri)
+    return f"sqlite:///{path.resolve()}" if path is not None and not path.is_absolute() else uri
+
+
+ENGINES = ("local", "ray")
+
+
 def run_suite(suite, tracker: Tracker, configs: list[RunConfig], scale: str = "default",
-              progress: bool = True) -> SuiteResult:
-    """Run every config as a child of one new parent run, then judge the finished runs.
+              progress: bool = True, *, workers: int = 1, force: bool = False, engine: str = "local",
+              ray_address: str | None = None, pack: int = 0, parallel_timing: bool = False) -> SuiteResult:
+    """Run the configs not yet finished in the store as children of one new parent run, then judge the grid.
 
-    A run that raises is recorded FAILED (traceback attached) and the suite goes on; Ctrl-C marks
-    the active run and the parent KILLED, keeps every finished run, and propagates.
+    Resume: a config whose config_id already has a FINISHED child of this harness version (under any
+    earlier parent) is skipped unless `force`; failed, killed and abandoned ones are rerun. The new
+    parent judges the whole grid from the store: the newest finished run of each config_id.
+    Engines: `local` runs in this process (workers=1) or in `workers` spawned processes; `ray` on a
+    Ray cluster. A timing suite is never run side by side unless `parallel_timing`, and then every
+    run says so in its tags.
+    A run that raises is recorded FAILED (traceback attached) and the suite goes on; Ctrl-C or
+    SIGTERM marks the active runs and the parent KILLED, keeps every finished run, and propagates
+    (SIGTERM as Terminated).
     """
-    from tqdm.auto import tqdm
+    from harness.parallel import run_local_pool, run_serial
+    from harness.preflight import check_runnable
+    from harness.resume import PROC_TAG, finished_runs, kill_running_children, sweep_abandoned, this_process
 
+    if engine not in ENGINES:
+        raise ConfigError(f"invalid engine {engine!r}; valid: {', '.join(ENGINES)}")
+    if workers < 1:
+        raise ConfigError(f"invalid workers {workers!r}; must be >= 1")
+    if pack < 0:
+        raise ConfigError(f"invalid pack {pack!r}; must be >= 0 (0 = automatic)")
+    side_by_side = workers > 1 or engine == "ray"
+    if side_by_side and suite.timing and not parallel_timing:
+        raise ConfigError(f"suite {suite.name!r} judges wall-clock time, and runs measured side by side are not "
+                          f"comparable; run it with --workers 1 --engine local (or pass --parallel-timing to do it "
+                          f"anyway, tagged harness.parallel_timing=true)")
+    check_runnable(configs)
+    uri = absolute_uri(tracker.uri)
+
+    sweep_abandoned(tracker, suite.name)  # runs a SIGKILLed invocation left RUNNING: KILLED, so rerun below
+    ids = {c.config_id for c in configs}
+    done = {} if force else finished_runs(tracker, suite.name, ids)
+    todo = [c for c in configs if c.config_id not in done]
+
+    ray_started, cpus = False, 0
+    if engine == "ray":
+        from harness.cluster import connect
+
+        ray_started, cpus = connect(ray_address, uri)
+
+    child_tags = {}
+    if side_by_side:
+        child_tags = {"harness.workers": str(workers), "harness.engine": engine}
+        if suite.timing:
+            child_tags["harness.parallel_timing"] = "true"
+            warnings.warn(f"suite {suite.name!r} runs side by side: its timings are not comparable with runs measured "
+                          f"alone (tagged harness.parallel_timing=true)", stacklevel=2)
     first = configs[0]
     tags = {**environment_tags(first.device, first.threads), "scale": scale,
-            "n_configs": str(len(configs)), "seeds": str(len({c.seed for c in configs})), "claim": suite.claim[:4000]}
+            "n_configs": str(len(configs)), "seeds": str(len({c.seed for c in configs})), "claim": suite.claim[:4000],
+            "workers": str(workers), "engine": engine, "force": str(force), "harness.resumed": str(len(done)),
+            PROC_TAG: this_process(), **child_tags}
     stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-    parent = tracker.start_parent(suite.name, f"{suite.name} {stamp}", tags)
     failures = []
-    try:
-        for config in tqdm(configs, desc=suite.name, unit="run", disable=not progress, dynamic_ncols=True):
-            try:
-                if suite.run is None:
-                    train(config, tracker, suite.name, parent)
-                else:
-                    suite.run(config, tracker, suite.name, parent)
-            except (ValueError, RuntimeError, FloatingPointError, MemoryError, OSError) as e:
-                # Recorded FAILED with its traceback by train(); the other runs still count.
-                failures.append((config, f"{type(e).__name__}: {e}".splitlines()[0]))
-        verdicts, runs, header = judge_and_record(suite, tracker, parent)
-    except KeyboardInterrupt:
-        tracker.finish(parent, "KILLED")
-        raise
+    with _sigterm_as_interrupt() as terminated:
+        parent = tracker.start_parent(suite.name, f"{suite.name} {stamp}", tags)
+        tracker.child_tags = dict(child_tags)
+        try:
+            if engine == "ray":
+                from harness.cluster import run_ray
+
+                failures = run_ray(suite.run, todo, uri, suite.name, parent, child_tags, cpus, pack, progress)
+            elif workers > 1 and len(todo) > 1:
+                failures = run_local_pool(suite.run, todo, uri, suite.name, parent, workers, child_tags, progress)
+            else:
+                failures = run_serial(suite.run, todo, tracker, suite.name, parent, progress)
+            kill_running_children(tracker, suite.name, parent)  # a worker that died mid-run left it RUNNING
+            verdicts, runs, header = judge_and_record(suite, tracker, parent, ids)
+        except KeyboardInterrupt:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)  # finish the clean-up even if asked twice
+            kill_running_children(tracker, suite.name, parent)
+            tracker.finish(parent, "KILLED")
+            if terminated:
+                raise Terminated from None
+            raise
+        finally:
+            tracker.child_tags = {}
+            if ray_started:
+                import ray
+
+                ray.shutdown()
     tracker.finish(parent, "FINISHED" if not failures else "FAILED")
-    return SuiteResult(parent, verdicts, runs, failures, header)
+    return SuiteResult(parent, verdicts, runs, failures, header, reused=len(done))

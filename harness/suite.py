@@ -21,11 +21,13 @@ class Suite:
     claim: str  # the claim in words
     source: str  # where the claim comes from
     base: RunConfig  # settings shared by every run
-    grid: dict[str, tuple]  # config field -> values; runs are the cartesian product, times seeds
+    # config field -> values; runs are the cartesian product, times seeds. A key may be a tuple of fields whose
+    # values are tuples taken together (zipped points, not a product), e.g. {("activation", "init"): (("sigmoid", "default"), ...)}.
+    grid: dict[str | tuple[str, ...], tuple]
     seeds: int  # default number of seeds (0, 1, ..., seeds-1)
     judge: Callable[[pd.DataFrame], list[Verdict]]  # runs as stored (harness.results) -> verdicts
     timing: bool = True  # the verdict depends on wall-clock time: never run configs side by side
-    scales: dict[str, dict[str, Any]] = field(default_factory=dict)  # scale -> base-field overrides (+ 'seeds')
+    scales: dict[str, dict[str, Any]] = field(default_factory=dict)  # scale -> base-field overrides, plus optional 'seeds' and 'grid'
     # How one config is run: None = harness.runner.train; else a module-level function
     # (config, tracker, experiment, parent_run_id) -> anything, usually wrapping harness.runner.measure.
     run: Callable[..., Any] | None = None
@@ -33,20 +35,34 @@ class Suite:
     def configs(self, seeds: int | None = None, device: str = "cpu", scale: str = "default") -> list[RunConfig]:
         """Every (grid point, seed) as a validated config, in run order (seed-major, so a cut-short suite keeps whole pairs)."""
         overrides = self.scale_overrides(scale)
-        n_seeds = seeds if seeds is not None else overrides.pop("seeds", self.seeds)
-        overrides.pop("seeds", None)
+        scale_seeds = overrides.pop("seeds", self.seeds)
+        grid = {**self.grid, **overrides.pop("grid", {})}  # a scale may narrow or widen grid axes
+        n_seeds = seeds if seeds is not None else scale_seeds
         if n_seeds < 1:
             raise ConfigError(f"invalid seeds {n_seeds!r}; must be >= 1")
         base = self.base.replace(device=device, **overrides)
-        keys = list(self.grid)
-        points = list(itertools.product(*(self.grid[k] for k in keys)))
-        return [base.replace(seed=s, **dict(zip(keys, p))) for s in range(n_seeds) for p in points]
+        keys = list(grid)
+        points = list(itertools.product(*(grid[k] for k in keys)))
+        return [base.replace(seed=s, **_fields(keys, p)) for s in range(n_seeds) for p in points]
 
     def scale_overrides(self, scale: str) -> dict[str, Any]:
         valid = ["default", *self.scales]
         if scale not in valid:
             raise ConfigError(f"invalid scale {scale!r} for suite {self.name!r}; valid: {', '.join(valid)}")
         return dict(self.scales.get(scale, {}))
+
+
+def _fields(keys: list, point: tuple) -> dict[str, Any]:
+    """One grid point as config fields: a tuple key spreads its tuple value over its fields."""
+    out: dict[str, Any] = {}
+    for key, value in zip(keys, point):
+        if isinstance(key, tuple):
+            if not isinstance(value, tuple) or len(value) != len(key):
+                raise ConfigError(f"invalid grid point {value!r} for {key!r}; must be a tuple of {len(key)} values")
+            out.update(zip(key, value))
+        else:
+            out[key] = value
+    return out
 
 
 @lru_cache(maxsize=None)

@@ -44,13 +44,48 @@ def _sqlite_path(uri: str) -> Path | None:
 def check_store(uri: str) -> None:
     """Fail early, writing nothing, when a store is plainly unusable."""
     path = _sqlite_path(uri)
+    if path is not None and path.is_dir():
+        raise StoreError(f"tracking store {uri!r}: {path} is a folder, not an SQLite database file")
     if path is not None and path.exists():
         with open(path, "rb") as f:
             if f.read(16) != b"SQLite format 3\x00" and path.stat().st_size > 0:
                 raise StoreError(f"tracking store {uri!r}: {path} is not an SQLite database")
+        _check_mlflow_tables(uri, path)
+    if path is not None and path.parent.exists() and not path.parent.is_dir():
+        raise StoreError(f"tracking store {uri!r}: {path.parent} is a file, not a folder")
     scheme = urlparse(uri).scheme
     if scheme in ("", "file"):
         raise StoreError(f"tracking URI {uri!r} is a plain folder store, which MLflow 3 refuses; use e.g. {DEFAULT_TRACKING_URI}")
+    if scheme in ("http", "https"):
+        _check_server(uri)
+
+
+def _check_mlflow_tables(uri: str, path: Path) -> None:
+    """Refuse an SQLite file that holds some other program's tables: MLflow would add its schema to it."""
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as db:
+            tables = {r[0] for r in db.execute("select name from sqlite_master where type='table'")}
+    except sqlite3.DatabaseError as e:
+        raise StoreError(f"tracking store {uri!r}: {path} cannot be read as an SQLite database ({e})") from None
+    if tables and "experiments" not in tables:
+        raise StoreError(f"tracking store {uri!r}: {path} is an SQLite database but not an MLflow store "
+                         f"(tables: {', '.join(sorted(tables)[:5])})")
+
+
+def _check_server(uri: str, timeout_s: float = 5.0) -> None:
+    """A tracking server must answer now: MLflow's client would otherwise retry for minutes before failing."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=timeout_s).close()
+    except urllib.error.HTTPError:
+        return  # something answers (a proxy, an auth wall): let MLflow's own error say what it wants
+    except (urllib.error.URLError, OSError) as e:
+        reason = getattr(e, "reason", e)
+        raise StoreError(f"tracking server {uri!r} is unreachable: {reason}") from None
 
 
 class Tracker:
@@ -59,9 +94,13 @@ class Tracker:
     def __init__(self, uri: str):
         check_store(uri)
         self.uri = uri
+        self.child_tags: dict[str, str] = {}  # added to every child run (e.g. harness.workers when run side by side)
         path = _sqlite_path(uri)
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise StoreError(f"tracking store {uri!r}: cannot create {path.parent} ({e.strerror})") from None
         self.client = MlflowClient(tracking_uri=uri)
         self.client.search_experiments(max_results=1)  # creates the SQLite schema once, before any worker opens it
 
@@ -82,7 +121,7 @@ class Tracker:
 
     def start_child(self, experiment: str, parent_run_id: str | None, run_name: str,
                     params: dict[str, str], tags: dict[str, str]) -> str:
-        all_tags = {**tags, ROLE_TAG: "child", SUITE_TAG: experiment}
+        all_tags = {**tags, **self.child_tags, ROLE_TAG: "child", SUITE_TAG: experiment}
         if parent_run_id:
             all_tags[PARENT_TAG] = parent_run_id
         run = self.client.create_run(self.experiment_id(experiment), run_name=run_name, tags=all_tags)

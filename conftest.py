@@ -1,0 +1,49 @@
+"""Fixtures shared by tests/, suites/ and benchmarks/: a real MLflow store in a temporary folder, and tiny configs."""
+from __future__ import annotations
+
+import logging
+import shutil
+import warnings
+
+import pytest
+from pathlib import Path
+
+from harness.config import RunConfig
+from harness.tracking import Tracker
+
+
+@pytest.fixture(autouse=True)
+def _quiet_logs():
+    for name in ("pytorch_lightning", "lightning.pytorch", "lightning_fabric", "mlflow", "alembic"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message=".*treespec.*")
+    yield
+
+
+@pytest.fixture(scope="session")
+def _empty_store(tmp_path_factory) -> Path:
+    """One migrated, empty SQLite store per session: creating the schema takes seconds, copying it none."""
+    path = tmp_path_factory.mktemp("template") / "mlflow.db"
+    Tracker(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def store_uri(tmp_path, _empty_store) -> str:
+    """A real, empty MLflow SQLite store of the test's own."""
+    path = tmp_path / "mlruns" / "mlflow.db"
+    path.parent.mkdir(parents=True)
+    shutil.copy(_empty_store, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def tracker(store_uri) -> Tracker:
+    return Tracker(store_uri)
+
+
+@pytest.fixture
+def tiny() -> RunConfig:
+    """Digits, 2 hidden layers of 16: one epoch takes milliseconds."""
+    return RunConfig(dataset="digits", depth=2, width=16, optimizer="adam", lr=0.01, max_epochs=3,
+                     target_value=0.5, threads=1)

@@ -1,0 +1,162 @@
+"""How a suite's runs are executed: one at a time in this process, or in N local worker processes.
+
+Workers are spawned processes (never forked: the driver holds an open MLflow/SQLite connection and
+torch's thread pools), each running one configuration at a time with the thread count its config
+pins (1 by default), each writing its own child runs to the shared store, which the driver creates
+before any worker starts. Runs side by side compete for cores and memory bandwidth, so their
+timings are not comparable with runs measured alone: the driver refuses to parallelize a suite
+whose verdict depends on time unless told to, and then tags every run (`harness.workers`).
+
+Interruption: Ctrl-C reaches the whole process group; workers ignore SIGINT and the driver stops
+them with SIGTERM, which each worker turns into the same KeyboardInterrupt that marks its active
+run KILLED. A worker whose driver vanishes (SIGKILL) interrupts itself the same way within a second.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import queue
+import signal
+import threading
+import time
+from typing import Any, Callable
+
+from harness.config import RunConfig
+
+# What one run may raise and still leave the rest of the suite meaningful: it is recorded FAILED
+# (traceback attached, by harness.runner.train/measure) and the suite goes on. Anything else
+# (a bug in the harness, KeyboardInterrupt) stops the suite.
+RUN_ERRORS = (ValueError, RuntimeError, FloatingPointError, MemoryError, OSError)
+# Thread pools a worker must not oversubscribe; set to 1 before torch is imported in the worker.
+THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+Failures = list[tuple[RunConfig, str]]
+
+
+def run_one(run_fn: Callable[..., Any] | None, config: RunConfig, tracker, experiment: str,
+            parent_run_id: str) -> str | None:
+    """Run one config as a child of the parent; the one-line error of a run that raised, else None."""
+    from harness.runner import train
+
+    try:
+        (run_fn or train)(config, tracker, experiment, parent_run_id)
+    except RUN_ERRORS as e:
+        return f"{type(e).__name__}: {e}".splitlines()[0]
+    return None
+
+
+def run_serial(run_fn, configs: list[RunConfig], tracker, experiment: str, parent_run_id: str,
+               progress: bool = True) -> Failures:
+    """Every config in this process, one after another (the default; the only mode for timing suites)."""
+    from tqdm.auto import tqdm
+
+    failures = []
+    for config in tqdm(configs, desc=experiment, unit="run", disable=not progress, dynamic_ncols=True):
+        error = run_one(run_fn, config, tracker, experiment, parent_run_id)
+        if error:
+            failures.append((config, error))
+    return failures
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _watch_driver(driver_pid: int) -> None:
+    """Interrupt this worker (marking its run KILLED) once the driver process is gone."""
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != driver_pid:
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+
+
+def _worker_main(uri: str, run_fn, experiment: str, parent_run_id: str, child_tags: dict[str, str],
+                 tasks, results, driver_pid: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle; it sends SIGTERM
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    threading.Thread(target=_watch_driver, args=(driver_pid,), daemon=True).start()
+    from harness.cli import _quiet
+    from harness.tracking import Tracker
+
+    _quiet()
+    tracker = Tracker(uri)
+    tracker.child_tags = dict(child_tags)
+    try:
+        while True:
+            item = tasks.get()
+            if item is None:
+                return
+            index, config = item
+            results.put((index, run_one(run_fn, config, tracker, experiment, parent_run_id)))
+    except KeyboardInterrupt:
+        return  # the active run is already marked KILLED by train()/measure()
+
+
+def _stop(procs: list) -> None:
+    """SIGTERM every live worker, wait for each to mark its run KILLED, then make sure they are gone."""
+    for p in procs:
+        if p.is_alive():
+            os.kill(p.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    for p in procs:
+        p.join(max(0.0, deadline - time.monotonic()))
+        if p.is_alive():
+            p.kill()
+            p.join()
+
+
+def run_local_pool(run_fn, configs: list[RunConfig], tracker_uri: str, experiment: str, parent_run_id: str,
+                   workers: int, child_tags: dict[str, str], progress: bool = True) -> Failures:
+    """Every config in `workers` spawned processes, one config per process at a time."""
+    from tqdm.auto import tqdm
+
+    ctx = mp.get_context("spawn")
+    tasks, results = ctx.Queue(), ctx.Queue()
+    for item in enumerate(configs):
+        tasks.put(item)
+    n_procs = min(workers, len(configs))
+    for _ in range(n_procs):
+        tasks.put(None)
+    saved = {k: os.environ.get(k) for k in THREAD_ENV}
+    os.environ.update({k: "1" for k in THREAD_ENV})  # inherited by the spawned workers only
+    procs = []
+    try:
+        for _ in range(n_procs):
+            p = ctx.Process(target=_worker_main, args=(tracker_uri, run_fn, experiment, parent_run_id,
+                                                       child_tags, tasks, results, os.getpid()))
+            p.start()
+            procs.append(p)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    failures: Failures = []
+    pending = set(range(len(configs)))
+    try:
+        with tqdm(total=len(configs), desc=experiment, unit="run", disable=not progress, dynamic_ncols=True) as bar:
+            while pending:
+                try:
+                    index, error = results.get(timeout=0.5)
+                except queue.Empty:
+                    if any(p.is_alive() for p in procs):
+                        continue
+                    try:  # every worker has exited: collect what they left in the queue, then stop waiting
+                        index, error = results.get(timeout=2)
+                    except queue.Empty:
+                        codes = sorted({p.exitcode for p in procs})
+                        for i in sorted(pending):
+                            failures.append((configs[i], f"worker process died (exit codes {codes})"))
+                        break
+                pending.discard(index)
+                bar.update()
+                if error:
+                    failures.append((configs[index], error))
+        for p in procs:
+            p.join()
+    except KeyboardInterrupt:
+        _stop(procs)
+        raise
+    return failures

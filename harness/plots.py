@@ -1,0 +1,183 @@
+"""Report figures (matplotlib, Agg backend: no display needed): decomposition, learning curves, gradient norms.
+
+Every function takes data already loaded from the store (harness.results) and writes one PNG; none
+reads MLflow itself. Configurations are labelled by their grid values; where a suite's grid has
+two or more fields, curves are faceted by the first field (one row each) and coloured by the rest.
+"""
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; must precede pyplot's import
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+DPI = 110
+GRAD_LAYER = re.compile(r"^grad/(?P<name>.+)/layer_(?P<layer>\d+)$")  # e.g. grad/norm/layer_03 (1-based)
+
+
+def _colors(n: int) -> list:
+    cmap = plt.get_cmap("tab10" if n <= 10 else "tab20")
+    return [cmap(i % cmap.N) for i in range(n)]
+
+
+def plot_decomposition(table: pd.DataFrame, label_title: str, path: Path) -> Path:
+    """Three panels sharing the configuration axis: median epoch time, epochs to target, time to target.
+
+    table: one row per configuration with column 'label' and Estimate columns 'epoch_time',
+    'epochs', 'time_to_target' (harness.report.Estimate). Whiskers are the bootstrap interval over
+    seeds; an open marker with an arrow means censored (the run(s) never reached the target, so
+    the true value lies further right than drawn).
+    """
+    panels = [("epoch_time", "median epoch time (s)"), ("epochs", "epochs to target"),
+              ("time_to_target", "time to target (s, training only)")]
+    n = len(table)
+    fig, axes = plt.subplots(1, 3, figsize=(13, 1.2 + 0.42 * n), sharey=True, constrained_layout=True)
+    y = np.arange(n)[::-1]  # first configuration at the top
+    for ax, (col, title) in zip(axes, panels):
+        ests = list(table[col])
+        finite_hi = [e.high for e in ests if math.isfinite(e.high)] + [e.lo for e in ests if math.isfinite(e.lo)]
+        right = (max(finite_hi) if finite_hi else 1.0) * 1.15
+        for yi, e in zip(y, ests):
+            if not math.isfinite(e.lo):
+                continue
+            censored = not math.isfinite(e.hi)
+            high = e.high if math.isfinite(e.high) else right
+            ax.plot([e.low, high], [yi, yi], color="0.35", lw=2, solid_capstyle="butt")
+            if not math.isfinite(e.high):
+                ax.annotate("", xy=(right, yi), xytext=(right * 0.97, yi),
+                            arrowprops=dict(arrowstyle="->", color="0.35", lw=1.5))
+            ax.plot([e.lo], [yi], "o", ms=7, color="C3" if censored else "C0",
+                    mfc="white" if censored else "C0", mew=2)
+            if e.n_censored:
+                ax.text(right, yi + 0.22, f"{e.n_censored}/{e.n} censored", ha="right", va="bottom", fontsize=7,
+                        color="C3")
+        ax.set_xlim(0, right * 1.02)
+        ax.set_title(title, fontsize=10)
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].set_yticks(y, list(table["label"]), fontsize=8)
+    axes[0].set_ylabel(label_title)
+    fig.suptitle("total time = epochs to target x time per epoch (median over seeds, 95% bootstrap interval; "
+                 "open marker = censored)", fontsize=10)
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
+def _facets(runs: pd.DataFrame, keys: list[str]) -> tuple[list, list, callable, callable]:
+    """Rows = values of the first grid field (when there are two or more), colours = the rest."""
+    row_key = keys[0] if len(keys) >= 2 else None
+    colour_keys = keys[1:] if row_key else keys
+    rows = list(dict.fromkeys(runs[row_key])) if row_key else [None]
+    colours = list(dict.fromkeys(tuple(r) for r in runs[colour_keys].itertuples(index=False))) if colour_keys else [()]
+
+    def row_of(run: pd.Series):
+        return rows.index(run[row_key]) if row_key else 0
+
+    def colour_of(run: pd.Series):
+        return colours.index(tuple(run[k] for k in colour_keys)) if colour_keys else 0
+
+    return rows, colours, row_of, colour_of
+
+
+def _legend(fig, colours: list, keys: list[str], row_key) -> None:
+    colour_keys = keys[1:] if row_key else keys
+    if not colour_keys:
+        return
+    palette = _colors(len(colours))
+    handles = [plt.Line2D([], [], color=palette[i], lw=2) for i in range(len(colours))]
+    labels = [", ".join(str(v) for v in c) for c in colours]
+    fig.legend(handles, labels, title=", ".join(colour_keys), loc="outside right upper", fontsize=8, title_fontsize=8)
+
+
+def plot_learning_curves(runs: pd.DataFrame, histories: dict[str, pd.DataFrame], keys: list[str], metric: str,
+                         target: float | None, path: Path) -> Path:
+    """`metric` per epoch, against epochs (left) and against cumulative timed training seconds (right); one line per seed."""
+    row_key = keys[0] if len(keys) >= 2 else None
+    rows, colours, row_of, colour_of = _facets(runs, keys)
+    palette = _colors(len(colours))
+    fig, axes = plt.subplots(len(rows), 2, figsize=(12, 0.6 + 2.6 * len(rows)), squeeze=False, sharey=True,
+                             layout="constrained")
+    for _, run in runs.iterrows():
+        h = histories.get(run["run_id"])
+        if h is None or metric not in h or "train/epoch_time_s" not in h:
+            continue
+        h = h[h["epoch"] >= 1].sort_values("epoch")  # step 0 holds diagnostics sampled at init, no validation
+        seconds = h["train/epoch_time_s"].fillna(0).cumsum()  # timed training seconds up to each epoch's end
+        r, c = row_of(run), palette[colour_of(run)]
+        axes[r, 0].plot(h["epoch"], h[metric], color=c, lw=1.2, alpha=0.8)
+        axes[r, 1].plot(seconds, h[metric], color=c, lw=1.2, alpha=0.8)
+    for r, row in enumerate(rows):
+        for j, xlabel in enumerate(("epoch", "training seconds (timed region)")):
+            ax = axes[r, j]
+            if target is not None:
+                ax.axhline(target, color="k", ls="--", lw=0.8)
+            ax.grid(alpha=0.3)
+            ax.set_xlabel(xlabel, fontsize=8)
+            ax.tick_params(labelsize=8)
+            if row_key:
+                ax.set_title(f"{row_key} = {row}", fontsize=9)
+        axes[r, 0].set_ylabel(metric, fontsize=9)
+    _legend(fig, colours, keys, row_key)
+    fig.suptitle(f"learning curves: {metric} (one line per seed; dashed = target)", fontsize=10)
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
+def grad_layer_metrics(histories: dict[str, pd.DataFrame]) -> list[str]:
+    """The per-layer gradient metric families recorded (e.g. ['norm'] for grad/norm/layer_NN)."""
+    names = set()
+    for h in histories.values():
+        for col in h.columns:
+            m = GRAD_LAYER.match(str(col))
+            if m:
+                names.add(m["name"])
+    return sorted(names)
+
+
+def plot_grad_norms(runs: pd.DataFrame, histories: dict[str, pd.DataFrame], keys: list[str], family: str,
+                    path: Path) -> Path:
+    """Per-layer gradient norm (grad/<family>/layer_NN) by layer, at init and at the last sampled epoch; median over seeds."""
+    row_key = keys[0] if len(keys) >= 2 else None
+    rows, colours, row_of, colour_of = _facets(runs, keys)
+    palette = _colors(len(colours))
+    # (row, colour, moment) -> list over seeds of per-layer arrays
+    curves: dict[tuple[int, int, int], list[np.ndarray]] = {}
+    for _, run in runs.iterrows():
+        h = histories.get(run["run_id"])
+        if h is None:
+            continue
+        cols = sorted((int(m["layer"]), c) for c in h.columns if (m := GRAD_LAYER.match(str(c))) and m["name"] == family)
+        if not cols:
+            continue
+        sampled = h.dropna(subset=[cols[0][1]]).sort_values("epoch")
+        moments = [sampled[sampled["epoch"] == 0], sampled[sampled["epoch"] >= 1].tail(1)]
+        for k, frame in enumerate(moments):
+            if len(frame):
+                curves.setdefault((row_of(run), colour_of(run), k), []).append(frame[[c for _, c in cols]].to_numpy()[0])
+    fig, axes = plt.subplots(len(rows), 2, figsize=(12, 0.6 + 2.6 * len(rows)), squeeze=False, sharey=True,
+                             layout="constrained")
+    for (r, c, k), seeds in curves.items():
+        width = min(len(s) for s in seeds)
+        med = np.median(np.stack([s[:width] for s in seeds]), axis=0)  # (layers,)
+        axes[r, k].plot(np.arange(1, width + 1), med, "o-", ms=3, color=palette[c], lw=1.2)
+    for r, row in enumerate(rows):
+        for k, moment in enumerate(("at init", "at the last sampled epoch")):
+            ax = axes[r, k]
+            ax.set_yscale("log")
+            ax.grid(alpha=0.3, which="both")
+            ax.set_xlabel("hidden layer (1 = nearest the input)", fontsize=8)
+            ax.tick_params(labelsize=8)
+            ax.set_title(f"{row_key} = {row}, {moment}" if row_key else moment, fontsize=9)
+        axes[r, 0].set_ylabel(f"grad/{family}", fontsize=9)
+    _legend(fig, colours, keys, row_key)
+    fig.suptitle(f"per-layer gradient {family} of the hidden weights (median over seeds; log scale)", fontsize=10)
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path

@@ -1,0 +1,128 @@
+"""The MLflow names are a public contract: checked on a real SQLite store in a temporary folder."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from mlflow.tracking import MlflowClient
+
+from harness.config import RunConfig
+from harness.results import load_history, load_runs, parent_runs
+from harness.runner import run_suite, train
+from harness.suite import Suite
+from harness.tracking import EPOCH_METRICS, SUMMARY_METRICS, StoreError, Tracker
+from suites.bn_walltime import judge
+
+
+def tiny_suite() -> Suite:
+    return Suite(name="tiny-bn", claim="a tiny BN grid", source="test",
+                 base=RunConfig(depth=2, width=16, optimizer="adam", lr=0.01, max_epochs=3, target_value=0.8),
+                 grid={"activation": ("relu",), "norm": ("none", "before")}, seeds=2, judge=judge)
+
+
+@pytest.fixture
+def suite_run(tracker):
+    suite = tiny_suite()
+    return suite, run_suite(suite, tracker, suite.configs(), progress=False)
+
+
+def test_experiment_parent_and_children(suite_run, store_uri):
+    suite, result = suite_run
+    client = MlflowClient(store_uri)
+    exp = client.get_experiment_by_name("tiny-bn")
+    assert exp is not None
+    parents = parent_runs(client, "tiny-bn")
+    assert [p.info.run_id for p in parents] == [result.parent_run_id]
+    assert parents[0].info.status == "FINISHED"
+    children = client.search_runs([exp.experiment_id], filter_string="tags.`harness.role` = 'child'")
+    assert len(children) == 4  # 2 norms x 2 seeds
+    assert {c.data.tags["mlflow.parentRunId"] for c in children} == {result.parent_run_id}
+
+
+def test_child_params_metrics_and_tags(suite_run, store_uri):
+    _, result = suite_run
+    client = MlflowClient(store_uri)
+    runs = load_runs(client, "tiny-bn", result.parent_run_id)
+    run = client.get_run(runs.run_id[0])
+    assert set(run.data.params) == set(RunConfig.field_names())
+    for name in ("stop_reason", "config_id", "device", "threads", "torch_version", "lightning_version"):
+        assert run.data.tags.get(name), name
+    assert run.data.tags["stop_reason"] in ("target", "max_epochs", "diverged")
+    config = RunConfig.from_params(run.data.params)
+    assert run.data.tags["config_id"] == config.config_id
+    for name in ("converged", "wall_time_s", "median_epoch_time_s"):
+        assert name in run.data.metrics
+    if run.data.metrics["converged"] == 1:
+        assert {"epochs_to_target", "time_to_target_s"} <= set(run.data.metrics)
+    else:
+        assert "epochs_to_target" not in run.data.metrics
+    epochs = int(run.data.metrics["epochs_run"])
+    for name in EPOCH_METRICS:
+        history = client.get_metric_history(run.info.run_id, name)
+        assert [m.step for m in history] == list(range(1, epochs + 1)), name  # step = epoch, 1-based
+
+
+def test_summary_metric_names_are_the_documented_ones():
+    assert SUMMARY_METRICS == ("converged", "epochs_to_target", "time_to_target_s", "wall_time_s",
+                               "median_epoch_time_s")
+    assert EPOCH_METRICS == ("train/loss", "train/epoch_time_s", "val/loss", "val/acc")
+
+
+def test_verdict_is_attached_to_the_parent(suite_run, store_uri, tmp_path):
+    _, result = suite_run
+    client = MlflowClient(store_uri)
+    local = client.download_artifacts(result.parent_run_id, "verdict.json", str(tmp_path))
+    rows = json.loads(open(local).read())
+    assert len(rows) == 3 == len(result.verdicts)  # relu: before vs none x 3 statements
+    assert {r["statement"] for r in rows} == {"each epoch is slower", "fewer epochs are needed",
+                                              "total time is shorter"}
+    parent = client.get_run(result.parent_run_id)
+    assert any(k.startswith("verdict/") for k in parent.data.tags)
+    assert parent.data.tags["device"]
+
+
+def test_history_as_dataframe(suite_run, store_uri):
+    _, result = suite_run
+    client = MlflowClient(store_uri)
+    history = load_history(client, result.runs.run_id[0])
+    assert list(history.epoch) == list(range(1, len(history) + 1))
+    assert {"train/loss", "val/acc", "train/epoch_time_s"} <= set(history.columns)
+
+
+def test_single_training_run_goes_to_the_train_experiment(tracker, tiny, store_uri):
+    result = train(tiny, tracker)
+    client = MlflowClient(store_uri)
+    run = client.get_run(result.run_id)
+    assert client.get_experiment(run.info.experiment_id).name == "train"
+    assert run.info.status == "FINISHED" and "mlflow.parentRunId" not in run.data.tags
+
+
+def test_a_run_that_raises_is_marked_failed_with_its_traceback(tracker, store_uri, tmp_path):
+    cfg = RunConfig(depth=1, width=4, batch_size=5000, max_epochs=1)  # batch larger than the data
+    with pytest.raises(ValueError):
+        train(cfg, tracker)
+    client = MlflowClient(store_uri)
+    (run,) = client.search_runs([client.get_experiment_by_name("train").experiment_id])
+    assert run.info.status == "FAILED" and run.data.tags["stop_reason"] == "failed"
+    text = open(client.download_artifacts(run.info.run_id, "traceback.txt", str(tmp_path))).read()
+    assert "batch_size 5000 exceeds" in text
+
+
+def test_a_failing_config_does_not_stop_the_suite(tracker):
+    suite = tiny_suite()
+    configs = suite.configs()
+    configs[1] = configs[1].replace(batch_size=5000)
+    result = run_suite(suite, tracker, configs, progress=False)
+    assert len(result.failures) == 1 and len(result.runs) == 3
+
+
+def test_plain_folder_store_is_refused(tmp_path):
+    with pytest.raises(StoreError, match="plain folder"):
+        Tracker(str(tmp_path / "mlruns"))
+
+
+def test_a_file_that_is_not_a_database_is_refused(tmp_path):
+    bad = tmp_path / "mlflow.db"
+    bad.write_text("not a database")
+    with pytest.raises(StoreError, match="not an SQLite database"):
+        Tracker(f"sqlite:///{bad}")
