@@ -10,6 +10,7 @@ from pathlib import Path
 
 from harness.config import RunConfig
 from harness.tracking import Tracker
+from tests.report_suite import tiny_invocation, tiny_store  # noqa: F401  (report/compare/browser tests share one run)
 
 
 @pytest.fixture(autouse=True)

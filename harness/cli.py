@@ -68,6 +68,22 @@ def build_parser() -> argparse.ArgumentParser:
             train.add_argument(flag, dest=f.name, type=type(f.default), default=f.default,
                                help=f"default: {f.default!r}")
     _add_tracking(train)
+
+    report = sub.add_parser("report", help="a suite invocation's verdict, time decomposition and plots (logged to its parent run)")
+    report.add_argument("suite")
+    report.add_argument("--run", default=None, help="parent run id of the invocation (default: the newest)")
+    report.add_argument("--format", default="text", choices=("text", "markdown", "html"), help="what is printed")
+    report.add_argument("--out", default=None, help="folder for the files (default: reports/<suite>-<run id prefix>)")
+    _add_tracking(report)
+    compare = sub.add_parser("compare", help="two invocations of a suite side by side: settings, verdicts, timings, convergence")
+    compare.add_argument("run_a", metavar="A", help="parent run id")
+    compare.add_argument("run_b", metavar="B", help="parent run id")
+    compare.add_argument("--format", default="text", choices=("text", "markdown"))
+    _add_tracking(compare)
+    ui = sub.add_parser("ui", help="the MLflow UI on the store")
+    ui.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1: this machine only)")
+    ui.add_argument("--port", type=int, default=5000)
+    _add_tracking(ui)
     return parser
 
 
@@ -155,7 +171,69 @@ def cmd_train(args) -> int:
     return 0
 
 
-COMMANDS = {"list": cmd_list, "run": cmd_run, "train": cmd_train}
+def _stored_tracker(uri_arg):
+    """A tracker on a store that must already exist: reading commands never create an empty one."""
+    from harness.tracking import _sqlite_path, resolve_tracking_uri
+
+    uri = resolve_tracking_uri(uri_arg)
+    path = _sqlite_path(uri)
+    if path is not None and not path.exists():
+        raise UsageError(f"no store at {path} (tracking URI {uri!r}); run a suite first or pass --tracking-uri")
+    return _tracker(uri)
+
+
+def _registered_suite(name: str):
+    from harness.registry import UnknownNameError
+    from harness.suite import suites
+
+    try:
+        return suites().get(name)
+    except UnknownNameError as e:
+        raise UsageError(str(e)) from None
+
+
+def cmd_report(args) -> int:
+    from harness.report import ReportError, render, write_report
+
+    suite = _registered_suite(args.suite)
+    tracker = _stored_tracker(args.tracking_uri)
+    try:
+        report = write_report(tracker, suite, args.run, args.out)
+    except ReportError as e:
+        raise UsageError(str(e)) from None
+    print(render(report, args.format), end="")
+    print(f"files: {report.out_dir} (report.txt, report.md, report.html, {', '.join(report.plots) or 'no plots'}); "
+          f"logged to parent run {report.parent.info.run_id} under report/", file=sys.stderr)
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from harness.compare import compare, render
+    from harness.report import ReportError, parent_of
+    from harness.tracking import SUITE_TAG
+
+    tracker = _stored_tracker(args.tracking_uri)
+    try:
+        suite = _registered_suite(parent_of(tracker.client, args.run_a).data.tags.get(SUITE_TAG, ""))
+        print(render(compare(tracker.client, suite, args.run_a, args.run_b), args.format), end="")
+    except ReportError as e:
+        raise UsageError(str(e)) from None
+    return 0
+
+
+def cmd_ui(args) -> int:
+    """Replace this process with the MLflow server (UI + REST API) on the store."""
+    if not 1 <= args.port <= 65535:
+        raise UsageError(f"invalid --port {args.port!r}; must be in 1..65535")
+    tracker = _stored_tracker(args.tracking_uri)
+    argv = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", tracker.uri,
+            "--host", args.host, "--port", str(args.port), "--workers", "1"]
+    print(f"MLflow UI on {tracker.uri}: http://{args.host}:{args.port}  (Ctrl-C stops it)", file=sys.stderr, flush=True)
+    os.execv(sys.executable, argv)
+
+
+COMMANDS = {"list": cmd_list, "run": cmd_run, "train": cmd_train, "report": cmd_report, "compare": cmd_compare,
+            "ui": cmd_ui}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,8 +1,8 @@
 """Diagnostics: independent callbacks off the timed path (gradient and activation health), chosen by config.diagnostics.
 
 Each registry entry is a factory (config, tracker, run_id) -> pl.Callback. A diagnostic samples at
-init (`on_train_start`, logged as step 0) and at the end of every `config.diag_every`-th epoch
-(after validation, so after the epoch timer has stopped), and logs its per-layer metrics through the
+init (`on_train_start`, logged as step 0), at the end of every `config.diag_every`-th epoch (after
+validation, so after the epoch timer has stopped) and at the last epoch if that was not one, and logs its per-layer metrics through the
 tracker in one batch per sample; without a tracker it keeps them on `callback.samples` only.
 
 A diagnostic never changes the training trajectory: it measures on a fixed probe in `probe_mode`
@@ -35,6 +35,7 @@ SATURATION_MARGIN = 0.01  # saturated: output within this share of the activatio
 PERCENTILES = (15, 50, 85)  # of the last hidden activation's inputs: the figure the BN paper plots for sigmoid nets
 SNAPSHOT_STEPS = {0: "init", 1: "epoch1"}  # summary scalars are also logged as `<name>_<suffix>` at these steps
 MAX_BATCH = 900  # MLflow caps one log_batch at 1000 metrics
+DROPOUTS = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout, nn.FeatureAlphaDropout)  # off in probes
 
 
 def layer_key(prefix: str, index: int) -> str:
@@ -57,7 +58,7 @@ def probe_mode(model: nn.Module):
     with torch.random.fork_rng(devices=devices):
         model.train()
         for m in model.modules():
-            if isinstance(m, nn.modules.dropout._DropoutNd):  # Dropout, AlphaDropout, ...
+            if isinstance(m, DROPOUTS):
                 m.eval()
         try:
             yield model
@@ -96,6 +97,13 @@ class Diagnostic(pl.Callback):
         epoch = trainer.current_epoch + 1
         if epoch % self.every == 0:
             self._sample(trainer, pl_module, epoch)
+
+    def on_train_end(self, trainer, pl_module) -> None:
+        # A run that stopped early (target reached, diverged) between samples: its final state is sampled
+        # too, so the latest value of every metric describes the net as training left it.
+        last = len(pl_module.history)  # finished epochs
+        if last not in self.samples:
+            self._sample(trainer, pl_module, last)
 
     def _sample(self, trainer, pl_module, step: int) -> None:
         metrics = self.measure(pl_module.model, trainer.datamodule)

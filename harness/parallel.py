@@ -1,7 +1,7 @@
 """How a suite's runs are executed: one at a time in this process, or in N local worker processes.
 
-Workers are spawned processes (never forked: the driver holds an open MLflow/SQLite connection and
-torch's thread pools), each running one configuration at a time with the thread count its config
+Workers are never forked from the driver (it holds an open MLflow/SQLite connection and torch's
+thread pools): they fork from a forkserver that has only imported the harness, each running one configuration at a time with the thread count its config
 pins (1 by default), each writing its own child runs to the shared store, which the driver creates
 before any worker starts. Runs side by side compete for cores and memory bandwidth, so their
 timings are not comparable with runs measured alone: the driver refuses to parallelize a suite
@@ -106,12 +106,23 @@ def _stop(procs: list) -> None:
             p.join()
 
 
+def _context():
+    """forkserver with the harness preloaded: a worker forks from a clean server that has imported torch,
+    Lightning and MLflow once (seconds each on a busy machine) but opened no store and ran no op; spawn where
+    there is no forkserver (Windows)."""
+    if "forkserver" not in mp.get_all_start_methods():
+        return mp.get_context("spawn")
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["harness.runner", "harness.parallel", "harness.cli"])
+    return ctx
+
+
 def run_local_pool(run_fn, configs: list[RunConfig], tracker_uri: str, experiment: str, parent_run_id: str,
                    workers: int, child_tags: dict[str, str], progress: bool = True) -> Failures:
     """Every config in `workers` spawned processes, one config per process at a time."""
     from tqdm.auto import tqdm
 
-    ctx = mp.get_context("spawn")
+    ctx = _context()
     tasks, results = ctx.Queue(), ctx.Queue()
     for item in enumerate(configs):
         tasks.put(item)

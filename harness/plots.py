@@ -16,6 +16,7 @@ matplotlib.use("Agg")  # files only; must precede pyplot's import
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 DPI = 110
 GRAD_LAYER = re.compile(r"^grad/(?P<name>.+)/layer_(?P<layer>\d+)$")  # e.g. grad/norm/layer_03 (1-based)
@@ -123,6 +124,7 @@ def plot_learning_curves(runs: pd.DataFrame, histories: dict[str, pd.DataFrame],
             if row_key:
                 ax.set_title(f"{row_key} = {row}", fontsize=9)
         axes[r, 0].set_ylabel(metric, fontsize=9)
+        axes[r, 0].xaxis.set_major_locator(MaxNLocator(integer=True))
     _legend(fig, colours, keys, row_key)
     fig.suptitle(f"learning curves: {metric} (one line per seed; dashed = target)", fontsize=10)
     fig.savefig(path, dpi=DPI)
@@ -173,6 +175,7 @@ def plot_grad_norms(runs: pd.DataFrame, histories: dict[str, pd.DataFrame], keys
             ax.set_yscale("log")
             ax.grid(alpha=0.3, which="both")
             ax.set_xlabel("hidden layer (1 = nearest the input)", fontsize=8)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.tick_params(labelsize=8)
             ax.set_title(f"{row_key} = {row}, {moment}" if row_key else moment, fontsize=9)
         axes[r, 0].set_ylabel(f"grad/{family}", fontsize=9)

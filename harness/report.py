@@ -86,6 +86,7 @@ class Report:
     decomposition: pd.DataFrame | None  # one row per configuration; None for suites that do not train
     plots: dict[str, Path] = field(default_factory=dict)  # file name -> path
     notes: list[str] = field(default_factory=list)  # plots skipped and why
+    out_dir: Path | None = None  # where the files were written
 
     @property
     def title(self) -> str:
@@ -94,9 +95,11 @@ class Report:
 
 def grid_keys(suite, runs: pd.DataFrame) -> list[str]:
     """The suite's grid fields (including axes a scale adds), as present in the runs."""
-    keys = list(suite.grid)
+    from harness.suite import grid_fields
+
+    keys = grid_fields(suite.grid)  # a tuple key (zipped points) spread over its fields
     for overrides in suite.scales.values():
-        keys += [k for k in overrides.get("grid", {}) if k not in keys]
+        keys += [k for k in grid_fields(overrides.get("grid", {})) if k not in keys]
     return [k for k in keys if k in runs.columns]
 
 
@@ -185,9 +188,30 @@ def decomposition(runs: pd.DataFrame, keys: list[str]) -> pd.DataFrame | None:
     return pd.DataFrame(rows)
 
 
-def _decomposition_rows(table: pd.DataFrame) -> list[tuple[str, ...]]:
+MAX_METRIC_COLUMNS = 10  # a measurement suite's per-configuration table stays readable
+
+
+def metric_rows(runs: pd.DataFrame, keys: list[str]) -> list[tuple[str, ...]] | None:
+    """For suites that measure without training: per configuration, the median over seeds of each recorded metric."""
+    from harness.config import RunConfig
+    from harness.results import TAG_COLUMNS
+
+    skip = {*RunConfig.field_names(), *TAG_COLUMNS, "run_id", "parent_run_id", "status", "suite", "start_time"}
+    metrics = sorted(c for c in runs.columns if c not in skip and pd.api.types.is_numeric_dtype(runs[c]))
+    if not len(runs) or not metrics:
+        return None
+    metrics = metrics[:MAX_METRIC_COLUMNS]
+    rows = [(", ".join(keys) or "configuration", "n", *metrics)]
+    groups = runs.groupby(keys, sort=False) if keys else [((), runs)]
+    for _, group in groups:
+        rows.append((config_label(group.iloc[0], keys), str(len(group)),
+                     *(_fmt(float(group[m].median())) for m in metrics)))
+    return rows
+
+
+def _decomposition_rows(table: pd.DataFrame, keys: list[str]) -> list[tuple[str, ...]]:
     pct = f"{int(LEVEL * 100)}%"
-    out = [("configuration", "n", "converged", "epoch time s", pct, "epochs to target", pct,
+    out = [(", ".join(keys) or "configuration", "n", "converged", "epoch time s", pct, "epochs to target", pct,
             "time to target s", pct, "epochs x epoch time", "stop reasons")]
     for _, r in table.iterrows():
         out.append((r["label"], str(r["n"]), r["converged"], r["epoch_time"].point(), r["epoch_time"].interval(),
@@ -242,27 +266,36 @@ DECOMP_NOTE = ("Per configuration, median over seeds with its {level} bootstrap 
                "count as lower bounds ('>'), and an interval it leaves open ends in 'open)'.")
 
 
+def _second_section(report: Report) -> tuple[str, str, list[tuple[str, ...]] | None]:
+    """(heading, intro, table rows): the decomposition, or for suites that do not train, their measured medians."""
+    level = f"{int(LEVEL * 100)}%"
+    if report.decomposition is not None:
+        return ("Total = epochs x time per epoch", DECOMP_NOTE.format(level=level),
+                _decomposition_rows(report.decomposition, report.keys))
+    rows = metric_rows(report.runs, report.keys)
+    intro = "These runs record no training epochs, so there is no epochs x epoch-time decomposition."
+    if rows:
+        intro += " Per configuration, the median over seeds of each recorded metric:"
+    return "Per configuration", intro, rows
+
+
 def render(report: Report, fmt: str) -> str:
     """The report as text, markdown or html (html embeds the PNGs, so the one file is all one needs)."""
     if fmt not in FORMATS:
         raise ValueError(f"invalid format {fmt!r}; valid: {', '.join(FORMATS)}")
-    level = f"{int(LEVEL * 100)}%"
     vrows = verdict_rows(report.verdicts)
-    drows = _decomposition_rows(report.decomposition) if report.decomposition is not None else None
-    decomp_missing = "This suite's runs record no training (no epochs): no decomposition."
+    heading, intro, rows = _second_section(report)
     if fmt == "text":
         parts = [report.title, "", report.header.rstrip(), *_invocation_lines(report), "",
                  "VERDICTS", format_table(report.verdicts) if report.verdicts else "(no verdict rows)", "",
-                 "TOTAL = EPOCHS x TIME PER EPOCH", DECOMP_NOTE.format(level=level)]
-        parts += [text_table(drows)] if drows else [decomp_missing]
+                 heading.upper(), intro, *([text_table(rows)] if rows else [])]
         parts += ["", "PLOTS"] + [f"  {p}" for p in report.plots.values()] + [f"  note: {n}" for n in report.notes]
         return "\n".join(parts) + "\n"
     if fmt == "markdown":
         parts = [f"# {report.title}", "", "```", report.header.rstrip(), "```", "",
                  *[f"- {line}" for line in _invocation_lines(report)], "", "## Verdicts", "",
                  markdown_table(vrows) if report.verdicts else "(no verdict rows)", "",
-                 "## Total = epochs x time per epoch", "", DECOMP_NOTE.format(level=level), ""]
-        parts += [markdown_table(drows)] if drows else [decomp_missing]
+                 f"## {heading}", "", intro, "", *([markdown_table(rows)] if rows else [])]
         parts += ["", "## Plots", ""] + [f"![{name}]({name})" for name in report.plots]
         parts += [f"- note: {n}" for n in report.notes]
         return "\n".join(parts) + "\n"
@@ -279,8 +312,7 @@ def render(report: Report, fmt: str) -> str:
             f"<style>{style}</style></head><body><h1>{html.escape(report.title)}</h1>"
             f"<pre>{html.escape(report.header.rstrip())}</pre><ul>{inv}</ul>"
             f"<h2>Verdicts</h2>{html_table(vrows) if report.verdicts else '<p>(no verdict rows)</p>'}"
-            f"<h2>Total = epochs x time per epoch</h2><p>{html.escape(DECOMP_NOTE.format(level=level))}</p>"
-            f"{html_table(drows) if drows else '<p>' + decomp_missing + '</p>'}"
+            f"<h2>{html.escape(heading)}</h2><p>{html.escape(intro)}</p>{html_table(rows) if rows else ''}"
             f"<h2>Plots</h2>{images}{notes}</body></html>\n")
 
 
@@ -333,10 +365,20 @@ def build_report(client: MlflowClient, suite, parent_run_id: str | None = None) 
     return Report(suite, parent, runs, keys, header, verdicts, check, decomposition(runs, keys))
 
 
-def write_report(tracker, suite, parent_run_id: str | None, out_dir: Path, log: bool = True) -> Report:
-    """Build the report, write report.{txt,md,html} and the PNGs to out_dir, and log them to the parent run."""
+def default_out_dir(suite_name: str, parent_run_id: str) -> Path:
+    return Path("reports") / f"{suite_name}-{parent_run_id[:8]}"
+
+
+def write_report(tracker, suite, parent_run_id: str | None = None, out_dir: Path | None = None,
+                 log: bool = True) -> Report:
+    """Build the report, write report.{txt,md,html} and the PNGs to out_dir, and log them to the parent run.
+
+    out_dir defaults to reports/<suite>-<parent run id prefix>/ under the working directory.
+    """
     report = build_report(tracker.client, suite, parent_run_id)
+    out_dir = Path(out_dir) if out_dir is not None else default_out_dir(suite.name, report.parent.info.run_id)
     out_dir.mkdir(parents=True, exist_ok=True)
+    report.out_dir = out_dir
     make_plots(report, tracker.client, out_dir)
     for fmt, name in (("text", "report.txt"), ("markdown", "report.md"), ("html", "report.html")):
         (out_dir / name).write_text(render(report, fmt))

@@ -353,7 +353,8 @@ def run_suite(suite, tracker: Tracker, configs: list[RunConfig], scale: str = "d
             else:
                 failures = run_serial(suite.run, todo, tracker, suite.name, parent, progress)
             kill_running_children(tracker, suite.name, parent)  # a worker that died mid-run left it RUNNING
-            verdicts, runs, header = judge_and_record(suite, tracker, parent, ids)
+            # --force judges only this invocation's runs; otherwise the grid, reusing earlier finished runs.
+            verdicts, runs, header = judge_and_record(suite, tracker, parent, None if force else ids)
         except KeyboardInterrupt:
             signal.signal(signal.SIGTERM, signal.SIG_IGN)  # finish the clean-up even if asked twice
             kill_running_children(tracker, suite.name, parent)

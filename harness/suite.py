@@ -52,6 +52,11 @@ class Suite:
         return dict(self.scales.get(scale, {}))
 
 
+def grid_fields(grid: dict) -> list[str]:
+    """The config fields a grid varies, in order, a tuple key spread over its fields."""
+    return [f for key in grid for f in (key if isinstance(key, tuple) else (key,))]
+
+
 def _fields(keys: list, point: tuple) -> dict[str, Any]:
     """One grid point as config fields: a tuple key spreads its tuple value over its fields."""
     out: dict[str, Any] = {}

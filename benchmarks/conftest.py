@@ -1,0 +1,46 @@
+"""Benchmark settings: quick (what CI runs) or full, torch threads pinned, the scale written into the JSON report.
+
+Run them with ci/bench.sh, or directly:
+    python -m pytest benchmarks -m benchmark_suite [--bench-quick] --benchmark-json=bench.json
+The default test run (python -m pytest) never collects or runs them: pyproject's addopts deselect
+the benchmark_suite marker, and every file here carries it.
+"""
+from __future__ import annotations
+
+import pytest
+import torch
+
+THREADS = 1  # torch intra-op threads for every benchmark: thread count changes timings, so it is pinned and recorded
+
+# Repeats per benchmark. quick: CI's regression signal in well under a minute; full: tighter spreads.
+SCALES = {
+    "quick": {"inference_rounds": 15, "epoch_rounds": 3, "overhead_rounds": 5, "overhead_epochs": 4},
+    "full": {"inference_rounds": 100, "epoch_rounds": 10, "overhead_rounds": 20, "overhead_epochs": 8},
+}
+
+
+def pytest_addoption(parser):
+    parser.addoption("--bench-quick", action="store_true", default=False,
+                     help="benchmarks: few repeats (what CI runs); default is the full scale")
+
+
+def _scale_name(config) -> str:
+    return "quick" if config.getoption("--bench-quick") else "full"
+
+
+@pytest.fixture(scope="session")
+def bench_scale(request) -> dict:
+    return SCALES[_scale_name(request.config)]
+
+
+@pytest.fixture(autouse=True)
+def _pinned_threads():
+    previous = torch.get_num_threads()
+    torch.set_num_threads(THREADS)
+    yield
+    torch.set_num_threads(previous)
+
+
+def pytest_benchmark_update_json(config, benchmarks, output_json):
+    """The scale and thread count travel with the results (the JSON, hence MLflow and the baseline)."""
+    output_json["harness"] = {"scale": _scale_name(config), "threads": THREADS, "torch_version": torch.__version__}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Run the speed benchmarks (benchmarks/), save their JSON report and log it to MLflow (experiment 'benchmarks').
+#
+#   ci/bench.sh [--quick|--full] [--save-baseline] [extra pytest args...]
+#
+#   --quick          few repeats: the regression signal CI runs (well under a minute on 2 idle cores)
+#   --full           the default: more repeats, tighter spreads (several minutes)
+#   --save-baseline  also store this run as this machine's baseline for ci/compare-bench.sh
+#                    (refresh it this way after an intended speed change or new hardware/software)
+#
+# Environment: BENCH_DIR (default .benchmarks) where reports and baselines live;
+# MLFLOW_TRACKING_URI (default sqlite:///mlruns/mlflow.db) where the results are logged;
+# BENCH_NO_MLFLOW=1 to skip the MLflow step.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. ci/bench-common.sh
+
+mode=full save=0 extra=()
+for arg in "$@"; do
+  case "$arg" in
+    --quick) mode=quick ;;
+    --full) mode=full ;;
+    --save-baseline) save=1 ;;
+    *) extra+=("$arg") ;;
+  esac
+done
+
+mkdir -p "$BENCH_DIR"
+report="$BENCH_DIR/bench-$mode-$(date -u +%Y%m%dT%H%M%SZ).json"
+quick_flag=()
+[ "$mode" = quick ] && quick_flag=(--bench-quick)
+python -m pytest benchmarks -m benchmark_suite -q -p no:randomly ${quick_flag[@]+"${quick_flag[@]}"} \
+  --benchmark-json="$report" --benchmark-columns=median,iqr,min,rounds,iterations --benchmark-sort=name \
+  ${extra[@]+"${extra[@]}"}
+cp "$report" "$BENCH_DIR/latest-$mode.json"
+python ci/overhead_ratio.py "$report"
+if [ "${BENCH_NO_MLFLOW:-0}" != 1 ]; then
+  python -m harness.benchlog "$report"
+fi
+if [ "$save" = 1 ]; then
+  baseline="$(baseline_path "$mode")"
+  cp "$report" "$baseline"
+  echo "saved baseline $baseline"
+fi
+echo "report: $report"

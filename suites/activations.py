@@ -1,0 +1,85 @@
+"""ELU outperformed all ReLU variants: faster training and better test accuracy, at a higher cost per step.
+
+Source: Clevert, Unterthiner & Hochreiter 2016 (ELU), as the chapter reports it: "ELU outperformed
+all the ReLU variants: training time was reduced and the network performed better on the test
+set"; its drawback, the exponential makes it slower to compute. Their MNIST learning-speed setup:
+8 hidden layers of 128 units, He init, SGD with learning rate 0.01, mini-batches of 64. Here: the
+same net and recipe on scikit-learn's digits.
+
+Grid: activation in relu, leaky_relu (slope 0.01), leaky_relu_0.2, elu, selu, gelu, silu, each
+with its recommended init (He; SELU gets its self-normalizing setup: LeCun normal init through
+init=auto, standardized inputs, no dropout) x 5 seeds. Equal budget: every run trains 30 epochs
+(stop_at_target off), so epochs to target (0.90 validation accuracy, first epoch reaching it),
+time to target and final validation accuracy are all taken at the same budget; a run that never
+reaches the target is censored at 30 epochs (its ratios are bounds, never dropped).
+
+Verdict, paired by seed (effect = median over seeds; 95% bootstrap interval over seeds;
+supported when the interval lies wholly on the claimed side, refuted when wholly on the other):
+- for V in relu, leaky_relu, leaky_relu_0.2:
+  "ELU needs fewer epochs than V":  epochs-to-target ratio ELU/V < 1
+  "ELU trains in less time than V": time-to-target ratio ELU/V  < 1
+  "ELU is more accurate than V":    final validation accuracy ELU - V > 0
+- "ELU trains faster than every ReLU variant": all six speed rows (supported only if each is,
+  refuted if any is); "ELU is more accurate than every ReLU variant": all three accuracy rows
+- "ELU costs more per step": median epoch time ratio ELU/relu > 1
+- the chapter's wider ranking, for every other activation A: epochs-to-target ratio A/relu < 1
+"""
+from harness.config import RunConfig
+from harness.suite import Suite
+from harness.verdict import (
+    PairedStatement,
+    all_of,
+    epochs_to_target_or_budget,
+    final_val_acc,
+    median_epoch_time,
+    paired_verdicts,
+    time_to_target,
+)
+
+RELU_VARIANTS = ("relu", "leaky_relu", "leaky_relu_0.2")
+ACTIVATIONS = (*RELU_VARIANTS, "elu", "selu", "gelu", "silu")
+
+SPEED = [
+    PairedStatement("ELU needs fewer epochs", "epochs-to-target ratio", epochs_to_target_or_budget, "<", 1.0),
+    PairedStatement("ELU trains in less time", "time-to-target ratio", time_to_target, "<", 1.0),
+]
+ACCURACY = [PairedStatement("ELU is more accurate", "final val acc difference", final_val_acc, ">", 0.0,
+                            compare="difference")]
+COST = [PairedStatement("ELU costs more per step", "epoch time ratio", median_epoch_time, ">", 1.0)]
+RANKING = [PairedStatement("needs fewer epochs than ReLU", "epochs-to-target ratio", epochs_to_target_or_budget,
+                           "<", 1.0)]
+
+
+def judge(runs):
+    speed, accuracy = [], []
+    for variant in RELU_VARIANTS:
+        speed += paired_verdicts(runs, SPEED, "activation", variant, [], levels=["elu"])
+        accuracy += paired_verdicts(runs, ACCURACY, "activation", variant, [], levels=["elu"])
+    others = [a for a in ACTIVATIONS if a not in ("relu", "elu")]
+    return [
+        *speed,
+        *accuracy,
+        all_of(speed, "ELU trains faster than every ReLU variant", "elu vs relu, leaky_relu, leaky_relu_0.2"),
+        all_of(accuracy, "ELU is more accurate than every ReLU variant", "elu vs relu, leaky_relu, leaky_relu_0.2"),
+        *paired_verdicts(runs, COST, "activation", "relu", [], levels=["elu"]),
+        *paired_verdicts(runs, RANKING, "activation", "relu", [], levels=others),
+    ]
+
+
+SUITE = Suite(
+    name="activations",
+    claim="ELU outperformed all ReLU variants (fewer epochs, less time, better accuracy), at a higher cost per step",
+    source="Clevert et al. 2016 (ELU), as reported in Geron, Hands-On ML, ch. 'Training Deep Neural Networks'",
+    base=RunConfig(dataset="digits", depth=8, width=128, init="auto", optimizer="sgd", lr=0.01, batch_size=64,
+                   max_epochs=30, target_metric="val/acc", target_value=0.90, stop_at_target=False, threads=1),
+    grid={"activation": ACTIVATIONS},
+    seeds=5,
+    judge=judge,
+    timing=True,
+    scales={
+        # ci: the part robust at 2 seeds (ELU against ReLU and leaky ReLU in epochs), 12 epochs of budget.
+        "ci": {"seeds": 2, "max_epochs": 12, "grid": {"activation": ("relu", "leaky_relu", "elu")}},
+        # nightly: more seeds and a wider net on the same data (GPU or a long CPU run).
+        "nightly": {"seeds": 10, "width": 256},
+    },
+)

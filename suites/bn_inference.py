@@ -1,0 +1,137 @@
+"""Batch norm slows inference; folding it into the adjacent Linear after training removes the penalty.
+
+Source: the chapter's BN section (BN adds computation at every layer at inference; fusing it into
+the previous layer after training avoids that; a BN placed after the activation folds forward into
+the next layer instead). No source figure; here: the 20x100 MLP of the chapter's exercise.
+
+One run per (activation, placement, seed) measures three nets in eval mode under inference_mode:
+  none  - the same MLP built without BN;
+  bn    - the BN MLP after 20 training steps on digits (so its running statistics are real);
+  fused - that BN MLP with every BN folded away (harness.fusion.fuse_bn).
+At batch sizes 1, 32 and 1024, on the selected device (synchronized before every clock read):
+WARMUP untimed calls per net, then REPEATS timed single calls per net, interleaved (none, bn,
+fused, rotating who goes first) so a busy machine slows all three alike; a net's latency is the
+median over its calls. Single calls, not blocks of calls: on a shared, oversubscribed CPU a short
+call is rarely preempted, so the median stays the uncontended cost. Ratios are taken within the
+run (bn/none, fused/none). The run also records fused_max_rel_diff, the fused vs BN output difference on fresh
+inputs (it must be at float32 rounding level, see tests/test_fusion.py).
+
+Verdict per activation, placement and batch size, thresholds fixed in advance (MARGIN = 0.05:
+latency differences within 5% are treated as no difference, timing jitter on a shared machine):
+- "BN slows inference":          bn/none latency ratio    > 1 + MARGIN
+- "fusion removes the penalty":  fused/none latency ratio < 1 + MARGIN (fused no more than 5%
+  slower than a net that never had BN)
+effect = median over seeds, 95% bootstrap interval over seeds; supported when the interval lies
+wholly on the claimed side, refuted when wholly on the other, else inconclusive.
+"""
+from __future__ import annotations
+
+import statistics
+import time
+
+import torch
+
+from harness.config import RunConfig
+from harness.data import InMemoryDataModule
+from harness.fusion import count_batchnorm, fuse_bn
+from harness.model import build_mlp
+from harness.suite import Suite
+from harness.system import OPTIMIZERS
+from harness.timing import synchronize
+from harness.verdict import ThresholdStatement, column, threshold_verdicts
+
+BATCH_SIZES = (1, 32, 1024)
+VARIANTS = ("none", "bn", "fused")
+MARGIN = 0.05  # equivalence margin on latency ratios
+REPEATS = 60  # timed calls per net and batch size
+WARMUP = 5  # untimed calls per net and batch size (allocator, caches, lazy init)
+BN_TRAIN_STEPS = 20  # steps that give the BN net real running statistics
+
+
+def _bn_net(config: RunConfig, data: InMemoryDataModule, device: torch.device) -> torch.nn.Module:
+    """The BN MLP after a few training steps: running statistics and affine parameters as training leaves them."""
+    model = build_mlp(config, data.n_features, data.n_classes).to(device)
+    opt = OPTIMIZERS.get(config.optimizer)(model.parameters(), config.lr, config.weight_decay)
+    x, y = data.x_train.to(device), data.y_train.to(device)  # (N, F), (N,)
+    g = torch.Generator().manual_seed(config.seed)
+    model.train()
+    for _ in range(BN_TRAIN_STEPS):
+        idx = torch.randint(0, len(x), (config.batch_size,), generator=g).to(device)
+        loss = torch.nn.functional.cross_entropy(model(x[idx]), y[idx])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    return model.eval()
+
+
+def latency(config: RunConfig) -> dict:
+    """Median seconds per forward call of the no-BN, BN and fused nets at each batch size, and their ratios."""
+    device = torch.device(config.device)
+    data = InMemoryDataModule(config)
+    data.setup("fit")
+    bn = _bn_net(config, data, device)  # seeded by harness.runner.measure
+    fused = fuse_bn(bn)
+    none = build_mlp(config.replace(norm="none"), data.n_features, data.n_classes).to(device).eval()
+    nets = {"none": none, "bn": bn, "fused": fused}
+    out: dict[str, float] = {"bn_modules": float(count_batchnorm(bn)), "fused_bn_modules": float(count_batchnorm(fused))}
+    g = torch.Generator().manual_seed(config.seed + 1)
+    with torch.inference_mode():
+        fresh = torch.randn(1024, data.n_features, generator=g).to(device)  # inputs BN never saw
+        y_bn, y_fused = bn(fresh), fused(fresh)
+        out["fused_max_rel_diff"] = float((y_fused - y_bn).abs().max() / y_bn.abs().max())
+        for b in BATCH_SIZES:
+            x = fresh[:b]  # (b, F)
+            for net in nets.values():
+                for _ in range(WARMUP):
+                    net(x)
+            samples: dict[str, list[float]] = {v: [] for v in VARIANTS}  # seconds per call
+            for r in range(REPEATS):
+                for v in VARIANTS[r % 3:] + VARIANTS[:r % 3]:  # rotate who goes first
+                    synchronize(device)
+                    t0 = time.perf_counter()
+                    nets[v](x)
+                    synchronize(device)
+                    samples[v].append(time.perf_counter() - t0)
+            med = {v: statistics.median(samples[v]) for v in VARIANTS}
+            for v in VARIANTS:
+                out[f"latency_s/{v}/b{b}"] = med[v]
+            out[f"ratio/bn_vs_none/b{b}"] = med["bn"] / med["none"]
+            out[f"ratio/fused_vs_none/b{b}"] = med["fused"] / med["none"]
+            out[f"ratio/fused_vs_bn/b{b}"] = med["fused"] / med["bn"]
+    return out
+
+
+def run(config: RunConfig, tracker, experiment: str, parent_run_id: str) -> dict:
+    """One activation, placement and seed: the three nets' latencies recorded as a child run."""
+    from harness.runner import measure
+
+    return measure(latency, config, tracker, experiment, parent_run_id)
+
+
+STATEMENTS = [
+    *(ThresholdStatement("BN slows inference", f"BN/no-BN latency ratio, batch {b}",
+                         column(f"ratio/bn_vs_none/b{b}"), ">", 1 + MARGIN) for b in BATCH_SIZES),
+    *(ThresholdStatement("fusion removes the penalty", f"fused/no-BN latency ratio, batch {b}",
+                         column(f"ratio/fused_vs_none/b{b}"), "<", 1 + MARGIN) for b in BATCH_SIZES),
+]
+
+
+def judge(runs):
+    return threshold_verdicts(runs, STATEMENTS, group_by=["activation", "norm"])
+
+
+SUITE = Suite(
+    name="bn-inference",
+    claim="BN slows inference; folding each BN into the adjacent Linear after training removes the penalty",
+    source="Geron, Hands-On ML, ch. 'Training Deep Neural Networks' (BN section: fusing BN after training)",
+    base=RunConfig(dataset="digits", depth=20, width=100, optimizer="nesterov", lr=0.01, batch_size=32,
+                   max_epochs=1, threads=1),
+    grid={"activation": ("relu", "elu"), "norm": ("before", "after")},
+    seeds=5,
+    judge=judge,
+    timing=True,
+    run=run,
+    # ci: one activation, both placements, 2 seeds, a 6-layer net: the robust parts (every row, n,
+    # intervals, fused == BN) in seconds.
+    scales={"ci": {"seeds": 2, "depth": 6, "grid": {"activation": ("relu",)}}},
+)

@@ -1,0 +1,85 @@
+"""Batch norm allows much higher learning rates, and with them fewer epochs to a target.
+
+Source: Ioffe & Szegedy 2015 (BN-x5, five times the learning rate, reached the baseline accuracy
+in 14x fewer steps; at that rate the plain network diverged); Bjorck et al. 2018 and Santurkar et
+al. 2018 on why. As the chapter puts it: "you can use much larger learning rates".
+
+Grid: norm (none, before) x learning rate on a half-decade log grid (0.01 ... 3) x 5 seeds; 20
+hidden layers of 100 ReLU units (He init) on scikit-learn's digits; plain SGD (no momentum, so the
+grid value is the step size), batch 32, at most 20 epochs; target 0.90 validation accuracy.
+
+"Stable", defined up front: the run reached the target within its 20 epochs, i.e. it neither
+diverged (NaN/inf loss) nor stalled. Per seed, the largest stable learning rate on the grid; when
+the grid's top is stable the true value may be higher (upper bound open), when nothing is stable
+it lies below the grid.
+
+Verdict, BN against no BN, paired by seed (effect = median over seeds; 95% bootstrap interval over
+seeds, bounds carried through):
+- "BN allows higher learning rates": largest stable lr ratio BN / none > 1 (at least one grid step)
+- "BN at its best lr needs fewer epochs": epochs to target at each arm's fastest grid lr, ratio
+  BN / none < 1 (Ioffe & Szegedy's comparison: each network at the rate that suits it)
+- per learning rate, "BN needs fewer epochs at this lr": epochs-to-target ratio BN / none < 1
+  (a run that did not reach the target is censored at its epochs: diverged runs bound the ratio)
+supported when the interval lies wholly on the claimed side, refuted when wholly on the other.
+"""
+from harness.config import RunConfig
+from harness.suite import Suite
+from harness.verdict import (
+    PairedStatement,
+    best_rows,
+    bounded_ratio,
+    epochs_to_target_or_budget,
+    largest_passing,
+    paired_verdicts,
+    verdict_from_bounds,
+)
+
+LRS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+FEWER_EPOCHS = PairedStatement("BN needs fewer epochs", "epochs-to-target ratio", epochs_to_target_or_budget,
+                               "<", 1.0)
+
+BEST = PairedStatement("BN at its best lr needs fewer epochs", "epochs-to-target ratio", epochs_to_target_or_budget,
+                       "<", 1.0)
+
+
+def stable(row) -> bool:
+    """Reached the target within the budget: neither diverged nor stalled."""
+    return row["converged"] == 1
+
+
+def judge(runs):
+    largest = largest_passing(runs, "lr", stable, ["norm", "seed"]).set_index(["norm", "seed"])
+    seeds = sorted({s for n, s in largest.index if n == "none"} & {s for n, s in largest.index if n == "before"})
+    obs, lo, hi = [], [], []
+    for s in seeds:
+        o, l, h = bounded_ratio(tuple(largest.loc[("before", s), ["value", "low", "high"]]),
+                                tuple(largest.loc[("none", s), ["value", "low", "high"]]))
+        obs.append(o), lo.append(l), hi.append(h)
+    top = [f"{n} stable at the grid top in {int((largest.loc[n]['high'] == float('inf')).sum())}/{len(seeds)}"
+           for n in ("before", "none") if n in largest.index.get_level_values(0)]
+    nm = int(largest["non_monotone"].sum())
+    note = "; ".join(top + ([f"{nm} stable lr(s) above an unstable one"] if nm else []))
+    headline = verdict_from_bounds("BN allows higher learning rates", "norm before vs none", "largest stable lr ratio",
+                                   obs, lo, hi, 1.0, ">", note)
+    fastest = best_rows(runs, ["norm", "seed"], epochs_to_target_or_budget)
+    best = paired_verdicts(fastest, [BEST], "norm", "none", [])
+    per_lr = paired_verdicts(runs, [FEWER_EPOCHS], "norm", "none", ["lr"])
+    return [headline, *best, *per_lr]
+
+
+SUITE = Suite(
+    name="bn-learning-rate",
+    claim="BN allows higher learning rates, and reaches the target in fewer epochs at them",
+    source="Ioffe & Szegedy 2015; Bjorck et al. 2018; Santurkar et al. 2018; Geron, Hands-On ML (BN section)",
+    base=RunConfig(dataset="digits", depth=20, width=100, activation="relu", optimizer="sgd", batch_size=32,
+                   max_epochs=20, target_metric="val/acc", target_value=0.90, stop_at_target=True, threads=1),
+    grid={"norm": ("none", "before"), "lr": LRS},
+    seeds=5,
+    judge=judge,
+    timing=False,  # the verdict is on stability and epochs, not wall-clock time
+    scales={
+        # ci: one rate on each side of no-BN's edge of stability, 2 seeds.
+        "ci": {"seeds": 2, "grid": {"lr": (0.03, 0.3)}},
+        "nightly": {"seeds": 10, "grid": {"lr": (0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)}},
+    },
+)

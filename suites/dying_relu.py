@@ -1,0 +1,91 @@
+"""ReLU units die (output 0 for every input), more so at a large learning rate and in deep, narrow nets; leaky ReLU and ELU are the remedy.
+
+Source: the chapter ("dying ReLUs ... especially if you use a large learning rate"; leaky ReLU
+"never dies", ELU); Lu et al. 2019 (deep narrow ReLU nets collapse far more often as depth grows
+and width shrinks); Maas et al. 2013 (leaky slope 0.01), Xu et al. 2015 (slope ~0.2); Clevert et
+al. 2016 (ELU).
+
+Grid (digits, plain SGD, batch 32, a fixed budget of 5 epochs, no early stop), points
+(activation, depth, width, lr):
+- learning rate: relu, 20 x 100, lr 0.01, 0.03, 0.1, 0.3 (a half-decade log grid);
+- width:         relu, depth 20, widths 10, 30, 100, lr 0.01;
+- depth:         relu, width 10, depths 5, 20, 50, lr 0.01;
+- remedies:      leaky_relu (0.01), leaky_relu_0.2, elu at 20 x 100, lr 0.01 and 0.3.
+The `activations` diagnostic measures the whole validation split at the end (and at init):
+act/dead_frac = share of hidden units whose output is 0 on every validation example;
+act/negative_frac = share whose input is < 0 on every example (dead for ReLU; for the remedies a
+'coma' that still passes gradient).
+
+Verdict, thresholds fixed in advance (0.01 = one unit in a 100-unit layer), differences paired by
+seed, median over seeds with a 95% bootstrap interval:
+- relu dead fraction, lr 0.3 - lr 0.01 > 0.01       ("more units die at a large learning rate")
+- relu dead fraction, width 10 - width 100 > 0.01   ("more units die in narrow nets", depth 20)
+- relu dead fraction, depth 50 - depth 5 > 0.01     ("more units die in deep nets", width 10)
+- at lr 0.3, remedy - relu, stuck units (act/negative_frac) < -0.01 ("fewer units end up stuck")
+- at lr 0.3, remedy - relu, final validation accuracy > 0     ("the remedy trains better")
+A pair with a diverged run (nan loss) is left out of the remedy rows and counted in the note.
+"""
+from harness.config import RunConfig
+from harness.suite import Suite
+from harness.verdict import DifferenceStatement, column, paired_difference_verdicts, unless_diverged
+
+HIGH_LR, LOW_LR = 0.3, 0.01
+REMEDIES = ("leaky_relu", "leaky_relu_0.2", "elu")
+POINTS = (
+    *(("relu", 20, 100, lr) for lr in (0.01, 0.03, 0.1, 0.3)),
+    *(("relu", 20, w, LOW_LR) for w in (10, 30)),
+    *(("relu", d, 10, LOW_LR) for d in (5, 50)),
+    *((act, 20, 100, lr) for act in REMEDIES for lr in (LOW_LR, HIGH_LR)),
+)
+GRID_KEY = ("activation", "depth", "width", "lr")
+CI_POINTS = (("relu", 20, 100, LOW_LR), ("relu", 20, 100, HIGH_LR), ("relu", 20, 10, LOW_LR), ("relu", 5, 10, LOW_LR),
+             ("relu", 50, 10, LOW_LR), *((act, 20, 100, HIGH_LR) for act in REMEDIES))
+DEAD = DifferenceStatement
+STATEMENTS = {
+    "lr": [DEAD("more units die at a large learning rate", "relu dead fraction difference", column("act/dead_frac"), ">", 0.01)],
+    "width": [DEAD("more units die in narrow nets", "relu dead fraction difference", column("act/dead_frac"), ">", 0.01)],
+    "depth": [DEAD("more units die in deep nets", "relu dead fraction difference", column("act/dead_frac"), ">", 0.01)],
+    # A diverged net (nan loss) measures neither: its pairs are left out and counted in the note.
+    "remedy": [DEAD("fewer units end up stuck", "stuck (input < 0 everywhere) fraction difference",
+                    unless_diverged(column("act/negative_frac")), "<", -0.01),
+               DEAD("the remedy trains better", "final val acc difference", unless_diverged(column("final_val_acc")),
+                    ">", 0.0)],
+}
+
+
+def _select(runs, **where):
+    """The runs whose columns take the given values (a tuple: any of its values)."""
+    keep = runs.index == runs.index  # all True
+    for col, value in where.items():
+        keep &= runs[col].isin(value if isinstance(value, tuple) else (value,))
+    return runs[keep]
+
+
+def judge(runs):
+    lr_runs = _select(runs, activation="relu", depth=20, width=100, lr=(LOW_LR, HIGH_LR))
+    width_runs = _select(runs, activation="relu", depth=20, width=(10, 100), lr=LOW_LR)
+    depth_runs = _select(runs, activation="relu", depth=(5, 50), width=10, lr=LOW_LR)
+    remedy_runs = _select(runs, depth=20, width=100, lr=HIGH_LR)
+    return (paired_difference_verdicts(lr_runs, STATEMENTS["lr"], "lr", LOW_LR, group_by=["activation", "depth", "width"])
+            + paired_difference_verdicts(width_runs, STATEMENTS["width"], "width", 100, group_by=["activation", "depth", "lr"])
+            + paired_difference_verdicts(depth_runs, STATEMENTS["depth"], "depth", 5, group_by=["activation", "width", "lr"])
+            + paired_difference_verdicts(remedy_runs, STATEMENTS["remedy"], "activation", "relu",
+                                         group_by=["depth", "width", "lr"]))
+
+
+SUITE = Suite(
+    name="dying-relu",
+    claim="ReLU units die, more so at a large learning rate and in deep, narrow nets; leaky ReLU and ELU keep units alive",
+    source="Geron, Hands-On ML, ch. 'Training Deep Neural Networks' (dying ReLUs); Lu et al. 2019; Maas et al. 2013; "
+           "Xu et al. 2015; Clevert et al. 2016",
+    base=RunConfig(dataset="digits", optimizer="sgd", batch_size=32, max_epochs=5, stop_at_target=False,
+                   target_metric="val/acc", target_value=0.9, diagnostics="activations", diag_every=5, threads=1),
+    grid={GRID_KEY: POINTS},
+    seeds=3,
+    judge=judge,
+    timing=False,
+    # ci: only the points the verdict compares (no middle learning rates or widths), 2 seeds, 3 epochs;
+    # nightly: more seeds and a longer budget.
+    scales={"ci": {"seeds": 2, "max_epochs": 3, "diag_every": 3, "grid": {GRID_KEY: CI_POINTS}},
+            "nightly": {"seeds": 10, "max_epochs": 20, "diag_every": 20}},
+)

@@ -1,0 +1,64 @@
+"""selu-self-normalization at CI scale (2 seeds): a forward pass at init, so every value is deterministic given the seed.
+
+Robust: SELU + LeCun on standardized inputs (with or without alpha dropout) keeps all 100 layers in
+the domain; He init leaves it at every layer; plain dropout at most layers. BN before the activation
+re-normalizes every layer in train mode, so "BN breaks it" is refuted here: asserted as the finding.
+"""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from harness.results import load_history
+from harness.runner import run_suite
+from harness.tracking import Tracker
+from suites.selu_self_normalization import SUITE
+
+SEEDS = 2
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory, _empty_store):
+    db = tmp_path_factory.mktemp("selu") / "mlflow.db"
+    shutil.copy(_empty_store, db)
+    tracker = Tracker(f"sqlite:///{db}")
+    return tracker, run_suite(SUITE, tracker, SUITE.configs(seeds=SEEDS, scale="ci"), scale="ci", progress=False)
+
+
+def _row(res, statement, **variant):
+    group = ", ".join(f"{k}={v}" for k, v in variant.items())
+    rows = [v for v in res.verdicts if v.statement == statement and v.group == group]
+    assert len(rows) == 1, (statement, group)
+    return rows[0]
+
+
+BASE = dict(init="lecun_normal", standardize=True, dropout=0.0, dropout_kind="plain", norm="none")
+
+
+def test_per_layer_statistics_are_logged_with_the_layer_as_step(result):
+    tracker, res = result
+    assert len(res.runs) == 6 * SEEDS and not res.failures
+    assert (res.runs.stop_reason == "measured").all()
+    hist = load_history(tracker.client, res.runs.run_id.iloc[0])
+    assert hist.epoch.tolist() == list(range(1, 101)) and hist[["layer_mean", "layer_std"]].notna().all().all()
+
+
+def test_lecun_on_standardized_inputs_keeps_every_layer_in_the_domain(result):
+    _, res = result
+    for variant in (BASE, {**BASE, "dropout": 0.1, "dropout_kind": "alpha"}):
+        v = _row(res, "keeps mean ~0, variance ~1 at every depth", **variant)
+        assert v.outcome == "supported" and v.high == 0.0, v
+
+
+def test_he_init_and_plain_dropout_break_it(result):
+    _, res = result
+    for variant, low in (({**BASE, "init": "he_normal"}, 0.9), ({**BASE, "dropout": 0.1}, 0.5)):
+        v = _row(res, "breaks self-normalization", **variant)
+        assert v.outcome == "supported" and v.low > low, v
+
+
+def test_bn_before_selu_renormalizes_every_layer_so_the_claim_is_refuted(result):
+    _, res = result
+    v = _row(res, "breaks self-normalization", **{**BASE, "norm": "before"})
+    assert v.outcome == "refuted" and v.high == 0.0, v

@@ -1,0 +1,58 @@
+"""A tiny suite for the report, compare and browser tests: trains in seconds, with converged and censored configurations.
+
+Its session fixtures are imported by the root conftest.py, so the three test files share one trained invocation.
+"""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from harness.config import RunConfig
+from harness.runner import run_suite
+from harness.suite import Suite
+from harness.tracking import Tracker
+from harness.verdict import RatioStatement, epochs_to_target, median_epoch_time, paired_ratio_verdicts, time_to_target
+
+STATEMENTS = [
+    RatioStatement("each epoch is slower", "epoch time ratio", median_epoch_time, ">"),
+    RatioStatement("fewer epochs are needed", "epochs-to-target ratio", epochs_to_target, "<"),
+    RatioStatement("total time is shorter", "time-to-target ratio", time_to_target, "<"),
+]
+
+
+def judge(runs):
+    return paired_ratio_verdicts(runs, STATEMENTS, factor="norm", baseline="none", group_by=["lr"])
+
+
+def tiny_suite(lrs=(0.01, 1e-6), seeds: int = 2, diagnostics: str = "gradients", name: str = "tiny-report") -> Suite:
+    """lr 0.01 reaches 80% validation accuracy on digits in a few epochs; lr 1e-6 never does (censored at 4 epochs)."""
+    return Suite(
+        name=name,
+        claim="BN: slower epochs, fewer of them (a tiny stand-in for bn-walltime)",
+        source="tests/report_suite.py",
+        base=RunConfig(dataset="digits", depth=3, width=16, optimizer="adam", batch_size=64, max_epochs=4,
+                       target_value=0.8, threads=1, diagnostics=diagnostics),
+        grid={"lr": lrs, "norm": ("none", "before")},
+        seeds=seeds,
+        judge=judge,
+    )
+
+
+@pytest.fixture(scope="session")
+def tiny_store(_empty_store, tmp_path_factory) -> str:
+    """A fresh store shared by the report, compare and browser tests (a copy of conftest's migrated empty one)."""
+    path = tmp_path_factory.mktemp("report-store") / "mlruns" / "mlflow.db"
+    path.parent.mkdir(parents=True)
+    shutil.copy(_empty_store, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def tiny_invocation(tiny_store):
+    """One finished invocation of the tiny suite: (store uri, suite, parent run id); ~8 runs of under a second each."""
+    uri = tiny_store
+    suite = tiny_suite()
+    result = run_suite(suite, Tracker(uri), suite.configs(), progress=False)
+    assert not result.failures, result.failures
+    return uri, suite, result.parent_run_id

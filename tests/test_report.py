@@ -1,0 +1,137 @@
+"""harness report: verdicts recomputed from the store, the epochs x epoch-time decomposition, plots logged to the parent run."""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from mlflow.tracking import MlflowClient
+
+from harness.cli import main
+from harness.runner import run_suite
+from harness.report import Estimate, build_report, judge_stored, recorded_verdict, render, verdict_json, write_report
+from harness.stats import Measured
+from harness.suite import suites
+from harness.tracking import Tracker
+from tests.report_suite import tiny_suite
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def registered(tiny_invocation, monkeypatch):
+    """The tiny suite registered for the CLI, for this test only."""
+    uri, suite, parent = tiny_invocation
+    monkeypatch.setitem(suites()._entries, suite.name, suite)
+    return uri, suite, parent
+
+
+def test_verdict_recomputed_later_from_the_store_equals_the_one_recorded_at_run_time(tiny_invocation):
+    uri, suite, parent = tiny_invocation
+    client = MlflowClient(uri)  # a new client: nothing carried over from the run but the store
+    recorded = recorded_verdict(client, parent)
+    assert recorded is not None
+    runs, verdicts, _ = judge_stored(client, suite, parent)
+    assert len(runs) == 8 and len(verdicts) == 6  # 2 lr groups x 3 statements
+    assert verdict_json(verdicts) == recorded  # byte for byte, intervals and notes included
+    outcomes = {(v["group"], v["metric"]): v for v in json.loads(recorded)}
+    # lr 1e-6 never reaches the target: both sides censored, so the epochs ratio is a bound, never dropped
+    censored = outcomes[("1e-06, norm before vs none", "epochs-to-target ratio")]
+    assert "censored in 2/2" in censored["note"]
+    assert build_report(client, suite, parent).verdict_check.startswith("recomputed from the store, identical")
+
+
+def test_estimate_bounds_a_censored_median():
+    exact = Estimate.of([Measured(3.0), Measured(5.0), Measured(4.0)])
+    assert (exact.point(), exact.n_censored) == ("4", 0)
+    assert exact.low <= 4.0 <= exact.high
+    half = Estimate.of([Measured(3.0), Measured(10.0, censored=True)])
+    assert half.point() == ">6.5" and math.isinf(half.high) and half.interval().endswith("open)")
+    between = Estimate.of([Measured(3.0), Measured(10.0, censored=True), Measured(12.0)])
+    assert between.point() == "10..12"  # the censored run (> 10) could be the median, up to 12
+
+
+def test_decomposition_per_configuration_matches_the_runs(tiny_invocation):
+    uri, suite, parent = tiny_invocation
+    report = build_report(MlflowClient(uri), suite, None)  # None: the newest invocation
+    assert report.parent.info.run_id == parent
+    table = report.decomposition.set_index("label")
+    assert list(table.index) == ["0.01, none", "0.01, before", "1e-06, none", "1e-06, before"]
+    runs = report.runs
+    for (lr, norm), group in runs.groupby(["lr", "norm"], sort=False):
+        row = table.loc[f"{lr:g}, {norm}"]
+        assert row["n"] == 2
+        assert row["epoch_time"].lo == pytest.approx(np.median(group["median_epoch_time_s"]))
+        if (group["converged"] == 1).all():
+            assert row["epochs"].point() == f"{np.median(group['epochs_to_target']):g}"
+            assert row["time_to_target"].lo == pytest.approx(np.median(group["time_to_target_s"]))
+            assert row["converged"] == "2/2"
+        else:  # censored at the budget: shown as a lower bound
+            assert row["epochs"].point() == ">4" and row["converged"] == "0/2"
+            assert row["time_to_target"].point().startswith(">")
+
+
+def test_report_writes_files_and_logs_them_to_the_parent_run(tiny_invocation, tmp_path):
+    uri, suite, parent = tiny_invocation
+    tracker = Tracker(uri)
+    report = write_report(tracker, suite, parent, tmp_path / "out")
+    assert set(report.plots) == {"decomposition.png", "learning_curves.png", "grad_norm.png"}
+    for path in report.plots.values():
+        data = path.read_bytes()
+        assert data[:8] == PNG_MAGIC and len(data) > 10_000
+    logged = {a.path for a in tracker.client.list_artifacts(parent, "report")}
+    expected = {"report.txt", "report.md", "report.html", *report.plots}
+    assert logged == {f"report/{name}" for name in expected}
+    text = (tmp_path / "out" / "report.txt").read_text()
+    for needle in ("VERDICTS", "TOTAL = EPOCHS x TIME PER EPOCH", "epochs to target", ">4", "SUPPORTED"):
+        assert needle in text
+    md = (tmp_path / "out" / "report.md").read_text()
+    assert "| lr, norm | n |" in md and "![decomposition.png](decomposition.png)" in md
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert html.count("data:image/png;base64,") == 3  # self-contained: the MLflow UI shows it as one file
+    assert render(report, "text") == text
+
+
+def test_report_without_gradient_metrics_skips_that_plot_with_a_note(tiny_invocation, tmp_path):
+    suite = tiny_suite(lrs=(0.01,), seeds=1, diagnostics="", name="tiny-no-diagnostics")
+    tracker = Tracker(tiny_invocation[0])  # the shared store (a new one costs seconds of schema set-up), own experiment
+    run_suite(suite, tracker, suite.configs(), progress=False)
+    report = write_report(tracker, suite, None, tmp_path / "out")
+    assert "grad_norm.png" not in report.plots and "learning_curves.png" in report.plots
+    assert any("gradient norms skipped" in n for n in report.notes)
+    assert "note: per-layer gradient norms skipped" in render(report, "text")
+
+
+def test_cli_report_prints_the_format_asked_and_writes_the_files(registered, tmp_path, capsys):
+    uri, suite, parent = registered
+    out = tmp_path / "cli-out"
+    assert main(["report", suite.name, "--run", parent, "--format", "markdown", "--out", str(out),
+                 "--tracking-uri", uri]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith(f"# {suite.name}: report on invocation")
+    assert "| lr, norm | n |" in captured.out
+    assert f"logged to parent run {parent}" in captured.err
+    assert (out / "report.html").exists() and (out / "decomposition.png").exists()
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["report", "nope"], "unknown suite 'nope'; valid: "),
+    (["report", "tiny-report", "--run", "0123abc"], "invalid run '0123abc': not an invocation of suite 'tiny-report'"),
+    (["report", "tiny-report", "--format", "pdf"], "invalid choice: 'pdf'"),
+])
+def test_cli_report_bad_input_is_one_line_exit_2(registered, args, needle, capsys):
+    uri, _, parent = registered
+    client = MlflowClient(uri)
+    before = sorted(a.path for a in client.list_artifacts(parent))
+    assert main([*args, "--tracking-uri", uri]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and len(err.strip().splitlines()) == 1, err
+    assert sorted(a.path for a in client.list_artifacts(parent)) == before
+
+
+def test_cli_report_on_a_missing_store_creates_nothing(tmp_path, capsys):
+    db = tmp_path / "nowhere" / "mlflow.db"
+    assert main(["report", "bn-walltime", "--tracking-uri", f"sqlite:///{db}"]) == 2
+    assert "no store at" in capsys.readouterr().err
+    assert not db.parent.exists()

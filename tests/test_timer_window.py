@@ -1,0 +1,52 @@
+"""Where the epoch clock stops: at the end of the epoch's last training batch, before Lightning's switch to validation."""
+from __future__ import annotations
+
+import pytest
+import pytorch_lightning as pl
+
+from harness.runner import train
+from harness.timing import EpochTimer
+
+
+class ClockProbe(pl.Callback):
+    """Runs after the EpochTimer (extra callbacks come later in the list) and records whether its clock is running."""
+
+    def __init__(self) -> None:
+        self.at_batch_end: list[tuple[int, bool, bool]] = []  # (epoch, is_last_batch, clock running)
+        self.at_validation_start: list[bool] = []  # clock running
+
+    @staticmethod
+    def _timer(trainer) -> EpochTimer:
+        return next(c for c in trainer.callbacks if isinstance(c, EpochTimer))
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        running = self._timer(trainer)._t_train is not None
+        self.at_batch_end.append((trainer.current_epoch, trainer.is_last_batch, running))
+
+    def on_validation_start(self, trainer, pl_module) -> None:
+        self.at_validation_start.append(self._timer(trainer)._t_train is not None)
+
+
+@pytest.mark.parametrize("loop", ["epoch", "step"])
+def test_clock_stops_at_the_last_training_batch(tiny, loop):
+    probe = ClockProbe()
+    result = train(tiny.replace(loop=loop, max_epochs=2, stop_at_target=False), extra_callbacks=[probe])
+    assert len(result.epoch_times) == 2
+    last = [running for _, is_last, running in probe.at_batch_end if is_last]
+    assert last == [False, False]  # stopped by the time the last batch of each epoch has ended
+    middle = [running for _, is_last, running in probe.at_batch_end if not is_last]
+    assert all(middle)  # and running through every earlier batch (loop=step has many)
+    if loop == "step":
+        assert len(middle) > 10
+    else:
+        assert middle == []  # loop=epoch: one training_step per epoch
+    assert probe.at_validation_start == [False, False]
+
+
+def test_clock_falls_back_to_validation_start_when_the_last_batch_is_cut(tiny):
+    """limit_train_batches cuts the epoch short of its last batch: validation start still stops the clock, once."""
+    probe = ClockProbe()
+    result = train(tiny.replace(loop="step", max_epochs=2, stop_at_target=False), extra_callbacks=[probe],
+                   limit_train_batches=3)
+    assert len(result.epoch_times) == 2 and all(t > 0 for t in result.epoch_times)
+    assert [h["train/epoch_time_s"] for h in result.history] == result.epoch_times

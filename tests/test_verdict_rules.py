@@ -1,0 +1,166 @@
+"""Verdict rules for the activation and BN suites: differences, equivalence, all-of, largest passing value, bounds."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from harness.stats import Measured
+from harness.verdict import (
+    WITHIN_DIFFERENCE,
+    WITHIN_RATIO,
+    PairedStatement,
+    Verdict,
+    all_of,
+    best_rows,
+    bounded_ratio,
+    difference_bounds,
+    epochs_to_target,
+    epochs_to_target_or_budget,
+    judge_equivalence,
+    largest_passing,
+    paired_verdicts,
+)
+
+
+def _runs(values: dict[str, list[float]], converged: dict[str, list[int]] | None = None) -> pd.DataFrame:
+    """One row per (arm, seed): epochs_to_target / epochs_run and final_val_acc from `values`."""
+    rows = []
+    for arm, vals in values.items():
+        for seed, v in enumerate(vals):
+            conv = 1 if converged is None else converged[arm][seed]
+            rows.append({"activation": "relu", "norm": arm, "seed": seed, "converged": conv,
+                         "epochs_to_target": v if conv else math.nan, "epochs_run": v, "final_val_acc": v / 100})
+    return pd.DataFrame(rows)
+
+
+def acc(row) -> Measured:
+    return Measured(float(row["final_val_acc"]))
+
+
+def test_difference_bounds_widen_only_on_the_censored_side():
+    assert difference_bounds(Measured(5.0), Measured(3.0)) == (2.0, 2.0, 2.0)
+    assert difference_bounds(Measured(5.0, censored=True), Measured(3.0)) == (2.0, 2.0, math.inf)
+    assert difference_bounds(Measured(5.0), Measured(3.0, censored=True)) == (2.0, -math.inf, 2.0)
+
+
+def test_judge_equivalence_three_outcomes():
+    band = (0.8, 1.25)
+    assert judge_equivalence(0.9, 1.1, band) == "supported"
+    assert judge_equivalence(1.3, 1.6, band) == "refuted"
+    assert judge_equivalence(0.5, 0.7, band) == "refuted"
+    assert judge_equivalence(0.9, 1.4, band) == "inconclusive"
+
+
+def test_paired_difference_one_sided_and_equivalence():
+    runs = _runs({"none": [90, 91, 92, 90, 91], "before": [95, 96, 97, 95, 96]})
+    better = PairedStatement("BN is more accurate", "val acc difference", acc, ">", 0.0, compare="difference")
+    same = PairedStatement("no difference", "val acc difference", acc, WITHIN_DIFFERENCE, 0.01, compare="difference")
+    v_better, v_same = paired_verdicts(runs, [better, same], "norm", "none", ["activation"])
+    assert v_better.effect == pytest.approx(0.05)
+    assert v_better.n == 5 and v_better.outcome == "supported"
+    assert v_same.outcome == "refuted"  # a consistent 5-point difference is far outside a 1-point band
+    assert "norm before vs none" in v_better.group
+
+
+def test_paired_ratio_equivalence_supported_when_inside_band():
+    runs = _runs({"before": [10, 12, 11, 10, 12], "after": [10, 12, 12, 11, 11]})
+    st = PairedStatement("no consistent winner", "epochs ratio", epochs_to_target, WITHIN_RATIO, 1.25)
+    (v,) = paired_verdicts(runs, [st], "norm", "before", ["activation"])
+    assert v.outcome == "supported" and 0.8 < v.low <= v.high < 1.25
+
+
+def test_paired_ratio_equivalence_with_censoring_cannot_be_supported():
+    runs = _runs({"before": [10, 10, 10], "after": [10, 10, 30]}, converged={"before": [1, 1, 1], "after": [1, 1, 0]})
+    st = PairedStatement("no consistent winner", "epochs ratio", epochs_to_target, WITHIN_RATIO, 1.25)
+    (v,) = paired_verdicts(runs, [st], "norm", "before", ["activation"])
+    assert v.high == math.inf and v.outcome == "inconclusive" and "after censored in 1/3" in v.note
+
+
+def test_paired_verdicts_levels_limits_the_treatments():
+    runs = _runs({"none": [1, 2], "before": [1, 2], "after": [1, 2]})
+    st = PairedStatement("x", "m", epochs_to_target, "<", 1.0)
+    rows = paired_verdicts(runs, [st], "norm", "none", ["activation"], levels=["after"])
+    assert [r.group for r in rows] == ["relu, norm after vs none"]
+
+
+def test_paired_statement_rejects_mismatched_direction():
+    with pytest.raises(ValueError, match="valid: <, >, within\\+-"):
+        PairedStatement("x", "m", acc, WITHIN_RATIO, 0.01, compare="difference")
+
+
+def _v(outcome: str, high: float, group: str) -> Verdict:
+    return Verdict("s", group, "m", high - 0.1, high - 0.2, high, 1.0, "<", 3, outcome)
+
+
+def test_all_of_is_intersection_union():
+    assert all_of([_v("supported", 0.5, "a"), _v("supported", 0.9, "b")], "all", "g").outcome == "supported"
+    mixed = all_of([_v("supported", 0.5, "a"), _v("inconclusive", 1.2, "b")], "all", "g")
+    assert mixed.outcome == "inconclusive" and mixed.high == 1.2 and "shown: b" in mixed.note
+    refuted = all_of([_v("refuted", 2.0, "a"), _v("inconclusive", 1.2, "b")], "all", "g")
+    assert refuted.outcome == "refuted" and refuted.high == 2.0
+    # the least favourable supported row is the one shown
+    assert all_of([_v("supported", 0.5, "a"), _v("supported", 0.9, "b")], "all", "g").high == 0.9
+
+
+def test_largest_passing_bounds_at_the_grid_ends():
+    lrs = [0.01, 0.1, 1.0]
+    rows = []
+    for norm, ok in {"none": [1, 0, 0], "before": [1, 1, 1], "sigmoid": [0, 0, 0], "odd": [1, 0, 1]}.items():
+        for lr, c in zip(lrs, ok):
+            rows.append({"norm": norm, "seed": 0, "lr": lr, "converged": c})
+    out = largest_passing(pd.DataFrame(rows), "lr", lambda r: r["converged"] == 1, ["norm", "seed"]).set_index("norm")
+    assert tuple(out.loc["none", ["value", "low", "high"]]) == (0.01, 0.01, 0.01)
+    assert tuple(out.loc["before", ["value", "low", "high"]]) == (1.0, 1.0, math.inf)
+    assert tuple(out.loc["sigmoid", ["value", "low", "high"]]) == (0.0, 0.0, 0.01)
+    assert out.loc["odd", "non_monotone"] == 1 and out.loc["odd", "value"] == 1.0
+
+
+def test_bounded_ratio():
+    assert bounded_ratio((1.0, 1.0, 1.0), (0.1, 0.1, 0.1)) == pytest.approx((10.0, 10.0, 10.0))
+    obs, lo, hi = bounded_ratio((1.0, 1.0, math.inf), (0.1, 0.1, 0.1))  # treatment passed the top of the grid
+    assert obs == pytest.approx(10.0) and lo == pytest.approx(10.0) and hi == math.inf
+    obs, lo, hi = bounded_ratio((1.0, 1.0, 1.0), (0.0, 0.0, 0.01))  # baseline passed nothing
+    assert obs == math.inf and lo == pytest.approx(100.0) and hi == math.inf
+    obs, lo, hi = bounded_ratio((0.0, 0.0, 0.01), (0.0, 0.0, 0.01))  # neither passed: unknown
+    assert math.isnan(obs) and lo == 0.0 and hi == math.inf
+
+
+def test_best_rows_prefers_uncensored_then_smallest():
+    runs = pd.DataFrame([
+        {"norm": "none", "seed": 0, "lr": 0.01, "converged": 1, "epochs_to_target": 9, "epochs_run": 9},
+        {"norm": "none", "seed": 0, "lr": 0.1, "converged": 1, "epochs_to_target": 4, "epochs_run": 4},
+        {"norm": "none", "seed": 0, "lr": 1.0, "converged": 0, "epochs_to_target": math.nan, "epochs_run": 1},
+    ])
+    best = best_rows(runs, ["norm", "seed"], epochs_to_target)
+    assert list(best["lr"]) == [0.1]
+
+
+def test_paired_verdicts_without_group_by_compares_all_runs():
+    runs = _runs({"none": [10, 10], "before": [5, 6]})
+    st = PairedStatement("fewer epochs", "epochs ratio", epochs_to_target, "<", 1.0)
+    (v,) = paired_verdicts(runs, [st], "norm", "none", [])
+    assert v.group == "norm before vs none" and v.n == 2 and v.outcome == "supported"
+
+
+def test_paired_verdicts_missing_baseline_is_inconclusive_not_dropped():
+    runs = _runs({"before": [5, 6]})
+    st = PairedStatement("fewer epochs", "epochs ratio", epochs_to_target, "<", 1.0)
+    (v,) = paired_verdicts(runs, [st], "norm", "none", [])
+    assert v.n == 0 and v.outcome == "inconclusive" and "no complete pairs" in v.note
+
+
+def test_named_levels_absent_from_the_runs_still_get_a_row():
+    runs = _runs({"none": [1, 2]})
+    st = PairedStatement("x", "m", epochs_to_target, "<", 1.0)
+    (v,) = paired_verdicts(runs, [st], "norm", "none", [], levels=["before"])
+    assert v.group == "norm before vs none" and v.n == 0 and v.outcome == "inconclusive"
+
+
+def test_a_diverged_run_is_censored_at_its_whole_budget():
+    diverged = pd.Series({"converged": 0, "epochs_to_target": math.nan, "epochs_run": 1, "max_epochs": 20})
+    assert epochs_to_target_or_budget(diverged) == Measured(20.0, censored=True)
+    assert epochs_to_target(diverged) == Measured(1.0, censored=True)  # the older rule: the epochs it ran
+    done = pd.Series({"converged": 1, "epochs_to_target": 4, "epochs_run": 20, "max_epochs": 20})
+    assert epochs_to_target_or_budget(done) == Measured(4.0)
