@@ -2,8 +2,9 @@
 
 The nets are those of the bn-inference suite (suites/bn_inference.py): the BN net after a few
 training steps, its fused copy, and the same MLP built without BN; eval mode, inference_mode,
-threads pinned. Each round is a block of calls long enough (>= 2 ms) for the clock; pytest-benchmark
-reports seconds per call. Compare the three within one run (same group), never across machines.
+threads pinned; CPU (the bn-inference suite covers CUDA). Each round is a block of calls long
+enough (>= 2 ms) for the clock; pytest-benchmark reports seconds per call. Compare the three
+within one run (same group), never across machines.
 """
 from __future__ import annotations
 
@@ -16,8 +17,7 @@ from harness.config import RunConfig
 from harness.data import InMemoryDataModule
 from harness.fusion import fuse_bn
 from harness.model import build_mlp
-from harness.timing import synchronize
-from suites.bn_inference import _bn_net
+from suites.bn_inference import trained_bn_net
 
 pytestmark = pytest.mark.benchmark_suite
 
@@ -31,7 +31,7 @@ def nets() -> dict[str, torch.nn.Module]:
     torch.manual_seed(0)
     data = InMemoryDataModule(CONFIG)
     data.setup("fit")
-    bn = _bn_net(CONFIG, data, torch.device("cpu"))
+    bn = trained_bn_net(CONFIG, data, torch.device("cpu"))
     none = build_mlp(CONFIG.replace(norm="none"), data.n_features, data.n_classes).eval()
     return {"none": none, "bn": bn, "fused": fuse_bn(bn), "n_features": data.n_features}
 
@@ -50,6 +50,5 @@ def test_inference_latency(benchmark, bench_scale, nets, variant, batch):
         iterations = max(1, int(MIN_ROUND_S / per_call))
         out = benchmark.pedantic(net, args=(x,), rounds=bench_scale["inference_rounds"], iterations=iterations,
                                  warmup_rounds=1)
-        synchronize(x.device)
     benchmark.extra_info.update(variant=variant, batch=batch, depth=CONFIG.depth, width=CONFIG.width)
     assert out.shape == (batch, 10)

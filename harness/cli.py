@@ -228,6 +228,8 @@ def cmd_ui(args) -> int:
     tracker = _stored_tracker(args.tracking_uri)
     argv = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", tracker.uri,
             "--host", args.host, "--port", str(args.port), "--workers", "1"]
+    # MLflow's job runner (8 extra processes) serves GenAI features the harness does not use; an explicit setting wins.
+    os.environ.setdefault("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false")
     print(f"MLflow UI on {tracker.uri}: http://{args.host}:{args.port}  (Ctrl-C stops it)", file=sys.stderr, flush=True)
     os.execv(sys.executable, argv)
 

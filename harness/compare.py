@@ -173,6 +173,9 @@ def render(c: Comparison, fmt: str = "text") -> str:
         conv = f"convergence: UNCHANGED in all {n_pairs} paired runs (same stop reason at the same epoch)"
     else:
         conv = f"convergence: CHANGED in {n_pairs - n_same} of {n_pairs} paired runs"
+    unpaired = len(c.a.runs) + len(c.b.runs) - 2 * n_pairs
+    if unpaired:
+        conv += f"; {unpaired} run(s) without a partner on the other side (not compared)"
     diffs = [("setting", "A", "B"), *c.differences] if c.differences else None
     def heading(title: str, note: str = "") -> str:
         title = title.upper() if fmt == "text" else f"## {title}"

@@ -62,20 +62,22 @@ def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def _watch_driver(driver_pid: int) -> None:
-    """Interrupt this worker (marking its run KILLED) once the driver process is gone."""
+def _watch_driver(driver: str) -> None:
+    """Interrupt this worker (marking its run KILLED) once the driver process (host:pid:start) is gone."""
+    from harness.resume import process_alive
+
     while True:
         time.sleep(0.5)
-        if os.getppid() != driver_pid:
+        if process_alive(driver) is False:
             os.kill(os.getpid(), signal.SIGTERM)
             return
 
 
 def _worker_main(uri: str, run_fn, experiment: str, parent_run_id: str, child_tags: dict[str, str],
-                 tasks, results, driver_pid: int) -> None:
+                 tasks, results, driver: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle; it sends SIGTERM
     signal.signal(signal.SIGTERM, _raise_interrupt)
-    threading.Thread(target=_watch_driver, args=(driver_pid,), daemon=True).start()
+    threading.Thread(target=_watch_driver, args=(driver,), daemon=True).start()
     from harness.cli import _quiet
     from harness.tracking import Tracker
 
@@ -122,6 +124,8 @@ def run_local_pool(run_fn, configs: list[RunConfig], tracker_uri: str, experimen
     """Every config in `workers` spawned processes, one config per process at a time."""
     from tqdm.auto import tqdm
 
+    from harness.resume import this_process
+
     ctx = _context()
     tasks, results = ctx.Queue(), ctx.Queue()
     for item in enumerate(configs):
@@ -135,7 +139,7 @@ def run_local_pool(run_fn, configs: list[RunConfig], tracker_uri: str, experimen
     try:
         for _ in range(n_procs):
             p = ctx.Process(target=_worker_main, args=(tracker_uri, run_fn, experiment, parent_run_id,
-                                                       child_tags, tasks, results, os.getpid()))
+                                                       child_tags, tasks, results, this_process()))
             p.start()
             procs.append(p)
     finally:

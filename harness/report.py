@@ -288,7 +288,7 @@ def render(report: Report, fmt: str) -> str:
     if fmt == "text":
         parts = [report.title, "", report.header.rstrip(), *_invocation_lines(report), "",
                  "VERDICTS", format_table(report.verdicts) if report.verdicts else "(no verdict rows)", "",
-                 heading.upper(), intro, *([text_table(rows)] if rows else [])]
+                 heading.upper().replace(" X ", " x "), intro, *([text_table(rows)] if rows else [])]
         parts += ["", "PLOTS"] + [f"  {p}" for p in report.plots.values()] + [f"  note: {n}" for n in report.notes]
         return "\n".join(parts) + "\n"
     if fmt == "markdown":

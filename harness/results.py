@@ -66,4 +66,5 @@ def load_history(client: MlflowClient, run_id: str) -> pd.DataFrame:
             frames.append(pd.Series({m.step: m.value for m in hist}, name=key))
     if not frames:
         return pd.DataFrame()
-    return pd.concat(frames, axis=1).rename_axis("epoch").reset_index()
+    # One consolidated frame (per-layer diagnostics give hundreds of columns), rows in step order.
+    return pd.DataFrame({s.name: s for s in frames}).sort_index().rename_axis("epoch").reset_index()

@@ -423,10 +423,11 @@ def largest_passing(runs: pd.DataFrame, field: str, passes: Callable[[pd.Series]
                     by: list[str]) -> pd.DataFrame:
     """Per group of `by` (e.g. norm, seed): the largest grid value of `field` whose run passes, with bounds.
 
-    Columns: *by, value, low, high, grid_top. Inside the grid the value is exact (the quantity is
-    'largest passing value on this grid'); when the top of the grid passes the true value may be
+    Columns: *by, value, low, high, grid_top, holes. Inside the grid the value is exact (the quantity
+    is 'largest passing value on this grid'); when the top of the grid passes the true value may be
     larger (high = inf); when nothing passes it lies below the grid (value = low = 0, high = the
-    smallest grid value). `non_monotone` counts passing values above a failing one.
+    smallest grid value). `holes` counts failing values between the smallest and largest passing
+    ones (a non-monotone grid: the largest passing value is then less meaningful).
     """
     rows = []
     for keys, group in runs.groupby(by, sort=False):
@@ -438,10 +439,9 @@ def largest_passing(runs: pd.DataFrame, field: str, passes: Callable[[pd.Series]
         else:
             value = low = ok[-1]
             high = math.inf if value == grid[-1] else value
-        first_fail = next((g for g in grid if g not in ok), None)
-        non_monotone = sum(1 for g in ok if first_fail is not None and g > first_fail)
+        holes = sum(1 for g in grid if ok and ok[0] < g < ok[-1] and g not in ok)
         rows.append({**dict(zip(by, keys)), "value": value, "low": low, "high": high,
-                     "grid_top": float(grid[-1]), "non_monotone": non_monotone})
+                     "grid_top": float(grid[-1]), "holes": holes})
     return pd.DataFrame(rows)
 
 

@@ -48,7 +48,7 @@ WARMUP = 5  # untimed calls per net and batch size (allocator, caches, lazy init
 BN_TRAIN_STEPS = 20  # steps that give the BN net real running statistics
 
 
-def _bn_net(config: RunConfig, data: InMemoryDataModule, device: torch.device) -> torch.nn.Module:
+def trained_bn_net(config: RunConfig, data: InMemoryDataModule, device: torch.device) -> torch.nn.Module:
     """The BN MLP after a few training steps: running statistics and affine parameters as training leaves them."""
     model = build_mlp(config, data.n_features, data.n_classes).to(device)
     opt = OPTIMIZERS.get(config.optimizer)(model.parameters(), config.lr, config.weight_decay)
@@ -69,7 +69,7 @@ def latency(config: RunConfig) -> dict:
     device = torch.device(config.device)
     data = InMemoryDataModule(config)
     data.setup("fit")
-    bn = _bn_net(config, data, device)  # seeded by harness.runner.measure
+    bn = trained_bn_net(config, data, device)  # seeded by harness.runner.measure
     fused = fuse_bn(bn)
     none = build_mlp(config.replace(norm="none"), data.n_features, data.n_classes).to(device).eval()
     nets = {"none": none, "bn": bn, "fused": fused}

@@ -57,8 +57,8 @@ def judge(runs):
         obs.append(o), lo.append(l), hi.append(h)
     top = [f"{n} stable at the grid top in {int((largest.loc[n]['high'] == float('inf')).sum())}/{len(seeds)}"
            for n in ("before", "none") if n in largest.index.get_level_values(0)]
-    nm = int(largest["non_monotone"].sum())
-    note = "; ".join(top + ([f"{nm} stable lr(s) above an unstable one"] if nm else []))
+    holes = int(largest["holes"].sum())
+    note = "; ".join(top + ([f"{holes} unstable lr(s) between stable ones"] if holes else []))
     headline = verdict_from_bounds("BN allows higher learning rates", "norm before vs none", "largest stable lr ratio",
                                    obs, lo, hi, 1.0, ">", note)
     fastest = best_rows(runs, ["norm", "seed"], epochs_to_target_or_budget)

@@ -21,11 +21,12 @@ import urllib.request
 import pytest
 from mlflow.tracking import MlflowClient
 
+from harness.cli import main
 from harness.report import write_report
 from harness.tracking import Tracker
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install chromium)")
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install chromium)")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SERVER_START_S = 90  # seconds: the MLflow server imports a lot; a shared 2-core machine is slow
@@ -94,6 +95,7 @@ def browse(tmp_path_factory):
     return visible_text
 
 
+@needs_chromium
 def test_runs_page_shows_the_suite_and_its_invocation(ui, browse):
     base, uri, suite, parent = ui
     client = MlflowClient(uri)
@@ -106,6 +108,7 @@ def test_runs_page_shows_the_suite_and_its_invocation(ui, browse):
     assert f"{n_runs} matching runs" in text, text[:2000]
 
 
+@needs_chromium
 def test_a_child_run_page_shows_its_name_params_and_metrics(ui, browse):
     base, uri, suite, parent = ui
     client = MlflowClient(uri)
@@ -118,6 +121,7 @@ def test_a_child_run_page_shows_its_name_params_and_metrics(ui, browse):
         assert needle in text
 
 
+@needs_chromium
 def test_the_parent_run_shows_the_report_artifact_rendered(ui, browse):
     base, uri, suite, parent = ui
     exp = MlflowClient(uri).get_experiment_by_name(suite.name)
@@ -126,3 +130,19 @@ def test_the_parent_run_shows_the_report_artifact_rendered(ui, browse):
     text = browse(url, expect)
     for needle in [*expect, "learning_curves.png", "verdict.json", f"{suite.name}: report on invocation"]:
         assert needle in text, (needle, text[:3000])
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--port", "70000"], "invalid --port 70000; must be in 1..65535"),
+    (["--port", "x"], "--port"),
+])
+def test_ui_bad_input_is_one_line_exit_2(args, needle, store_uri, capsys):
+    assert main(["ui", *args, "--tracking-uri", store_uri]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_ui_refuses_a_missing_store_and_creates_none(tmp_path, capsys):
+    db = tmp_path / "none" / "mlflow.db"
+    assert main(["ui", "--tracking-uri", f"sqlite:///{db}"]) == 2
+    assert "no store at" in capsys.readouterr().err and not db.parent.exists()

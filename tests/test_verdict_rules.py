@@ -107,14 +107,16 @@ def test_all_of_is_intersection_union():
 def test_largest_passing_bounds_at_the_grid_ends():
     lrs = [0.01, 0.1, 1.0]
     rows = []
-    for norm, ok in {"none": [1, 0, 0], "before": [1, 1, 1], "sigmoid": [0, 0, 0], "odd": [1, 0, 1]}.items():
+    for norm, ok in {"none": [1, 0, 0], "before": [1, 1, 1], "sigmoid": [0, 0, 0], "odd": [1, 0, 1],
+                     "slow": [0, 1, 1]}.items():
         for lr, c in zip(lrs, ok):
             rows.append({"norm": norm, "seed": 0, "lr": lr, "converged": c})
     out = largest_passing(pd.DataFrame(rows), "lr", lambda r: r["converged"] == 1, ["norm", "seed"]).set_index("norm")
     assert tuple(out.loc["none", ["value", "low", "high"]]) == (0.01, 0.01, 0.01)
     assert tuple(out.loc["before", ["value", "low", "high"]]) == (1.0, 1.0, math.inf)
     assert tuple(out.loc["sigmoid", ["value", "low", "high"]]) == (0.0, 0.0, 0.01)
-    assert out.loc["odd", "non_monotone"] == 1 and out.loc["odd", "value"] == 1.0
+    assert out.loc["odd", "holes"] == 1 and out.loc["odd", "value"] == 1.0
+    assert out.loc["slow", "holes"] == 0  # too slow at the small rate is not a hole in stability
 
 
 def test_bounded_ratio():

@@ -1,0 +1,39 @@
+"""Big single runs: RunConfig.strategy and devices pass through the one Trainer factory to Lightning."""
+from __future__ import annotations
+
+import pytest
+from pytorch_lightning.strategies import DDPStrategy, SingleDeviceStrategy
+
+from harness.config import ConfigError, RunConfig
+from harness.trainer import make_trainer
+
+
+def test_ddp_over_two_cpu_processes_reaches_the_trainer():
+    config = RunConfig(dataset="digits", depth=2, width=8, strategy="ddp", devices=2, loop="step")
+    trainer = make_trainer(config, callbacks=[])
+    assert isinstance(trainer.strategy, DDPStrategy)
+    assert trainer.num_devices == 2
+    assert [d.type for d in trainer.strategy.parallel_devices] == ["cpu", "cpu"]  # two CPU processes (gloo)
+
+
+def test_ddp_spawn_is_passed_through_by_name():
+    config = RunConfig(dataset="digits", depth=2, width=8, strategy="ddp_spawn", devices=2, loop="step")
+    trainer = make_trainer(config, callbacks=[])
+    assert isinstance(trainer.strategy, DDPStrategy) and trainer.num_devices == 2
+    assert trainer.strategy._start_method == "spawn"  # the name chose the spawn launcher, not the script launcher
+
+
+def test_default_is_one_device():
+    trainer = make_trainer(RunConfig(dataset="digits", depth=2, width=8), callbacks=[])
+    assert isinstance(trainer.strategy, SingleDeviceStrategy) and trainer.num_devices == 1
+
+
+def test_a_strategy_needs_the_step_loop():
+    with pytest.raises(ConfigError, match="multi-device strategies need loop 'step'"):
+        RunConfig(strategy="ddp", devices=2)
+
+
+def test_unknown_strategy_fails_at_the_trainer():
+    config = RunConfig(dataset="digits", depth=2, width=8, strategy="warp-drive", loop="step")
+    with pytest.raises(ValueError, match="warp-drive"):
+        make_trainer(config, callbacks=[])
