@@ -122,6 +122,8 @@ def cmd_run(args) -> int:
 
     if args.engine not in ENGINES:
         raise UsageError(f"invalid --engine {args.engine!r}; valid: {', '.join(ENGINES)}")
+    if args.engine == "ray" and args.workers > 1:
+        raise UsageError(f"invalid --workers {args.workers!r} with --engine ray; Ray uses the cluster's CPUs (see --pack)")
     if (args.workers > 1 or args.engine == "ray") and suite.timing and not args.parallel_timing:
         raise UsageError(f"suite {args.suite!r} judges wall-clock time and runs side by side are not comparable: "
                          f"use --workers 1 --engine local, or add --parallel-timing (its runs are then tagged)")
@@ -230,7 +232,12 @@ def cmd_ui(args) -> int:
             "--host", args.host, "--port", str(args.port), "--workers", "1"]
     # MLflow's job runner (8 extra processes) serves GenAI features the harness does not use; an explicit setting wins.
     os.environ.setdefault("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false")
-    print(f"MLflow UI on {tracker.uri}: http://{args.host}:{args.port}  (Ctrl-C stops it)", file=sys.stderr, flush=True)
+    url = f"http://{args.host}:{args.port}"
+    print(f"MLflow UI on {tracker.uri}: {url}  (Ctrl-C stops it)", file=sys.stderr)
+    for exp in tracker.client.search_experiments():  # MLflow 3 opens an experiment on its GenAI overview: link the runs
+        if exp.name != "Default":
+            print(f"  {exp.name}: {url}/#/experiments/{exp.experiment_id}/runs", file=sys.stderr)
+    sys.stderr.flush()
     os.execv(sys.executable, argv)
 
 

@@ -78,13 +78,13 @@ def _worker_main(uri: str, run_fn, experiment: str, parent_run_id: str, child_ta
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle; it sends SIGTERM
     signal.signal(signal.SIGTERM, _raise_interrupt)
     threading.Thread(target=_watch_driver, args=(driver,), daemon=True).start()
-    from harness.cli import _quiet
-    from harness.tracking import Tracker
-
-    _quiet()
-    tracker = Tracker(uri)
-    tracker.child_tags = dict(child_tags)
     try:
+        from harness.cli import _quiet
+        from harness.tracking import Tracker
+
+        _quiet()
+        tracker = Tracker(uri)
+        tracker.child_tags = dict(child_tags)
         while True:
             item = tasks.get()
             if item is None:
@@ -92,7 +92,7 @@ def _worker_main(uri: str, run_fn, experiment: str, parent_run_id: str, child_ta
             index, config = item
             results.put((index, run_one(run_fn, config, tracker, experiment, parent_run_id)))
     except KeyboardInterrupt:
-        return  # the active run is already marked KILLED by train()/measure()
+        return  # stopped by the driver; the active run is already marked KILLED by train()/measure()
 
 
 def _stop(procs: list) -> None:
@@ -115,7 +115,8 @@ def _context():
     if "forkserver" not in mp.get_all_start_methods():
         return mp.get_context("spawn")
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["harness.runner", "harness.parallel", "harness.cli"])
+    ctx.set_forkserver_preload(["harness.runner", "harness.parallel", "harness.cli",
+                                "mlflow.store.tracking.sqlalchemy_store"])  # what opening the store imports
     return ctx
 
 

@@ -11,6 +11,7 @@ import base64
 import html
 import json
 import math
+import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,8 +143,17 @@ def recorded_verdict(client: MlflowClient, parent_run_id: str) -> str | None:
     names = {a.path for a in client.list_artifacts(parent_run_id)}
     if "verdict.json" not in names:
         return None
-    with tempfile.TemporaryDirectory() as tmp:
-        return Path(client.download_artifacts(parent_run_id, "verdict.json", tmp)).read_text()
+    # One small file: MLflow's download progress bar would only clutter the report's output.
+    key, saved = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", os.environ.get("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR")
+    os.environ[key] = "false"
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            return Path(client.download_artifacts(parent_run_id, "verdict.json", tmp)).read_text()
+    finally:
+        if saved is None:
+            del os.environ[key]
+        else:
+            os.environ[key] = saved
 
 
 def verdict_json(verdicts: list[Verdict]) -> str:

@@ -487,3 +487,28 @@ def epochs_to_target_or_budget(row: pd.Series) -> Measured:
     if row["converged"] == 1:
         return Measured(float(row["epochs_to_target"]))
     return Measured(float(max(row["epochs_run"], row["max_epochs"])), censored=True)
+
+
+def largest_passing_ratio_verdict(runs: pd.DataFrame, field: str, passes: Callable[[pd.Series], bool], factor: str,
+                                  treatment, baseline, statement: str, metric: str, pair_on: str = "seed",
+                                  threshold: float = 1.0, direction: str = ">") -> Verdict:
+    """Per seed, the largest passing grid value of `field` (largest_passing) for treatment and baseline; their
+    ratio treatment / baseline, bounds carried through (bounded_ratio), judged as one row."""
+    largest = largest_passing(runs, field, passes, [factor, pair_on]).set_index([factor, pair_on])
+    levels = set(largest.index.get_level_values(0))
+    pairs = sorted({p for lv, p in largest.index if lv == treatment} & {p for lv, p in largest.index if lv == baseline})
+    obs, lo, hi = [], [], []
+    for p in pairs:
+        o, l, h = bounded_ratio(tuple(largest.loc[(treatment, p), ["value", "low", "high"]]),
+                                tuple(largest.loc[(baseline, p), ["value", "low", "high"]]))
+        obs.append(o), lo.append(l), hi.append(h)
+    notes = []
+    for lv in (treatment, baseline):  # a value open above: the grid did not reach its limit
+        if lv in levels and pairs:
+            at_top = sum(math.isinf(largest.loc[(lv, p), "high"]) for p in pairs)
+            notes.append(f"{lv} passes at the grid top in {at_top}/{len(pairs)}")
+    holes = int(largest["holes"].sum())
+    if holes:
+        notes.append(f"{holes} failing {field} value(s) between passing ones")
+    return verdict_from_bounds(statement, f"{factor} {treatment} vs {baseline}", metric, obs, lo, hi, threshold,
+                               direction, "; ".join(notes))

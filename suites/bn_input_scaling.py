@@ -10,7 +10,8 @@ often is. Arms (grid standardize x input_norm; hidden layers have no BN, so the 
 the only normalization): raw (neither), standardized (z-scored with training statistics), bn-first
 (a BatchNorm1d on the raw inputs), and both (reference). 5 hidden layers of 100 ReLU units, He
 init, Nesterov momentum lr 0.01, batch 32; equal budget of 20 epochs (stop_at_target off); target
-0.95 validation accuracy; a run that never reaches it (or diverges) is censored at its epochs.
+0.95 validation accuracy; a run that never reaches it (diverged ones included) is censored at the
+whole 20-epoch budget, so its ratios are bounds.
 
 Verdict, paired by seed (effect = median over seeds; 95% bootstrap interval over seeds):
 - "BN first makes standardizing unnecessary (epochs)": epochs-to-target ratio bn-first /

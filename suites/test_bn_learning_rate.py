@@ -32,7 +32,7 @@ def test_largest_stable_rate_is_higher_with_bn(result):
     assert headline.statement == "BN allows higher learning rates" and headline.n == 2
     # BN is stable at the grid's top (0.3, bound open above), no BN only at 0.03: ratio >= 10.
     assert headline.outcome == "supported" and headline.low == pytest.approx(10.0) and math.isinf(headline.high)
-    assert "before stable at the grid top in 2/2" in headline.note
+    assert "before passes at the grid top in 2/2" in headline.note
 
 
 def test_per_rate_rows_cover_the_grid(result):

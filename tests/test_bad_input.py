@@ -45,6 +45,7 @@ CATALOGUE = [
     (["run", "bn-walltime", "--engine", "spark"], "invalid --engine 'spark'; valid: local, ray"),
     (["run", "bn-walltime", "--pack", "-1"], "invalid --pack -1"),
     (["run", "bn-walltime", "--workers", "2"], "judges wall-clock time"),
+    (["run", "bn-walltime", "--engine", "ray", "--workers", "2"], "invalid --workers 2 with --engine ray"),
     (["run", "bn-walltime", "--seeds", "-3"], "invalid --seeds -3"),
     (["train", "--dataset", "imagenet"], "unknown dataset 'imagenet'; valid: "),
     (["train", "--val-fraction", "1.5"], "invalid val_fraction 1.5; must be in (0, 1)"),

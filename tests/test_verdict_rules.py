@@ -20,6 +20,7 @@ from harness.verdict import (
     epochs_to_target_or_budget,
     judge_equivalence,
     largest_passing,
+    largest_passing_ratio_verdict,
     paired_verdicts,
 )
 
@@ -166,3 +167,17 @@ def test_a_diverged_run_is_censored_at_its_whole_budget():
     assert epochs_to_target(diverged) == Measured(1.0, censored=True)  # the older rule: the epochs it ran
     done = pd.Series({"converged": 1, "epochs_to_target": 4, "epochs_run": 20, "max_epochs": 20})
     assert epochs_to_target_or_budget(done) == Measured(4.0)
+
+
+def test_largest_passing_ratio_verdict_pairs_seeds_and_carries_bounds():
+    rows = []
+    for seed in range(3):
+        for lr, none_ok, bn_ok in ((0.01, 1, 1), (0.1, 0, 1), (1.0, 0, seed != 2)):
+            rows.append({"norm": "none", "seed": seed, "lr": lr, "converged": none_ok})
+            rows.append({"norm": "before", "seed": seed, "lr": lr, "converged": int(bn_ok)})
+    v = largest_passing_ratio_verdict(pd.DataFrame(rows), "lr", lambda r: r["converged"] == 1, "norm", "before",
+                                      "none", "BN allows higher rates", "largest stable lr ratio")
+    assert v.n == 3 and v.group == "norm before vs none" and v.outcome == "supported"
+    assert v.effect == pytest.approx(100.0)  # seeds 0, 1: 1.0 / 0.01; seed 2: 0.1 / 0.01
+    assert v.low == pytest.approx(10.0) and v.high == math.inf  # the grid top passed: open above
+    assert "before passes at the grid top in 2/3" in v.note and "none passes at the grid top in 0/3" in v.note
