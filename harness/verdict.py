@@ -51,57 +51,6 @@ def time_to_target(row: pd.Series) -> Measured:
     return Measured(float(row["train_time_s"]), censored=True)
 
 
-@dataclass(frozen=True)
-class RatioStatement:
-    """A claim about treatment/baseline, paired by seed: e.g. 'fewer epochs are needed' = epochs ratio < 1."""
-
-    statement: str
-    metric: str
-    value: ValueFn
-    direction: str
-    threshold: float = 1.0
-
-
-def paired_ratio_verdicts(runs: pd.DataFrame, statements: list[RatioStatement], factor: str, baseline: str,
-                          group_by: list[str], pair_on: str = "seed", expected_pairs: int | None = None) -> list[Verdict]:
-    """For each group and each non-baseline level of `factor`: treat/baseline ratios paired on `pair_on`, judged per statement."""
-    verdicts = []
-    for keys, group in runs.groupby(group_by, sort=False):
-        keys = keys if isinstance(keys, tuple) else (keys,)
-        base = group[group[factor] == baseline].set_index(pair_on)
-        for level in [v for v in group[factor].unique() if v != baseline]:
-            treat = group[group[factor] == level].set_index(pair_on)
-            pairs = sorted(set(base.index) & set(treat.index))
-            label = ", ".join(str(k) for k in keys) + f", {factor} {level} vs {baseline}"
-            missing = (expected_pairs - len(pairs)) if expected_pairs else 0
-            for st in statements:
-                obs, lo, hi, n_cens_b, n_cens_t = [], [], [], 0, 0
-                for p in pairs:
-                    t, b = st.value(treat.loc[p]), st.value(base.loc[p])
-                    o, l, h = ratio_bounds(t, b)
-                    obs.append(o), lo.append(l), hi.append(h)
-                    n_cens_b += b.censored
-                    n_cens_t += t.censored
-                notes = []
-                if n_cens_b:
-                    notes.append(f"{baseline} censored in {n_cens_b}/{len(pairs)}")
-                if n_cens_t:
-                    notes.append(f"{level} censored in {n_cens_t}/{len(pairs)}")
-                if missing > 0:
-                    notes.append(f"{missing} pair(s) missing")
-                if pairs:
-                    low, high = bootstrap_median_bounds(np.array(lo), np.array(hi))
-                    effect = float(np.median(obs))
-                    outcome = judge_interval(low, high, st.threshold, st.direction)
-                else:
-                    low = high = effect = math.nan
-                    outcome = "inconclusive"
-                    notes.append("no complete pairs")
-                verdicts.append(Verdict(st.statement, label, st.metric, effect, low, high, st.threshold,
-                                        st.direction, len(pairs), outcome, "; ".join(notes)))
-    return verdicts
-
-
 def _fmt(x: float) -> str:
     if math.isnan(x):
         return "-"
@@ -212,68 +161,6 @@ def threshold_verdicts(runs: pd.DataFrame, statements: list[ThresholdStatement],
     return verdicts
 
 
-@dataclass(frozen=True)
-class DifferenceStatement:
-    """A claim about treatment - baseline, paired by seed: e.g. 'more units die at a high learning rate' = dead-fraction difference > 0."""
-
-    statement: str
-    metric: str
-    value: ValueFn
-    direction: str
-    threshold: float = 0.0
-
-
-def paired_difference_verdicts(runs: pd.DataFrame, statements: list[DifferenceStatement], factor: str, baseline,
-                               group_by: list[str], pair_on: str = "seed",
-                               expected_pairs: int | None = None) -> list[Verdict]:
-    """For each group and each non-baseline level of `factor`: treat - baseline differences paired on `pair_on`.
-
-    Censoring bounds a difference instead of dropping it: a censored treatment makes it unbounded
-    above, a censored baseline unbounded below. A pair with a nan side is left out and counted.
-    """
-    verdicts = []
-    for keys, group in runs.groupby(group_by, sort=False) if group_by else [((), runs)]:
-        keys = keys if isinstance(keys, tuple) else (keys,)
-        base = group[group[factor] == baseline].set_index(pair_on)
-        for level in [v for v in group[factor].unique() if v != baseline]:
-            treat = group[group[factor] == level].set_index(pair_on)
-            pairs = sorted(set(base.index) & set(treat.index))
-            label = _group_label(group_by, keys)
-            label = (label + ", " if label else "") + f"{factor} {level} vs {baseline}"
-            for st in statements:
-                obs, lo, hi, n_nan, n_div, n_cens = [], [], [], 0, 0, 0
-                for p in pairs:
-                    t, b = st.value(treat.loc[p]), st.value(base.loc[p])
-                    if math.isnan(t.value) or math.isnan(b.value):
-                        n_nan += 1
-                        n_div += _diverged(treat.loc[p]) or _diverged(base.loc[p])
-                        continue
-                    d = t.value - b.value
-                    obs.append(d)
-                    lo.append(-math.inf if b.censored else d)
-                    hi.append(math.inf if t.censored else d)
-                    n_cens += t.censored or b.censored
-                notes = []
-                if n_cens:
-                    notes.append(f"censored in {n_cens}/{len(obs)}")
-                if n_nan:
-                    notes.append(f"{n_nan} pair(s) without a value" + (f" ({n_div} with a diverged run)" if n_div else ""))
-                missing = (expected_pairs - len(pairs)) if expected_pairs else 0
-                if missing > 0:
-                    notes.append(f"{missing} pair(s) missing")
-                if obs:
-                    low, high = bootstrap_median_bounds(np.array(lo), np.array(hi))
-                    effect = float(np.median(obs))
-                    outcome = judge_interval(low, high, st.threshold, st.direction)
-                else:
-                    low = high = effect = math.nan
-                    outcome = "inconclusive"
-                    notes.append("no complete pairs")
-                verdicts.append(Verdict(st.statement, label, st.metric, effect, low, high, st.threshold,
-                                        st.direction, len(obs), outcome, "; ".join(notes)))
-    return verdicts
-
-
 # --- Differences, equivalence, all-of, and grid reductions (added for the activation and BN suites) ---
 
 # Equivalence ('no consistent difference') directions. A ratio band is [1/threshold, threshold];
@@ -353,37 +240,65 @@ class PairedStatement:
             raise ValueError(f"invalid direction {self.direction!r} for a {self.compare}; valid: {', '.join(valid)}")
 
 
+@dataclass(frozen=True)
+class RatioStatement(PairedStatement):
+    """A ratio claim, e.g. 'fewer epochs are needed' = epochs ratio BN / none < 1."""
+
+    threshold: float = 1.0
+    compare: str = "ratio"
+
+
+@dataclass(frozen=True)
+class DifferenceStatement(PairedStatement):
+    """A difference claim, e.g. 'more units die at a high learning rate' = dead-fraction difference > 0."""
+
+    threshold: float = 0.0
+    compare: str = "difference"
+
+
 def paired_verdicts(runs: pd.DataFrame, statements: list[PairedStatement], factor: str, baseline,
                     group_by: list[str], pair_on: str = "seed", expected_pairs: int | None = None,
                     levels: list | None = None) -> list[Verdict]:
-    """As paired_ratio_verdicts, for ratios or differences, one-sided or equivalence; `levels` names the
-    treatments compared (default: every level present); an empty `group_by` makes all runs one group."""
+    """For each group and each treatment level of `factor`: treat vs baseline paired on `pair_on`, judged per statement.
+
+    A ratio (t / b) or a difference (t - b), one-sided or equivalence (see PairedStatement).
+    Censoring bounds a pair instead of dropping it (ratio_bounds, difference_bounds); a pair with a
+    nan side (e.g. a diverged net has no gradient ratio) is left out and counted in the note.
+    `levels` names the treatments compared, even when absent (a row with n = 0 says so); default:
+    every level present. An empty `group_by` makes all runs one group.
+    """
     verdicts = []
     groups = runs.groupby(group_by, sort=False) if group_by else [((), runs)]
     for keys, group in groups:
         keys = keys if isinstance(keys, tuple) else (keys,)
         base = group[group[factor] == baseline].set_index(pair_on)
-        # Named levels are compared even when absent (a row with n = 0 says so); otherwise every level present.
         treatments = list(levels) if levels is not None else [v for v in group[factor].unique() if v != baseline]
         for level in treatments:
             treat = group[group[factor] == level].set_index(pair_on)
             pairs = sorted(set(base.index) & set(treat.index))
-            label = ", ".join([*(str(k) for k in keys), f"{factor} {level} vs {baseline}"])
+            label = ", ".join(filter(None, [_group_label(group_by, keys), f"{factor} {level} vs {baseline}"]))
             missing = (expected_pairs - len(pairs)) if expected_pairs else 0
             for st in statements:
                 bounds = difference_bounds if st.compare == "difference" else ratio_bounds
-                obs, lo, hi, n_cens_b, n_cens_t = [], [], [], 0, 0
+                obs, lo, hi = [], [], []
+                n_cens_b = n_cens_t = n_nan = n_div = 0
                 for p in pairs:
                     t, b = st.value(treat.loc[p]), st.value(base.loc[p])
+                    if math.isnan(t.value) or math.isnan(b.value):
+                        n_nan += 1
+                        n_div += _diverged(treat.loc[p]) or _diverged(base.loc[p])
+                        continue
                     o, l, h = bounds(t, b)
                     obs.append(o), lo.append(l), hi.append(h)
                     n_cens_b += b.censored
                     n_cens_t += t.censored
                 notes = []
                 if n_cens_b:
-                    notes.append(f"{baseline} censored in {n_cens_b}/{len(pairs)}")
+                    notes.append(f"{baseline} censored in {n_cens_b}/{len(obs)}")
                 if n_cens_t:
-                    notes.append(f"{level} censored in {n_cens_t}/{len(pairs)}")
+                    notes.append(f"{level} censored in {n_cens_t}/{len(obs)}")
+                if n_nan:
+                    notes.append(f"{n_nan} pair(s) without a value" + (f" ({n_div} with a diverged run)" if n_div else ""))
                 if missing > 0:
                     notes.append(f"{missing} pair(s) missing")
                 verdicts.append(verdict_from_bounds(st.statement, label, st.metric, obs, lo, hi, st.threshold,

@@ -19,7 +19,7 @@ Verdict per activation, thresholds fixed in advance; median over seeds, 95% boot
 """
 from harness.config import RunConfig
 from harness.suite import Suite
-from harness.verdict import (RatioStatement, ThresholdStatement, column, epochs_to_target, paired_ratio_verdicts,
+from harness.verdict import (RatioStatement, ThresholdStatement, column, epochs_to_target, paired_verdicts,
                              threshold_verdicts)
 
 THRESHOLDS = [ThresholdStatement("with BN it trains", "final val acc", column("final_val_acc"), ">", 0.5,
@@ -33,7 +33,7 @@ RATIOS = [
 
 def judge(runs):
     return (threshold_verdicts(runs, THRESHOLDS, group_by=["activation", "norm"])
-            + paired_ratio_verdicts(runs, RATIOS, factor="norm", baseline="none", group_by=["activation"]))
+            + paired_verdicts(runs, RATIOS, factor="norm", baseline="none", group_by=["activation"]))
 
 
 SUITE = Suite(

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from harness.config import RunConfig
 from harness.suite import Suite
-from harness.verdict import RatioStatement, epochs_to_target, median_epoch_time, paired_ratio_verdicts, time_to_target
+from harness.verdict import RatioStatement, epochs_to_target, median_epoch_time, paired_verdicts, time_to_target
 
 STATEMENTS = [
     RatioStatement("each epoch is slower", "epoch time ratio", median_epoch_time, ">"),
@@ -44,7 +44,7 @@ else:
 
 
 def judge(runs):
-    return paired_ratio_verdicts(runs, STATEMENTS, factor="norm", baseline="none", group_by=["activation"])
+    return paired_verdicts(runs, STATEMENTS, factor="norm", baseline="none", group_by=["activation"])
 
 
 SUITE = Suite(

@@ -27,7 +27,7 @@ A pair with a diverged run (nan loss) is left out of the remedy rows and counted
 """
 from harness.config import RunConfig
 from harness.suite import Suite
-from harness.verdict import DifferenceStatement, column, paired_difference_verdicts, unless_diverged
+from harness.verdict import DifferenceStatement, column, paired_verdicts, unless_diverged
 
 HIGH_LR, LOW_LR = 0.3, 0.01
 REMEDIES = ("leaky_relu", "leaky_relu_0.2", "elu")
@@ -66,10 +66,10 @@ def judge(runs):
     width_runs = _select(runs, activation="relu", depth=20, width=(10, 100), lr=LOW_LR)
     depth_runs = _select(runs, activation="relu", depth=(5, 50), width=10, lr=LOW_LR)
     remedy_runs = _select(runs, depth=20, width=100, lr=HIGH_LR)
-    return (paired_difference_verdicts(lr_runs, STATEMENTS["lr"], "lr", LOW_LR, group_by=["activation", "depth", "width"])
-            + paired_difference_verdicts(width_runs, STATEMENTS["width"], "width", 100, group_by=["activation", "depth", "lr"])
-            + paired_difference_verdicts(depth_runs, STATEMENTS["depth"], "depth", 5, group_by=["activation", "width", "lr"])
-            + paired_difference_verdicts(remedy_runs, STATEMENTS["remedy"], "activation", "relu",
+    return (paired_verdicts(lr_runs, STATEMENTS["lr"], "lr", LOW_LR, group_by=["activation", "depth", "width"])
+            + paired_verdicts(width_runs, STATEMENTS["width"], "width", 100, group_by=["activation", "depth", "lr"])
+            + paired_verdicts(depth_runs, STATEMENTS["depth"], "depth", 5, group_by=["activation", "width", "lr"])
+            + paired_verdicts(remedy_runs, STATEMENTS["remedy"], "activation", "relu",
                                          group_by=["depth", "width", "lr"]))
 
 

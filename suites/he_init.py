@@ -18,7 +18,7 @@ Verdict, thresholds fixed in advance; median over seeds, 95% bootstrap interval:
 """
 from harness.config import RunConfig
 from harness.suite import Suite
-from harness.verdict import (RatioStatement, ThresholdStatement, column, epochs_to_target, paired_ratio_verdicts,
+from harness.verdict import (RatioStatement, ThresholdStatement, column, epochs_to_target, paired_verdicts,
                              threshold_verdicts)
 
 STD = "act std L30/L1 at init"
@@ -43,7 +43,7 @@ RATIOS = [
 
 def judge(runs):
     return (threshold_verdicts(runs, THRESHOLDS, group_by=["init"])
-            + paired_ratio_verdicts(runs, RATIOS, factor="init", baseline="he_normal", group_by=["activation"]))
+            + paired_verdicts(runs, RATIOS, factor="init", baseline="he_normal", group_by=["activation"]))
 
 
 SUITE = Suite(

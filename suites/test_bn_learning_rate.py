@@ -37,5 +37,5 @@ def test_largest_stable_rate_is_higher_with_bn(result):
 
 def test_per_rate_rows_cover_the_grid(result):
     per_lr = [v for v in result.verdicts if v.statement == "BN needs fewer epochs"]
-    assert [v.group for v in per_lr] == ["0.03, norm before vs none", "0.3, norm before vs none"]
+    assert [v.group for v in per_lr] == ["lr=0.03, norm before vs none", "lr=0.3, norm before vs none"]
     assert all(v.n == 2 for v in per_lr)

@@ -30,7 +30,7 @@ def test_equivalence_rows_with_margins_stated_up_front(result):
     epochs, acc, overall = result.verdicts
     assert (epochs.direction, epochs.threshold, epochs.n) == (WITHIN_RATIO, 1.25, 2)
     assert (acc.direction, acc.threshold, acc.n) == (WITHIN_DIFFERENCE, 0.01, 2)
-    assert epochs.group == "elu, norm after vs before"
+    assert epochs.group == "activation=elu, norm after vs before"
     # the overall row is the intersection of the per-activation rows
     outcomes = {epochs.outcome, acc.outcome}
     expected = "refuted" if "refuted" in outcomes else "supported" if outcomes == {"supported"} else "inconclusive"

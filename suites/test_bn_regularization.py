@@ -35,6 +35,6 @@ def test_without_bn_the_net_overfits(result):
 
 def test_gap_rows_are_paired_differences(result):
     gap, acc = result.verdicts[1:]
-    assert gap.group == "relu, norm before vs none" and gap.metric == "gap difference" and gap.n == 2
+    assert gap.group == "activation=relu, norm before vs none" and gap.metric == "gap difference" and gap.n == 2
     assert gap.direction == "<" and acc.direction == ">"
     assert gap.high < 0.02  # BN does not widen the gap by two points (the claim says it shrinks it)

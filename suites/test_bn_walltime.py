@@ -41,7 +41,7 @@ def test_the_plain_sigmoid_baseline_is_censored_not_dropped(result):
     runs = result.runs
     plain = runs[(runs.activation == "sigmoid") & (runs.norm == "none")]
     assert len(plain) == 2 and (plain.converged == 0).all() and (plain.stop_reason == "max_epochs").all()
-    for v in _row(result, "fewer epochs are needed", "sigmoid"):
+    for v in _row(result, "fewer epochs are needed", "activation=sigmoid"):
         assert v.n == 2 and "none censored in 2/2" in v.note
 
 
@@ -53,7 +53,7 @@ def test_bn_epochs_are_slower(result):
 
 def test_bn_sigmoid_needs_fewer_epochs_and_less_time(result):
     for statement in ("fewer epochs are needed", "total time is shorter"):
-        for v in _row(result, statement, "sigmoid"):
+        for v in _row(result, statement, "activation=sigmoid"):
             assert v.outcome == "supported", v
             assert v.high < 0.9
 

@@ -12,7 +12,7 @@ from harness.config import RunConfig
 from harness.runner import run_suite
 from harness.suite import Suite
 from harness.tracking import Tracker
-from harness.verdict import RatioStatement, epochs_to_target, median_epoch_time, paired_ratio_verdicts, time_to_target
+from harness.verdict import RatioStatement, epochs_to_target, median_epoch_time, paired_verdicts, time_to_target
 
 STATEMENTS = [
     RatioStatement("each epoch is slower", "epoch time ratio", median_epoch_time, ">"),
@@ -22,7 +22,7 @@ STATEMENTS = [
 
 
 def judge(runs):
-    return paired_ratio_verdicts(runs, STATEMENTS, factor="norm", baseline="none", group_by=["lr"])
+    return paired_verdicts(runs, STATEMENTS, factor="norm", baseline="none", group_by=["lr"])
 
 
 def tiny_suite(lrs=(0.01, 1e-6), seeds: int = 2, diagnostics: str = "gradients", name: str = "tiny-report") -> Suite:

@@ -12,7 +12,7 @@ import pytorch_lightning as pl
 
 from harness.config import RunConfig
 from harness.suite import Suite
-from harness.verdict import RatioStatement, epochs_to_target, median_epoch_time, paired_ratio_verdicts
+from harness.verdict import RatioStatement, epochs_to_target, median_epoch_time, paired_verdicts
 
 BASE = RunConfig(dataset="digits", depth=3, width=32, optimizer="sgd", lr=0.05, batch_size=32, max_epochs=6,
                  target_metric="val/acc", target_value=0.9, threads=1)
@@ -21,12 +21,12 @@ BASE = RunConfig(dataset="digits", depth=3, width=32, optimizer="sgd", lr=0.05, 
 def judge_epochs(runs):
     """BN before vs none: fewer epochs to 0.9 validation accuracy (epochs ratio < 1)."""
     statements = [RatioStatement("fewer epochs are needed", "epochs-to-target ratio", epochs_to_target, "<")]
-    return paired_ratio_verdicts(runs, statements, factor="norm", baseline="none", group_by=["activation"])
+    return paired_verdicts(runs, statements, factor="norm", baseline="none", group_by=["activation"])
 
 
 def judge_epoch_time(runs):
     statements = [RatioStatement("each epoch is slower", "epoch time ratio", median_epoch_time, ">")]
-    return paired_ratio_verdicts(runs, statements, factor="norm", baseline="none", group_by=["activation"])
+    return paired_verdicts(runs, statements, factor="norm", baseline="none", group_by=["activation"])
 
 
 def convergence_suite(name: str = "scale-convergence", activations=("relu",), seeds: int = 2,

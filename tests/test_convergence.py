@@ -9,7 +9,7 @@ import pytest
 
 from harness.runner import train
 from harness.stats import Measured, bootstrap_median_bounds, judge_interval, ratio_bounds
-from harness.verdict import RatioStatement, epochs_to_target, paired_ratio_verdicts, time_to_target
+from harness.verdict import RatioStatement, epochs_to_target, paired_verdicts, time_to_target
 
 
 def test_reaching_the_target_stops_the_run_there(tiny):
@@ -86,7 +86,7 @@ def test_censored_baseline_is_kept_as_a_bound_not_dropped():
         rows.append(("sigmoid", "before", seed, 1, 5, 5, 0.8, 0.8))
     st = [RatioStatement("fewer epochs", "epochs ratio", epochs_to_target, "<"),
           RatioStatement("shorter", "time ratio", time_to_target, "<")]
-    v_epochs, v_time = paired_ratio_verdicts(_runs(rows), st, "norm", "none", ["activation"])
+    v_epochs, v_time = paired_verdicts(_runs(rows), st, "norm", "none", ["activation"])
     assert v_epochs.n == 3 and v_epochs.effect == pytest.approx(5 / 30)
     assert v_epochs.low == 0.0 and v_epochs.high == pytest.approx(5 / 30)
     assert v_epochs.outcome == "supported" and "censored in 3/3" in v_epochs.note
@@ -99,7 +99,7 @@ def test_censored_treatment_cannot_support_a_smaller_ratio():
         rows.append(("relu", "none", seed, 1, 10, 10, 1.0, 1.0))
         rows.append(("relu", "after", seed, 0, math.nan, 5, math.nan, 0.5))  # stopped at 5 epochs, not converged
     st = [RatioStatement("fewer epochs", "epochs ratio", epochs_to_target, "<")]
-    (v,) = paired_ratio_verdicts(_runs(rows), st, "norm", "none", ["activation"])
+    (v,) = paired_verdicts(_runs(rows), st, "norm", "none", ["activation"])
     assert v.high == math.inf and v.outcome == "inconclusive"
 
 
@@ -107,5 +107,5 @@ def test_missing_pairs_are_reported():
     rows = [("elu", "none", 0, 1, 10, 10, 1.0, 1.0), ("elu", "before", 0, 1, 5, 5, 0.6, 0.6),
             ("elu", "none", 1, 1, 10, 10, 1.0, 1.0)]
     st = [RatioStatement("fewer epochs", "epochs ratio", epochs_to_target, "<")]
-    (v,) = paired_ratio_verdicts(_runs(rows), st, "norm", "none", ["activation"], expected_pairs=2)
+    (v,) = paired_verdicts(_runs(rows), st, "norm", "none", ["activation"], expected_pairs=2)
     assert v.n == 1 and "1 pair(s) missing" in v.note

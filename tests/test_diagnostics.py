@@ -236,12 +236,12 @@ def test_threshold_rule_applies_where_it_should_and_bounds_censored_values():
 
 
 def test_difference_rule_pairs_by_seed_and_leaves_diverged_pairs_out():
-    from harness.verdict import DifferenceStatement, column, paired_difference_verdicts, unless_diverged
+    from harness.verdict import DifferenceStatement, column, paired_verdicts, unless_diverged
 
     runs = _runs([{"lr": lr, "seed": s, "dead": d, "stop_reason": "diverged" if d is None else "max_epochs"}
                   for lr, s, d in [(0.01, 0, 0.1), (0.01, 1, 0.2), (0.01, 2, 0.1),
                                    (0.3, 0, 0.5), (0.3, 1, 0.4), (0.3, 2, None)]])
-    (v,) = paired_difference_verdicts(runs, [DifferenceStatement("more die", "diff", unless_diverged(column("dead")), ">", 0.01)],
+    (v,) = paired_verdicts(runs, [DifferenceStatement("more die", "diff", unless_diverged(column("dead")), ">", 0.01)],
                                       factor="lr", baseline=0.01, group_by=[])
     assert v.n == 2 and v.effect == pytest.approx(0.3) and v.low == pytest.approx(0.2) and v.outcome == "supported"
     assert "1 pair(s) without a value (1 with a diverged run)" in v.note and v.group == "lr 0.3 vs 0.01"

@@ -83,7 +83,7 @@ def test_paired_verdicts_levels_limits_the_treatments():
     runs = _runs({"none": [1, 2], "before": [1, 2], "after": [1, 2]})
     st = PairedStatement("x", "m", epochs_to_target, "<", 1.0)
     rows = paired_verdicts(runs, [st], "norm", "none", ["activation"], levels=["after"])
-    assert [r.group for r in rows] == ["relu, norm after vs none"]
+    assert [r.group for r in rows] == ["activation=relu, norm after vs none"]
 
 
 def test_paired_statement_rejects_mismatched_direction():
