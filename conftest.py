@@ -48,3 +48,17 @@ def tiny() -> RunConfig:
     """Digits, 2 hidden layers of 16: one epoch takes milliseconds."""
     return RunConfig(dataset="digits", depth=2, width=16, optimizer="adam", lr=0.01, max_epochs=3,
                      target_value=0.5, threads=1)
+
+
+@pytest.fixture(scope="session")
+def ci_suite_run(tmp_path_factory, _empty_store):
+    """Runs a suite at a scale (CI by default) into a fresh store of its own: returns (tracker, SuiteResult)."""
+    from harness.runner import run_suite
+
+    def run(suite, seeds: int | None = None, scale: str = "ci"):
+        db = tmp_path_factory.mktemp(suite.name) / "mlflow.db"
+        shutil.copy(_empty_store, db)
+        tracker = Tracker(f"sqlite:///{db}")
+        return tracker, run_suite(suite, tracker, suite.configs(seeds=seeds, scale=scale), scale=scale, progress=False)
+
+    return run

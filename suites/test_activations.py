@@ -5,20 +5,15 @@ epochs, ReLU and leaky ReLU in about 8: a ratio near 0.5, far from 1 on both see
 """
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
-from harness.runner import run_suite
-from harness.tracking import Tracker
 from suites.activations import SUITE
 
 
 @pytest.fixture(scope="module")
-def result(tmp_path_factory, _empty_store):
-    db = tmp_path_factory.mktemp("activations") / "mlflow.db"
-    shutil.copy(_empty_store, db)
-    return run_suite(SUITE, Tracker(f"sqlite:///{db}"), SUITE.configs(scale="ci"), scale="ci", progress=False)
+def result(ci_suite_run):
+    return ci_suite_run(SUITE)[1]
 
 
 def _row(result, statement, group):

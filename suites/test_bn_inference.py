@@ -6,27 +6,25 @@ wall-clock assertion on a shared CI machine would flake.
 from __future__ import annotations
 
 import math
-import shutil
 
 import pytest
 
-from harness.runner import run_suite
-from harness.tracking import Tracker
 from suites.bn_inference import BATCH_SIZES, MARGIN, SUITE, VARIANTS
 
 
 @pytest.fixture(scope="module")
-def result(tmp_path_factory, _empty_store):
-    db = tmp_path_factory.mktemp("bn-inference") / "mlflow.db"
-    shutil.copy(_empty_store, db)
-    tracker = Tracker(f"sqlite:///{db}")
-    return run_suite(SUITE, tracker, SUITE.configs(scale="ci"), scale="ci", progress=False), tracker
+def ran(ci_suite_run):
+    return ci_suite_run(SUITE)  # (tracker, SuiteResult), in a fresh store of its own
+
+
+@pytest.fixture(scope="module")
+def result(ran):
+    return ran[1]
 
 
 def test_every_run_measured_all_nets_at_every_batch_size(result):
-    res, _ = result
-    runs = res.runs
-    assert not res.failures
+    runs = result.runs
+    assert not result.failures
     assert len(runs) == 4  # relu x (before, after) x 2 seeds
     for _, run in runs.iterrows():
         assert run["stop_reason"] == "measured"
@@ -38,15 +36,15 @@ def test_every_run_measured_all_nets_at_every_batch_size(result):
 
 
 def test_fused_net_has_no_bn_and_equals_the_bn_net(result):
-    runs = result[0].runs
+    runs = result.runs
     assert (runs["bn_modules"] == SUITE.configs(scale="ci")[0].depth).all()
     assert (runs["fused_bn_modules"] == 0).all()
     # float32 rounding through 6 layers (see tests/test_fusion.py): measured ~1e-6; a wrong fold gives > 1e-2.
     assert (runs["fused_max_rel_diff"] < 1e-5).all(), runs["fused_max_rel_diff"]
 
 
-def test_verdict_rows_exist_with_n_and_intervals(result):
-    res, tracker = result
+def test_verdict_rows_exist_with_n_and_intervals(ran):
+    tracker, res = ran
     verdicts = res.verdicts
     # 2 placements x 3 batch sizes x 2 statements
     assert len(verdicts) == 12

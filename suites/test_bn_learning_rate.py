@@ -2,20 +2,15 @@
 from __future__ import annotations
 
 import math
-import shutil
 
 import pytest
 
-from harness.runner import run_suite
-from harness.tracking import Tracker
 from suites.bn_learning_rate import SUITE
 
 
 @pytest.fixture(scope="module")
-def result(tmp_path_factory, _empty_store):
-    db = tmp_path_factory.mktemp("bnlr") / "mlflow.db"
-    shutil.copy(_empty_store, db)
-    return run_suite(SUITE, Tracker(f"sqlite:///{db}"), SUITE.configs(scale="ci"), scale="ci", progress=False)
+def result(ci_suite_run):
+    return ci_suite_run(SUITE)[1]
 
 
 def test_only_bn_is_stable_at_the_high_rate(result):

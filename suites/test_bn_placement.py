@@ -2,21 +2,16 @@
 the equivalence rows are built with their margins."""
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
-from harness.runner import run_suite
-from harness.tracking import Tracker
 from harness.verdict import WITHIN_DIFFERENCE, WITHIN_RATIO
 from suites.bn_placement import SUITE
 
 
 @pytest.fixture(scope="module")
-def result(tmp_path_factory, _empty_store):
-    db = tmp_path_factory.mktemp("bnplace") / "mlflow.db"
-    shutil.copy(_empty_store, db)
-    return run_suite(SUITE, Tracker(f"sqlite:///{db}"), SUITE.configs(scale="ci"), scale="ci", progress=False)
+def result(ci_suite_run):
+    return ci_suite_run(SUITE)[1]
 
 
 def test_both_placements_train(result):

@@ -2,20 +2,15 @@
 its 359 training digits and generalizes worse, so the gap is there to shrink."""
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
-from harness.runner import run_suite
-from harness.tracking import Tracker
 from suites.bn_regularization import SUITE
 
 
 @pytest.fixture(scope="module")
-def result(tmp_path_factory, _empty_store):
-    db = tmp_path_factory.mktemp("bnreg") / "mlflow.db"
-    shutil.copy(_empty_store, db)
-    return run_suite(SUITE, Tracker(f"sqlite:///{db}"), SUITE.configs(scale="ci"), scale="ci", progress=False)
+def result(ci_suite_run):
+    return ci_suite_run(SUITE)[1]
 
 
 def test_small_training_set_and_fixed_budget(result):

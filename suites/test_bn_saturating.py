@@ -5,20 +5,15 @@ about 2 epochs: fewer epochs even against the censored baseline, and a gradient 
 """
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
-from harness.runner import run_suite
-from harness.tracking import Tracker
 from suites.bn_saturating import SUITE
 
 
 @pytest.fixture(scope="module")
-def result(tmp_path_factory, _empty_store):
-    db = tmp_path_factory.mktemp("bnsat") / "mlflow.db"
-    shutil.copy(_empty_store, db)
-    return run_suite(SUITE, Tracker(f"sqlite:///{db}"), SUITE.configs(scale="ci"), scale="ci", progress=False)
+def result(ci_suite_run):
+    return ci_suite_run(SUITE)[1]
 
 
 def test_runs_finished_and_the_plain_sigmoid_baseline_is_censored(result):

@@ -8,20 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from harness.runner import run_suite
 from suites.bn_walltime import SUITE
 
 
 @pytest.fixture(scope="module")
-def result(tmp_path_factory, _empty_store):
-    import shutil
-
-    from harness.tracking import Tracker
-
-    db = tmp_path_factory.mktemp("bn") / "mlflow.db"
-    shutil.copy(_empty_store, db)
-    tracker = Tracker(f"sqlite:///{db}")
-    return run_suite(SUITE, tracker, SUITE.configs(scale="ci"), scale="ci", progress=False)
+def result(ci_suite_run):
+    return ci_suite_run(SUITE)[1]
 
 
 def _row(result, statement, group_prefix):

@@ -7,20 +7,15 @@ diverged run is left out and counted, never compared at chance accuracy.
 """
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
-from harness.runner import run_suite
-from harness.tracking import Tracker
 from suites.dying_relu import SUITE
 
 
 @pytest.fixture(scope="module")
-def result(tmp_path_factory, _empty_store):
-    db = tmp_path_factory.mktemp("dying") / "mlflow.db"
-    shutil.copy(_empty_store, db)
-    return run_suite(SUITE, Tracker(f"sqlite:///{db}"), SUITE.configs(scale="ci"), scale="ci", progress=False)
+def result(ci_suite_run):
+    return ci_suite_run(SUITE)[1]
 
 
 def _row(result, statement, group_part=""):

@@ -7,22 +7,16 @@ epochs nothing reaches the target, so the epochs rows must be bounds over censor
 from __future__ import annotations
 
 import math
-import shutil
 
 import pytest
 
 from harness.results import load_history
-from harness.runner import run_suite
-from harness.tracking import Tracker
 from suites.he_init import SUITE
 
 
 @pytest.fixture(scope="module")
-def result(tmp_path_factory, _empty_store):
-    db = tmp_path_factory.mktemp("he") / "mlflow.db"
-    shutil.copy(_empty_store, db)
-    tracker = Tracker(f"sqlite:///{db}")
-    return tracker, run_suite(SUITE, tracker, SUITE.configs(scale="ci"), scale="ci", progress=False)
+def result(ci_suite_run):
+    return ci_suite_run(SUITE)
 
 
 def _rows(result, statement, group_part):

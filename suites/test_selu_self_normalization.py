@@ -6,24 +6,18 @@ re-normalizes every layer in train mode, so "BN breaks it" is refuted here: asse
 """
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
 from harness.results import load_history
-from harness.runner import run_suite
-from harness.tracking import Tracker
 from suites.selu_self_normalization import SUITE
 
 SEEDS = 2
 
 
 @pytest.fixture(scope="module")
-def result(tmp_path_factory, _empty_store):
-    db = tmp_path_factory.mktemp("selu") / "mlflow.db"
-    shutil.copy(_empty_store, db)
-    tracker = Tracker(f"sqlite:///{db}")
-    return tracker, run_suite(SUITE, tracker, SUITE.configs(seeds=SEEDS, scale="ci"), scale="ci", progress=False)
+def result(ci_suite_run):
+    return ci_suite_run(SUITE, seeds=SEEDS)
 
 
 def _row(res, statement, **variant):
