@@ -32,7 +32,8 @@ echo "== environment"; cat "$NIGHT/environment.json"
 
 python -m harness.nightly plan --scale "$SCALE" > "$NIGHT/plan.txt"
 if [ -n "${HARNESS_NIGHTLY_SUITES:-}" ]; then
-  grep -wF -f <(printf '%s\n' $HARNESS_NIGHTLY_SUITES) "$NIGHT/plan.txt" > "$NIGHT/plan.sel" || true
+  awk 'NR == FNR { want[$1] = 1; next } want[$1]' <(printf '%s\n' $HARNESS_NIGHTLY_SUITES) "$NIGHT/plan.txt" \
+    > "$NIGHT/plan.sel"
   mv "$NIGHT/plan.sel" "$NIGHT/plan.txt"
 fi
 

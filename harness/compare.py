@@ -181,10 +181,11 @@ def render(c: Comparison, fmt: str = "text") -> str:
         title = title.upper() if fmt == "text" else f"## {title}"
         return f"{title} ({note})" if note else title
 
+    bullet = "- " if fmt == "markdown" else ""
+    summary = [f"A: {c.a.label}, {len(c.a.runs)} finished runs", f"B: {c.b.label}, {len(c.b.runs)} finished runs",
+               f"verdicts: {c.n_verdicts_changed} of {len(c.verdicts) - 1} changed outcome", conv]
     parts = [f"{'# ' if fmt == 'markdown' else ''}{c.suite.name}: A vs B", "",
-             f"A: {c.a.label}, {len(c.a.runs)} finished runs", f"B: {c.b.label}, {len(c.b.runs)} finished runs",
-             f"verdicts: {c.n_verdicts_changed} of {len(c.verdicts) - 1} changed outcome", conv, "",
-             heading("What differs"), ""]
+             *(bullet + line for line in summary), "", heading("What differs"), ""]
     parts += [table(diffs)] if diffs else ["(no recorded setting differs)"]
     parts += ["", heading("Verdicts"), "", table(c.verdicts) if len(c.verdicts) > 1 else "(no verdict rows)", "",
               heading("Per configuration", "medians over seeds; '>' = censored; B/A only where both are exact"), ""]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
+from typing import Callable
 
 import matplotlib
 
@@ -70,7 +71,7 @@ def plot_decomposition(table: pd.DataFrame, label_title: str, path: Path) -> Pat
     return path
 
 
-def _facets(runs: pd.DataFrame, keys: list[str]) -> tuple[list, list, callable, callable]:
+def _facets(runs: pd.DataFrame, keys: list[str]) -> tuple[list, list, Callable, Callable]:
     """Rows = values of the first grid field (when there are two or more), colours = the rest."""
     row_key = keys[0] if len(keys) >= 2 else None
     colour_keys = keys[1:] if row_key else keys

@@ -71,8 +71,9 @@ class Estimate:
     def interval(self, digits: int = 3) -> str:
         if math.isnan(self.low):
             return "-"
-        high = ">" if math.isinf(self.high) else f"{self.high:.{digits}g}"
-        return f"[{self.low:.{digits}g}, {high}]" if high != ">" else f"[{self.low:.{digits}g}, open)"
+        if math.isinf(self.high):  # censoring leaves the interval open above
+            return f"[{self.low:.{digits}g}, open)"
+        return f"[{self.low:.{digits}g}, {self.high:.{digits}g}]"
 
 
 @dataclass
@@ -138,22 +139,44 @@ def parent_of(client: MlflowClient, run_id: str):
     return run
 
 
-def recorded_verdict(client: MlflowClient, parent_run_id: str) -> str | None:
-    """verdict.json as logged at run time, or None when the run has none (e.g. it was interrupted)."""
-    names = {a.path for a in client.list_artifacts(parent_run_id)}
-    if "verdict.json" not in names:
+def artifact_text(client: MlflowClient, run_id: str, name: str) -> str | None:
+    """A small top-level text artifact of a run, or None when the run has none by that name."""
+    if name not in {a.path for a in client.list_artifacts(run_id)}:
         return None
     # One small file: MLflow's download progress bar would only clutter the report's output.
     key, saved = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", os.environ.get("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR")
     os.environ[key] = "false"
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            return Path(client.download_artifacts(parent_run_id, "verdict.json", tmp)).read_text()
+            return Path(client.download_artifacts(run_id, name, tmp)).read_text()
     finally:
         if saved is None:
             del os.environ[key]
         else:
             os.environ[key] = saved
+
+
+def recorded_verdict(client: MlflowClient, parent_run_id: str) -> str | None:
+    """verdict.json as logged at run time, or None when the run has none (e.g. it was interrupted)."""
+    return artifact_text(client, parent_run_id, "verdict.json")
+
+
+def invocation_runs(client: MlflowClient, suite_name: str, parent_run_id: str) -> pd.DataFrame:
+    """The runs an invocation was judged on, in start order, as harness.runner.judge_and_record selected them.
+
+    A resumed invocation reuses finished runs of earlier ones and lists the run ids it judged in
+    judged_runs.json; without that file (e.g. --force) it was judged on its own children.
+    """
+    from harness.results import load_runs
+
+    judged = artifact_text(client, parent_run_id, "judged_runs.json")
+    if judged is None:
+        return load_runs(client, suite_name, parent_run_id)
+    runs = load_runs(client, suite_name)
+    if runs.empty:
+        return runs
+    keep = runs["run_id"].isin(set(json.loads(judged)))
+    return runs[keep].sort_values("start_time", kind="stable").reset_index(drop=True)
 
 
 def verdict_json(verdicts: list[Verdict]) -> str:
@@ -163,10 +186,9 @@ def verdict_json(verdicts: list[Verdict]) -> str:
 
 def judge_stored(client: MlflowClient, suite, parent_run_id: str) -> tuple[pd.DataFrame, list[Verdict], str]:
     """Runs, verdicts and the evidence header of one invocation, recomputed from the store."""
-    from harness.results import load_runs
     from harness.runner import verdict_header
 
-    runs = load_runs(client, suite.name, parent_run_id)
+    runs = invocation_runs(client, suite.name, parent_run_id)
     verdicts = suite.judge(runs) if len(runs) else []
     return runs, verdicts, verdict_header(suite, runs)
 
@@ -266,8 +288,11 @@ def verdict_rows(verdicts: list[Verdict]) -> list[tuple[str, ...]]:
 def _invocation_lines(report: Report) -> list[str]:
     p = report.parent
     tags = p.data.tags
+    runs = report.runs
+    reused = int((runs["parent_run_id"] != p.info.run_id).sum()) if len(runs) else 0
     return [f"invocation: {p.info.run_name} (parent run {p.info.run_id}, status {p.info.status}, "
             f"scale {tags.get('scale', '?')}, seeds {tags.get('seeds', '?')}, configs {tags.get('n_configs', '?')})",
+            f"runs judged: {len(runs)}" + (f", {reused} of them reused from earlier invocations (resumed)" if reused else ""),
             f"verdict check: {report.verdict_check}"]
 
 

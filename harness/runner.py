@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import signal
 import statistics
 import threading
@@ -87,6 +88,8 @@ def train(config: RunConfig, tracker: Tracker | None = None, experiment: str = "
     config = config.resolved()
     torch.set_num_threads(config.threads)
     pl.seed_everything(config.seed, verbose=False)
+    if int(os.environ.get("LOCAL_RANK", "0")) > 0 or int(os.environ.get("NODE_RANK", "0")) > 0:
+        tracker = None  # a process Lightning launched for another DDP rank: rank 0 alone records the run
 
     timer, convergence = EpochTimer(), Convergence(config)
     callbacks: list[pl.Callback] = [timer, convergence, DivergenceStop(), StopReason(), *(extra_callbacks or [])]
@@ -312,6 +315,10 @@ def run_suite(suite, tracker: Tracker, configs: list[RunConfig], scale: str = "d
         raise ConfigError(f"suite {suite.name!r} judges wall-clock time, and runs measured side by side are not "
                           f"comparable; run it with --workers 1 --engine local (or pass --parallel-timing to do it "
                           f"anyway, tagged harness.parallel_timing=true)")
+    multi = sorted({c.strategy for c in configs if c.strategy != "auto"})
+    if multi:  # Lightning would relaunch the whole `harness run` command once per extra rank
+        raise ConfigError(f"invalid strategy {multi[0]!r} in a suite: multi-process strategies are for single runs "
+                          f"(harness train); parallelize a suite with --workers or --engine ray")
     check_runnable(configs)
     uri = absolute_uri(tracker.uri)
 

@@ -35,11 +35,25 @@ def test_verdict_recomputed_later_from_the_store_equals_the_one_recorded_at_run_
     runs, verdicts, _ = judge_stored(client, suite, parent)
     assert len(runs) == 8 and len(verdicts) == 6  # 2 lr groups x 3 statements
     assert verdict_json(verdicts) == recorded  # byte for byte, intervals and notes included
-    outcomes = {(v["group"], v["metric"]): v for v in json.loads(recorded)}
     # lr 1e-6 never reaches the target: both sides censored, so the epochs ratio is a bound, never dropped
-    censored = outcomes[("1e-06, norm before vs none", "epochs-to-target ratio")]
-    assert "censored in 2/2" in censored["note"]
+    censored = [v for v in json.loads(recorded) if "1e-06" in v["group"] and v["metric"] == "epochs-to-target ratio"]
+    assert len(censored) == 1 and "censored in 2/2" in censored[0]["note"]
     assert build_report(client, suite, parent).verdict_check.startswith("recomputed from the store, identical")
+
+
+def test_a_resumed_invocation_is_judged_again_on_the_runs_it_reused(tiny_invocation):
+    suite = tiny_suite(lrs=(0.01,), seeds=1, diagnostics="", name="tiny-resume")
+    tracker = Tracker(tiny_invocation[0])  # the shared store, an experiment of its own
+    first = run_suite(suite, tracker, suite.configs(), progress=False)
+    resumed = run_suite(suite, tracker, suite.configs(), progress=False)  # every config already finished: reused
+    client = MlflowClient(tracker.uri)
+    assert client.search_runs([client.get_experiment_by_name(suite.name).experiment_id],
+                              filter_string=f"tags.`mlflow.parentRunId` = '{resumed.parent_run_id}'") == []
+    report = build_report(client, suite, resumed.parent_run_id)
+    assert set(report.runs["run_id"]) == set(first.runs["run_id"]) and len(report.runs) == 2
+    assert report.verdict_check.startswith("recomputed from the store, identical")
+    assert verdict_json(report.verdicts) == recorded_verdict(client, first.parent_run_id)
+    assert "2 of them reused from earlier invocations" in render(report, "text")
 
 
 def test_estimate_bounds_a_censored_median():

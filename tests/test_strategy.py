@@ -37,3 +37,34 @@ def test_unknown_strategy_fails_at_the_trainer():
     config = RunConfig(dataset="digits", depth=2, width=8, strategy="warp-drive", loop="step")
     with pytest.raises(ValueError, match="warp-drive"):
         make_trainer(config, callbacks=[])
+
+
+def test_ddp_over_two_cpu_processes_records_one_run(tmp_path):
+    """A real DDP fit through the CLI: Lightning relaunches the command for rank 1 (gloo on CPU); only rank 0 records."""
+    import os
+    import subprocess
+    import sys
+
+    from mlflow.tracking import MlflowClient
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    exe = os.path.join(os.path.dirname(sys.executable), "harness")
+    proc = subprocess.run([exe, "train", "--strategy", "ddp", "--devices", "2", "--loop", "step", "--depth", "2",
+                           "--width", "16", "--max-epochs", "2", "--tracking-uri", uri],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    client = MlflowClient(uri)
+    runs = client.search_runs([client.get_experiment_by_name("train").experiment_id])
+    assert len(runs) == 1 and runs[0].info.status == "FINISHED"
+    assert runs[0].data.params["strategy"] == "ddp" and runs[0].data.params["devices"] == "2"
+    assert runs[0].data.metrics["epochs_run"] == 2
+
+
+def test_a_suite_refuses_multi_process_strategies(tracker):
+    from harness.runner import run_suite
+    from tests.scale_suites import convergence_suite
+
+    suite = convergence_suite("ddp-suite", seeds=1, strategy="ddp", devices=2, loop="step")
+    with pytest.raises(ConfigError, match="multi-process strategies are for single runs"):
+        run_suite(suite, tracker, suite.configs(), progress=False)
+    assert tracker.client.get_experiment_by_name("ddp-suite") is None
