@@ -293,7 +293,7 @@ def run_suite(suite, tracker: Tracker, configs: list[RunConfig], scale: str = "d
     Resume: a config whose config_id already has a FINISHED child of this harness version (under any
     earlier parent) is skipped unless `force`; failed, killed and abandoned ones are rerun. The new
     parent judges the whole grid from the store: the newest finished run of each config_id.
-    Engines: `local` runs in this process (workers=1) or in `workers` spawned processes; `ray` on a
+    Engines: `local` runs in this process (workers=1) or in `workers` worker processes; `ray` on a
     Ray cluster. A timing suite is never run side by side unless `parallel_timing`, and then every
     run says so in its tags.
     A run that raises is recorded FAILED (traceback attached) and the suite goes on; Ctrl-C or
