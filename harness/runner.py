@@ -369,6 +369,10 @@ def run_suite(suite, tracker: Tracker, configs: list[RunConfig], scale: str = "d
             if terminated:
                 raise Terminated from None
             raise
+        except Exception:  # re-raised: an error outside any one run must not leave the parent RUNNING
+            kill_running_children(tracker, suite.name, parent)
+            tracker.finish(parent, "FAILED")
+            raise
         finally:
             tracker.child_tags = {}
             if ray_started:

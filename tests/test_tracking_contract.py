@@ -126,3 +126,20 @@ def test_a_file_that_is_not_a_database_is_refused(tmp_path):
     bad.write_text("not a database")
     with pytest.raises(StoreError, match="not an SQLite database"):
         Tracker(f"sqlite:///{bad}")
+
+
+def test_an_error_outside_any_run_marks_the_parent_failed(tracker, store_uri):
+    """A broken judge (a harness bug, not a run's failure) must not leave the invocation RUNNING."""
+    import dataclasses
+
+    def broken_judge(runs):
+        raise RuntimeError("judge bug")
+
+    suite = dataclasses.replace(tiny_suite(), judge=broken_judge)
+    with pytest.raises(RuntimeError, match="judge bug"):
+        run_suite(suite, tracker, suite.configs(seeds=1), progress=False)
+    client = MlflowClient(store_uri)
+    (parent,) = parent_runs(client, "tiny-bn")
+    assert parent.info.status == "FAILED"
+    children = load_runs(client, "tiny-bn", parent.info.run_id)
+    assert len(children) == 2  # the finished runs are kept
