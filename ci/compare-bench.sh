@@ -6,7 +6,9 @@
 # Fails (non-zero exit) when
 #   - any benchmark's median time is more than PCT% above the baseline's (pytest-benchmark's own
 #     --benchmark-compare / --benchmark-compare-fail=median:PCT%); default PCT: 15 with --quick
-#     (3-15 rounds: medians move ~5% between runs on an idle machine), 10 with --full;
+#     (3-15 rounds: medians move ~5% between runs on an idle machine), 10 with --full.
+#     BENCH_FAIL_STAT=min compares minima instead: sturdier where other jobs cause bursts of load
+#     (a 3-round median absorbs no burst: on our shared 2-core machine it moved up to +70%);
 #   - the harness-overhead ratio (harness epoch / plain PyTorch epoch) has a median above
 #     OVERHEAD_MAX (default 1.10; the goal is 1.05, the rest is room for noise).
 # The baseline is the one ci/bench.sh --save-baseline stored for this machine (CPU model, cores,
@@ -41,10 +43,11 @@ mkdir -p "$BENCH_DIR"
 report="$BENCH_DIR/compare-$mode-$(date -u +%Y%m%dT%H%M%SZ).json"
 quick_flag=()
 [ "$mode" = quick ] && quick_flag=(--bench-quick)
-echo "compare-bench: $mode run vs $baseline, failing beyond median +$threshold% or overhead ratio > ${OVERHEAD_MAX:-1.10}"
+stat="${BENCH_FAIL_STAT:-median}"
+echo "compare-bench: $mode run vs $baseline, failing beyond $stat +$threshold% or overhead ratio > ${OVERHEAD_MAX:-1.10}"
 set +e
 python -m pytest benchmarks -m benchmark_suite -q -p no:randomly ${quick_flag[@]+"${quick_flag[@]}"} \
-  --benchmark-json="$report" --benchmark-compare="$baseline" --benchmark-compare-fail="median:${threshold}%" \
+  --benchmark-json="$report" --benchmark-compare="$baseline" --benchmark-compare-fail="${stat}:${threshold}%" \
   --benchmark-columns=median,iqr,min,rounds --benchmark-sort=name ${extra[@]+"${extra[@]}"}
 rc=$?
 set -e

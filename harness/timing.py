@@ -17,7 +17,7 @@ class EpochTimer(pl.Callback):
     """Times each epoch's training steps: from epoch start to the end of its last training batch.
 
     Lightning's bookkeeping after that batch and its switch to validation (model.eval(), zero_grad:
-    1-2 ms per epoch, ~2% of a 20x100 digits epoch) are not training steps; they land in the run's
+    ~1 ms per epoch, ~1% of a 20x100 digits epoch) are not training steps; they land in the run's
     overhead_time_s. If the last batch is not recognised (e.g. limit_train_batches), the clock
     stops when validation starts, or at epoch end without validation. Validation, the per-epoch
     metric logging (which runs at epoch end, after validation) and any checkpointing lie outside
