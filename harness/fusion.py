@@ -9,6 +9,8 @@ a = gamma / sqrt(running_var + eps) and c = beta - running_mean * a, shapes (wid
   or the head after the last block): next(a * h + c) = W (a * h + c) + b, so
   W' = W * a[None, :] (column j scaled by a_j) and b' = b + W @ c.
   Dropout between them is the identity in eval mode, so the fold is exact there.
+- BN as the first layer (config input_norm: BN on the raw inputs) folds forward the same way,
+  into the first block's Linear.
 
 The fused model is for inference: it computes the eval-mode function of the BN model (exactly in
 real arithmetic; in float32 up to rounding, the folded parameters are computed in float64 and
@@ -88,6 +90,9 @@ def fuse_bn(model: MLP) -> MLP:
     fused = copy.deepcopy(model).eval()
     blocks = list(fused.hidden)
     linears = [block.linear for block in blocks] + [fused.head]  # linears[i + 1] follows block i
+    if isinstance(fused.input_norm, nn.BatchNorm1d):  # BN as the first layer folds forward into the first Linear
+        linears[0] = fold_bn_forward(fused.input_norm, linears[0])
+        fused.input_norm = nn.Identity()
     for i, block in enumerate(blocks):
         where = placement(block)
         if where == "before":

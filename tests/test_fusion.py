@@ -165,3 +165,16 @@ def test_fusion_on_cuda(norm):
         assert_same_function(bn_model, fused, x)
     finally:
         torch.backends.cuda.matmul.allow_tf32 = prev
+
+
+@pytest.mark.parametrize("norm", ["none", "before", "after"])
+def test_bn_as_the_first_layer_folds_into_the_first_linear(norm):
+    """input_norm (BN on the raw inputs, bn-input-scaling's 'BN first') folds forward like an after-activation BN."""
+    bn_model = model_for("elu", norm, input_norm=True)
+    assert isinstance(bn_model.input_norm, nn.BatchNorm1d)
+    fused = fuse_bn(bn_model)
+    assert count_batchnorm(fused) == 0 and isinstance(fused.input_norm, nn.Identity)
+    # Raw-scale inputs, as BN-first sees them: per-feature scales over decades and offsets.
+    g = torch.Generator().manual_seed(11)
+    x = torch.randn(256, N_FEATURES, generator=g) * 10 ** torch.empty(N_FEATURES).uniform_(-1, 1, generator=g)
+    assert_same_function(bn_model, fused, x)
