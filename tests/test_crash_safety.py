@@ -94,7 +94,16 @@ def runs_by_status_named(client, name):
     return out
 
 
-def test_ctrl_c_mid_suite_kills_active_run_keeps_finished_and_propagates(tracker):
+@pytest.fixture
+def ctrl_c_deliverable():
+    """Python's own SIGINT handler, as in an interactive shell: a shell runs background jobs (CI's, for one)
+    with SIGINT ignored, where a Ctrl-C could never arrive."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_ctrl_c_mid_suite_kills_active_run_keeps_finished_and_propagates(tracker, ctrl_c_deliverable):
     suite = Suite(name="ctrl-c-suite", claim="test", source="tests", base=BASE.replace(max_epochs=4, stop_at_target=False),
                   grid={"norm": ("none", "before")}, seeds=2, judge=judge_epochs, timing=False,
                   run=run_with_ctrl_c_in_seed_1)
