@@ -11,6 +11,17 @@ TAG_COLUMNS = ("stop_reason", "config_id", "device", "device_type", "threads", "
                "lightning_version", "harness_version", "git_sha")
 
 
+def search_all(client: MlflowClient, experiment_id: str, filter_string: str) -> list:
+    """Every run of an experiment matching a filter, across MLflow's result pages."""
+    runs, token = [], None
+    while True:
+        page = client.search_runs([experiment_id], filter_string=filter_string, max_results=1000, page_token=token)
+        runs.extend(page)
+        token = page.token
+        if not token:
+            return runs
+
+
 def parent_runs(client: MlflowClient, suite: str) -> list:
     """The suite's invocations, newest first."""
     exp = client.get_experiment_by_name(suite)
@@ -32,15 +43,8 @@ def load_runs(client: MlflowClient, suite: str, parent_run_id: str | None = None
     filt = f"tags.`{ROLE_TAG}` = 'child'"
     if parent_run_id:
         filt += f" and tags.`{PARENT_TAG}` = '{parent_run_id}'"
-    runs, token = [], None
-    while True:
-        page = client.search_runs([exp.experiment_id], filter_string=filt, max_results=1000, page_token=token)
-        runs.extend(page)
-        token = page.token
-        if not token:
-            break
     rows = []
-    for run in runs:
+    for run in search_all(client, exp.experiment_id, filt):
         if run.info.status not in statuses:
             continue
         config = RunConfig.from_params(run.data.params)

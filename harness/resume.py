@@ -18,6 +18,7 @@ import socket
 from pathlib import Path
 
 import harness
+from harness.results import search_all
 from harness.tracking import PARENT_TAG, ROLE_TAG, Tracker
 
 PROC_TAG = "harness.proc"  # host:pid:start-time of the process driving a parent run
@@ -63,16 +64,6 @@ def process_alive(proc: str) -> bool | None:
     return True
 
 
-def _search(tracker: Tracker, experiment_id: str, filt: str) -> list:
-    runs, token = [], None
-    while True:
-        page = tracker.client.search_runs([experiment_id], filter_string=filt, max_results=1000, page_token=token)
-        runs.extend(page)
-        token = page.token
-        if not token:
-            return runs
-
-
 def finished_runs(tracker: Tracker, suite: str, config_ids: set[str]) -> dict[str, str]:
     """config_id -> run_id of the newest FINISHED child run of this harness version, for the ids asked about."""
     exp = tracker.client.get_experiment_by_name(suite)
@@ -81,7 +72,7 @@ def finished_runs(tracker: Tracker, suite: str, config_ids: set[str]) -> dict[st
     filt = (f"tags.`{ROLE_TAG}` = 'child' and attributes.status = 'FINISHED' "
             f"and tags.harness_version = '{harness.__version__}'")
     done: dict[str, tuple[int, str]] = {}
-    for run in _search(tracker, exp.experiment_id, filt):
+    for run in search_all(tracker.client, exp.experiment_id, filt):
         cid = run.data.tags.get("config_id")
         if cid in config_ids and (cid not in done or run.info.start_time > done[cid][0]):
             done[cid] = (run.info.start_time, run.info.run_id)
@@ -93,7 +84,7 @@ def sweep_abandoned(tracker: Tracker, suite: str) -> list[str]:
     exp = tracker.client.get_experiment_by_name(suite)
     if exp is None:
         return []
-    running = _search(tracker, exp.experiment_id, "attributes.status = 'RUNNING'")
+    running = search_all(tracker.client, exp.experiment_id, "attributes.status = 'RUNNING'")
     parents = {r.info.run_id: r for r in running if r.data.tags.get(ROLE_TAG) == "parent"}
     dead_parents: dict[str, bool] = {}
 
@@ -112,8 +103,7 @@ def sweep_abandoned(tracker: Tracker, suite: str) -> list[str]:
         role = run.data.tags.get(ROLE_TAG)
         owner = run.info.run_id if role == "parent" else run.data.tags.get(PARENT_TAG)
         if parent_dead(owner):
-            tracker.set_tags(run.info.run_id, {"stop_reason": "abandoned"})
-            tracker.finish(run.info.run_id, "KILLED")
+            tracker.finish(run.info.run_id, "KILLED", stop_reason="abandoned")
             swept.append(run.info.run_id)
     return swept
 
@@ -124,8 +114,7 @@ def kill_running_children(tracker: Tracker, suite: str, parent_run_id: str) -> l
     if exp is None:
         return []
     filt = f"attributes.status = 'RUNNING' and tags.`{PARENT_TAG}` = '{parent_run_id}'"
-    ids = [r.info.run_id for r in _search(tracker, exp.experiment_id, filt)]
+    ids = [r.info.run_id for r in search_all(tracker.client, exp.experiment_id, filt)]
     for run_id in ids:
-        tracker.set_tags(run_id, {"stop_reason": "interrupted"})
-        tracker.finish(run_id, "KILLED")
+        tracker.finish(run_id, "KILLED", stop_reason="interrupted")
     return ids

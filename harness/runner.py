@@ -77,6 +77,35 @@ def run_name(config: RunConfig) -> str:
     return f"{config.activation}-{config.norm}-s{config.seed}"
 
 
+def _start(config: RunConfig, tracker: Tracker | None, experiment: str,
+           parent_run_id: str | None) -> tuple[RunConfig, str | None]:
+    """Resolve the device, pin threads and seed, and open the child run (when recording): (config, run_id)."""
+    config = config.resolved()
+    torch.set_num_threads(config.threads)
+    pl.seed_everything(config.seed, verbose=False)
+    if tracker is None:
+        return config, None
+    tags = {**environment_tags(config.device, config.threads), "config_id": config.config_id}
+    return config, tracker.start_child(experiment, parent_run_id, run_name(config), config.as_params(), tags)
+
+
+@contextlib.contextmanager
+def _recorded(tracker: Tracker | None, run_id: str | None):
+    """Ctrl-C ends the run KILLED; an exception ends it FAILED with its traceback attached. Both re-raise,
+    so the store never keeps a run marked RUNNING by a process that is still alive."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        if run_id is not None:
+            tracker.finish(run_id, "KILLED", stop_reason="interrupted")
+        raise
+    except Exception:  # recorded, then re-raised
+        if run_id is not None:
+            tracker.client.log_text(run_id, traceback.format_exc(), "traceback.txt")
+            tracker.finish(run_id, "FAILED", stop_reason="failed")
+        raise
+
+
 def train(config: RunConfig, tracker: Tracker | None = None, experiment: str = "train",
           parent_run_id: str | None = None, extra_callbacks: list[pl.Callback] | None = None,
           **trainer_overrides) -> RunResult:
@@ -85,50 +114,36 @@ def train(config: RunConfig, tracker: Tracker | None = None, experiment: str = "
     An exception marks the run FAILED with its traceback attached and is re-raised; Ctrl-C marks
     it KILLED. A finished run is never touched again.
     """
-    config = config.resolved()
-    torch.set_num_threads(config.threads)
-    pl.seed_everything(config.seed, verbose=False)
     if int(os.environ.get("LOCAL_RANK", "0")) > 0 or int(os.environ.get("NODE_RANK", "0")) > 0:
         tracker = None  # a process Lightning launched for another DDP rank: rank 0 alone records the run
+    config, run_id = _start(config, tracker, experiment, parent_run_id)
 
     timer, convergence = EpochTimer(), Convergence(config)
     callbacks: list[pl.Callback] = [timer, convergence, DivergenceStop(), StopReason(), *(extra_callbacks or [])]
-    run_id = None
-    if tracker is not None:
-        tags = {**environment_tags(config.device, config.threads), "config_id": config.config_id}
-        run_id = tracker.start_child(experiment, parent_run_id, run_name(config), config.as_params(), tags)
+    if run_id is not None:
         callbacks.append(MlflowEpochRecorder(tracker, run_id))
     from harness.diagnostics import DIAGNOSTICS
 
     for name in config.diagnostic_names:
         callbacks.append(DIAGNOSTICS.get(name)(config, tracker, run_id))
-    try:
-        t0 = time.perf_counter()
-        datamodule = InMemoryDataModule(config)
-        datamodule.setup("fit")
-        system = ClassifierSystem(build_mlp(config, datamodule.n_features, datamodule.n_classes), config)
-        trainer = make_trainer(config, callbacks, **trainer_overrides)
-        trainer.fit(system, datamodule=datamodule)
-        wall = time.perf_counter() - t0
-    except (KeyboardInterrupt, SystemExit):
-        # Lightning catches Ctrl-C inside fit, ignores further SIGINTs and calls sys.exit(1):
-        # restore Ctrl-C and surface it as the interruption it was.
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        if run_id is not None:
-            tracker.set_tags(run_id, {"stop_reason": "interrupted"})
-            tracker.finish(run_id, "KILLED")
-        raise KeyboardInterrupt from None
-    except Exception:  # recorded, then re-raised: the store must not keep a run marked RUNNING
-        if run_id is not None:
-            tracker.client.log_text(run_id, traceback.format_exc(), "traceback.txt")
-            tracker.set_tags(run_id, {"stop_reason": "failed"})
-            tracker.finish(run_id, "FAILED")
-        raise
+    with _recorded(tracker, run_id):
+        try:
+            t0 = time.perf_counter()
+            datamodule = InMemoryDataModule(config)
+            datamodule.setup("fit")
+            system = ClassifierSystem(build_mlp(config, datamodule.n_features, datamodule.n_classes), config)
+            trainer = make_trainer(config, callbacks, **trainer_overrides)
+            trainer.fit(system, datamodule=datamodule)
+            wall = time.perf_counter() - t0
+        except (KeyboardInterrupt, SystemExit):
+            # Lightning catches Ctrl-C inside fit, ignores further SIGINTs and calls sys.exit(1):
+            # restore Ctrl-C and surface it as the interruption it was.
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            raise KeyboardInterrupt from None
     result = RunResult(config, system.history, system.stop_reason, convergence.epoch, wall, run_id)
     if run_id is not None:
         tracker.log_metrics(run_id, result.summary())
-        tracker.set_tags(run_id, {"stop_reason": result.stop_reason})
-        tracker.finish(run_id)
+        tracker.finish(run_id, stop_reason=result.stop_reason)
     return result
 
 
@@ -140,28 +155,11 @@ def measure(fn, config: RunConfig, tracker: Tracker | None = None, experiment: s
     one value per layer). Threads and seed are pinned as for training; an exception marks the run
     FAILED with its traceback, Ctrl-C marks it KILLED.
     """
-    config = config.resolved()
-    torch.set_num_threads(config.threads)
-    pl.seed_everything(config.seed, verbose=False)
-    run_id = None
-    if tracker is not None:
-        tags = {**environment_tags(config.device, config.threads), "config_id": config.config_id}
-        run_id = tracker.start_child(experiment, parent_run_id, run_name(config), config.as_params(), tags)
-    try:
+    config, run_id = _start(config, tracker, experiment, parent_run_id)
+    with _recorded(tracker, run_id):
         t0 = time.perf_counter()
         metrics = fn(config)
         wall = time.perf_counter() - t0
-    except KeyboardInterrupt:
-        if run_id is not None:
-            tracker.set_tags(run_id, {"stop_reason": "interrupted"})
-            tracker.finish(run_id, "KILLED")
-        raise
-    except Exception:  # recorded, then re-raised, as in train()
-        if run_id is not None:
-            tracker.client.log_text(run_id, traceback.format_exc(), "traceback.txt")
-            tracker.set_tags(run_id, {"stop_reason": "failed"})
-            tracker.finish(run_id, "FAILED")
-        raise
     if run_id is not None:
         scalars = {k: float(v) for k, v in metrics.items() if not isinstance(v, (list, tuple))}
         tracker.log_metrics(run_id, {**scalars, "wall_time_s": wall})
@@ -173,8 +171,7 @@ def measure(fn, config: RunConfig, tracker: Tracker | None = None, experiment: s
                     from mlflow.entities import Metric
 
                     tracker.client.log_batch(run_id, metrics=[Metric(key, float(v), now, i + j + 1) for j, v in enumerate(chunk)])
-        tracker.set_tags(run_id, {"stop_reason": "measured"})
-        tracker.finish(run_id)
+        tracker.finish(run_id, stop_reason="measured")
     return metrics
 
 

@@ -135,7 +135,10 @@ class Tracker:
     def set_tags(self, run_id: str, tags: dict[str, str]) -> None:
         self.client.log_batch(run_id, tags=[RunTag(k, str(v)) for k, v in tags.items()])
 
-    def finish(self, run_id: str, status: str = "FINISHED") -> None:
+    def finish(self, run_id: str, status: str = "FINISHED", stop_reason: str | None = None) -> None:
+        """End a run with its status, recording why it stopped (tag stop_reason) when given."""
+        if stop_reason is not None:
+            self.set_tags(run_id, {"stop_reason": stop_reason})
         self.client.set_terminated(run_id, status=status)
 
 

@@ -3,7 +3,6 @@ mid-suite marks the active run and the parent KILLED, keeps every finished run a
 SIGKILL halfway, then a rerun, completes the grid with no run duplicated or lost."""
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys

@@ -125,3 +125,4 @@ def test_config_id_is_stable_and_sensitive():
 
 def test_every_dataset_is_registered_with_docs():
     assert {"digits", "synthetic", "mnist", "fashion-mnist"} <= set(DATASETS.names())
+    assert all(entry.doc.strip() for _, entry in DATASETS.items())
