@@ -4,9 +4,9 @@ from __future__ import annotations
 import logging
 import shutil
 import warnings
+from pathlib import Path
 
 import pytest
-from pathlib import Path
 
 from harness.config import RunConfig
 from harness.tracking import Tracker
@@ -53,12 +53,12 @@ def tiny() -> RunConfig:
 @pytest.fixture(scope="session")
 def ci_suite_run(tmp_path_factory, _empty_store):
     """Runs a suite at a scale (CI by default) into a fresh store of its own: returns (tracker, SuiteResult)."""
-    from harness.runner import run_suite
+    from harness.pipeline import Execution, run_suite
 
     def run(suite, seeds: int | None = None, scale: str = "ci"):
         db = tmp_path_factory.mktemp(suite.name) / "mlflow.db"
         shutil.copy(_empty_store, db)
         tracker = Tracker(f"sqlite:///{db}")
-        return tracker, run_suite(suite, tracker, suite.configs(seeds=seeds, scale=scale), scale=scale, progress=False)
+        return tracker, run_suite(suite, tracker, suite.configs(seeds=seeds, scale=scale), Execution(scale=scale, progress=False))
 
     return run

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from harness.config import RunConfig
 from harness.data import InMemoryDataModule
 from harness.model import build_mlp
-from harness.system import OPTIMIZERS
+from harness.optimizers import OPTIMIZERS
 from harness.timing import synchronize
 
 

@@ -13,7 +13,7 @@ from harness.config import NORMS, RunConfig
 
 pytestmark = pytest.mark.benchmark_suite
 
-BASE = RunConfig(dataset="digits", depth=20, width=100, optimizer="nesterov", lr=0.01, batch_size=32, threads=1)
+BASE = RunConfig.chapter_recipe(threads=1)
 
 
 @pytest.mark.parametrize("norm", NORMS)

@@ -21,8 +21,7 @@ from suites.bn_inference import trained_bn_net
 
 pytestmark = pytest.mark.benchmark_suite
 
-CONFIG = RunConfig(dataset="digits", depth=20, width=100, activation="relu", norm="before", optimizer="nesterov",
-                   lr=0.01, batch_size=32, threads=1)
+CONFIG = RunConfig.chapter_recipe(activation="relu", norm="before", threads=1)
 MIN_ROUND_S = 2e-3  # seconds per round, so clock resolution is negligible
 
 

@@ -35,7 +35,7 @@ python -m pytest benchmarks -m benchmark_suite -q -p no:randomly ${quick_flag[@]
 cp "$report" "$BENCH_DIR/latest-$mode.json"
 python ci/overhead_ratio.py "$report"
 if [ "${BENCH_NO_MLFLOW:-0}" != 1 ]; then
-  python -m harness.benchlog "$report"
+  python -m harness.tools.benchlog "$report"
 fi
 if [ "$save" = 1 ]; then
   baseline="$(baseline_path "$mode")"

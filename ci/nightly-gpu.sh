@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Nightly GPU run: every suite at --scale nightly on CUDA, fresh runs (--force), the hardware and
 # library versions recorded, verdicts and timings compared with the last good night (the baseline).
-# Exit status: 0 = no regression; 1 = a regression (rules in harness/nightly.py: a verdict flipped
+# Exit status: 0 = no regression; 1 = a regression (rules in harness/tools/nightly.py: a verdict flipped
 # between supported and refuted, or went missing; a median epoch time grew more than the threshold
 # on the same GPU); 2 = a suite failed to run.
 #
@@ -27,10 +27,10 @@ URI="${MLFLOW_TRACKING_URI:-sqlite:///$OUT/mlflow.db}"
 NIGHT="$OUT/$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$NIGHT"
 
-python -m harness.nightly environment --device "$DEVICE" > "$NIGHT/environment.json"
+python -m harness.tools.nightly environment --device "$DEVICE" > "$NIGHT/environment.json"
 echo "== environment"; cat "$NIGHT/environment.json"
 
-python -m harness.nightly plan --scale "$SCALE" > "$NIGHT/plan.txt"
+python -m harness.tools.nightly plan --scale "$SCALE" > "$NIGHT/plan.txt"
 if [ -n "${HARNESS_NIGHTLY_SUITES:-}" ]; then
   awk 'NR == FNR { want[$1] = 1; next } want[$1]' <(printf '%s\n' $HARNESS_NIGHTLY_SUITES) "$NIGHT/plan.txt" \
     > "$NIGHT/plan.sel"
@@ -52,13 +52,13 @@ while read -r suite scale; do
   fi
 done < "$NIGHT/plan.txt"
 
-python -m harness.nightly summarize --tracking-uri "$URI" --suites "${ran[*]:-}" \
+python -m harness.tools.nightly summarize --tracking-uri "$URI" --suites "${ran[*]:-}" \
   --environment "$NIGHT/environment.json" --out "$NIGHT/summary.json"
 
 rc=0
 if [ -f "$BASELINE" ]; then
   echo "== compared with $BASELINE (time threshold $THRESHOLD)"
-  python -m harness.nightly compare "$BASELINE" "$NIGHT/summary.json" --time-threshold "$THRESHOLD" \
+  python -m harness.tools.nightly compare "$BASELINE" "$NIGHT/summary.json" --time-threshold "$THRESHOLD" \
     | tee "$NIGHT/compare.txt" || rc=1
 else
   echo "== no baseline at $BASELINE: tonight's summary becomes it"

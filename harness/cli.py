@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import logging
 import os
 import sys
-import warnings
 
 from harness.config import DEVICES, ConfigError, RunConfig
+from harness.contract import SUITE_TAG, TRAIN_EXPERIMENT
+from harness.interrupts import Terminated
+from harness.logs import quiet
+from harness.queries import QueryError
+from harness.registry import UnknownNameError
+from harness.store import StoreError, existing_store_uri, resolve_tracking_uri
 
 
 class UsageError(Exception):
@@ -18,16 +22,6 @@ class UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # argparse's default prints the whole usage; one line is clearer
         raise UsageError(message)
-
-
-def _quiet() -> None:
-    """Lightning's per-Trainer banners would drown the progress bar; warnings stay visible once per kind."""
-    for name in ("pytorch_lightning", "lightning.pytorch", "lightning_fabric", "lightning"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    logging.getLogger("mlflow").setLevel(logging.WARNING)
-    warnings.filterwarnings("ignore", message=".*treespec.*")  # a Lightning-internal deprecation, not the user's
-    warnings.filterwarnings("ignore", message=".*does not have many workers.*")
 
 
 def _add_tracking(p: argparse.ArgumentParser) -> None:
@@ -96,62 +90,50 @@ def cmd_list(args) -> int:
     return 0
 
 
-def _tracker(uri_arg):
-    from harness.tracking import Tracker, resolve_tracking_uri
+def _tracker(uri: str):
+    from harness.tracking import Tracker
 
-    return Tracker(resolve_tracking_uri(uri_arg))
+    return Tracker(uri)
 
 
-def cmd_run(args) -> int:
-    from harness.registry import UnknownNameError
+def _registered_suite(name: str):
     from harness.suite import suites
 
     try:
-        suite = suites().get(args.suite)
+        return suites().get(name)
     except UnknownNameError as e:
         raise UsageError(str(e)) from None
-    if args.device not in DEVICES:
-        raise UsageError(f"invalid device {args.device!r}; valid: {', '.join(DEVICES)}")
-    if args.seeds is not None and args.seeds < 1:
-        raise UsageError(f"invalid --seeds {args.seeds!r}; must be >= 1")
-    if args.workers < 1:
-        raise UsageError(f"invalid --workers {args.workers!r}; must be >= 1")
-    if args.pack < 0:
-        raise UsageError(f"invalid --pack {args.pack!r}; must be >= 0 (0 = automatic)")
-    from harness.runner import ENGINES
 
-    if args.engine not in ENGINES:
-        raise UsageError(f"invalid --engine {args.engine!r}; valid: {', '.join(ENGINES)}")
-    if args.engine == "ray" and args.workers > 1:
-        raise UsageError(f"invalid --workers {args.workers!r} with --engine ray; Ray uses the cluster's CPUs (see --pack)")
-    if (args.workers > 1 or args.engine == "ray") and suite.timing and not args.parallel_timing:
-        raise UsageError(f"suite {args.suite!r} judges wall-clock time and runs side by side are not comparable: "
-                         f"use --workers 1 --engine local, or add --parallel-timing (its runs are then tagged)")
+
+def cmd_run(args) -> int:
+    from harness.pipeline import Execution, check_configs, run_suite
+    from harness.runner import run_name
+
+    suite = _registered_suite(args.suite)
+    options = Execution(scale=args.scale, progress=not args.no_progress, workers=args.workers, engine=args.engine,
+                        ray_address=args.ray_address, pack=args.pack, parallel_timing=args.parallel_timing,
+                        force=args.force)
+    options.validate(suite)
     # Validate every config (and the device) before anything touches the store.
     configs = [c.resolved() for c in suite.configs(args.seeds, args.device, args.scale)]
     if args.threads is not None:
         configs = [c.replace(threads=args.threads) for c in configs]
-    from harness.preflight import check_runnable
-
-    check_runnable(configs)
+    check_configs(configs)
     if args.engine == "ray":
-        from harness.cluster import _ray
+        from harness.cluster import ray_module
 
-        _ray()  # the extra is installed, or one line saying how to install it
-    tracker = _tracker(args.tracking_uri)
-    from harness.runner import run_suite
-    from harness.verdict import format_table
+        ray_module()  # the extra is installed, or one line saying how to install it
+    tracker = _tracker(resolve_tracking_uri(args.tracking_uri))
+    from harness.tables import format_table
 
-    result = run_suite(suite, tracker, configs, args.scale, progress=not args.no_progress, workers=args.workers,
-                       force=args.force, engine=args.engine, ray_address=args.ray_address, pack=args.pack,
-                       parallel_timing=args.parallel_timing)
+    result = run_suite(suite, tracker, configs, options)
     if result.reused:
         print(f"resumed: {result.reused} of {len(configs)} runs were already finished in the store "
               f"(--force reruns them)", file=sys.stderr)
     print(format_table(result.verdicts, result.header))
     print(f"\nstore: {tracker.uri}  experiment: {suite.name}  parent run: {result.parent_run_id}")
     for config, error in result.failures:
-        print(f"FAILED run {config.activation}-{config.norm}-s{config.seed}: {error}", file=sys.stderr)
+        print(f"FAILED run {run_name(config)}: {error}", file=sys.stderr)
     return 0
 
 
@@ -161,10 +143,10 @@ def cmd_train(args) -> int:
     from harness.preflight import check_runnable
 
     check_runnable([config])
-    tracker = _tracker(args.tracking_uri)
+    tracker = _tracker(resolve_tracking_uri(args.tracking_uri))
     from harness.runner import train
 
-    result = train(config, tracker, "train")
+    result = train(config, tracker, TRAIN_EXPERIMENT)
     s = result.summary()
     print(f"run {result.run_id} config {config.config_id}: stop_reason={result.stop_reason} "
           f"epochs={len(result.history)} epochs_to_target={result.epochs_to_target} "
@@ -175,34 +157,15 @@ def cmd_train(args) -> int:
 
 def _stored_tracker(uri_arg):
     """A tracker on a store that must already exist: reading commands never create an empty one."""
-    from harness.tracking import _sqlite_path, resolve_tracking_uri
-
-    uri = resolve_tracking_uri(uri_arg)
-    path = _sqlite_path(uri)
-    if path is not None and not path.exists():
-        raise UsageError(f"no store at {path} (tracking URI {uri!r}); run a suite first or pass --tracking-uri")
-    return _tracker(uri)
-
-
-def _registered_suite(name: str):
-    from harness.registry import UnknownNameError
-    from harness.suite import suites
-
-    try:
-        return suites().get(name)
-    except UnknownNameError as e:
-        raise UsageError(str(e)) from None
+    return _tracker(existing_store_uri(uri_arg))
 
 
 def cmd_report(args) -> int:
-    from harness.report import ReportError, render, write_report
+    from harness.report import render, write_report
 
     suite = _registered_suite(args.suite)
     tracker = _stored_tracker(args.tracking_uri)
-    try:
-        report = write_report(tracker, suite, args.run, args.out)
-    except ReportError as e:
-        raise UsageError(str(e)) from None
+    report = write_report(tracker, suite, args.run, args.out)
     print(render(report, args.format), end="")
     print(f"files: {report.out_dir} (report.txt, report.md, report.html, {', '.join(report.plots) or 'no plots'}); "
           f"logged to parent run {report.parent.info.run_id} under report/", file=sys.stderr)
@@ -211,15 +174,11 @@ def cmd_report(args) -> int:
 
 def cmd_compare(args) -> int:
     from harness.compare import compare, render
-    from harness.report import ReportError, parent_of
-    from harness.tracking import SUITE_TAG
+    from harness.queries import parent_of
 
     tracker = _stored_tracker(args.tracking_uri)
-    try:
-        suite = _registered_suite(parent_of(tracker.client, args.run_a).data.tags.get(SUITE_TAG, ""))
-        print(render(compare(tracker.client, suite, args.run_a, args.run_b), args.format), end="")
-    except ReportError as e:
-        raise UsageError(str(e)) from None
+    suite = _registered_suite(parent_of(tracker.client, args.run_a).data.tags.get(SUITE_TAG, ""))
+    print(render(compare(tracker.client, suite, args.run_a, args.run_b), args.format), end="")
     return 0
 
 
@@ -246,18 +205,14 @@ COMMANDS = {"list": cmd_list, "run": cmd_run, "train": cmd_train, "report": cmd_
 
 
 def main(argv: list[str] | None = None) -> int:
-    from harness.tracking import StoreError
-
-    _quiet()
+    quiet()
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
-    except (UsageError, ConfigError, StoreError) as e:
+    except (UsageError, ConfigError, StoreError, QueryError) as e:
         print(f"harness: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as e:
-        from harness.runner import Terminated
-
         print("harness: interrupted; finished runs are kept in the store", file=sys.stderr)
         return 143 if isinstance(e, Terminated) else 130
 

@@ -16,10 +16,12 @@ import math
 import os
 
 from harness.config import ConfigError, RunConfig
-from harness.parallel import Failures, run_one
+from harness.executors import Destination, Failures, RunFn, progress_bar, run_one
+from harness.logs import quiet
 
 
-def _ray():
+def ray_module():
+    """The ray package, or one line saying how to install it."""
     try:
         import ray
     except ImportError:
@@ -33,7 +35,7 @@ def connect(address: str | None, tracker_uri: str) -> tuple[bool, int]:
     address: a Ray address ('auto', 'ray://host:10001', 'host:6379'), 'local' for a fresh local
     instance on 127.0.0.1, or None for $RAY_ADDRESS, else 'local'.
     """
-    ray = _ray()
+    ray = ray_module()
     started = False
     if not ray.is_initialized():
         address = address or os.environ.get("RAY_ADDRESS") or "local"
@@ -55,16 +57,11 @@ def connect(address: str | None, tracker_uri: str) -> tuple[bool, int]:
     return started, cpus
 
 
-def _run_pack(tracker_uri: str, run_fn, experiment: str, parent_run_id: str, child_tags: dict[str, str],
-              items: list[tuple[int, RunConfig]]) -> list[tuple[int, str | None]]:
+def _run_pack(run_fn: RunFn, dest: Destination, items: list[tuple[int, RunConfig]]) -> list[tuple[int, str | None]]:
     """One Ray task: a few configs, one after another, each recorded as a child run."""
-    from harness.cli import _quiet
-    from harness.tracking import Tracker
-
-    _quiet()
-    tracker = Tracker(tracker_uri)
-    tracker.child_tags = dict(child_tags)
-    return [(index, run_one(run_fn, config, tracker, experiment, parent_run_id)) for index, config in items]
+    quiet()
+    tracker = dest.tracker()
+    return [(index, run_one(run_fn, config, tracker, dest)) for index, config in items]
 
 
 def default_pack(n_configs: int, cpus: int) -> int:
@@ -72,21 +69,19 @@ def default_pack(n_configs: int, cpus: int) -> int:
     return max(1, math.ceil(n_configs / (2 * max(1, cpus))))
 
 
-def run_ray(run_fn, configs: list[RunConfig], tracker_uri: str, experiment: str, parent_run_id: str,
-            child_tags: dict[str, str], cpus: int, pack: int = 0, progress: bool = True) -> Failures:
+def run_ray(run_fn: RunFn, configs: list[RunConfig], dest: Destination, cpus: int, pack: int = 0,
+            progress: bool = True) -> Failures:
     """Every config on the cluster, `pack` configs per task (0 = default_pack); returns the failed ones."""
-    from tqdm.auto import tqdm
-
-    ray = _ray()
+    ray = ray_module()
     pack = pack or default_pack(len(configs), cpus)
     remote = ray.remote(num_cpus=1, max_retries=0)(_run_pack)
     items = list(enumerate(configs))
-    refs = [remote.remote(tracker_uri, run_fn, experiment, parent_run_id, child_tags, items[i:i + pack])
+    refs = [remote.remote(run_fn, dest, items[i:i + pack])
             for i in range(0, len(items), pack)]
     failures: Failures = []
     pending = list(refs)
     try:
-        with tqdm(total=len(configs), desc=experiment, unit="run", disable=not progress, dynamic_ncols=True) as bar:
+        with progress_bar(len(configs), dest, progress) as bar:
             while pending:
                 done, pending = ray.wait(pending, num_returns=1)
                 for ref in done:

@@ -15,15 +15,18 @@ import pandas as pd
 from mlflow.tracking import MlflowClient
 
 from harness.config import RunConfig
-from harness.report import (Estimate, ReportError, decomposition, grid_keys, judge_stored, markdown_table, parent_of,
-                            text_table)
-from harness.tracking import SUITE_TAG
-from harness.verdict import Verdict, _fmt
+from harness.contract import ENVIRONMENT_TAGS, SUITE_TAG
+from harness.decomposition import decomposition, grid_keys
+from harness.judging import judge_stored
+from harness.queries import QueryError, parent_of
+from harness.stats import Estimate
+from harness.tables import Rows, fmt
+from harness.tables import render as render_rows
+from harness.verdict import Verdict
 
 FORMATS = ("text", "markdown")
 # Parent-run tags that say where and with what an invocation ran.
-ENVIRONMENT_TAGS = ("device", "device_type", "threads", "torch_version", "lightning_version", "harness_version",
-                    "python_version", "platform", "cuda_version", "git_sha", "scale", "seeds", "n_configs")
+SETTING_TAGS = (*ENVIRONMENT_TAGS, "scale", "seeds", "n_configs")
 # Config fields already reported through an environment tag of the same meaning.
 PINNED_FIELDS = ("threads", "device", "seed")
 
@@ -59,7 +62,7 @@ class Comparison:
 
 def _settings(side: Side) -> dict[str, str]:
     tags = side.parent.data.tags
-    out = {t: tags[t] for t in ENVIRONMENT_TAGS if t in tags}
+    out = {t: tags[t] for t in SETTING_TAGS if t in tags}
     for name in RunConfig.field_names():
         if name in PINNED_FIELDS or name not in side.runs.columns:
             continue
@@ -75,7 +78,7 @@ def _ratio(b: Estimate, a: Estimate) -> str:
     return f"{b.lo / a.lo:.3g}"
 
 
-def _verdict_rows(a: list[Verdict], b: list[Verdict]) -> tuple[list[tuple[str, ...]], int]:
+def _verdict_rows(a: list[Verdict], b: list[Verdict]) -> tuple[Rows, int]:
     rows = [("statement", "group", "metric", "A effect", "A interval", "A verdict", "B effect", "B interval",
              "B verdict", "effect B/A", "changed")]
     index_b = {(v.statement, v.group, v.metric): v for v in b}
@@ -85,26 +88,26 @@ def _verdict_rows(a: list[Verdict], b: list[Verdict]) -> tuple[list[tuple[str, .
         seen.add(key)
         vb = index_b.get(key)
         if vb is None:
-            rows.append((*key, _fmt(va.effect), f"[{_fmt(va.low)}, {_fmt(va.high)}]", va.outcome.upper(),
+            rows.append((*key, fmt(va.effect), f"[{fmt(va.low)}, {fmt(va.high)}]", va.outcome.upper(),
                          "-", "-", "(absent)", "-", "ONLY IN A"))
             changed += 1
             continue
-        ratio = (_fmt(vb.effect / va.effect) if va.effect not in (0.0,) and math.isfinite(va.effect)
+        ratio = (fmt(vb.effect / va.effect) if va.effect not in (0.0,) and math.isfinite(va.effect)
                  and math.isfinite(vb.effect) else "-")
         flag = "CHANGED" if va.outcome != vb.outcome else ""
         changed += bool(flag)
-        rows.append((*key, _fmt(va.effect), f"[{_fmt(va.low)}, {_fmt(va.high)}]", va.outcome.upper(),
-                     _fmt(vb.effect), f"[{_fmt(vb.low)}, {_fmt(vb.high)}]", vb.outcome.upper(), ratio, flag))
+        rows.append((*key, fmt(va.effect), f"[{fmt(va.low)}, {fmt(va.high)}]", va.outcome.upper(),
+                     fmt(vb.effect), f"[{fmt(vb.low)}, {fmt(vb.high)}]", vb.outcome.upper(), ratio, flag))
     for vb in b:
         key = (vb.statement, vb.group, vb.metric)
         if key not in seen:
-            rows.append((*key, "-", "-", "(absent)", _fmt(vb.effect), f"[{_fmt(vb.low)}, {_fmt(vb.high)}]",
+            rows.append((*key, "-", "-", "(absent)", fmt(vb.effect), f"[{fmt(vb.low)}, {fmt(vb.high)}]",
                          vb.outcome.upper(), "-", "ONLY IN B"))
             changed += 1
     return rows, changed
 
 
-def _config_rows(a: pd.DataFrame, b: pd.DataFrame, keys: list[str]) -> list[tuple[str, ...]]:
+def _config_rows(a: pd.DataFrame, b: pd.DataFrame, keys: list[str]) -> Rows:
     rows = [(", ".join(keys) or "configuration", "A epoch time s", "B epoch time s", "epoch time B/A", "A epochs", "B epochs",
              "A time to target s", "B time to target s", "time to target B/A", "A converged", "B converged")]
     index_b = {r["label"]: r for _, r in b.iterrows()}
@@ -144,13 +147,13 @@ def compare(client: MlflowClient, suite, run_a: str, run_b: str) -> Comparison:
     parents = [parent_of(client, r) for r in (run_a, run_b)]
     for p in parents:
         if p.data.tags.get(SUITE_TAG) != suite.name:
-            raise ReportError(f"invalid run {p.info.run_id!r}: an invocation of suite "
+            raise QueryError(f"invalid run {p.info.run_id!r}: an invocation of suite "
                               f"{p.data.tags.get(SUITE_TAG)!r}, not {suite.name!r}")
     sides = []
     for p in parents:
         runs, verdicts, _ = judge_stored(client, suite, p.info.run_id)
         if not len(runs):
-            raise ReportError(f"invalid run {p.info.run_id!r}: it has no finished runs to compare")
+            raise QueryError(f"invalid run {p.info.run_id!r}: it has no finished runs to compare")
         sides.append((p, runs, verdicts))
     keys = grid_keys(suite, pd.concat([sides[0][1], sides[1][1]]))
     a, b = (Side(p, runs, verdicts, decomposition(runs, keys)) for p, runs, verdicts in sides)
@@ -162,10 +165,13 @@ def compare(client: MlflowClient, suite, run_a: str, run_b: str) -> Comparison:
                       n_changed)
 
 
-def render(c: Comparison, fmt: str = "text") -> str:
-    if fmt not in FORMATS:
-        raise ValueError(f"invalid format {fmt!r}; valid: {', '.join(FORMATS)}")
-    table = text_table if fmt == "text" else markdown_table
+def render(c: Comparison, style: str = "text") -> str:
+    if style not in FORMATS:
+        raise ValueError(f"invalid format {style!r}; valid: {', '.join(FORMATS)}")
+
+    def table(rows: Rows) -> str:
+        return render_rows(rows, style)
+
     n_pairs, n_same = len(c.convergence), int(c.convergence["same"].sum()) if len(c.convergence) else 0
     if not n_pairs:
         conv = "convergence: no (configuration, seed) pairs present on both sides"
@@ -178,13 +184,13 @@ def render(c: Comparison, fmt: str = "text") -> str:
         conv += f"; {unpaired} run(s) without a partner on the other side (not compared)"
     diffs = [("setting", "A", "B"), *c.differences] if c.differences else None
     def heading(title: str, note: str = "") -> str:
-        title = title.upper() if fmt == "text" else f"## {title}"
+        title = title.upper() if style == "text" else f"## {title}"
         return f"{title} ({note})" if note else title
 
-    bullet = "- " if fmt == "markdown" else ""
+    bullet = "- " if style == "markdown" else ""
     summary = [f"A: {c.a.label}, {len(c.a.runs)} finished runs", f"B: {c.b.label}, {len(c.b.runs)} finished runs",
                f"verdicts: {c.n_verdicts_changed} of {len(c.verdicts) - 1} changed outcome", conv]
-    parts = [f"{'# ' if fmt == 'markdown' else ''}{c.suite.name}: A vs B", "",
+    parts = [f"{'# ' if style == 'markdown' else ''}{c.suite.name}: A vs B", "",
              *(bullet + line for line in summary), "", heading("What differs"), ""]
     parts += [table(diffs)] if diffs else ["(no recorded setting differs)"]
     parts += ["", heading("Verdicts"), "", table(c.verdicts) if len(c.verdicts) > 1 else "(no verdict rows)", "",

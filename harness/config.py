@@ -7,15 +7,21 @@ import json
 from dataclasses import dataclass, fields
 
 from harness.activations import ACTIVATIONS
+from harness.datasets import DATASETS, IDX_DATASETS
+from harness.diagnostics import DIAGNOSTICS
 from harness.inits import INITS
+from harness.optimizers import OPTIMIZERS
 from harness.registry import UnknownNameError
 
 NORMS = ("none", "before", "after")  # batch norm placement relative to each hidden activation
 DEVICES = ("auto", "cpu", "cuda")
 LOOPS = ("epoch", "step")
-DROPOUTS = ("plain", "alpha")
+DROPOUT_KINDS = ("plain", "alpha")
 # Target metrics and the direction that counts as reaching the target.
 TARGET_METRICS = {"val/acc": "max", "val/loss": "min"}
+# The chapter's recipe (its BN exercise): a 20x100 MLP, Nesterov momentum at lr 0.01, batches of 32, on digits
+# here (CIFAR-10 in the book). Suites start from it and change what their claim is about.
+CHAPTER_RECIPE = dict(dataset="digits", depth=20, width=100, optimizer="nesterov", lr=0.01, batch_size=32)
 
 
 class ConfigError(ValueError):
@@ -25,7 +31,7 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class RunConfig:
     # --- data ---
-    dataset: str = "digits"  # key into harness.data.DATASETS
+    dataset: str = "digits"  # key into harness.datasets.DATASETS
     data_path: str = ""  # folder with IDX files (mnist / fashion-mnist only)
     n_samples: int = 0  # cap on examples used; 0 = all (synthetic: 0 means 5000 generated)
     n_features: int = 20  # synthetic only: input dimension
@@ -47,7 +53,7 @@ class RunConfig:
     dropout: float = 0.0  # drop probability after each hidden block; 0 = no dropout module
     dropout_kind: str = "plain"  # plain (nn.Dropout) or alpha (nn.AlphaDropout, for SELU)
     # --- optimization ---
-    optimizer: str = "sgd"  # key into harness.system.OPTIMIZERS
+    optimizer: str = "sgd"  # key into harness.optimizers.OPTIMIZERS
     lr: float = 0.01  # learning rate
     weight_decay: float = 0.0
     batch_size: int = 32  # training batch; the last partial batch of each shuffled epoch is dropped (BN needs >1 row)
@@ -73,9 +79,6 @@ class RunConfig:
 
     # -- validation: every field once, one line per error --
     def _validate(self) -> None:
-        from harness.data import DATASETS
-        from harness.system import OPTIMIZERS
-
         def choice(name: str, value: str, valid) -> None:
             if value not in valid:
                 raise ConfigError(f"invalid {name} {value!r}; valid: {', '.join(valid)}")
@@ -91,15 +94,13 @@ class RunConfig:
         choice("norm", self.norm, NORMS)
         choice("device", self.device, DEVICES)
         choice("loop", self.loop, LOOPS)
-        choice("dropout_kind", self.dropout_kind, DROPOUTS)
+        choice("dropout_kind", self.dropout_kind, DROPOUT_KINDS)
         choice("target_metric", self.target_metric, list(TARGET_METRICS))
 
         def at_least(name: str, low: float) -> None:
             value = getattr(self, name)
             if not value >= low:
                 raise ConfigError(f"invalid {name} {value!r}; must be >= {low}")
-
-        from harness.diagnostics import DIAGNOSTICS
 
         for name in self.diagnostic_names:
             try:
@@ -124,7 +125,7 @@ class RunConfig:
             raise ConfigError(f"invalid lr {self.lr!r}; must be a positive finite number")
         if self.strategy != "auto" and self.loop != "step":
             raise ConfigError(f"invalid loop {self.loop!r} for strategy {self.strategy!r}; multi-device strategies need loop 'step'")
-        if self.dataset in ("mnist", "fashion-mnist") and not self.data_path:
+        if self.dataset in IDX_DATASETS and not self.data_path:
             raise ConfigError(f"dataset {self.dataset!r} needs data_path (a folder with its IDX files)")
 
     # -- derived --
@@ -170,6 +171,11 @@ class RunConfig:
         """Stable hash of every field: same settings -> same id, on any machine and Python run."""
         payload = json.dumps(dataclasses.asdict(self), sort_keys=True, default=str)
         return hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+    @classmethod
+    def chapter_recipe(cls, **changes) -> "RunConfig":
+        """The chapter's recipe (CHAPTER_RECIPE) with the given fields changed."""
+        return cls(**{**CHAPTER_RECIPE, **changes})
 
     @classmethod
     def field_names(cls) -> list[str]:

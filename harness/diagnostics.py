@@ -34,8 +34,7 @@ GRAD_PROBE_ROWS = 512  # gradient probe: the first rows of the training split (a
 SATURATION_MARGIN = 0.01  # saturated: output within this share of the activation's range from either bound
 PERCENTILES = (15, 50, 85)  # of the last hidden activation's inputs: the figure the BN paper plots for sigmoid nets
 SNAPSHOT_STEPS = {0: "init", 1: "epoch1"}  # summary scalars are also logged as `<name>_<suffix>` at these steps
-MAX_BATCH = 900  # MLflow caps one log_batch at 1000 metrics
-DROPOUTS = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout, nn.FeatureAlphaDropout)  # off in probes
+DROPOUT_MODULES = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout, nn.FeatureAlphaDropout)  # off in probes
 
 
 def layer_key(prefix: str, index: int) -> str:
@@ -58,7 +57,7 @@ def probe_mode(model: nn.Module):
     with torch.random.fork_rng(devices=devices):
         model.train()
         for m in model.modules():
-            if isinstance(m, DROPOUTS):
+            if isinstance(m, DROPOUT_MODULES):
                 m.eval()
         try:
             yield model
@@ -111,9 +110,7 @@ class Diagnostic(pl.Callback):
             metrics.update({f"{k}_{SNAPSHOT_STEPS[step]}": metrics[k] for k in self.summary_keys if k in metrics})
         self.samples[step] = metrics
         if self.tracker is not None and self.run_id is not None:
-            items = list(metrics.items())
-            for i in range(0, len(items), MAX_BATCH):
-                self.tracker.log_metrics(self.run_id, dict(items[i:i + MAX_BATCH]), step=step)
+            self.tracker.log_metrics(self.run_id, metrics, step=step)
 
 
 class GradientHealth(Diagnostic):

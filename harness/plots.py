@@ -1,6 +1,6 @@
 """Report figures (matplotlib, Agg backend: no display needed): decomposition, learning curves, gradient norms.
 
-Every function takes data already loaded from the store (harness.results) and writes one PNG; none
+Every function takes data already loaded from the store (harness.queries) and writes one PNG; none
 reads MLflow itself. Configurations are labelled by their grid values; where a suite's grid has
 two or more fields, curves are faceted by the first field (one row each) and coloured by the rest.
 """

@@ -8,14 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.config import ConfigError, RunConfig
-
-IDX_DATASETS = ("mnist", "fashion-mnist")  # read from data_path, never downloaded
+from harness.datasets import IDX_DATASETS, find_idx
 
 
 def check_runnable(configs: list[RunConfig]) -> None:
     """Raise ConfigError (one line) when a config needs data this machine does not have."""
-    from harness.data import _find_idx
-
     for dataset, data_path in sorted({(c.dataset, c.data_path) for c in configs}):
         if dataset not in IDX_DATASETS:
             continue
@@ -24,7 +21,7 @@ def check_runnable(configs: list[RunConfig]) -> None:
             raise ConfigError(f"invalid data_path {data_path!r} for dataset {dataset!r}: no such folder")
         for stem in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"):
             try:
-                _find_idx(folder, stem)
+                find_idx(folder, stem)
             except FileNotFoundError:
                 raise ConfigError(f"invalid data_path {data_path!r} for dataset {dataset!r}: "
                                   f"no {stem} (or .gz) in it") from None

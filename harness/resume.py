@@ -13,55 +13,11 @@ not FINISHED, so it is neither skipped nor judged, only rerun.
 """
 from __future__ import annotations
 
-import os
-import socket
-from pathlib import Path
-
 import harness
-from harness.results import search_all
-from harness.tracking import PARENT_TAG, ROLE_TAG, Tracker
-
-PROC_TAG = "harness.proc"  # host:pid:start-time of the process driving a parent run
-
-
-def _start_time(pid: int) -> str:
-    """The process's start time in clock ticks since boot (Linux), '' where unknown: guards against pid reuse."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return ""
-    fields = stat[stat.rfind(")") + 2:].split()  # after 'pid (comm) ': state is fields[0], starttime fields[19]
-    return fields[19] if len(fields) > 19 else ""
-
-
-def this_process() -> str:
-    pid = os.getpid()
-    return f"{socket.gethostname()}:{pid}:{_start_time(pid)}"
-
-
-def process_alive(proc: str) -> bool | None:
-    """Whether the process named by a PROC_TAG value still runs; None when it ran on another host."""
-    try:
-        host, pid_s, started = proc.rsplit(":", 2)
-        pid = int(pid_s)
-    except ValueError:
-        return None
-    if host != socket.gethostname():
-        return None
-    if Path("/proc/self/stat").exists():  # Linux: exact, and proof against zombies and pid reuse
-        try:
-            text = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:
-            return False
-        state = text[text.rfind(")") + 2:].split()[0]
-        return state not in ("Z", "X") and (not started or _start_time(pid) == started)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+from harness.contract import CHILD, CONFIG_ID_TAG, PARENT, PARENT_TAG, PROC_TAG, ROLE_TAG
+from harness.processes import process_alive
+from harness.queries import search_all
+from harness.tracking import Tracker
 
 
 def finished_runs(tracker: Tracker, suite: str, config_ids: set[str]) -> dict[str, str]:
@@ -69,11 +25,11 @@ def finished_runs(tracker: Tracker, suite: str, config_ids: set[str]) -> dict[st
     exp = tracker.client.get_experiment_by_name(suite)
     if exp is None:
         return {}
-    filt = (f"tags.`{ROLE_TAG}` = 'child' and attributes.status = 'FINISHED' "
+    filt = (f"tags.`{ROLE_TAG}` = '{CHILD}' and attributes.status = 'FINISHED' "
             f"and tags.harness_version = '{harness.__version__}'")
     done: dict[str, tuple[int, str]] = {}
     for run in search_all(tracker.client, exp.experiment_id, filt):
-        cid = run.data.tags.get("config_id")
+        cid = run.data.tags.get(CONFIG_ID_TAG)
         if cid in config_ids and (cid not in done or run.info.start_time > done[cid][0]):
             done[cid] = (run.info.start_time, run.info.run_id)
     return {cid: run_id for cid, (_, run_id) in done.items()}
@@ -85,7 +41,7 @@ def sweep_abandoned(tracker: Tracker, suite: str) -> list[str]:
     if exp is None:
         return []
     running = search_all(tracker.client, exp.experiment_id, "attributes.status = 'RUNNING'")
-    parents = {r.info.run_id: r for r in running if r.data.tags.get(ROLE_TAG) == "parent"}
+    parents = {r.info.run_id: r for r in running if r.data.tags.get(ROLE_TAG) == PARENT}
     dead_parents: dict[str, bool] = {}
 
     def parent_dead(parent_id: str | None) -> bool:
@@ -101,7 +57,7 @@ def sweep_abandoned(tracker: Tracker, suite: str) -> list[str]:
     swept = []
     for run in running:
         role = run.data.tags.get(ROLE_TAG)
-        owner = run.info.run_id if role == "parent" else run.data.tags.get(PARENT_TAG)
+        owner = run.info.run_id if role == PARENT else run.data.tags.get(PARENT_TAG)
         if parent_dead(owner):
             tracker.finish(run.info.run_id, "KILLED", stop_reason="abandoned")
             swept.append(run.info.run_id)

@@ -1,4 +1,4 @@
-"""Runs one configuration through the shared trainer and records it; runs a suite's grid."""
+"""One run's lifecycle: resolve and pin the config, train it (or measure it) through the shared trainer, record it."""
 from __future__ import annotations
 
 import contextlib
@@ -6,20 +6,19 @@ import math
 import os
 import signal
 import statistics
-import threading
 import time
-import traceback
-import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytorch_lightning as pl
 import torch
 
-from harness.callbacks import Convergence, DivergenceStop, StopReason
-from harness.config import ConfigError, RunConfig
+from harness.config import RunConfig
+from harness.contract import CONFIG_ID_TAG, TRAIN_EXPERIMENT
 from harness.data import InMemoryDataModule
-from harness.hardware import environment_tags
+from harness.diagnostics import DIAGNOSTICS
+from harness.environment import environment_tags
 from harness.model import build_mlp
+from harness.stopping import Convergence, DivergenceStop, StopReason
 from harness.system import ClassifierSystem
 from harness.timing import EpochTimer
 from harness.tracking import MlflowEpochRecorder, Tracker
@@ -34,7 +33,6 @@ class RunResult:
     epochs_to_target: int | None  # 1-based epoch that first reached the target; None = censored
     wall_time_s: float  # seconds, data setup + fit, evaluation included
     run_id: str | None = None
-    extra: dict[str, float] = field(default_factory=dict)
 
     @property
     def converged(self) -> bool:
@@ -70,7 +68,7 @@ class RunResult:
         if self.history:
             out["final_val_acc"] = self.history[-1].get("val/acc", math.nan)
             out["final_val_loss"] = self.history[-1].get("val/loss", math.nan)
-        return {**out, **self.extra}
+        return out
 
 
 def run_name(config: RunConfig) -> str:
@@ -85,7 +83,7 @@ def _start(config: RunConfig, tracker: Tracker | None, experiment: str,
     pl.seed_everything(config.seed, verbose=False)
     if tracker is None:
         return config, None
-    tags = {**environment_tags(config.device, config.threads), "config_id": config.config_id}
+    tags = {**environment_tags(config.device, config.threads), CONFIG_ID_TAG: config.config_id}
     return config, tracker.start_child(experiment, parent_run_id, run_name(config), config.as_params(), tags)
 
 
@@ -101,12 +99,12 @@ def _recorded(tracker: Tracker | None, run_id: str | None):
         raise
     except Exception:  # recorded, then re-raised
         if run_id is not None:
-            tracker.client.log_text(run_id, traceback.format_exc(), "traceback.txt")
+            tracker.log_traceback(run_id)
             tracker.finish(run_id, "FAILED", stop_reason="failed")
         raise
 
 
-def train(config: RunConfig, tracker: Tracker | None = None, experiment: str = "train",
+def train(config: RunConfig, tracker: Tracker | None = None, experiment: str = TRAIN_EXPERIMENT,
           parent_run_id: str | None = None, extra_callbacks: list[pl.Callback] | None = None,
           **trainer_overrides) -> RunResult:
     """Train one configuration; with a tracker, record it as one (child) run.
@@ -122,8 +120,6 @@ def train(config: RunConfig, tracker: Tracker | None = None, experiment: str = "
     callbacks: list[pl.Callback] = [timer, convergence, DivergenceStop(), StopReason(), *(extra_callbacks or [])]
     if run_id is not None:
         callbacks.append(MlflowEpochRecorder(tracker, run_id))
-    from harness.diagnostics import DIAGNOSTICS
-
     for name in config.diagnostic_names:
         callbacks.append(DIAGNOSTICS.get(name)(config, tracker, run_id))
     with _recorded(tracker, run_id):
@@ -163,218 +159,6 @@ def measure(fn, config: RunConfig, tracker: Tracker | None = None, experiment: s
     if run_id is not None:
         scalars = {k: float(v) for k, v in metrics.items() if not isinstance(v, (list, tuple))}
         tracker.log_metrics(run_id, {**scalars, "wall_time_s": wall})
-        for key, values in metrics.items():
-            if isinstance(values, (list, tuple)):
-                for i in range(0, len(values), 900):  # MLflow caps a batch at 1000 metrics
-                    chunk = values[i:i + 900]
-                    now = int(time.time() * 1000)
-                    from mlflow.entities import Metric
-
-                    tracker.client.log_batch(run_id, metrics=[Metric(key, float(v), now, i + j + 1) for j, v in enumerate(chunk)])
+        tracker.log_series(run_id, {k: v for k, v in metrics.items() if isinstance(v, (list, tuple))})
         tracker.finish(run_id, stop_reason="measured")
     return metrics
-
-
-@dataclass
-class SuiteResult:
-    parent_run_id: str
-    verdicts: list  # harness.verdict.Verdict rows
-    runs: "object"  # pandas DataFrame of the finished child runs, as stored
-    failures: list[tuple[RunConfig, str]]  # configs whose run raised, with the one-line error
-    header: str
-    reused: int = 0  # finished runs taken from earlier invocations instead of rerun (resume)
-
-
-def verdict_header(suite, runs) -> str:
-    """The evidence line every verdict table carries: claim, source, seeds, interval, hardware."""
-    from harness.stats import LEVEL
-
-    first = runs.iloc[0] if len(runs) else None
-    hw = (f"{first['device']} ({first['device_type']}), threads {first['threads']}, torch {first['torch_version']}, "
-          f"lightning {first['lightning_version']}") if first is not None else "no finished runs"
-    n_seeds = runs["seed"].nunique() if len(runs) else 0
-    return (f"{suite.name}: {suite.claim}\nsource: {suite.source}\n"
-            f"evidence: {len(runs)} finished runs, {n_seeds} seeds; effect = median over seeds, "
-            f"{int(LEVEL * 100)}% bootstrap interval over seeds\nmeasured on: {hw}\n")
-
-
-def select_runs(runs, config_ids):
-    """The runs that stand for a grid: this harness version's, one per config_id (the newest), in start order."""
-    import harness
-
-    if runs.empty:
-        return runs
-    keep = runs["config_id"].isin(set(config_ids)) & (runs["harness_version"] == harness.__version__)
-    runs = runs[keep].sort_values("start_time", kind="stable")
-    return runs.drop_duplicates("config_id", keep="last").reset_index(drop=True)
-
-
-def judge_and_record(suite, tracker: Tracker, parent_run_id: str, config_ids=None):
-    """Judge a suite's finished runs as stored and attach the verdict to the parent run.
-
-    config_ids=None judges the parent's own children. With config_ids (what run_suite passes), it
-    judges the grid: for each config_id the newest FINISHED child of this harness version, under
-    whichever parent it ran (a resumed invocation reuses earlier invocations' runs); the run ids
-    judged are attached to the parent as judged_runs.json.
-    """
-    import json
-    import re
-
-    from harness.results import load_runs
-    from harness.verdict import format_table
-
-    if config_ids is None:
-        runs = load_runs(tracker.client, suite.name, parent_run_id)
-    else:
-        runs = select_runs(load_runs(tracker.client, suite.name), config_ids)
-        judged = runs["run_id"].tolist() if len(runs) else []
-        tracker.client.log_text(parent_run_id, json.dumps(judged, indent=1), "judged_runs.json")
-    verdicts = suite.judge(runs) if len(runs) else []
-    header = verdict_header(suite, runs)
-    table = format_table(verdicts, header)
-    tracker.client.log_text(parent_run_id, table + "\n", "verdict.txt")
-    tracker.client.log_text(parent_run_id, json.dumps([v.as_dict() for v in verdicts], indent=1, default=str),
-                            "verdict.json")
-    metrics, tags = {}, {}
-    for v in verdicts:
-        slug = re.sub(r"[^A-Za-z0-9_./-]+", "_", f"{v.group}/{v.metric}")
-        if math.isfinite(v.effect):
-            metrics[f"effect/{slug}"] = v.effect
-        tags[f"verdict/{slug}"] = v.outcome
-    for i in range(0, len(tags), 90):  # MLflow caps a batch at 100 tags
-        tracker.set_tags(parent_run_id, dict(list(tags.items())[i:i + 90]))
-    if metrics:
-        tracker.log_metrics(parent_run_id, metrics)
-    return verdicts, runs, header
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, surfaced as an interruption so the same clean-up runs as for Ctrl-C (the CLI exits 143, not 130)."""
-
-
-@contextlib.contextmanager
-def _sigterm_as_interrupt():
-    """While a suite runs, SIGTERM interrupts it like Ctrl-C; yields a list that holds the signal once one came."""
-    received: list[int] = []
-    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
-        yield received
-        return
-
-    def handler(signum, frame):
-        received.append(signum)
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield received
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def absolute_uri(uri: str) -> str:
-    """A relative sqlite:/// path made absolute, so worker processes and Ray tasks open the same file."""
-    from harness.tracking import _sqlite_path
-
-    path = _sqlite_path(uri)
-    return f"sqlite:///{path.resolve()}" if path is not None and not path.is_absolute() else uri
-
-
-ENGINES = ("local", "ray")
-
-
-def run_suite(suite, tracker: Tracker, configs: list[RunConfig], scale: str = "default",
-              progress: bool = True, *, workers: int = 1, force: bool = False, engine: str = "local",
-              ray_address: str | None = None, pack: int = 0, parallel_timing: bool = False) -> SuiteResult:
-    """Run the configs not yet finished in the store as children of one new parent run, then judge the grid.
-
-    Resume: a config whose config_id already has a FINISHED child of this harness version (under any
-    earlier parent) is skipped unless `force`; failed, killed and abandoned ones are rerun. The new
-    parent judges the whole grid from the store: the newest finished run of each config_id.
-    Engines: `local` runs in this process (workers=1) or in `workers` worker processes; `ray` on a
-    Ray cluster. A timing suite is never run side by side unless `parallel_timing`, and then every
-    run says so in its tags.
-    A run that raises is recorded FAILED (traceback attached) and the suite goes on; Ctrl-C or
-    SIGTERM marks the active runs and the parent KILLED, keeps every finished run, and propagates
-    (SIGTERM as Terminated).
-    """
-    from harness.parallel import run_local_pool, run_serial
-    from harness.preflight import check_runnable
-    from harness.resume import PROC_TAG, finished_runs, kill_running_children, sweep_abandoned, this_process
-
-    if engine not in ENGINES:
-        raise ConfigError(f"invalid engine {engine!r}; valid: {', '.join(ENGINES)}")
-    if workers < 1:
-        raise ConfigError(f"invalid workers {workers!r}; must be >= 1")
-    if pack < 0:
-        raise ConfigError(f"invalid pack {pack!r}; must be >= 0 (0 = automatic)")
-    side_by_side = workers > 1 or engine == "ray"
-    if side_by_side and suite.timing and not parallel_timing:
-        raise ConfigError(f"suite {suite.name!r} judges wall-clock time, and runs measured side by side are not "
-                          f"comparable; run it with --workers 1 --engine local (or pass --parallel-timing to do it "
-                          f"anyway, tagged harness.parallel_timing=true)")
-    multi = sorted({c.strategy for c in configs if c.strategy != "auto"})
-    if multi:  # Lightning would relaunch the whole `harness run` command once per extra rank
-        raise ConfigError(f"invalid strategy {multi[0]!r} in a suite: multi-process strategies are for single runs "
-                          f"(harness train); parallelize a suite with --workers or --engine ray")
-    check_runnable(configs)
-    uri = absolute_uri(tracker.uri)
-
-    sweep_abandoned(tracker, suite.name)  # runs a SIGKILLed invocation left RUNNING: KILLED, so rerun below
-    ids = {c.config_id for c in configs}
-    done = {} if force else finished_runs(tracker, suite.name, ids)
-    todo = [c for c in configs if c.config_id not in done]
-
-    ray_started, cpus = False, 0
-    if engine == "ray":
-        from harness.cluster import connect
-
-        ray_started, cpus = connect(ray_address, uri)
-
-    child_tags = {}
-    if side_by_side:
-        child_tags = {"harness.workers": str(workers), "harness.engine": engine}
-        if suite.timing:
-            child_tags["harness.parallel_timing"] = "true"
-            warnings.warn(f"suite {suite.name!r} runs side by side: its timings are not comparable with runs measured "
-                          f"alone (tagged harness.parallel_timing=true)", stacklevel=2)
-    first = configs[0]
-    tags = {**environment_tags(first.device, first.threads), "scale": scale,
-            "n_configs": str(len(configs)), "seeds": str(len({c.seed for c in configs})), "claim": suite.claim[:4000],
-            "workers": str(workers), "engine": engine, "force": str(force), "harness.resumed": str(len(done)),
-            PROC_TAG: this_process(), **child_tags}
-    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-    failures = []
-    with _sigterm_as_interrupt() as terminated:
-        parent = tracker.start_parent(suite.name, f"{suite.name} {stamp}", tags)
-        tracker.child_tags = dict(child_tags)
-        try:
-            if engine == "ray":
-                from harness.cluster import run_ray
-
-                failures = run_ray(suite.run, todo, uri, suite.name, parent, child_tags, cpus, pack, progress)
-            elif workers > 1 and len(todo) > 1:
-                failures = run_local_pool(suite.run, todo, uri, suite.name, parent, workers, child_tags, progress)
-            else:
-                failures = run_serial(suite.run, todo, tracker, suite.name, parent, progress)
-            kill_running_children(tracker, suite.name, parent)  # a worker that died mid-run left it RUNNING
-            # --force judges only this invocation's runs; otherwise the grid, reusing earlier finished runs.
-            verdicts, runs, header = judge_and_record(suite, tracker, parent, None if force else ids)
-        except KeyboardInterrupt:
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)  # finish the clean-up even if asked twice
-            kill_running_children(tracker, suite.name, parent)
-            tracker.finish(parent, "KILLED")
-            if terminated:
-                raise Terminated from None
-            raise
-        except Exception:  # re-raised: an error outside any one run must not leave the parent RUNNING
-            kill_running_children(tracker, suite.name, parent)
-            tracker.finish(parent, "FAILED")
-            raise
-        finally:
-            tracker.child_tags = {}
-            if ray_started:
-                import ray
-
-                ray.shutdown()
-    tracker.finish(parent, "FINISHED" if not failures else "FAILED")
-    return SuiteResult(parent, verdicts, runs, failures, header, reused=len(done))

@@ -25,7 +25,7 @@ class Suite:
     # values are tuples taken together (zipped points, not a product), e.g. {("activation", "init"): (("sigmoid", "default"), ...)}.
     grid: dict[str | tuple[str, ...], tuple]
     seeds: int  # default number of seeds (0, 1, ..., seeds-1)
-    judge: Callable[[pd.DataFrame], list[Verdict]]  # runs as stored (harness.results) -> verdicts
+    judge: Callable[[pd.DataFrame], list[Verdict]]  # runs as stored (harness.queries.load_runs) -> verdicts
     timing: bool = True  # the verdict depends on wall-clock time: never run configs side by side
     scales: dict[str, dict[str, Any]] = field(default_factory=dict)  # scale -> base-field overrides, plus optional 'seeds' and 'grid'
     # How one config is run: None = harness.runner.train; else a module-level function
@@ -39,11 +39,18 @@ class Suite:
         grid = {**self.grid, **overrides.pop("grid", {})}  # a scale may narrow or widen grid axes
         n_seeds = seeds if seeds is not None else scale_seeds
         if n_seeds < 1:
-            raise ConfigError(f"invalid seeds {n_seeds!r}; must be >= 1")
+            raise ConfigError(f"invalid --seeds {n_seeds!r}; must be >= 1")
         base = self.base.replace(device=device, **overrides)
         keys = list(grid)
         points = list(itertools.product(*(grid[k] for k in keys)))
         return [base.replace(seed=s, **_fields(keys, p)) for s in range(n_seeds) for p in points]
+
+    def all_grid_fields(self) -> list[str]:
+        """The config fields the grid varies, including axes a scale adds, in order."""
+        keys = grid_fields(self.grid)  # a tuple key (zipped points) spread over its fields
+        for overrides in self.scales.values():
+            keys += [k for k in grid_fields(overrides.get("grid", {})) if k not in keys]
+        return keys
 
     def scale_overrides(self, scale: str) -> dict[str, Any]:
         valid = ["default", *self.scales]

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-from typing import Callable
 
 import pytorch_lightning as pl
 import torch
@@ -10,17 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from harness.config import RunConfig
-from harness.registry import Registry
-
-OPTIMIZERS: Registry[Callable[..., torch.optim.Optimizer]] = Registry("optimizer")
-OPTIMIZERS.register("sgd", lambda p, lr, wd: torch.optim.SGD(p, lr=lr, weight_decay=wd))
-OPTIMIZERS.register("momentum", lambda p, lr, wd: torch.optim.SGD(p, lr=lr, momentum=0.9, weight_decay=wd))
-OPTIMIZERS.register("nesterov", lambda p, lr, wd: torch.optim.SGD(p, lr=lr, momentum=0.9, nesterov=True, weight_decay=wd))
-OPTIMIZERS.register("adagrad", lambda p, lr, wd: torch.optim.Adagrad(p, lr=lr, weight_decay=wd))
-OPTIMIZERS.register("rmsprop", lambda p, lr, wd: torch.optim.RMSprop(p, lr=lr, alpha=0.9, weight_decay=wd))
-OPTIMIZERS.register("adam", lambda p, lr, wd: torch.optim.Adam(p, lr=lr, weight_decay=wd))
-OPTIMIZERS.register("adamw", lambda p, lr, wd: torch.optim.AdamW(p, lr=lr, weight_decay=wd))
-OPTIMIZERS.register("nadam", lambda p, lr, wd: torch.optim.NAdam(p, lr=lr, weight_decay=wd))
+from harness.optimizers import OPTIMIZERS
 
 
 class ClassifierSystem(pl.LightningModule):

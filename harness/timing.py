@@ -26,8 +26,6 @@ class EpochTimer(pl.Callback):
     """
 
     def __init__(self) -> None:
-        self.train_times: list[float] = []  # seconds, one per epoch
-        self.val_times: list[float] = []  # seconds, one per validation pass
         self._t_train: float | None = None
         self._t_val: float | None = None
 
@@ -41,7 +39,6 @@ class EpochTimer(pl.Callback):
         synchronize(pl_module.device)
         seconds = time.perf_counter() - self._t_train
         self._t_train = None
-        self.train_times.append(seconds)
         pl_module.epoch_metrics["train/epoch_time_s"] = seconds
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
@@ -56,7 +53,6 @@ class EpochTimer(pl.Callback):
     def on_validation_end(self, trainer, pl_module) -> None:
         synchronize(pl_module.device)
         seconds = time.perf_counter() - self._t_val
-        self.val_times.append(seconds)
         pl_module.epoch_metrics["val/time_s"] = seconds
 
     def on_train_epoch_end(self, trainer, pl_module) -> None:

@@ -34,11 +34,13 @@ import torch
 from harness.config import RunConfig
 from harness.data import InMemoryDataModule
 from harness.fusion import count_batchnorm, fuse_bn
+from harness.measures import column
 from harness.model import build_mlp
+from harness.optimizers import OPTIMIZERS
+from harness.rules import threshold_verdicts
 from harness.suite import Suite
-from harness.system import OPTIMIZERS
 from harness.timing import synchronize
-from harness.verdict import ThresholdStatement, column, threshold_verdicts
+from harness.verdict import ThresholdStatement
 
 BATCH_SIZES = (1, 32, 1024)
 VARIANTS = ("none", "bn", "fused")
@@ -124,8 +126,7 @@ SUITE = Suite(
     name="bn-inference",
     claim="BN slows inference; folding each BN into the adjacent Linear after training removes the penalty",
     source="Geron, Hands-On ML, ch. 'Training Deep Neural Networks' (BN section: fusing BN after training)",
-    base=RunConfig(dataset="digits", depth=20, width=100, optimizer="nesterov", lr=0.01, batch_size=32,
-                   max_epochs=1, threads=1),
+    base=RunConfig.chapter_recipe(max_epochs=1, threads=1),
     grid={"activation": ("relu", "elu"), "norm": ("before", "after")},
     seeds=5,
     judge=judge,

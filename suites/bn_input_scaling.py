@@ -23,8 +23,10 @@ Verdict, paired by seed (effect = median over seeds; 95% bootstrap interval over
 supported when the interval lies wholly on the claimed side, refuted when wholly on the other.
 """
 from harness.config import RunConfig
+from harness.measures import epochs_to_target_or_budget, final_val_acc
+from harness.rules import paired_verdicts
 from harness.suite import Suite
-from harness.verdict import PairedStatement, epochs_to_target_or_budget, final_val_acc, paired_verdicts
+from harness.verdict import PairedStatement
 
 NON_INFERIOR = [
     PairedStatement("BN first makes standardizing unnecessary", "epochs-to-target ratio", epochs_to_target_or_budget,
@@ -57,8 +59,7 @@ SUITE = Suite(
     name="bn-input-scaling",
     claim="BN as the first layer makes standardizing the inputs unnecessary",
     source="Geron, Hands-On ML, ch. 'Training Deep Neural Networks' (BN section)",
-    base=RunConfig(dataset="digits", feature_scale_decades=2.0, feature_offset=10.0, depth=5, width=100,
-                   activation="relu", norm="none", optimizer="nesterov", lr=0.01, batch_size=32, max_epochs=20,
+    base=RunConfig.chapter_recipe(feature_scale_decades=2.0, feature_offset=10.0, depth=5, activation="relu", norm="none", max_epochs=20,
                    target_metric="val/acc", target_value=0.95, stop_at_target=False, threads=1),
     grid={"standardize": (True, False), "input_norm": (False, True)},
     seeds=5,

@@ -24,14 +24,10 @@ seeds, bounds carried through):
 supported when the interval lies wholly on the claimed side, refuted when wholly on the other.
 """
 from harness.config import RunConfig
+from harness.measures import epochs_to_target_or_budget
+from harness.rules import Arms, best_rows, largest_passing_ratio_verdict, paired_verdicts
 from harness.suite import Suite
-from harness.verdict import (
-    PairedStatement,
-    best_rows,
-    epochs_to_target_or_budget,
-    largest_passing_ratio_verdict,
-    paired_verdicts,
-)
+from harness.verdict import PairedStatement, Rule
 
 LRS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 FEWER_EPOCHS = PairedStatement("BN needs fewer epochs", "epochs-to-target ratio", epochs_to_target_or_budget,
@@ -45,10 +41,11 @@ def stable(row) -> bool:
     """Reached the target within the budget: neither diverged nor stalled."""
     return row["converged"] == 1
 
+HIGHER_LR = Rule("BN allows higher learning rates", "largest stable lr ratio", ">", 1.0)
+
 
 def judge(runs):
-    headline = largest_passing_ratio_verdict(runs, "lr", stable, "norm", "before", "none",
-                                             "BN allows higher learning rates", "largest stable lr ratio")
+    headline = largest_passing_ratio_verdict(runs, "lr", stable, Arms("norm", "before", "none"), HIGHER_LR)
     fastest = best_rows(runs, ["norm", "seed"], epochs_to_target_or_budget)  # each arm at its fastest lr
     best = paired_verdicts(fastest, [BEST], "norm", "none", [])
     per_lr = paired_verdicts(runs, [FEWER_EPOCHS], "norm", "none", ["lr"])

@@ -20,16 +20,11 @@ placement wins by more than the margin in every resample), inconclusive otherwis
 "no consistent winner for any activation": all rows (refuted if any row is).
 """
 from harness.config import RunConfig
+from harness.measures import epochs_to_target_or_budget, final_val_acc
+from harness.rules import paired_verdicts
+from harness.stats import WITHIN_DIFFERENCE, WITHIN_RATIO
 from harness.suite import Suite
-from harness.verdict import (
-    WITHIN_DIFFERENCE,
-    WITHIN_RATIO,
-    PairedStatement,
-    all_of,
-    epochs_to_target_or_budget,
-    final_val_acc,
-    paired_verdicts,
-)
+from harness.verdict import PairedStatement, all_of
 
 STATEMENTS = [
     PairedStatement("no consistent winner in epochs", "epochs-to-target ratio", epochs_to_target_or_budget,
@@ -48,8 +43,7 @@ SUITE = Suite(
     name="bn-placement",
     claim="BN before vs after the activation: no consistent winner",
     source="Geron, Hands-On ML, ch. 'Training Deep Neural Networks' (BN section); Ioffe & Szegedy 2015 place it before",
-    base=RunConfig(dataset="digits", depth=20, width=100, optimizer="nesterov", lr=0.01, batch_size=32,
-                   max_epochs=25, target_metric="val/acc", target_value=0.93, stop_at_target=False, threads=1),
+    base=RunConfig.chapter_recipe(max_epochs=25, target_metric="val/acc", target_value=0.93, stop_at_target=False, threads=1),
     grid={"activation": ("relu", "elu", "tanh"), "norm": ("before", "after")},
     seeds=5,
     judge=judge,

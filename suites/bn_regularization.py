@@ -21,8 +21,10 @@ Verdict (effect = median over seeds; 95% bootstrap interval over seeds):
 supported when the interval lies wholly on the claimed side, refuted when wholly on the other.
 """
 from harness.config import RunConfig
+from harness.measures import final_val_acc, train_val_gap
+from harness.rules import paired_verdicts
 from harness.suite import Suite
-from harness.verdict import PairedStatement, final_val_acc, paired_verdicts, train_val_gap, verdict_from_bounds
+from harness.verdict import PairedStatement, Rule, verdict_from_bounds
 
 STATEMENTS = [
     PairedStatement("BN shrinks the train-validation gap", "gap difference", train_val_gap, "<", 0.0,
@@ -32,12 +34,13 @@ STATEMENTS = [
 ]
 OVERFIT_MARGIN = 0.02  # two percentage points of train-validation gap
 
+PREMISE = Rule("without BN the oversized net overfits", "train-val acc gap", ">", OVERFIT_MARGIN)
+
 
 def judge(runs):
     plain = runs[runs["norm"] == "none"]
     gaps = [train_val_gap(r).value for _, r in plain.iterrows()]
-    premise = verdict_from_bounds("without BN the oversized net overfits", "norm none", "train-val acc gap",
-                                  gaps, gaps, gaps, OVERFIT_MARGIN, ">")
+    premise = verdict_from_bounds(PREMISE, "norm none", gaps, gaps, gaps)
     return [premise, *paired_verdicts(runs, STATEMENTS, "norm", "none", ["activation"])]
 
 
@@ -45,8 +48,7 @@ SUITE = Suite(
     name="bn-regularization",
     claim="BN regularizes: a smaller train-validation gap on a small training set with an oversized net",
     source="Ioffe & Szegedy 2015; Geron, Hands-On ML, ch. 'Training Deep Neural Networks' (BN section)",
-    base=RunConfig(dataset="digits", val_fraction=0.8, depth=4, width=256, activation="relu", optimizer="nesterov",
-                   lr=0.01, batch_size=32, max_epochs=40, target_metric="val/acc", target_value=0.9,
+    base=RunConfig.chapter_recipe(val_fraction=0.8, depth=4, width=256, activation="relu", max_epochs=40, target_metric="val/acc", target_value=0.9,
                    stop_at_target=False, eval_train=True, threads=1),
     grid={"norm": ("none", "before", "after")},
     seeds=5,

@@ -18,9 +18,10 @@ Verdict per activation, thresholds fixed in advance; median over seeds, 95% boot
 - "BN keeps gradients flowing": first/last hidden-layer gradient ratio at init, BN / no BN, > 1.
 """
 from harness.config import RunConfig
+from harness.measures import column, epochs_to_target
+from harness.rules import paired_verdicts, threshold_verdicts
 from harness.suite import Suite
-from harness.verdict import (RatioStatement, ThresholdStatement, column, epochs_to_target, paired_verdicts,
-                             threshold_verdicts)
+from harness.verdict import RatioStatement, ThresholdStatement
 
 THRESHOLDS = [ThresholdStatement("with BN it trains", "final val acc", column("final_val_acc"), ">", 0.5,
                                  (("norm", "before"),))]
@@ -40,8 +41,7 @@ SUITE = Suite(
     name="bn-saturating",
     claim="batch norm lets 20-layer sigmoid and tanh nets train",
     source="Ioffe & Szegedy 2015; Geron, Hands-On ML, ch. 'Training Deep Neural Networks' (BN section)",
-    base=RunConfig(dataset="digits", depth=20, width=100, optimizer="nesterov", lr=0.01, batch_size=32,
-                   max_epochs=30, target_metric="val/acc", target_value=0.9,
+    base=RunConfig.chapter_recipe(max_epochs=30, target_metric="val/acc", target_value=0.9,
                    diagnostics="gradients,activations", diag_every=5, threads=1),
     grid={"activation": ("sigmoid", "tanh"), "norm": ("none", "before")},
     seeds=3,

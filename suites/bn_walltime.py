@@ -21,8 +21,10 @@ import os
 from pathlib import Path
 
 from harness.config import RunConfig
+from harness.measures import epochs_to_target, median_epoch_time, time_to_target
+from harness.rules import paired_verdicts
 from harness.suite import Suite
-from harness.verdict import RatioStatement, epochs_to_target, median_epoch_time, paired_verdicts, time_to_target
+from harness.verdict import RatioStatement
 
 STATEMENTS = [
     RatioStatement("each epoch is slower", "epoch time ratio", median_epoch_time, ">"),
@@ -51,8 +53,7 @@ SUITE = Suite(
     name="bn-walltime",
     claim="BN makes each epoch slower but needs fewer epochs, so total training time is shorter",
     source="Geron, Hands-On ML, ch. 'Training Deep Neural Networks' (BN section and exercise)",
-    base=RunConfig(dataset="digits", depth=20, width=100, optimizer="nesterov", lr=0.01, batch_size=32,
-                   max_epochs=40, target_metric="val/acc", target_value=0.95, threads=1),
+    base=RunConfig.chapter_recipe(max_epochs=40, target_metric="val/acc", target_value=0.95, threads=1),
     grid={"activation": ("relu", "elu", "tanh", "sigmoid"), "norm": ("none", "before", "after")},
     seeds=3,
     judge=judge,

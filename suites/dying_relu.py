@@ -26,8 +26,10 @@ seed, median over seeds with a 95% bootstrap interval:
 A pair with a diverged run (nan loss) is left out of the remedy rows and counted in the note.
 """
 from harness.config import RunConfig
+from harness.measures import column, unless_diverged
+from harness.rules import paired_verdicts
 from harness.suite import Suite
-from harness.verdict import DifferenceStatement, column, paired_verdicts, unless_diverged
+from harness.verdict import DifferenceStatement
 
 HIGH_LR, LOW_LR = 0.3, 0.01
 REMEDIES = ("leaky_relu", "leaky_relu_0.2", "elu")

@@ -17,9 +17,10 @@ Verdict, thresholds fixed in advance; median over seeds, 95% bootstrap interval:
 - final validation accuracy: He "trains": > 0.5; Glorot and default "stall": < 0.5.
 """
 from harness.config import RunConfig
+from harness.measures import column, epochs_to_target
+from harness.rules import paired_verdicts, threshold_verdicts
 from harness.suite import Suite
-from harness.verdict import (RatioStatement, ThresholdStatement, column, epochs_to_target, paired_verdicts,
-                             threshold_verdicts)
+from harness.verdict import RatioStatement, ThresholdStatement
 
 STD = "act std L30/L1 at init"
 OTHERS = ("glorot_uniform", "default")
@@ -50,8 +51,7 @@ SUITE = Suite(
     name="he-init",
     claim="with ReLU, He init keeps activations and gradients at scale across 30 layers and trains where Glorot and PyTorch's default stall",
     source="He et al. 2015 (30-layer ReLU: converges with He init, stalls with Xavier); Geron, Hands-On ML, init table",
-    base=RunConfig(dataset="digits", depth=30, width=100, activation="relu", optimizer="nesterov", lr=0.01,
-                   batch_size=32, max_epochs=30, target_metric="val/acc", target_value=0.9,
+    base=RunConfig.chapter_recipe(depth=30, activation="relu", max_epochs=30, target_metric="val/acc", target_value=0.9,
                    diagnostics="activations,gradients", diag_every=10, threads=1),
     grid={"init": ("he_normal", "glorot_uniform", "default")},
     seeds=3,

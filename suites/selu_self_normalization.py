@@ -21,9 +21,11 @@ import torch
 
 from harness.config import RunConfig
 from harness.data import InMemoryDataModule
+from harness.measures import column
 from harness.model import build_mlp
+from harness.rules import threshold_verdicts
 from harness.suite import Suite
-from harness.verdict import ThresholdStatement, column, threshold_verdicts
+from harness.verdict import ThresholdStatement
 
 MEAN_LIMIT = 0.1  # |mean| within the source's domain
 VAR_RANGE = (0.8, 1.5)  # variance within the source's domain

@@ -5,19 +5,12 @@ epochs, ReLU and leaky ReLU in about 8: a ratio near 0.5, far from 1 on both see
 """
 from __future__ import annotations
 
-
-import pytest
-
+from harness.verdict import select
 from suites.activations import SUITE
 
 
-@pytest.fixture(scope="module")
-def result(ci_suite_run):
-    return ci_suite_run(SUITE)[1]
-
-
 def _row(result, statement, group):
-    (row,) = [v for v in result.verdicts if v.statement == statement and v.group == group]
+    (row,) = select(result.verdicts, statement, group=group)
     return row
 
 

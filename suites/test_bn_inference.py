@@ -12,16 +12,6 @@ import pytest
 from suites.bn_inference import BATCH_SIZES, MARGIN, SUITE, VARIANTS
 
 
-@pytest.fixture(scope="module")
-def ran(ci_suite_run):
-    return ci_suite_run(SUITE)  # (tracker, SuiteResult), in a fresh store of its own
-
-
-@pytest.fixture(scope="module")
-def result(ran):
-    return ran[1]
-
-
 def test_every_run_measured_all_nets_at_every_batch_size(result):
     runs = result.runs
     assert not result.failures
@@ -43,8 +33,8 @@ def test_fused_net_has_no_bn_and_equals_the_bn_net(result):
     assert (runs["fused_max_rel_diff"] < 1e-5).all(), runs["fused_max_rel_diff"]
 
 
-def test_verdict_rows_exist_with_n_and_intervals(ran):
-    tracker, res = ran
+def test_verdict_rows_exist_with_n_and_intervals(suite_run):
+    tracker, res = suite_run
     verdicts = res.verdicts
     # 2 placements x 3 batch sizes x 2 statements
     assert len(verdicts) == 12

@@ -2,15 +2,8 @@
 standardized inputs and BN as the first layer both reach the target."""
 from __future__ import annotations
 
-
-import pytest
-
-from suites.bn_input_scaling import SUITE, arm
-
-
-@pytest.fixture(scope="module")
-def result(ci_suite_run):
-    return ci_suite_run(SUITE)[1]
+from harness.verdict import select
+from suites.bn_input_scaling import SUITE, arm  # noqa: F401  (SUITE: the shared fixture runs it)
 
 
 def test_raw_inputs_diverge_and_the_normalized_arms_train(result):
@@ -23,7 +16,7 @@ def test_raw_inputs_diverge_and_the_normalized_arms_train(result):
 
 
 def _row(result, statement, metric):
-    (row,) = [v for v in result.verdicts if v.statement == statement and v.metric == metric]
+    (row,) = select(result.verdicts, statement, metric=metric)
     return row
 
 

@@ -5,12 +5,7 @@ import math
 
 import pytest
 
-from suites.bn_learning_rate import SUITE
-
-
-@pytest.fixture(scope="module")
-def result(ci_suite_run):
-    return ci_suite_run(SUITE)[1]
+from suites.bn_learning_rate import SUITE  # noqa: F401  (the shared fixture in suites/conftest.py runs it)
 
 
 def test_only_bn_is_stable_at_the_high_rate(result):

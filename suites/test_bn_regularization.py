@@ -2,15 +2,7 @@
 its 359 training digits and generalizes worse, so the gap is there to shrink."""
 from __future__ import annotations
 
-
-import pytest
-
 from suites.bn_regularization import SUITE
-
-
-@pytest.fixture(scope="module")
-def result(ci_suite_run):
-    return ci_suite_run(SUITE)[1]
 
 
 def test_small_training_set_and_fixed_budget(result):

@@ -5,15 +5,7 @@ about 2 epochs: fewer epochs even against the censored baseline, and a gradient 
 """
 from __future__ import annotations
 
-
-import pytest
-
-from suites.bn_saturating import SUITE
-
-
-@pytest.fixture(scope="module")
-def result(ci_suite_run):
-    return ci_suite_run(SUITE)[1]
+from suites.bn_saturating import SUITE  # noqa: F401  (the shared fixture in suites/conftest.py runs it)
 
 
 def test_runs_finished_and_the_plain_sigmoid_baseline_is_censored(result):

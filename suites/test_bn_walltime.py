@@ -6,18 +6,12 @@ the noise. The relu/tanh rows are left to the full run: at 2-3 seeds they are of
 """
 from __future__ import annotations
 
-import pytest
-
-from suites.bn_walltime import SUITE
-
-
-@pytest.fixture(scope="module")
-def result(ci_suite_run):
-    return ci_suite_run(SUITE)[1]
+from harness.verdict import select
+from suites.bn_walltime import SUITE  # noqa: F401  (the shared fixture in suites/conftest.py runs it)
 
 
 def _row(result, statement, group_prefix):
-    rows = [v for v in result.verdicts if v.statement == statement and v.group.startswith(group_prefix)]
+    rows = [v for v in select(result.verdicts, statement) if v.group.startswith(group_prefix)]
     assert rows, (statement, group_prefix)
     return rows
 

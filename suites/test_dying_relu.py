@@ -7,19 +7,12 @@ diverged run is left out and counted, never compared at chance accuracy.
 """
 from __future__ import annotations
 
-
-import pytest
-
-from suites.dying_relu import SUITE
-
-
-@pytest.fixture(scope="module")
-def result(ci_suite_run):
-    return ci_suite_run(SUITE)[1]
+from harness.verdict import select
+from suites.dying_relu import SUITE  # noqa: F401  (the shared fixture in suites/conftest.py runs it)
 
 
 def _row(result, statement, group_part=""):
-    rows = [v for v in result.verdicts if v.statement == statement and group_part in v.group]
+    rows = select(result.verdicts, statement, group_has=group_part)
     assert len(rows) == 1, (statement, group_part, rows)
     return rows[0]
 

@@ -7,19 +7,12 @@ budget is left to the full run.
 """
 from __future__ import annotations
 
-
-import pytest
-
-from suites.vanishing_gradients import SUITE
-
-
-@pytest.fixture(scope="module")
-def result(ci_suite_run):
-    return ci_suite_run(SUITE)[1]
+from harness.verdict import select
+from suites.vanishing_gradients import SUITE  # noqa: F401  (the shared fixture in suites/conftest.py runs it)
 
 
 def _rows(result, statement, activation):
-    rows = [v for v in result.verdicts if v.statement == statement and f"activation={activation}," in v.group]
+    rows = select(result.verdicts, statement, group_has=f"activation={activation},")
     assert rows, (statement, activation)
     return rows
 

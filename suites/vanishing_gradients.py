@@ -20,8 +20,10 @@ supported when the interval lies wholly on the claimed side, refuted when wholly
 inconclusive when it straddles the threshold.
 """
 from harness.config import RunConfig
+from harness.measures import column
+from harness.rules import threshold_verdicts
 from harness.suite import Suite
-from harness.verdict import ThresholdStatement, column, threshold_verdicts
+from harness.verdict import ThresholdStatement
 
 NAIVE = (("activation", "sigmoid"), ("init", "default"))
 FIXES = [(("activation", "tanh"), ("init", "glorot_uniform")), (("activation", "relu"), ("init", "he_normal"))]
@@ -52,8 +54,7 @@ SUITE = Suite(
     name="vanishing-gradients",
     claim="sigmoid with naive init makes gradients vanish in deep nets; tanh with Glorot and ReLU with He init do not",
     source="Glorot & Bengio 2010; Geron, Hands-On ML, ch. 'Training Deep Neural Networks' (vanishing gradients, init table)",
-    base=RunConfig(dataset="digits", depth=20, width=100, optimizer="nesterov", lr=0.01, batch_size=32,
-                   max_epochs=20, target_metric="val/acc", target_value=0.9, diagnostics="gradients", threads=1),
+    base=RunConfig.chapter_recipe(max_epochs=20, target_metric="val/acc", target_value=0.9, diagnostics="gradients", threads=1),
     grid={("activation", "init"): (("sigmoid", "default"), ("tanh", "glorot_uniform"), ("relu", "he_normal"))},
     seeds=3,
     judge=judge,

@@ -9,16 +9,11 @@ import shutil
 import pytest
 
 from harness.config import RunConfig
-from harness.runner import run_suite
+from harness.pipeline import Execution, run_suite
+from harness.rules import paired_verdicts
 from harness.suite import Suite
 from harness.tracking import Tracker
-from harness.verdict import RatioStatement, epochs_to_target, median_epoch_time, paired_verdicts, time_to_target
-
-STATEMENTS = [
-    RatioStatement("each epoch is slower", "epoch time ratio", median_epoch_time, ">"),
-    RatioStatement("fewer epochs are needed", "epochs-to-target ratio", epochs_to_target, "<"),
-    RatioStatement("total time is shorter", "time-to-target ratio", time_to_target, "<"),
-]
+from suites.bn_walltime import STATEMENTS  # the shipped headline rules, judged per learning rate instead of activation
 
 
 def judge(runs):
@@ -53,6 +48,6 @@ def tiny_invocation(tiny_store):
     """One finished invocation of the tiny suite: (store uri, suite, parent run id); ~8 runs of under a second each."""
     uri = tiny_store
     suite = tiny_suite()
-    result = run_suite(suite, Tracker(uri), suite.configs(), progress=False)
+    result = run_suite(suite, Tracker(uri), suite.configs(), Execution(progress=False))
     assert not result.failures, result.failures
     return uri, suite, result.parent_run_id

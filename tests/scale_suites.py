@@ -11,8 +11,10 @@ import signal
 import pytorch_lightning as pl
 
 from harness.config import RunConfig
+from harness.measures import epochs_to_target, median_epoch_time
+from harness.rules import paired_verdicts
 from harness.suite import Suite
-from harness.verdict import RatioStatement, epochs_to_target, median_epoch_time, paired_verdicts
+from harness.verdict import RatioStatement
 
 BASE = RunConfig(dataset="digits", depth=3, width=32, optimizer="sgd", lr=0.05, batch_size=32, max_epochs=6,
                  target_metric="val/acc", target_value=0.9, threads=1)

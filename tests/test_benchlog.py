@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from harness.benchlog import EXPERIMENT, log_report, main
+from harness.tools.benchlog import EXPERIMENT, log_report, main
 from harness.tracking import Tracker
 
 TINY_BENCH = textwrap.dedent('''

@@ -6,8 +6,8 @@ from mlflow.tracking import MlflowClient
 
 from harness.cli import main
 from harness.compare import compare, render
-from harness.report import ReportError
-from harness.runner import run_suite
+from harness.pipeline import Execution, run_suite
+from harness.queries import QueryError
 from harness.suite import suites
 from harness.tracking import Tracker
 from tests.report_suite import tiny_suite
@@ -22,7 +22,7 @@ def invocations(tiny_invocation):
     ids = {}
     for label, changes in (("t1", dict(threads=1)), ("t2", dict(threads=2)),
                            ("short", dict(threads=1, max_epochs=1, target_value=0.99))):
-        result = run_suite(suite, tracker, [c.replace(**changes) for c in suite.configs()], progress=False)
+        result = run_suite(suite, tracker, [c.replace(**changes) for c in suite.configs()], Execution(progress=False))
         assert not result.failures
         ids[label] = result.parent_run_id
     return uri, suite, ids
@@ -72,11 +72,11 @@ def test_compare_refuses_what_is_not_two_invocations_of_one_suite(invocations, t
     client = MlflowClient(uri)
     child = client.search_runs([client.get_experiment_by_name(suite.name).experiment_id],
                                filter_string="tags.`harness.role` = 'child'", max_results=1)[0].info.run_id
-    with pytest.raises(ReportError, match="not a suite invocation"):
+    with pytest.raises(QueryError, match="not a suite invocation"):
         compare(client, suite, ids["t1"], child)
-    with pytest.raises(ReportError, match="no such run"):
+    with pytest.raises(QueryError, match="no such run"):
         compare(client, suite, ids["t1"], "f" * 32)
-    with pytest.raises(ReportError, match="an invocation of suite 'tiny-report', not 'tiny-compare'"):
+    with pytest.raises(QueryError, match="an invocation of suite 'tiny-report', not 'tiny-compare'"):
         compare(client, suite, ids["t1"], tiny_invocation[2])
 
 

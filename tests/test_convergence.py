@@ -7,9 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from harness.measures import epochs_to_target, time_to_target
+from harness.rules import paired_verdicts
 from harness.runner import train
 from harness.stats import Measured, bootstrap_median_bounds, judge_interval, ratio_bounds
-from harness.verdict import RatioStatement, epochs_to_target, paired_verdicts, time_to_target
+from harness.verdict import RatioStatement
 
 
 def test_reaching_the_target_stops_the_run_there(tiny):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from mlflow.tracking import MlflowClient
 
-from harness.runner import run_suite
+from harness.pipeline import Execution, run_suite
 from harness.suite import Suite
 from tests.scale_suites import BASE, convergence_suite, judge_epochs, run_with_ctrl_c_in_seed_1
 
@@ -71,7 +71,7 @@ def test_exception_in_one_run_fails_it_with_traceback_and_suite_goes_on(tracker)
     suite = Suite(name="one-bad-run", claim="test", source="tests", base=BASE.replace(max_epochs=2),
                   grid={"batch_size": (32, 4096), "norm": ("none", "before")}, seeds=1, judge=lambda runs: [],
                   timing=False)
-    result = run_suite(suite, tracker, suite.configs(), progress=False)
+    result = run_suite(suite, tracker, suite.configs(), Execution(progress=False))
     assert sorted(c.batch_size for c, _ in result.failures) == [4096, 4096]
     assert all(err.startswith("ValueError: batch_size 4096 exceeds") for _, err in result.failures)
     client = tracker.client
@@ -107,7 +107,7 @@ def test_ctrl_c_mid_suite_kills_active_run_keeps_finished_and_propagates(tracker
                   grid={"norm": ("none", "before")}, seeds=2, judge=judge_epochs, timing=False,
                   run=run_with_ctrl_c_in_seed_1)
     with pytest.raises(KeyboardInterrupt):
-        run_suite(suite, tracker, suite.configs(), progress=False)
+        run_suite(suite, tracker, suite.configs(), Execution(progress=False))
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Lightning's SIG_IGN undone
     runs = runs_by_status_named(tracker.client, suite.name)
     assert set(runs) == {"parent:KILLED", "child:FINISHED", "child:KILLED"}
@@ -152,7 +152,7 @@ def test_sigkill_halfway_then_rerun_completes_without_duplicates(tmp_path, store
     suite = convergence_suite(NAME, **SUITE_ARGS)
     from harness.tracking import Tracker
 
-    result = run_suite(suite, Tracker(store_uri), suite.configs(), progress=False)
+    result = run_suite(suite, Tracker(store_uri), suite.configs(), Execution(progress=False))
     runs = runs_by_status(client)
     assert "child:RUNNING" not in runs and "parent:RUNNING" not in runs
     # The abandoned runs are marked, not counted.

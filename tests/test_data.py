@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from harness.config import ConfigError, RunConfig
-from harness.data import InMemoryDataModule, ShuffledBatches, read_idx
+from harness.data import InMemoryDataModule, ShuffledBatches
+from harness.datasets import read_idx
 from harness.runner import train
 
 

@@ -2,7 +2,7 @@
 loss and accuracy history, epoch by epoch, in memory and as stored."""
 from __future__ import annotations
 
-from harness.results import load_history
+from harness.queries import load_history
 from harness.runner import train
 
 FIGURES = ("train/loss", "val/loss", "val/acc")  # every figure except the clocks

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from harness.config import ConfigError, RunConfig
 from harness.diagnostics import DIAGNOSTICS, ActivationHealth, GradientHealth, probe_mode
 from harness.model import build_mlp
-from harness.results import load_history, load_runs
+from harness.queries import load_history, load_runs
 from harness.runner import train
 
 DIAG = "gradients,activations"
@@ -214,7 +214,9 @@ def _runs(rows):
 
 
 def test_threshold_rule_applies_where_it_should_and_bounds_censored_values():
-    from harness.verdict import ThresholdStatement, column, epochs_to_target, threshold_verdicts
+    from harness.measures import column, epochs_to_target
+    from harness.rules import threshold_verdicts
+    from harness.verdict import ThresholdStatement
 
     runs = _runs([{"act": a, "seed": s, "ratio": r, "converged": c, "epochs_to_target": e, "epochs_run": 9,
                    "stop_reason": "target" if c else "max_epochs"}
@@ -236,7 +238,9 @@ def test_threshold_rule_applies_where_it_should_and_bounds_censored_values():
 
 
 def test_difference_rule_pairs_by_seed_and_leaves_diverged_pairs_out():
-    from harness.verdict import DifferenceStatement, column, paired_verdicts, unless_diverged
+    from harness.measures import column, unless_diverged
+    from harness.rules import paired_verdicts
+    from harness.verdict import DifferenceStatement
 
     runs = _runs([{"lr": lr, "seed": s, "dead": d, "stop_reason": "diverged" if d is None else "max_epochs"}
                   for lr, s, d in [(0.01, 0, 0.1), (0.01, 1, 0.2), (0.01, 2, 0.1),

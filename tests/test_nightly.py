@@ -5,15 +5,15 @@ from __future__ import annotations
 import copy
 import json
 
-from harness.nightly import compare, environment, main, plan, summarize
-from harness.runner import run_suite
+from harness.pipeline import Execution, run_suite
+from harness.tools.nightly import compare, environment, main, plan, summarize
 from tests.scale_suites import convergence_suite
 
 SUITE = convergence_suite("nightly-suite", activations=("relu",), seeds=1)
 
 
 def test_summarize_then_compare(tracker, tmp_path, capsys):
-    run_suite(SUITE, tracker, SUITE.configs(), progress=False)
+    run_suite(SUITE, tracker, SUITE.configs(), Execution(progress=False))
     env = environment("cpu")
     assert {"device_name", "driver", "cuda", "torch", "lightning", "mlflow", "harness"} <= set(env)
     tonight = {"environment": env, "suites": summarize(tracker.uri, [SUITE.name])}

@@ -7,8 +7,8 @@ import pytest
 ray = pytest.importorskip("ray", reason="the optional extra [ray] is not installed")
 
 from harness.config import ConfigError  # noqa: E402
-from harness.results import load_runs  # noqa: E402
-from harness.runner import run_suite  # noqa: E402
+from harness.pipeline import Execution, run_suite  # noqa: E402
+from harness.queries import load_runs  # noqa: E402
 from tests.scale_suites import convergence_suite, timing_suite  # noqa: E402
 
 SUITE = convergence_suite("ray-suite", activations=("relu",), seeds=2)  # 4 runs
@@ -23,7 +23,7 @@ def local_ray():
 
 
 def test_ray_runs_the_grid_once_each_and_judges_it(local_ray, tracker):
-    result = run_suite(SUITE, tracker, SUITE.configs(), progress=False, engine="ray", pack=2)
+    result = run_suite(SUITE, tracker, SUITE.configs(), Execution(progress=False, engine="ray", pack=2))
     assert not result.failures
     runs = load_runs(tracker.client, SUITE.name)
     assert sorted(runs["config_id"]) == sorted(c.config_id for c in SUITE.configs())  # each once
@@ -33,7 +33,7 @@ def test_ray_runs_the_grid_once_each_and_judges_it(local_ray, tracker):
         assert tags["harness.engine"] == "ray" and tags["threads"] == "1"
     assert [v.n for v in result.verdicts] == [2]
     # One at a time in this process gives the same per-run figures and verdict.
-    serial = run_suite(SUITE, tracker, SUITE.configs(), progress=False, force=True)
+    serial = run_suite(SUITE, tracker, SUITE.configs(), Execution(progress=False, force=True))
     cols = ["config_id", "epochs_run", "final_val_acc"]
     assert serial.runs[cols].sort_values("config_id").reset_index(drop=True).equals(
         result.runs[cols].sort_values("config_id").reset_index(drop=True))
@@ -43,4 +43,4 @@ def test_ray_runs_the_grid_once_each_and_judges_it(local_ray, tracker):
 def test_ray_refuses_a_timing_suite(local_ray, tracker):
     suite = timing_suite("ray-timing")
     with pytest.raises(ConfigError, match="judges wall-clock time"):
-        run_suite(suite, tracker, suite.configs(), progress=False, engine="ray")
+        run_suite(suite, tracker, suite.configs(), Execution(progress=False, engine="ray"))

@@ -9,11 +9,11 @@ from torch import nn
 
 from harness.activations import ACTIVATIONS
 from harness.config import NORMS, ConfigError, RunConfig
-from harness.data import DATASETS
+from harness.datasets import DATASETS
 from harness.inits import INITS
 from harness.model import build_mlp
+from harness.optimizers import OPTIMIZERS
 from harness.runner import train
-from harness.system import OPTIMIZERS
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS.names())

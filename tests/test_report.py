@@ -9,9 +9,11 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from harness.cli import main
-from harness.runner import run_suite
-from harness.report import Estimate, build_report, judge_stored, recorded_verdict, render, verdict_json, write_report
-from harness.stats import Measured
+from harness.judging import judge_stored, verdict_json
+from harness.pipeline import Execution, run_suite
+from harness.queries import recorded_verdict
+from harness.report import build_report, render, write_report
+from harness.stats import Estimate, Measured
 from harness.suite import suites
 from harness.tracking import Tracker
 from tests.report_suite import tiny_suite
@@ -44,8 +46,8 @@ def test_verdict_recomputed_later_from_the_store_equals_the_one_recorded_at_run_
 def test_a_resumed_invocation_is_judged_again_on_the_runs_it_reused(tiny_invocation):
     suite = tiny_suite(lrs=(0.01,), seeds=1, diagnostics="", name="tiny-resume")
     tracker = Tracker(tiny_invocation[0])  # the shared store, an experiment of its own
-    first = run_suite(suite, tracker, suite.configs(), progress=False)
-    resumed = run_suite(suite, tracker, suite.configs(), progress=False)  # every config already finished: reused
+    first = run_suite(suite, tracker, suite.configs(), Execution(progress=False))
+    resumed = run_suite(suite, tracker, suite.configs(), Execution(progress=False))  # every config already finished: reused
     client = MlflowClient(tracker.uri)
     assert client.search_runs([client.get_experiment_by_name(suite.name).experiment_id],
                               filter_string=f"tags.`mlflow.parentRunId` = '{resumed.parent_run_id}'") == []
@@ -110,7 +112,7 @@ def test_report_writes_files_and_logs_them_to_the_parent_run(tiny_invocation, tm
 def test_report_without_gradient_metrics_skips_that_plot_with_a_note(tiny_invocation, tmp_path):
     suite = tiny_suite(lrs=(0.01,), seeds=1, diagnostics="", name="tiny-no-diagnostics")
     tracker = Tracker(tiny_invocation[0])  # the shared store (a new one costs seconds of schema set-up), own experiment
-    run_suite(suite, tracker, suite.configs(), progress=False)
+    run_suite(suite, tracker, suite.configs(), Execution(progress=False))
     report = write_report(tracker, suite, None, tmp_path / "out")
     assert "grad_norm.png" not in report.plots and "learning_curves.png" in report.plots
     assert any("gradient norms skipped" in n for n in report.notes)

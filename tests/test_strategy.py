@@ -61,10 +61,10 @@ def test_ddp_over_two_cpu_processes_records_one_run(tmp_path):
 
 
 def test_a_suite_refuses_multi_process_strategies(tracker):
-    from harness.runner import run_suite
+    from harness.pipeline import Execution, run_suite
     from tests.scale_suites import convergence_suite
 
     suite = convergence_suite("ddp-suite", seeds=1, strategy="ddp", devices=2, loop="step")
     with pytest.raises(ConfigError, match="multi-process strategies are for single runs"):
-        run_suite(suite, tracker, suite.configs(), progress=False)
+        run_suite(suite, tracker, suite.configs(), Execution(progress=False))
     assert tracker.client.get_experiment_by_name("ddp-suite") is None

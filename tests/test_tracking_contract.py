@@ -7,10 +7,13 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from harness.config import RunConfig
-from harness.results import load_history, load_runs, parent_runs
-from harness.runner import run_suite, train
+from harness.contract import EPOCH_METRICS, SUMMARY_METRICS
+from harness.pipeline import Execution, run_suite
+from harness.queries import load_history, load_runs, parent_runs
+from harness.runner import train
+from harness.store import StoreError
 from harness.suite import Suite
-from harness.tracking import EPOCH_METRICS, SUMMARY_METRICS, StoreError, Tracker
+from harness.tracking import Tracker
 from suites.bn_walltime import judge
 
 
@@ -23,7 +26,7 @@ def tiny_suite() -> Suite:
 @pytest.fixture
 def suite_run(tracker):
     suite = tiny_suite()
-    return suite, run_suite(suite, tracker, suite.configs(), progress=False)
+    return suite, run_suite(suite, tracker, suite.configs(), Execution(progress=False))
 
 
 def test_experiment_parent_and_children(suite_run, store_uri):
@@ -64,7 +67,8 @@ def test_child_params_metrics_and_tags(suite_run, store_uri):
 
 def test_summary_metric_names_are_the_documented_ones():
     assert SUMMARY_METRICS == ("converged", "epochs_to_target", "time_to_target_s", "wall_time_s",
-                               "median_epoch_time_s")
+                               "median_epoch_time_s", "epochs_run", "train_time_s", "val_time_s", "overhead_time_s",
+                               "final_val_acc", "final_val_loss")
     assert EPOCH_METRICS == ("train/loss", "train/epoch_time_s", "val/loss", "val/acc")
 
 
@@ -112,7 +116,7 @@ def test_a_failing_config_does_not_stop_the_suite(tracker):
     suite = tiny_suite()
     configs = suite.configs()
     configs[1] = configs[1].replace(batch_size=5000)
-    result = run_suite(suite, tracker, configs, progress=False)
+    result = run_suite(suite, tracker, configs, Execution(progress=False))
     assert len(result.failures) == 1 and len(result.runs) == 3
 
 
@@ -137,7 +141,7 @@ def test_an_error_outside_any_run_marks_the_parent_failed(tracker, store_uri):
 
     suite = dataclasses.replace(tiny_suite(), judge=broken_judge)
     with pytest.raises(RuntimeError, match="judge bug"):
-        run_suite(suite, tracker, suite.configs(seeds=1), progress=False)
+        run_suite(suite, tracker, suite.configs(seeds=1), Execution(progress=False))
     client = MlflowClient(store_uri)
     (parent,) = parent_runs(client, "tiny-bn")
     assert parent.info.status == "FAILED"

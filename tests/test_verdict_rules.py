@@ -6,23 +6,10 @@ import math
 import pandas as pd
 import pytest
 
-from harness.stats import Measured
-from harness.verdict import (
-    WITHIN_DIFFERENCE,
-    WITHIN_RATIO,
-    PairedStatement,
-    Verdict,
-    all_of,
-    best_rows,
-    bounded_ratio,
-    difference_bounds,
-    epochs_to_target,
-    epochs_to_target_or_budget,
-    judge_equivalence,
-    largest_passing,
-    largest_passing_ratio_verdict,
-    paired_verdicts,
-)
+from harness.measures import epochs_to_target, epochs_to_target_or_budget
+from harness.rules import Arms, best_rows, largest_passing, largest_passing_ratio_verdict, paired_verdicts
+from harness.stats import WITHIN_DIFFERENCE, WITHIN_RATIO, Measured, bounded_ratio, difference_bounds, judge_equivalence
+from harness.verdict import PairedStatement, Rule, Verdict, all_of
 
 
 def _runs(values: dict[str, list[float]], converged: dict[str, list[int]] | None = None) -> pd.DataFrame:
@@ -175,8 +162,9 @@ def test_largest_passing_ratio_verdict_pairs_seeds_and_carries_bounds():
         for lr, none_ok, bn_ok in ((0.01, 1, 1), (0.1, 0, 1), (1.0, 0, seed != 2)):
             rows.append({"norm": "none", "seed": seed, "lr": lr, "converged": none_ok})
             rows.append({"norm": "before", "seed": seed, "lr": lr, "converged": int(bn_ok)})
-    v = largest_passing_ratio_verdict(pd.DataFrame(rows), "lr", lambda r: r["converged"] == 1, "norm", "before",
-                                      "none", "BN allows higher rates", "largest stable lr ratio")
+    v = largest_passing_ratio_verdict(pd.DataFrame(rows), "lr", lambda r: r["converged"] == 1,
+                                      Arms("norm", "before", "none"), Rule("BN allows higher rates",
+                                                                           "largest stable lr ratio", ">", 1.0))
     assert v.n == 3 and v.group == "norm before vs none" and v.outcome == "supported"
     assert v.effect == pytest.approx(100.0)  # seeds 0, 1: 1.0 / 0.01; seed 2: 0.1 / 0.01
     assert v.low == pytest.approx(10.0) and v.high == math.inf  # the grid top passed: open above

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from harness.config import ConfigError
-from harness.results import load_runs
-from harness.runner import run_suite
+from harness.pipeline import Execution, run_suite
+from harness.queries import load_runs
 from harness.tracking import Tracker
 from tests.scale_suites import convergence_suite, timing_suite
 
@@ -26,8 +26,8 @@ def test_two_workers_same_runs_and_verdict_as_one(tmp_path, _empty_store):
         (tmp_path / name).mkdir()
         shutil.copy(_empty_store, tmp_path / name / "mlflow.db")
         trackers.append(Tracker(f"sqlite:///{tmp_path / name / 'mlflow.db'}"))
-    serial = run_suite(SUITE, trackers[0], SUITE.configs(), progress=False, workers=1)
-    parallel = run_suite(SUITE, trackers[1], SUITE.configs(), progress=False, workers=2)
+    serial = run_suite(SUITE, trackers[0], SUITE.configs(), Execution(progress=False, workers=1))
+    parallel = run_suite(SUITE, trackers[1], SUITE.configs(), Execution(progress=False, workers=2))
     assert not serial.failures and not parallel.failures
     assert verdict_rows(parallel) == verdict_rows(serial) and verdict_rows(serial)
     a = serial.runs[PER_RUN].sort_values("config_id").reset_index(drop=True)
@@ -47,11 +47,11 @@ def test_two_workers_same_runs_and_verdict_as_one(tmp_path, _empty_store):
 def test_timing_suite_is_refused_side_by_side_unless_allowed(tracker):
     suite = timing_suite("workers-timing")
     with pytest.raises(ConfigError, match="judges wall-clock time"):
-        run_suite(suite, tracker, suite.configs(), progress=False, workers=2)
+        run_suite(suite, tracker, suite.configs(), Execution(progress=False, workers=2))
     assert tracker.client.get_experiment_by_name(suite.name) is None  # refused before writing anything
 
     with pytest.warns(UserWarning, match="timings are not comparable"):
-        result = run_suite(suite, tracker, suite.configs(), progress=False, workers=2, parallel_timing=True)
+        result = run_suite(suite, tracker, suite.configs(), Execution(progress=False, workers=2, parallel_timing=True))
     client = tracker.client
     assert client.get_run(result.parent_run_id).data.tags["harness.parallel_timing"] == "true"
     for run_id in result.runs["run_id"]:

@@ -1,10 +1,10 @@
 """The nightly pipeline's Python half (ci/nightly-gpu.sh drives it): what ran on which hardware, and
 whether tonight's verdicts and timings regressed from the last good night's.
 
-  python -m harness.nightly environment --device cuda > environment.json
-  python -m harness.nightly plan --scale nightly                # 'suite scale' per line
-  python -m harness.nightly summarize --tracking-uri URI --environment environment.json --out summary.json
-  python -m harness.nightly compare baseline.json summary.json --time-threshold 0.25   # exit 1 on regression
+  python -m harness.tools.nightly environment --device cuda > environment.json
+  python -m harness.tools.nightly plan --scale nightly                # 'suite scale' per line
+  python -m harness.tools.nightly summarize --tracking-uri URI --environment environment.json --out summary.json
+  python -m harness.tools.nightly compare baseline.json summary.json --time-threshold 0.25   # exit 1 on regression
 
 Regressions (exit 1), stated up front:
 - a verdict row that flipped between supported and refuted, or that disappeared, or a suite with no
@@ -35,7 +35,7 @@ def environment(device: str) -> dict[str, str]:
     import torch
 
     import harness
-    from harness.hardware import device_name, git_sha
+    from harness.environment import device_name, git_sha
 
     env = {"device": device, "device_name": device_name(device) if device != "cuda" or torch.cuda.is_available()
            else "no CUDA device", "torch": torch.__version__, "cuda": str(torch.version.cuda),
@@ -75,7 +75,7 @@ def summarize(tracking_uri: str, suites: list[str] | None = None) -> dict:
     """Per suite, its newest invocation: the verdict rows and each configuration's median epoch time."""
     from mlflow.tracking import MlflowClient
 
-    from harness.results import load_runs, parent_runs
+    from harness.queries import invocation_runs, parent_runs, recorded_verdict
 
     client = MlflowClient(tracking_uri)
     names = suites or [e.name for e in client.search_experiments() if e.name not in ("Default", "train")]
@@ -85,14 +85,9 @@ def summarize(tracking_uri: str, suites: list[str] | None = None) -> dict:
         if not parents:
             continue
         parent = parents[0]
-        verdict_file = Path(client.download_artifacts(parent.info.run_id, "verdict.json"))
-        verdicts = json.loads(verdict_file.read_text())
-        runs = load_runs(client, name)
-        judged_ids = None  # the runs the verdict used (resumed invocations reuse earlier ones); else the parent's own
-        if "judged_runs.json" in {a.path for a in client.list_artifacts(parent.info.run_id)}:
-            judged_ids = set(json.loads(Path(client.download_artifacts(parent.info.run_id, "judged_runs.json")).read_text()))
-        if len(runs):
-            runs = runs[runs["run_id"].isin(judged_ids)] if judged_ids is not None else runs[runs["parent_run_id"] == parent.info.run_id]
+        recorded = recorded_verdict(client, parent.info.run_id)
+        verdicts = json.loads(recorded) if recorded is not None else []
+        runs = invocation_runs(client, name, parent.info.run_id)  # the runs the verdict used (resume reuses earlier ones)
         timings: dict[str, dict] = {}
         for _, row in runs.iterrows():
             if "median_epoch_time_s" not in row or row["median_epoch_time_s"] != row["median_epoch_time_s"]:
@@ -146,7 +141,7 @@ def compare(baseline: dict, current: dict, time_threshold: float = 0.25) -> tupl
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m harness.nightly")
+    parser = argparse.ArgumentParser(prog="python -m harness.tools.nightly")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("environment")
     p.add_argument("--device", default="cuda")

@@ -1,4 +1,4 @@
-"""Stopping rules as independent callbacks: convergence, divergence, and the recorded stop reason."""
+"""Stopping rules as independent callbacks: convergence (target reached), divergence, and the recorded stop reason."""
 from __future__ import annotations
 
 import math
@@ -6,8 +6,6 @@ import math
 import pytorch_lightning as pl
 
 from harness.config import RunConfig
-
-STOP_REASONS = ("target", "max_epochs", "diverged", "interrupted")
 
 
 def request_stop(trainer: pl.Trainer, pl_module, reason: str) -> None:

@@ -1,4 +1,4 @@
-"""What a result was measured on: device name, thread count, library versions, code revision."""
+"""The environment a result was measured on: device name, thread count, library versions, code revision."""
 from __future__ import annotations
 
 import platform

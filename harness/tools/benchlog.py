@@ -5,7 +5,7 @@ params = the benchmark's name, group and parameters; metrics = its timing statis
 (`time/median_s`, `time/iqr_s`, ...) and every numeric extra_info value (e.g. the harness-overhead
 `ratio_median`) under `extra/`. The JSON itself is attached to the parent as an artifact.
 
-    python -m harness.benchlog bench.json [--tracking-uri URI]
+    python -m harness.tools.benchlog bench.json [--tracking-uri URI]
 """
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ import math
 import sys
 from pathlib import Path
 
-from harness.hardware import environment_tags
-from harness.tracking import StoreError, Tracker, resolve_tracking_uri
+from harness.environment import environment_tags
+from harness.store import StoreError, resolve_tracking_uri
+from harness.tracking import Tracker
 
 EXPERIMENT = "benchmarks"
 STATS = ("min", "max", "mean", "median", "stddev", "iqr", "q1", "q3")  # seconds, from pytest-benchmark
@@ -56,7 +57,7 @@ def log_report(report: dict, tracker: Tracker, source: str = "") -> str:
             metrics.update({f"extra/{k}": v for k, v in extra.items() if _numeric(v)})
             tracker.log_metrics(child, metrics)
             tracker.finish(child)
-        tracker.client.log_text(parent, json.dumps(report, indent=1), "benchmark.json")
+        tracker.log_text(parent, json.dumps(report, indent=1), "benchmark.json")
     except BaseException:
         tracker.finish(parent, "FAILED")
         raise
@@ -65,7 +66,7 @@ def log_report(report: dict, tracker: Tracker, source: str = "") -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m harness.benchlog", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m harness.tools.benchlog", description=__doc__.splitlines()[0])
     parser.add_argument("report", type=Path, help="a pytest-benchmark --benchmark-json file")
     parser.add_argument("--tracking-uri", default=None,
                         help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI, else sqlite:///mlruns/mlflow.db)")
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         tracker = Tracker(resolve_tracking_uri(args.tracking_uri))
         parent = log_report(report, tracker, str(args.report))
     except (OSError, ValueError, StoreError) as e:  # unreadable file, bad JSON or report, unusable store
-        print(f"harness.benchlog: error: {e}", file=sys.stderr)
+        print(f"harness.tools.benchlog: error: {e}", file=sys.stderr)
         return 2
     print(f"logged {len(report['benchmarks'])} benchmarks to {tracker.uri} experiment '{EXPERIMENT}', parent run {parent}")
     return 0

@@ -19,9 +19,14 @@ import queue
 import signal
 import threading
 import time
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from harness.config import RunConfig
+from harness.interrupts import raise_interrupt
+from harness.logs import quiet
+from harness.processes import process_alive, this_process
+from harness.tracking import Tracker
 
 # What one run may raise and still leave the rest of the suite meaningful: it is recorded FAILED
 # (traceback attached, by harness.runner.train/measure) and the suite goes on. Anything else
@@ -31,41 +36,57 @@ RUN_ERRORS = (ValueError, RuntimeError, FloatingPointError, MemoryError, OSError
 THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 Failures = list[tuple[RunConfig, str]]
+# How one config is run and recorded: (config, tracker, experiment, parent_run_id) -> anything; a module-level
+# function (workers and Ray tasks receive it pickled), e.g. harness.runner.train.
+RunFn = Callable[..., Any]
 
 
-def run_one(run_fn: Callable[..., Any] | None, config: RunConfig, tracker, experiment: str,
-            parent_run_id: str) -> str | None:
+@dataclass(frozen=True)
+class Destination:
+    """Where an executor's runs are recorded: the store, the experiment, the parent run, and tags for every child."""
+
+    tracker_uri: str  # absolute, so worker processes and Ray tasks open the same store
+    experiment: str
+    parent_run_id: str
+    child_tags: dict[str, str] = field(default_factory=dict)
+
+    def tracker(self) -> Tracker:
+        """A tracker of this process's own on the store, tagging every child it starts."""
+        tracker = Tracker(self.tracker_uri)
+        tracker.child_tags = dict(self.child_tags)
+        return tracker
+
+
+def run_one(run_fn: RunFn, config: RunConfig, tracker: Tracker, dest: Destination) -> str | None:
     """Run one config as a child of the parent; the one-line error of a run that raised, else None."""
-    from harness.runner import train
-
     try:
-        (run_fn or train)(config, tracker, experiment, parent_run_id)
+        run_fn(config, tracker, dest.experiment, dest.parent_run_id)
     except RUN_ERRORS as e:
         return f"{type(e).__name__}: {e}".splitlines()[0]
     return None
 
 
-def run_serial(run_fn, configs: list[RunConfig], tracker, experiment: str, parent_run_id: str,
-               progress: bool = True) -> Failures:
-    """Every config in this process, one after another (the default; the only mode for timing suites)."""
+def progress_bar(total: int, dest: Destination, progress: bool):
     from tqdm.auto import tqdm
 
+    return tqdm(total=total, desc=dest.experiment, unit="run", disable=not progress, dynamic_ncols=True)
+
+
+def run_serial(run_fn: RunFn, configs: list[RunConfig], tracker: Tracker, dest: Destination,
+               progress: bool = True) -> Failures:
+    """Every config in this process, one after another (the default; the only mode for timing suites)."""
     failures = []
-    for config in tqdm(configs, desc=experiment, unit="run", disable=not progress, dynamic_ncols=True):
-        error = run_one(run_fn, config, tracker, experiment, parent_run_id)
-        if error:
-            failures.append((config, error))
+    with progress_bar(len(configs), dest, progress) as bar:
+        for config in configs:
+            error = run_one(run_fn, config, tracker, dest)
+            if error:
+                failures.append((config, error))
+            bar.update()
     return failures
-
-
-def _raise_interrupt(signum, frame):
-    raise KeyboardInterrupt
 
 
 def _watch_driver(driver: str) -> None:
     """Interrupt this worker (marking its run KILLED) once the driver process (host:pid:start) is gone."""
-    from harness.resume import process_alive
-
     while True:
         time.sleep(0.5)
         if process_alive(driver) is False:
@@ -73,24 +94,19 @@ def _watch_driver(driver: str) -> None:
             return
 
 
-def _worker_main(uri: str, run_fn, experiment: str, parent_run_id: str, child_tags: dict[str, str],
-                 tasks, results, driver: str) -> None:
+def _worker_main(run_fn: RunFn, dest: Destination, tasks, results, driver: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle; it sends SIGTERM
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    signal.signal(signal.SIGTERM, raise_interrupt)
     threading.Thread(target=_watch_driver, args=(driver,), daemon=True).start()
     try:
-        from harness.cli import _quiet
-        from harness.tracking import Tracker
-
-        _quiet()
-        tracker = Tracker(uri)
-        tracker.child_tags = dict(child_tags)
+        quiet()
+        tracker = dest.tracker()
         while True:
             item = tasks.get()
             if item is None:
                 return
             index, config = item
-            results.put((index, run_one(run_fn, config, tracker, experiment, parent_run_id)))
+            results.put((index, run_one(run_fn, config, tracker, dest)))
     except KeyboardInterrupt:
         return  # stopped by the driver; the active run is already marked KILLED by train()/measure()
 
@@ -115,18 +131,14 @@ def _context():
     if "forkserver" not in mp.get_all_start_methods():
         return mp.get_context("spawn")
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["harness.runner", "harness.parallel", "harness.cli",
+    ctx.set_forkserver_preload(["harness.runner", "harness.executors",
                                 "mlflow.store.tracking.sqlalchemy_store"])  # what opening the store imports
     return ctx
 
 
-def run_local_pool(run_fn, configs: list[RunConfig], tracker_uri: str, experiment: str, parent_run_id: str,
-                   workers: int, child_tags: dict[str, str], progress: bool = True) -> Failures:
+def run_local_pool(run_fn: RunFn, configs: list[RunConfig], dest: Destination, workers: int,
+                   progress: bool = True) -> Failures:
     """Every config in `workers` spawned processes, one config per process at a time."""
-    from tqdm.auto import tqdm
-
-    from harness.resume import this_process
-
     ctx = _context()
     tasks, results = ctx.Queue(), ctx.Queue()
     for item in enumerate(configs):
@@ -139,8 +151,7 @@ def run_local_pool(run_fn, configs: list[RunConfig], tracker_uri: str, experimen
     procs = []
     try:
         for _ in range(n_procs):
-            p = ctx.Process(target=_worker_main, args=(tracker_uri, run_fn, experiment, parent_run_id,
-                                                       child_tags, tasks, results, this_process()))
+            p = ctx.Process(target=_worker_main, args=(run_fn, dest, tasks, results, this_process()))
             p.start()
             procs.append(p)
     finally:
@@ -152,7 +163,7 @@ def run_local_pool(run_fn, configs: list[RunConfig], tracker_uri: str, experimen
     failures: Failures = []
     pending = set(range(len(configs)))
     try:
-        with tqdm(total=len(configs), desc=experiment, unit="run", disable=not progress, dynamic_ncols=True) as bar:
+        with progress_bar(len(configs), dest, progress) as bar:
             while pending:
                 try:
                     index, error = results.get(timeout=0.5)

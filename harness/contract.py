@@ -1,0 +1,53 @@
+"""The MLflow contract: every experiment, run, metric, param and tag name the harness writes or reads.
+
+Users' queries and saved MLflow UI comparisons rely on these names (README, "The MLflow contract");
+the writer (harness.tracking.Tracker) and the readers (harness.queries) take them from here only.
+"""
+from __future__ import annotations
+
+DEFAULT_TRACKING_URI = "sqlite:///mlruns/mlflow.db"
+TRAIN_EXPERIMENT = "train"  # single `harness train` runs
+
+# --- run roles and nesting (tags) ---
+ROLE_TAG = "harness.role"  # 'parent' (an invocation) or 'child' (one config and seed)
+PARENT, CHILD = "parent", "child"
+SUITE_TAG = "harness.suite"
+PARENT_TAG = "mlflow.parentRunId"  # MLflow's own nesting tag: the UI shows children under the parent
+PROC_TAG = "harness.proc"  # host:pid:start-time of the process driving a parent run (resume)
+RESUMED_TAG = "harness.resumed"  # finished runs an invocation reused from earlier ones
+PARALLEL_TIMING_TAG = "harness.parallel_timing"
+WORKERS_TAG = "harness.workers"
+ENGINE_TAG = "harness.engine"
+
+# --- per-epoch metrics, step = epoch (1-based) ---
+EPOCH_METRICS = ("train/loss", "train/epoch_time_s", "val/loss", "val/acc")
+EPOCH_EXTRA_METRICS = ("val/time_s", "train/acc", "train/eval_loss")  # validation clock; eval_train figures
+
+# --- summary metrics, step 0 ---
+SUMMARY_METRICS = ("converged", "epochs_to_target", "time_to_target_s", "wall_time_s", "median_epoch_time_s",
+                   "epochs_run", "train_time_s", "val_time_s", "overhead_time_s", "final_val_acc", "final_val_loss")
+
+# --- child-run tags ---
+STOP_REASON_TAG = "stop_reason"
+# Why a run stopped: training outcomes, then what the run lifecycle and resume record.
+STOP_REASONS = ("target", "max_epochs", "diverged", "interrupted", "failed", "abandoned", "measured")
+CONFIG_ID_TAG = "config_id"
+ENVIRONMENT_TAGS = ("device", "device_type", "threads", "torch_version", "lightning_version", "harness_version",
+                    "python_version", "platform", "cuda_version", "git_sha")
+RUN_TAGS = (STOP_REASON_TAG, CONFIG_ID_TAG, *ENVIRONMENT_TAGS)
+
+# --- parent-run tags and artifacts ---
+INVOCATION_TAGS = ("scale", "seeds", "n_configs", "claim", "workers", "engine", "force")
+VERDICT_TXT, VERDICT_JSON, JUDGED_RUNS = "verdict.txt", "verdict.json", "judged_runs.json"
+TRACEBACK = "traceback.txt"
+REPORT_DIR = "report"  # artifact folder of a parent run that holds its report
+
+
+def effect_metric(slug: str) -> str:
+    """The parent-run metric holding one verdict row's effect."""
+    return f"effect/{slug}"
+
+
+def verdict_tag(slug: str) -> str:
+    """The parent-run tag holding one verdict row's outcome."""
+    return f"verdict/{slug}"

@@ -1,0 +1,84 @@
+"""Where data comes from: the dataset registry, name -> loader (config) -> (X (N, F) float32, y (N,) int64)."""
+from __future__ import annotations
+
+import gzip
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from harness.registry import Registry
+
+IDX_DATASETS = ("mnist", "fashion-mnist")  # read from data_path, never downloaded
+
+
+@dataclass(frozen=True)
+class Dataset:
+    load: Callable[["RunConfig"], tuple[np.ndarray, np.ndarray]]  # config -> (X (N, F) float, y (N,) int)
+    doc: str
+
+
+def _digits(cfg: "RunConfig"):
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    return d.data.astype(np.float32), d.target.astype(np.int64)  # (1797, 64) pixel values 0..16, 10 classes
+
+
+def _synthetic(cfg: "RunConfig"):
+    from sklearn.datasets import make_classification
+
+    n = cfg.n_samples or 5000
+    X, y = make_classification(
+        n_samples=n,
+        n_features=cfg.n_features,
+        n_informative=max(2, cfg.n_features // 2),
+        n_redundant=0,
+        n_classes=cfg.n_classes,
+        n_clusters_per_class=2,
+        class_sep=1.0,
+        random_state=cfg.split_seed,
+    )
+    return X.astype(np.float32), y.astype(np.int64)
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """Read one IDX file (optionally gzipped), the format MNIST and Fashion-MNIST ship in."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as f:
+        raw = f.read()
+    zero, dtype_code, ndim = struct.unpack(">HBB", raw[:4])
+    if zero != 0 or dtype_code != 0x08:
+        raise ValueError(f"{path}: not an unsigned-byte IDX file (magic {raw[:4].hex()})")
+    shape = struct.unpack(f">{ndim}I", raw[4 : 4 + 4 * ndim])
+    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
+    if data.size != int(np.prod(shape)):
+        raise ValueError(f"{path}: header says {shape} but holds {data.size} bytes")
+    return data.reshape(shape)
+
+
+def find_idx(folder: Path, stem: str) -> Path:
+    for name in (stem, stem + ".gz", stem.replace("-idx", ".idx"), stem.replace("-idx", ".idx") + ".gz"):
+        if (folder / name).is_file():
+            return folder / name
+    raise FileNotFoundError(f"no {stem}[.gz] in {folder}")
+
+
+def _idx(cfg: "RunConfig"):
+    folder = Path(cfg.data_path)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"data_path {cfg.data_path!r} is not a folder")
+    images = read_idx(find_idx(folder, "train-images-idx3-ubyte"))  # (N, 28, 28) uint8
+    labels = read_idx(find_idx(folder, "train-labels-idx1-ubyte"))  # (N,) uint8
+    if len(images) != len(labels):
+        raise ValueError(f"{folder}: {len(images)} images but {len(labels)} labels")
+    return (images.reshape(len(images), -1).astype(np.float32) / 255.0), labels.astype(np.int64)
+
+
+DATASETS: Registry[Dataset] = Registry("dataset")
+DATASETS.register("digits", Dataset(_digits, "scikit-learn's 8x8 digits, 1797 examples, shipped with the package"))
+DATASETS.register("synthetic", Dataset(_synthetic, "scikit-learn make_classification, any size"))
+DATASETS.register("mnist", Dataset(_idx, "MNIST from local IDX files (data_path)"))
+DATASETS.register("fashion-mnist", Dataset(_idx, "Fashion-MNIST from local IDX files (data_path)"))

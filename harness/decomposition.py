@@ -1,0 +1,87 @@
+"""Total = epochs x time per epoch: per configuration, the median epoch time, epochs and time to target with intervals.
+
+For suites that measure without training, the per-configuration medians of what they recorded instead.
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from harness.config import RunConfig
+from harness.measures import epochs_to_target, median_epoch_time, time_to_target
+from harness.queries import RUN_COLUMNS, TAG_COLUMNS
+from harness.stats import LEVEL, Estimate
+from harness.tables import Rows, fmt
+
+# Summary metrics a training run records; a suite whose runs lack them (a measurement suite) gets no decomposition.
+TRAINING_METRICS = ("median_epoch_time_s", "converged", "epochs_run", "train_time_s")
+DECOMP_NOTE = ("Per configuration, median over seeds with its {level} bootstrap interval. Epoch time is the timed "
+               "training region only. A run that never reached the target is censored: its epochs and seconds "
+               "count as lower bounds ('>'), and an interval it leaves open ends in 'open)'.")
+
+
+def grid_keys(suite, runs: pd.DataFrame) -> list[str]:
+    """The suite's grid fields (including axes a scale adds), as present in the runs."""
+    return [k for k in suite.all_grid_fields() if k in runs.columns]
+
+
+def config_label(row, keys: list[str]) -> str:
+    return ", ".join(str(row[k]) for k in keys) if keys else "all runs"
+
+
+def decomposition(runs: pd.DataFrame, keys: list[str]) -> pd.DataFrame | None:
+    """Per configuration: median epoch time, epochs to target, time to target (Estimates), convergence and stop reasons."""
+    if not len(runs) or not set(TRAINING_METRICS) <= set(runs.columns):
+        return None
+    rows = []
+    groups = runs.groupby(keys, sort=False) if keys else [((), runs)]
+    for values, group in groups:
+        records = [r for _, r in group.iterrows()]
+        epoch_time = Estimate.of([median_epoch_time(r) for r in records])
+        epochs = Estimate.of([epochs_to_target(r) for r in records])
+        ttt = Estimate.of([time_to_target(r) for r in records])
+        stops = group["stop_reason"].value_counts()
+        rows.append({
+            **{k: v for k, v in zip(keys, values if isinstance(values, tuple) else (values,))},
+            "label": config_label(group.iloc[0], keys),
+            "n": len(group),
+            "converged": f"{int((group['converged'] == 1).sum())}/{len(group)}",
+            "epoch_time": epoch_time,
+            "epochs": epochs,
+            "time_to_target": ttt,
+            # epochs x time per epoch: agrees with the measured time to target when epoch times are steady
+            "product": epochs.lo * epoch_time.lo if not math.isinf(epochs.hi) else math.nan,
+            "stops": ", ".join(f"{k} {v}" for k, v in stops.items()),
+        })
+    return pd.DataFrame(rows)
+
+
+def decomposition_rows(table: pd.DataFrame, keys: list[str]) -> Rows:
+    pct = f"{int(LEVEL * 100)}%"
+    out = [(", ".join(keys) or "configuration", "n", "converged", "epoch time s", pct, "epochs to target", pct,
+            "time to target s", pct, "epochs x epoch time", "stop reasons")]
+    for _, r in table.iterrows():
+        out.append((r["label"], str(r["n"]), r["converged"], r["epoch_time"].point(), r["epoch_time"].interval(),
+                    r["epochs"].point(), r["epochs"].interval(), r["time_to_target"].point(),
+                    r["time_to_target"].interval(), "-" if math.isnan(r["product"]) else f"{r['product']:.3g}",
+                    r["stops"]))
+    return out
+
+
+MAX_METRIC_COLUMNS = 10  # a measurement suite's per-configuration table stays readable
+
+
+def metric_rows(runs: pd.DataFrame, keys: list[str]) -> list[tuple[str, ...]] | None:
+    """For suites that measure without training: per configuration, the median over seeds of each recorded metric."""
+    skip = {*RunConfig.field_names(), *TAG_COLUMNS, *RUN_COLUMNS}
+    metrics = sorted(c for c in runs.columns if c not in skip and pd.api.types.is_numeric_dtype(runs[c]))
+    if not len(runs) or not metrics:
+        return None
+    metrics = metrics[:MAX_METRIC_COLUMNS]
+    rows = [(", ".join(keys) or "configuration", "n", *metrics)]
+    groups = runs.groupby(keys, sort=False) if keys else [((), runs)]
+    for _, group in groups:
+        rows.append((config_label(group.iloc[0], keys), str(len(group)),
+                     *(fmt(float(group[m].median())) for m in metrics)))
+    return rows

@@ -1,0 +1,85 @@
+"""Judging an invocation: which stored runs stand for the grid, the verdict rows, and their record on the parent run."""
+from __future__ import annotations
+
+import json
+import math
+import re
+
+import pandas as pd
+
+import harness
+from harness.contract import JUDGED_RUNS, VERDICT_JSON, VERDICT_TXT, effect_metric, verdict_tag
+from harness.queries import invocation_runs, load_runs
+from harness.stats import LEVEL
+from harness.tables import format_table
+from harness.tracking import Tracker
+from harness.verdict import Verdict
+
+
+def verdict_header(suite, runs: pd.DataFrame) -> str:
+    """The evidence line every verdict table carries: claim, source, seeds, interval, hardware."""
+    first = runs.iloc[0] if len(runs) else None
+    hw = (f"{first['device']} ({first['device_type']}), threads {first['threads']}, torch {first['torch_version']}, "
+          f"lightning {first['lightning_version']}") if first is not None else "no finished runs"
+    n_seeds = runs["seed"].nunique() if len(runs) else 0
+    return (f"{suite.name}: {suite.claim}\nsource: {suite.source}\n"
+            f"evidence: {len(runs)} finished runs, {n_seeds} seeds; effect = median over seeds, "
+            f"{int(LEVEL * 100)}% bootstrap interval over seeds\nmeasured on: {hw}\n")
+
+
+def select_runs(runs: pd.DataFrame, config_ids) -> pd.DataFrame:
+    """The runs that stand for a grid: this harness version's, one per config_id (the newest), in start order."""
+    if runs.empty:
+        return runs
+    keep = runs["config_id"].isin(set(config_ids)) & (runs["harness_version"] == harness.__version__)
+    runs = runs[keep].sort_values("start_time", kind="stable")
+    return runs.drop_duplicates("config_id", keep="last").reset_index(drop=True)
+
+
+def verdict_json(verdicts: list[Verdict]) -> str:
+    """verdict.json's text: what the run records and what a report recomputes, compared byte for byte."""
+    return json.dumps([v.as_dict() for v in verdicts], indent=1, default=str)
+
+
+def judge(suite, runs: pd.DataFrame) -> tuple[list[Verdict], str]:
+    """The suite's verdict rows on these runs, and the evidence header."""
+    return (suite.judge(runs) if len(runs) else []), verdict_header(suite, runs)
+
+
+def slug(v: Verdict) -> str:
+    """A verdict row's key in MLflow metric and tag names."""
+    return re.sub(r"[^A-Za-z0-9_./-]+", "_", f"{v.group}/{v.metric}")
+
+
+def record(tracker: Tracker, parent_run_id: str, verdicts: list[Verdict], header: str) -> None:
+    """Attach the verdict to the parent run: verdict.txt, verdict.json, an effect metric and an outcome tag per row."""
+    tracker.log_text(parent_run_id, format_table(verdicts, header) + "\n", VERDICT_TXT)
+    tracker.log_text(parent_run_id, verdict_json(verdicts), VERDICT_JSON)
+    tracker.set_tags(parent_run_id, {verdict_tag(slug(v)): v.outcome for v in verdicts})
+    effects = {effect_metric(slug(v)): v.effect for v in verdicts if math.isfinite(v.effect)}
+    if effects:
+        tracker.log_metrics(parent_run_id, effects)
+
+
+def judge_and_record(suite, tracker: Tracker, parent_run_id: str, config_ids=None):
+    """Judge a suite's finished runs as stored and attach the verdict to the parent run: (verdicts, runs, header).
+
+    config_ids=None judges the parent's own children. With config_ids (a resumable invocation), it
+    judges the grid: for each config_id the newest FINISHED child of this harness version, under
+    whichever parent it ran; the run ids judged are attached to the parent as judged_runs.json.
+    """
+    if config_ids is None:
+        runs = load_runs(tracker.client, suite.name, parent_run_id)
+    else:
+        runs = select_runs(load_runs(tracker.client, suite.name), config_ids)
+        tracker.log_json(parent_run_id, runs["run_id"].tolist() if len(runs) else [], JUDGED_RUNS)
+    verdicts, header = judge(suite, runs)
+    record(tracker, parent_run_id, verdicts, header)
+    return verdicts, runs, header
+
+
+def judge_stored(client, suite, parent_run_id: str) -> tuple[pd.DataFrame, list[Verdict], str]:
+    """Runs, verdicts and the evidence header of one invocation, recomputed from the store."""
+    runs = invocation_runs(client, suite.name, parent_run_id)
+    verdicts, header = judge(suite, runs)
+    return runs, verdicts, header

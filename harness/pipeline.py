@@ -1,0 +1,180 @@
+"""Running a suite: plan (what the store already holds) -> execute (serial, worker pool or Ray) -> judge -> record.
+
+The parent run is the invocation; every (config, seed) is a child run. A run that raises is recorded
+FAILED (traceback attached) and the suite goes on; Ctrl-C or SIGTERM marks the active runs and the
+parent KILLED, keeps every finished run, and propagates (SIGTERM as Terminated).
+"""
+from __future__ import annotations
+
+import contextlib
+import signal
+import time
+import warnings
+from dataclasses import dataclass
+
+import pandas as pd
+
+from harness import judging
+from harness.config import ConfigError, RunConfig
+from harness.contract import ENGINE_TAG, PARALLEL_TIMING_TAG, PROC_TAG, RESUMED_TAG, WORKERS_TAG
+from harness.environment import environment_tags
+from harness.executors import Destination, Failures, run_local_pool, run_serial
+from harness.interrupts import Terminated, sigterm_as_interrupt
+from harness.preflight import check_runnable
+from harness.processes import this_process
+from harness.resume import finished_runs, kill_running_children, sweep_abandoned
+from harness.runner import train
+from harness.store import absolute_uri
+from harness.tracking import Tracker
+from harness.verdict import Verdict
+
+ENGINES = ("local", "ray")
+
+
+@dataclass(frozen=True)
+class Execution:
+    """How an invocation runs its grid; validated in one place, for the CLI and the API alike."""
+
+    scale: str = "default"  # the suite's scale, recorded on the parent run
+    progress: bool = True  # a progress bar over runs
+    workers: int = 1  # local worker processes, one config each at a time (suites that do not judge time)
+    engine: str = "local"  # local (this machine) or ray (a Ray cluster)
+    ray_address: str | None = None  # Ray cluster address (default: $RAY_ADDRESS, else a local instance)
+    pack: int = 0  # runs per Ray task; 0 = about two tasks per CPU
+    parallel_timing: bool = False  # allow a timing suite side by side (its runs are then tagged)
+    force: bool = False  # rerun configs already finished in the store
+
+    @property
+    def side_by_side(self) -> bool:
+        return self.workers > 1 or self.engine == "ray"
+
+    def validate(self, suite) -> None:
+        """Raise ConfigError (one line naming the bad value and the valid choices) before anything is written."""
+        if self.engine not in ENGINES:
+            raise ConfigError(f"invalid --engine {self.engine!r}; valid: {', '.join(ENGINES)}")
+        if self.workers < 1:
+            raise ConfigError(f"invalid --workers {self.workers!r}; must be >= 1")
+        if self.pack < 0:
+            raise ConfigError(f"invalid --pack {self.pack!r}; must be >= 0 (0 = automatic)")
+        if self.engine == "ray" and self.workers > 1:
+            raise ConfigError(f"invalid --workers {self.workers!r} with --engine ray; Ray uses the cluster's CPUs "
+                              f"(see --pack)")
+        if self.side_by_side and suite.timing and not self.parallel_timing:
+            raise ConfigError(f"suite {suite.name!r} judges wall-clock time, and runs measured side by side are not "
+                              f"comparable: use --workers 1 --engine local, or add --parallel-timing (its runs are "
+                              f"then tagged {PARALLEL_TIMING_TAG}=true)")
+
+    def child_tags(self, suite) -> dict[str, str]:
+        """Tags every child carries when runs go side by side (their timings compete for the machine)."""
+        if not self.side_by_side:
+            return {}
+        tags = {WORKERS_TAG: str(self.workers), ENGINE_TAG: self.engine}
+        if suite.timing:
+            tags[PARALLEL_TIMING_TAG] = "true"
+        return tags
+
+
+@dataclass
+class SuiteResult:
+    parent_run_id: str
+    verdicts: list[Verdict]
+    runs: pd.DataFrame  # the finished child runs judged, as stored
+    failures: Failures  # configs whose run raised, with the one-line error
+    header: str
+    reused: int = 0  # finished runs taken from earlier invocations instead of rerun (resume)
+
+
+def check_configs(configs: list[RunConfig]) -> None:
+    """What a grid must satisfy before anything touches the store."""
+    multi = sorted({c.strategy for c in configs if c.strategy != "auto"})
+    if multi:  # Lightning would relaunch the whole `harness run` command once per extra rank
+        raise ConfigError(f"invalid strategy {multi[0]!r} in a suite: multi-process strategies are for single runs "
+                          f"(harness train); parallelize a suite with --workers or --engine ray")
+    check_runnable(configs)
+
+
+def plan(suite, tracker: Tracker, configs: list[RunConfig], force: bool) -> tuple[list[RunConfig], dict[str, str]]:
+    """(configs to run, config_id -> finished run reused): abandoned runs are swept first, so they are rerun."""
+    sweep_abandoned(tracker, suite.name)  # runs a SIGKILLed invocation left RUNNING: KILLED, so rerun below
+    done = {} if force else finished_runs(tracker, suite.name, {c.config_id for c in configs})
+    return [c for c in configs if c.config_id not in done], done
+
+
+@contextlib.contextmanager
+def ray_session(options: Execution, tracker_uri: str):
+    """The Ray cluster's CPU count while the suite runs (joined before any write, so a bad address writes nothing);
+    None for the local engine."""
+    if options.engine != "ray":
+        yield None
+        return
+    from harness.cluster import connect, ray_module  # the optional extra, imported only when asked for
+
+    started, cpus = connect(options.ray_address, tracker_uri)
+    try:
+        yield cpus
+    finally:
+        if started:
+            ray_module().shutdown()
+
+
+def execute(suite, tracker: Tracker, todo: list[RunConfig], dest: Destination, options: Execution,
+            ray_cpus: int | None) -> Failures:
+    """Run the configs with the chosen engine; returns the failed ones."""
+    run_fn = suite.run or train
+    if ray_cpus is not None:
+        from harness.cluster import run_ray
+
+        return run_ray(run_fn, todo, dest, ray_cpus, options.pack, options.progress)
+    if options.workers > 1 and len(todo) > 1:
+        return run_local_pool(run_fn, todo, dest, options.workers, options.progress)
+    return run_serial(run_fn, todo, tracker, dest, options.progress)
+
+
+def parent_tags(suite, configs: list[RunConfig], options: Execution, reused: int) -> dict[str, str]:
+    first = configs[0]
+    return {**environment_tags(first.device, first.threads), "scale": options.scale,
+            "n_configs": str(len(configs)), "seeds": str(len({c.seed for c in configs})), "claim": suite.claim[:4000],
+            "workers": str(options.workers), "engine": options.engine, "force": str(options.force),
+            RESUMED_TAG: str(reused), PROC_TAG: this_process(), **options.child_tags(suite)}
+
+
+def run_suite(suite, tracker: Tracker, configs: list[RunConfig], options: Execution | None = None) -> SuiteResult:
+    """Run the configs not yet finished in the store as children of one new parent run, then judge the grid.
+
+    Resume: a config whose config_id already has a FINISHED child of this harness version (under any
+    earlier parent) is skipped unless `force`; failed, killed and abandoned ones are rerun. The new
+    parent judges the whole grid from the store: the newest finished run of each config_id.
+    """
+    options = options or Execution()
+    options.validate(suite)
+    check_configs(configs)
+    if options.side_by_side and suite.timing:
+        warnings.warn(f"suite {suite.name!r} runs side by side: its timings are not comparable with runs measured "
+                      f"alone (tagged {PARALLEL_TIMING_TAG}=true)", stacklevel=2)
+    todo, done = plan(suite, tracker, configs, options.force)
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+    with ray_session(options, absolute_uri(tracker.uri)) as ray_cpus, sigterm_as_interrupt() as terminated:
+        parent = tracker.start_parent(suite.name, f"{suite.name} {stamp}", parent_tags(suite, configs, options, len(done)))
+        dest = Destination(absolute_uri(tracker.uri), suite.name, parent, options.child_tags(suite))
+        tracker.child_tags = dict(dest.child_tags)
+        try:
+            failures = execute(suite, tracker, todo, dest, options, ray_cpus)
+            kill_running_children(tracker, suite.name, parent)  # a worker that died mid-run left it RUNNING
+            # --force judges only this invocation's runs; otherwise the grid, reusing earlier finished runs.
+            ids = None if options.force else {c.config_id for c in configs}
+            verdicts, runs, header = judging.judge_and_record(suite, tracker, parent, ids)
+        except KeyboardInterrupt:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)  # finish the clean-up even if asked twice
+            kill_running_children(tracker, suite.name, parent)
+            tracker.finish(parent, "KILLED")
+            if terminated:
+                raise Terminated from None
+            raise
+        except Exception:  # re-raised: an error outside any one run must not leave the parent RUNNING
+            kill_running_children(tracker, suite.name, parent)
+            tracker.finish(parent, "FAILED")
+            raise
+        finally:
+            tracker.child_tags = {}
+    tracker.finish(parent, "FINISHED" if not failures else "FAILED")
+    return SuiteResult(parent, verdicts, runs, failures, header, reused=len(done))

@@ -1,0 +1,85 @@
+"""Where the store is: tracking-URI resolution and the checks that refuse an unusable store before anything is written."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
+from harness.contract import DEFAULT_TRACKING_URI
+
+
+class StoreError(RuntimeError):
+    """The tracking store cannot be used; the message is one line saying why."""
+
+
+def resolve_tracking_uri(cli_value: str | None = None) -> str:
+    """--tracking-uri, else MLFLOW_TRACKING_URI, else the local SQLite store under mlruns/."""
+    return cli_value or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
+
+
+def sqlite_path(uri: str) -> Path | None:
+    if not uri.startswith("sqlite:///"):
+        return None
+    return Path(uri[len("sqlite:///"):])
+
+
+def check_store(uri: str) -> None:
+    """Fail early, writing nothing, when a store is plainly unusable."""
+    path = sqlite_path(uri)
+    if path is not None and path.is_dir():
+        raise StoreError(f"tracking store {uri!r}: {path} is a folder, not an SQLite database file")
+    if path is not None and path.exists():
+        with open(path, "rb") as f:
+            if f.read(16) != b"SQLite format 3\x00" and path.stat().st_size > 0:
+                raise StoreError(f"tracking store {uri!r}: {path} is not an SQLite database")
+        _check_mlflow_tables(uri, path)
+    if path is not None and path.parent.exists() and not path.parent.is_dir():
+        raise StoreError(f"tracking store {uri!r}: {path.parent} is a file, not a folder")
+    scheme = urlparse(uri).scheme
+    if scheme in ("", "file"):
+        raise StoreError(f"tracking URI {uri!r} is a plain folder store, which MLflow 3 refuses; use e.g. {DEFAULT_TRACKING_URI}")
+    if scheme in ("http", "https"):
+        _check_server(uri)
+
+
+def _check_mlflow_tables(uri: str, path: Path) -> None:
+    """Refuse an SQLite file that holds some other program's tables: MLflow would add its schema to it."""
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as db:
+            tables = {r[0] for r in db.execute("select name from sqlite_master where type='table'")}
+    except sqlite3.DatabaseError as e:
+        raise StoreError(f"tracking store {uri!r}: {path} cannot be read as an SQLite database ({e})") from None
+    if tables and "experiments" not in tables:
+        raise StoreError(f"tracking store {uri!r}: {path} is an SQLite database but not an MLflow store "
+                         f"(tables: {', '.join(sorted(tables)[:5])})")
+
+
+def _check_server(uri: str, timeout_s: float = 5.0) -> None:
+    """A tracking server must answer now: MLflow's client would otherwise retry for minutes before failing."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=timeout_s).close()
+    except urllib.error.HTTPError:
+        return  # something answers (a proxy, an auth wall): let MLflow's own error say what it wants
+    except (urllib.error.URLError, OSError) as e:
+        reason = getattr(e, "reason", e)
+        raise StoreError(f"tracking server {uri!r} is unreachable: {reason}") from None
+
+
+def absolute_uri(uri: str) -> str:
+    """A relative sqlite:/// path made absolute, so worker processes and Ray tasks open the same file."""
+    path = sqlite_path(uri)
+    return f"sqlite:///{path.resolve()}" if path is not None and not path.is_absolute() else uri
+
+
+def existing_store_uri(cli_value: str | None) -> str:
+    """The resolved URI of a store that must already exist: reading commands never create an empty one."""
+    uri = resolve_tracking_uri(cli_value)
+    path = sqlite_path(uri)
+    if path is not None and not path.exists():
+        raise StoreError(f"no store at {path} (tracking URI {uri!r}); run a suite first or pass --tracking-uri")
+    return uri

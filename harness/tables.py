@@ -1,0 +1,56 @@
+"""Tables as text, markdown or html: the one renderer the run's output, the report and compare share."""
+from __future__ import annotations
+
+import html
+import math
+
+from harness.stats import LEVEL
+from harness.verdict import Verdict
+
+Rows = list[tuple[str, ...]]  # header row first
+TABLE_FORMATS = ("text", "markdown", "html")
+
+
+def fmt(x: float) -> str:
+    """A number as tables show it: 3 significant digits, '-' for missing, 'inf' for unbounded."""
+    if math.isnan(x):
+        return "-"
+    if math.isinf(x):
+        return "inf"
+    return f"{x:.3g}"
+
+
+def render(rows: Rows, style: str = "text") -> str:
+    """Rows (header first) as an aligned text table, a markdown table or an html table."""
+    if style == "text":
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        lines = []
+        for i, r in enumerate(rows):
+            lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+            if i == 0:
+                lines.append("  ".join("-" * w for w in widths))
+        return "\n".join(lines)
+    if style == "markdown":
+        esc = [[c.replace("|", "\\|") for c in r] for r in rows]
+        lines = ["| " + " | ".join(esc[0]) + " |", "|" + "---|" * len(esc[0])]
+        return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in esc[1:]])
+    if style == "html":
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in rows[0])
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows[1:])
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    raise ValueError(f"invalid table style {style!r}; valid: {', '.join(TABLE_FORMATS)}")
+
+
+def verdict_rows(verdicts: list[Verdict]) -> Rows:
+    """One row per verdict: statement, group, metric, effect, interval, rule, n, outcome, note."""
+    rows = [("statement", "group", "metric", "effect", f"{int(LEVEL * 100)}% interval", "rule", "n", "verdict", "note")]
+    for v in verdicts:
+        rows.append((v.statement, v.group, v.metric, fmt(v.effect), f"[{fmt(v.low)}, {fmt(v.high)}]",
+                     f"{v.direction} {v.threshold:g}", str(v.n), v.outcome.upper(), v.note))
+    return rows
+
+
+def format_table(verdicts: list[Verdict], header: str = "") -> str:
+    """The plain-text verdict table; the header states the evidence (n, interval level, hardware)."""
+    table = render(verdict_rows(verdicts), "text")
+    return f"{header}\n{table}" if header else table
