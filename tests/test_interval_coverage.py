@@ -12,7 +12,15 @@ import math
 import numpy as np
 import pytest
 
-from harness.coverage import DISTS, coverage, draw, false_support, old_bootstrap_coverage, sequential_false_support
+from harness.coverage import (
+    DISTS,
+    censored_ratios,
+    coverage,
+    draw,
+    false_support,
+    old_bootstrap_coverage,
+    sequential_false_support,
+)
 from harness.stats import (
     LEVEL,
     achieved_level,
@@ -55,8 +63,9 @@ def test_coverage_and_false_support_for_n_2_to_30(dist):
         cov = coverage(low, high, median)
         assert cov >= LEVEL - 3 * SE, (dist, n, cov)
         # truth exactly at the threshold: supported by chance at most alpha/2 (one-sided), in either direction
-        rate = false_support(low, high, median)
-        assert rate <= ALPHA / 2 + 3 * math.sqrt(ALPHA / 2 * (1 - ALPHA / 2) / REPS), (dist, n, rate)
+        for direction in ("<", ">"):
+            rate = false_support(low, high, median, direction)
+            assert rate <= ALPHA / 2 + 3 * math.sqrt(ALPHA / 2 * (1 - ALPHA / 2) / REPS), (dist, n, direction, rate)
         if n < min_seeds(LEVEL):
             assert np.all(low == -math.inf) and np.all(high == math.inf), (dist, n)
         if dist != "censored" and n >= min_seeds(LEVEL):
@@ -72,6 +81,14 @@ def test_old_bootstrap_undercovers_at_three_seeds():
     assert old_bootstrap_coverage(lower, upper, median) < 0.8  # [min, max]: 75% coverage, not 95%
     low, high = interval_rows(lower, upper, LEVEL)
     assert coverage(low, high, median) >= LEVEL
+
+
+def test_ignoring_censoring_supports_falsely():
+    # the same censored experiments with budget-capped values taken as exact: slow treatments look fast
+    observed, lower, upper, median = censored_ratios(np.random.default_rng(13), REPS, 30)
+    limit = ALPHA / 2 + 3 * math.sqrt(ALPHA / 2 * (1 - ALPHA / 2) / REPS)
+    assert false_support(*interval_rows(lower, upper), median) <= limit
+    assert false_support(*interval_rows(observed, observed), median) > limit
 
 
 def test_sequential_looks_keep_false_support_below_alpha_half():
