@@ -14,10 +14,12 @@ import pytest
 
 from harness.coverage import (
     DISTS,
+    TABLE_N,
     censored_ratios,
     coverage,
     draw,
     false_support,
+    main,
     old_bootstrap_coverage,
     sequential_false_support,
 )
@@ -170,3 +172,16 @@ def test_family_wise_helpers():
     assert expected_false_supports(40, n_seeds=5) == 0.0
     assert holm([0.01, 0.04, 0.03, 0.5], 0.05) == [True, False, False, False]
     assert holm([0.001, 0.02, 0.01], 0.05) == [True, True, True]
+
+
+def test_coverage_command_prints_the_table(capsys):
+    main(["--reps", "300", "--boot-reps", "5", "--seed", "2"])
+    out = capsys.readouterr().out
+    rows = [line.split(" | ") for line in out.splitlines() if line.startswith("| ") and line[2].isdigit()]
+    table = {int(r[0][2:]): r for r in rows[:len(TABLE_N)]}
+    assert sorted(table) == sorted(TABLE_N)
+    assert [n for n, r in table.items() if r[1] == "unbounded"] == [2, 3, 4, 5]
+    assert table[6][1] == "[x(1), x(6)]" and table[30][1] == "[x(10), x(21)]"
+    assert "false-support rate with them" in out
+    with pytest.raises(SystemExit):
+        main(["--reps", "0"])
