@@ -125,7 +125,7 @@ def table(reps: int, seed: int, boot_reps: int, level: float = LEVEL) -> str:
         old = old_bootstrap_coverage(lower, upper, median)
         lines.append(f"| {n} | {_rank_label(n, level)} | {achieved_level(n, level):.3f} ({(1 - achieved_level(n, level)) / 2:.4f}) | " + " | ".join(cells)
                      + f" | {' / '.join(rates)} | {ignored:.4f} | {old:.3f} |")
-    lines += ["", f"Rejected alternative: a {level * 100:g}% t interval on log values, same experiments per cell "
+    lines += ["", f"Rejected alternative: a {level * 100:g}% t interval on log values, {reps} experiments per cell "
               "(exact values only; it estimates the mean of the logs, which is the median only under symmetry):", "",
               "| n | " + " | ".join(DISTS[:3]) + " |", "|---:|" + "---:|" * 3]
     for n in (2, 3, 5, 10, 20, 30):
