@@ -1,4 +1,4 @@
-"""Statistics for verdicts: bootstrap intervals of a median over seeds, with censored values bounded, never dropped."""
+"""Statistics for verdicts: intervals of a median over seeds (exact order-statistic; the older bootstrap), with censored values bounded, never dropped."""
 from __future__ import annotations
 
 import math

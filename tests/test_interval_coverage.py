@@ -124,6 +124,7 @@ def test_interval_censoring_conventions_and_errors():
     x = np.array([3.0, 1.0, 2.0, 6.0, 5.0, 4.0])
     assert interval(x, x) == (1.0, 6.0)  # n = 6: [min, max], coverage 1 - 2^-5
     assert interval(x[:5], x[:5]) == (-math.inf, math.inf)  # n = 5: no 95% interval exists
+    assert interval([], []) == (-math.inf, math.inf)
     assert interval(x[:5], x[:5], level=0.90) == (1.0, 6.0)  # 90% needs only 5
     # censored seeds: the low end comes from the lower bounds, the high end from the upper bounds
     lower, upper = x.copy(), x.copy()
