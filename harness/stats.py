@@ -83,8 +83,11 @@ def _below(n: int, k: int) -> float:
 def order_rank(n: int, level: float = LEVEL) -> int:
     """Largest k <= n+1-k with 2 P(Binom(n, 1/2) < k) <= 1 - level, so [x_(k), x_(n+1-k)] has coverage >= level; 0 when none exists."""
     alpha = _check_level(level)
-    k = 0
-    while k + 1 <= n - k and 2 * _below(n, k + 1) <= alpha + _ROUNDING:
+    k, count = 0, 0  # count = 2^n P(Binom(n, 1/2) < k + 1), accumulated so large n stays linear
+    while k + 1 <= n - k:
+        count += math.comb(n, k)
+        if 2 * count / 2 ** n > alpha + _ROUNDING:
+            break
         k += 1
     return k
 
