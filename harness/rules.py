@@ -11,8 +11,8 @@ from typing import Callable
 
 import pandas as pd
 
+from harness.bounds import bounded_ratio, bounds_of, difference_bounds, ratio_bounds
 from harness.measures import diverged
-from harness.stats import bounded_ratio, bounds_of, difference_bounds, ratio_bounds
 from harness.verdict import PairedStatement, Rule, ThresholdStatement, Verdict, verdict_from_bounds
 
 

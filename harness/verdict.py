@@ -10,8 +10,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from harness.bounds import WITHIN_DIFFERENCE, WITHIN_RATIO, equivalence_band, judge
 from harness.measures import ValueFn
-from harness.stats import WITHIN_DIFFERENCE, WITHIN_RATIO, bootstrap_median_bounds, equivalence_band, judge
+from harness.stats import bootstrap_median_bounds
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,10 @@ supported when the interval lies inside the band, refuted when it lies wholly ou
 placement wins by more than the margin in every resample), inconclusive otherwise.
 "no consistent winner for any activation": all rows (refuted if any row is).
 """
+from harness.bounds import WITHIN_DIFFERENCE, WITHIN_RATIO
 from harness.config import RunConfig
 from harness.measures import epochs_to_target_or_budget, final_val_acc
 from harness.rules import paired_verdicts
-from harness.stats import WITHIN_DIFFERENCE, WITHIN_RATIO
 from harness.suite import Suite
 from harness.verdict import PairedStatement, all_of
 

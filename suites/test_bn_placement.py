@@ -2,7 +2,7 @@
 the equivalence rows are built with their margins."""
 from __future__ import annotations
 
-from harness.stats import WITHIN_DIFFERENCE, WITHIN_RATIO
+from harness.bounds import WITHIN_DIFFERENCE, WITHIN_RATIO
 from suites.bn_placement import SUITE  # noqa: F401  (the shared fixture in suites/conftest.py runs it)
 
 

@@ -7,10 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from harness.bounds import judge_interval, ratio_bounds
 from harness.measures import epochs_to_target, time_to_target
 from harness.rules import paired_verdicts
 from harness.runner import train
-from harness.stats import Measured, bootstrap_median_bounds, judge_interval, ratio_bounds
+from harness.stats import Measured, bootstrap_median_bounds
 from harness.verdict import RatioStatement
 
 

@@ -6,9 +6,10 @@ import math
 import pandas as pd
 import pytest
 
+from harness.bounds import WITHIN_DIFFERENCE, WITHIN_RATIO, bounded_ratio, difference_bounds, judge_equivalence
 from harness.measures import epochs_to_target, epochs_to_target_or_budget
 from harness.rules import Arms, best_rows, largest_passing, largest_passing_ratio_verdict, paired_verdicts
-from harness.stats import WITHIN_DIFFERENCE, WITHIN_RATIO, Measured, bounded_ratio, difference_bounds, judge_equivalence
+from harness.stats import Measured
 from harness.verdict import PairedStatement, Rule, Verdict, all_of
 
 
