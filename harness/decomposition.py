@@ -16,7 +16,7 @@ from harness.tables import Rows, fmt
 
 # Summary metrics a training run records; a suite whose runs lack them (a measurement suite) gets no decomposition.
 TRAINING_METRICS = ("median_epoch_time_s", "converged", "epochs_run", "train_time_s")
-DECOMP_NOTE = ("Per configuration, median over seeds with its {level} bootstrap interval. Epoch time is the timed "
+DECOMP_NOTE = ("Per configuration, median over seeds with its exact {level} interval (open when fewer than 6 seeds). Epoch time is the timed "
                "training region only. A run that never reached the target is censored: its epochs and seconds "
                "count as lower bounds ('>'), and an interval it leaves open ends in 'open)'.")
 

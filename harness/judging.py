@@ -10,7 +10,7 @@ import pandas as pd
 import harness
 from harness.contract import JUDGED_RUNS, VERDICT_JSON, VERDICT_TXT, effect_metric, verdict_tag
 from harness.queries import invocation_runs, load_runs
-from harness.stats import LEVEL
+from harness.stats import LEVEL, min_seeds
 from harness.tables import format_table
 from harness.tracking import Tracker
 from harness.verdict import Verdict
@@ -23,8 +23,9 @@ def verdict_header(suite, runs: pd.DataFrame) -> str:
           f"lightning {first['lightning_version']}") if first is not None else "no finished runs"
     n_seeds = runs["seed"].nunique() if len(runs) else 0
     return (f"{suite.name}: {suite.claim}\nsource: {suite.source}\n"
-            f"evidence: {len(runs)} finished runs, {n_seeds} seeds; effect = median over seeds, "
-            f"{int(LEVEL * 100)}% bootstrap interval over seeds\nmeasured on: {hw}\n")
+            f"evidence: {len(runs)} finished runs, {n_seeds} seeds; effect = median over seeds, exact "
+            f"{int(LEVEL * 100)}% order-statistic interval of the median (needs >= {min_seeds(LEVEL)} seeds)\n"
+            f"measured on: {hw}\n")
 
 
 def select_runs(runs: pd.DataFrame, config_ids) -> pd.DataFrame:

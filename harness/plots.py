@@ -32,7 +32,7 @@ def plot_decomposition(table: pd.DataFrame, label_title: str, path: Path) -> Pat
     """Three panels sharing the configuration axis: median epoch time, epochs to target, time to target.
 
     table: one row per configuration with column 'label' and Estimate columns 'epoch_time',
-    'epochs', 'time_to_target' (harness.report.Estimate). Whiskers are the bootstrap interval over
+    'epochs', 'time_to_target' (harness.stats.Estimate). Whiskers are the exact interval of the median over
     seeds; an open marker with an arrow means censored (the run(s) never reached the target, so
     the true value lies further right than drawn).
     """
@@ -50,7 +50,8 @@ def plot_decomposition(table: pd.DataFrame, label_title: str, path: Path) -> Pat
                 continue
             censored = not math.isfinite(e.hi)
             high = e.high if math.isfinite(e.high) else right
-            ax.plot([e.low, high], [yi, yi], color="0.35", lw=2, solid_capstyle="butt")
+            low = e.low if math.isfinite(e.low) else 0.0  # too few seeds: the interval is open on both sides
+            ax.plot([low, high], [yi, yi], color="0.35", lw=2, solid_capstyle="butt")
             if not math.isfinite(e.high):
                 ax.annotate("", xy=(right, yi), xytext=(right * 0.97, yi),
                             arrowprops=dict(arrowstyle="->", color="0.35", lw=1.5))
@@ -64,7 +65,7 @@ def plot_decomposition(table: pd.DataFrame, label_title: str, path: Path) -> Pat
         ax.grid(axis="x", alpha=0.3)
     axes[0].set_yticks(y, list(table["label"]), fontsize=8)
     axes[0].set_ylabel(label_title)
-    fig.suptitle("total time = epochs to target x time per epoch (median over seeds, 95% bootstrap interval; "
+    fig.suptitle("total time = epochs to target x time per epoch (median over seeds, exact 95% interval of the median; "
                  "open marker = censored)", fontsize=10)
     fig.savefig(path, dpi=DPI)
     plt.close(fig)

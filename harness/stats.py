@@ -216,8 +216,8 @@ class Estimate:
 
     lo: float
     hi: float
-    low: float  # LEVEL interval, low end
-    high: float  # LEVEL interval, high end (inf when censoring leaves it open)
+    low: float  # LEVEL interval, low end (-inf when too few seeds bound it)
+    high: float  # LEVEL interval, high end (inf when censoring or too few seeds leave it open)
     n: int
     n_censored: int
 
@@ -227,7 +227,7 @@ class Estimate:
         upper = np.array([math.inf if v.censored else v.value for v in values], float)
         if not len(values):
             return cls(math.nan, math.nan, math.nan, math.nan, 0, 0)
-        low, high = bootstrap_median_bounds(lower, upper)
+        low, high = interval(lower, upper)
         return cls(float(np.median(lower)), float(np.median(upper)), low, high, len(values),
                    sum(v.censored for v in values))
 
@@ -243,6 +243,8 @@ class Estimate:
     def interval(self, digits: int = 3) -> str:
         if math.isnan(self.low):
             return "-"
+        if math.isinf(self.low) and math.isinf(self.high):  # too few seeds for the level
+            return "(open, open)"
         if math.isinf(self.high):  # censoring leaves the interval open above
             return f"[{self.low:.{digits}g}, open)"
         return f"[{self.low:.{digits}g}, {self.high:.{digits}g}]"

@@ -12,7 +12,7 @@ import numpy as np
 
 from harness.bounds import WITHIN_DIFFERENCE, WITHIN_RATIO, equivalence_band, judge
 from harness.measures import ValueFn
-from harness.stats import bootstrap_median_bounds
+from harness.stats import interval, unbounded_reason
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class Verdict:
     group: str  # which slice of the grid, e.g. "relu, BN before vs none"
     metric: str  # what the effect measures, e.g. "epoch time ratio"
     effect: float  # median over seeds
-    low: float  # interval low end (LEVEL, bootstrap over seeds)
+    low: float  # interval low end (LEVEL, exact order-statistic interval of the median over seeds)
     high: float  # interval high end
     threshold: float  # the claim holds when the effect is on `direction`'s side of this
     direction: str  # '<' or '>'
@@ -101,9 +101,12 @@ def verdict_from_bounds(rule: Rule, group: str, observed, lower, upper, note: st
     if len(observed) == 0:
         return Verdict(statement, group, metric, math.nan, math.nan, math.nan, threshold, direction, 0,
                        "inconclusive", "; ".join(filter(None, [note, "no complete pairs"])))
-    low, high = bootstrap_median_bounds(np.asarray(lower, float), np.asarray(upper, float))
-    # An undefined pair (0/0: neither side measurable) has no observed value but still widens the interval.
+    # An undefined pair (0/0: neither side measurable) has no observed value: it could lie anywhere.
+    lower = np.nan_to_num(np.asarray(lower, float), nan=-math.inf)
+    upper = np.nan_to_num(np.asarray(upper, float), nan=math.inf)
+    low, high = interval(lower, upper)
     effect = float(np.nanmedian(observed)) if not np.isnan(observed).all() else math.nan
+    note = "; ".join(filter(None, [note, unbounded_reason(len(observed))]))
     return Verdict(statement, group, metric, effect, low, high, threshold, direction,
                    len(observed), judge(low, high, threshold, direction), note)
 
