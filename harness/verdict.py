@@ -102,8 +102,8 @@ def verdict_from_bounds(rule: Rule, group: str, observed, lower, upper, note: st
         return Verdict(statement, group, metric, math.nan, math.nan, math.nan, threshold, direction, 0,
                        "inconclusive", "; ".join(filter(None, [note, "no complete pairs"])))
     # An undefined pair (0/0: neither side measurable) has no observed value: it could lie anywhere.
-    lower = np.nan_to_num(np.asarray(lower, float), nan=-math.inf)
-    upper = np.nan_to_num(np.asarray(upper, float), nan=math.inf)
+    lower, upper = np.asarray(lower, float), np.asarray(upper, float)
+    lower, upper = np.where(np.isnan(lower), -math.inf, lower), np.where(np.isnan(upper), math.inf, upper)
     low, high = interval(lower, upper)
     effect = float(np.nanmedian(observed)) if not np.isnan(observed).all() else math.nan
     note = "; ".join(filter(None, [note, unbounded_reason(len(observed))]))
