@@ -37,7 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run a suite's grid, record it in MLflow, print the verdict")
     run.add_argument("suite")
-    run.add_argument("--seeds", type=int, default=None, help="number of seeds (default: the suite's)")
+    run.add_argument("--seeds", type=int, default=None,
+                     help="a fixed number of seeds (default: adaptive: start at the suite's first look, add seeds to "
+                          "configurations behind undecided rows, up to --max-seeds)")
+    run.add_argument("--max-seeds", type=int, default=None, help="cap on adaptive seeds (default: the suite's)")
     run.add_argument("--device", default="auto", help=f"one of {', '.join(DEVICES)}")
     run.add_argument("--scale", default="default", help="the suite's scale: default, ci, or others it defines")
     run.add_argument("--threads", type=int, default=None, help="torch threads per run (default: the suite's, 1)")
@@ -115,7 +118,15 @@ def cmd_run(args) -> int:
                         force=args.force)
     options.validate(suite)
     # Validate every config (and the device) before anything touches the store.
-    configs = [c.resolved() for c in suite.configs(args.seeds, args.device, args.scale)]
+    looks = None
+    if args.seeds is None:  # adaptive: looks fixed now, before any run
+        from harness.sequential import Looks
+
+        looks = Looks.plan(*suite.seed_plan(args.scale, args.max_seeds))
+    elif args.max_seeds is not None:
+        raise UsageError("invalid --max-seeds with --seeds: a fixed seed count takes no cap; drop one of them")
+    first = args.seeds if looks is None else looks.seeds[0]
+    configs = [c.resolved() for c in suite.configs(first, args.device, args.scale)]
     if args.threads is not None:
         configs = [c.replace(threads=args.threads) for c in configs]
     check_configs(configs)
@@ -124,13 +135,15 @@ def cmd_run(args) -> int:
 
         ray_module()  # the extra is installed, or one line saying how to install it
     tracker = _tracker(resolve_tracking_uri(args.tracking_uri))
+    from harness.judging import family_line
     from harness.tables import format_table
 
-    result = run_suite(suite, tracker, configs, options)
+    result = run_suite(suite, tracker, configs, options, looks)
     if result.reused:
         print(f"resumed: {result.reused} of {len(configs)} runs were already finished in the store "
               f"(--force reruns them)", file=sys.stderr)
     print(format_table(result.verdicts, result.header))
+    print(family_line(result.verdicts))
     print(f"\nstore: {tracker.uri}  experiment: {suite.name}  parent run: {result.parent_run_id}")
     for config, error in result.failures:
         print(f"FAILED run {run_name(config)}: {error}", file=sys.stderr)

@@ -39,6 +39,7 @@ RUN_TAGS = (STOP_REASON_TAG, CONFIG_ID_TAG, *ENVIRONMENT_TAGS)
 # --- parent-run tags and artifacts ---
 INVOCATION_TAGS = ("scale", "seeds", "n_configs", "claim", "workers", "engine", "force")
 VERDICT_TXT, VERDICT_JSON, JUDGED_RUNS = "verdict.txt", "verdict.json", "judged_runs.json"
+LOOKS_JSON = "looks.json"  # the seed counts and levels of an invocation's looks (adaptive seeds)
 TRACEBACK = "traceback.txt"
 REPORT_DIR = "report"  # artifact folder of a parent run that holds its report
 

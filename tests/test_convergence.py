@@ -92,7 +92,7 @@ def test_censored_baseline_is_kept_as_a_bound_not_dropped():
     v_epochs, v_time = paired_verdicts(_runs(rows), st, "norm", "none", ["activation"])
     assert v_epochs.n == 6 and v_epochs.effect == pytest.approx(5 / 30)
     assert v_epochs.low == 0.0 and v_epochs.high == pytest.approx(5 / 30)
-    assert v_epochs.outcome == "supported" and "censored in 6/6" in v_epochs.note
+    assert v_epochs.outcome == "supported" and "baseline (norm=none) censored in 6 of 6 seeds" in v_epochs.note
     assert v_time.outcome == "supported" and v_time.high == pytest.approx(0.8 / 3.0)
     # The same effect from 3 seeds cannot reach 95%: the interval is open and the row says why.
     (few,) = paired_verdicts(_runs([r for r in rows if r[2] < 3]), st[:1], "norm", "none", ["activation"])
@@ -115,4 +115,4 @@ def test_missing_pairs_are_reported():
             ("elu", "none", 1, 1, 10, 10, 1.0, 1.0)]
     st = [RatioStatement("fewer epochs", "epochs ratio", epochs_to_target, "<")]
     (v,) = paired_verdicts(_runs(rows), st, "norm", "none", ["activation"], expected_pairs=2)
-    assert v.n == 1 and "1 pair(s) missing" in v.note
+    assert v.n == 1 and "1 of 2 pair(s) missing" in v.note

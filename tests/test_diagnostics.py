@@ -235,7 +235,7 @@ def test_threshold_rule_applies_where_it_should_and_bounds_censored_values():
     assert by["act=relu", "does not vanish"].outcome == "supported" and by["act=relu", "does not vanish"].n == 6
     # Censored at 9 epochs: the true value is > 9, so '> 8' holds and '< 8' is refuted, not dropped.
     assert by["act=sig", "slow"].outcome == "supported" and by["act=sig", "slow"].high == math.inf
-    assert by["act=sig", "fast"].outcome == "refuted" and "censored in 6/6" in by["act=sig", "fast"].note
+    assert by["act=sig", "fast"].outcome == "refuted" and "censored in 6 of 6 seeds" in by["act=sig", "fast"].note
 
 
 def test_difference_rule_pairs_by_seed_and_leaves_diverged_pairs_out():

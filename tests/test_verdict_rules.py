@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from harness.bounds import WITHIN_DIFFERENCE, WITHIN_RATIO, bounded_ratio, difference_bounds, judge_equivalence
-from harness.measures import epochs_to_target, epochs_to_target_or_budget
+from harness.measures import epochs_to_target
 from harness.rules import Arms, best_rows, largest_passing, largest_passing_ratio_verdict, paired_verdicts
 from harness.stats import Measured
 from harness.verdict import PairedStatement, Rule, Verdict, all_of
@@ -64,7 +64,7 @@ def test_paired_ratio_equivalence_with_censoring_cannot_be_supported():
     runs = _runs({"before": [10, 10, 10], "after": [10, 10, 30]}, converged={"before": [1, 1, 1], "after": [1, 1, 0]})
     st = PairedStatement("no consistent winner", "epochs ratio", epochs_to_target, WITHIN_RATIO, 1.25)
     (v,) = paired_verdicts(runs, [st], "norm", "before", ["activation"])
-    assert v.high == math.inf and v.outcome == "inconclusive" and "after censored in 1/3" in v.note
+    assert v.high == math.inf and v.outcome == "inconclusive" and "treatment (norm=after) censored in 1 of 3 seeds" in v.note
 
 
 def test_paired_verdicts_levels_limits_the_treatments():
@@ -151,10 +151,9 @@ def test_named_levels_absent_from_the_runs_still_get_a_row():
 
 def test_a_diverged_run_is_censored_at_its_whole_budget():
     diverged = pd.Series({"converged": 0, "epochs_to_target": math.nan, "epochs_run": 1, "max_epochs": 20})
-    assert epochs_to_target_or_budget(diverged) == Measured(20.0, censored=True)
-    assert epochs_to_target(diverged) == Measured(1.0, censored=True)  # the older rule: the epochs it ran
+    assert epochs_to_target(diverged) == Measured(20.0, censored=True)
     done = pd.Series({"converged": 1, "epochs_to_target": 4, "epochs_run": 20, "max_epochs": 20})
-    assert epochs_to_target_or_budget(done) == Measured(4.0)
+    assert epochs_to_target(done) == Measured(4.0)
 
 
 def test_largest_passing_ratio_verdict_pairs_seeds_and_carries_bounds():
