@@ -31,6 +31,7 @@ class Suite:
     # How one config is run: None = harness.runner.train; else a module-level function
     # (config, tracker, experiment, parent_run_id) -> anything, usually wrapping harness.runner.measure.
     run: Callable[..., Any] | None = None
+    interleave: str | None = None  # config field whose levels train in lockstep, step by step, per seed (harness.lockstep)
 
     def configs(self, seeds: int | None = None, device: str = "cpu", scale: str = "default") -> list[RunConfig]:
         """Every (grid point, seed) as a validated config, in run order (seed-major, so a cut-short suite keeps whole pairs)."""
