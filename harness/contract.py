@@ -18,6 +18,8 @@ RESUMED_TAG = "harness.resumed"  # finished runs an invocation reused from earli
 PARALLEL_TIMING_TAG = "harness.parallel_timing"
 WORKERS_TAG = "harness.workers"
 ENGINE_TAG = "harness.engine"
+TIMING_TAG = "harness.timing"  # 'interleaved': trained in lockstep with the arms in INTERLEAVED_TAG (absent = solo)
+INTERLEAVED_TAG = "harness.interleaved"  # field=level,level,...: the arms a run's steps alternated with
 
 # --- per-epoch metrics, step = epoch (1-based) ---
 EPOCH_METRICS = ("train/loss", "train/epoch_time_s", "val/loss", "val/acc")

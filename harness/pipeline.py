@@ -20,6 +20,7 @@ from harness.contract import ENGINE_TAG, PARALLEL_TIMING_TAG, PROC_TAG, RESUMED_
 from harness.environment import environment_tags
 from harness.executors import Destination, Failures, run_local_pool, run_serial
 from harness.interrupts import Terminated, sigterm_as_interrupt
+from harness.interleave import check_interleave, run_interleaved
 from harness.preflight import check_runnable
 from harness.processes import this_process
 from harness.resume import finished_runs, kill_running_children, sweep_abandoned
@@ -121,6 +122,8 @@ def ray_session(options: Execution, tracker_uri: str):
 def execute(suite, tracker: Tracker, todo: list[RunConfig], dest: Destination, options: Execution,
             ray_cpus: int | None) -> Failures:
     """Run the configs with the chosen engine; returns the failed ones."""
+    if suite.interleave and not options.side_by_side:  # side by side (--parallel-timing): every config solo
+        return run_interleaved(suite.interleave, todo, tracker, dest, options.progress)
     run_fn = suite.run or train
     if ray_cpus is not None:
         from harness.cluster import run_ray
@@ -180,6 +183,7 @@ def run_suite(suite, tracker: Tracker, configs: list[RunConfig], options: Execut
     options = options or Execution()
     options.validate(suite)
     check_configs(configs)
+    check_interleave(suite, configs)
     if options.side_by_side and suite.timing:
         warnings.warn(f"suite {suite.name!r} runs side by side: its timings are not comparable with runs measured "
                       f"alone (tagged {PARALLEL_TIMING_TAG}=true)", stacklevel=2)
