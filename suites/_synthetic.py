@@ -26,8 +26,9 @@ def censored(epochs: float, epoch_s: float = 0.1, reason: str = "max_epochs") ->
             "median_epoch_time_s": epoch_s}
 
 
-def runs_table(suite: Suite, metrics: Callable[[RunConfig], dict], seeds: int = 6, scale: str = "default") -> pd.DataFrame:
-    """Every config of the suite at `scale` with `seeds` seeds, as typed config columns plus metrics(config)."""
+def runs_table(suite: Suite, metrics: Callable[[RunConfig], dict], seeds: int | None = None,
+               scale: str = "default") -> pd.DataFrame:
+    """Every config of the suite at `scale` (its seeds, unless given), as typed config columns plus metrics(config)."""
     rows = []
     for cfg in suite.configs(seeds=seeds, scale=scale):
         row = dataclasses.asdict(cfg)
