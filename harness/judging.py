@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import json
 import math
-import re
 
 import pandas as pd
 
 import harness
+from harness.answer import row_keys
 from harness.contract import JUDGED_RUNS, VERDICT_JSON, VERDICT_TXT, effect_metric, verdict_tag
 from harness.queries import invocation_runs, load_runs
 from harness.stats import LEVEL, min_seeds
@@ -47,17 +47,13 @@ def judge(suite, runs: pd.DataFrame) -> tuple[list[Verdict], str]:
     return (suite.judge(runs) if len(runs) else []), verdict_header(suite, runs)
 
 
-def slug(v: Verdict) -> str:
-    """A verdict row's key in MLflow metric and tag names."""
-    return re.sub(r"[^A-Za-z0-9_./-]+", "_", f"{v.group}/{v.metric}")
-
-
 def record(tracker: Tracker, parent_run_id: str, verdicts: list[Verdict], header: str) -> None:
     """Attach the verdict to the parent run: verdict.txt, verdict.json, an effect metric and an outcome tag per row."""
     tracker.log_text(parent_run_id, format_table(verdicts, header) + "\n", VERDICT_TXT)
     tracker.log_text(parent_run_id, verdict_json(verdicts), VERDICT_JSON)
-    tracker.set_tags(parent_run_id, {verdict_tag(slug(v)): v.outcome for v in verdicts})
-    effects = {effect_metric(slug(v)): v.effect for v in verdicts if math.isfinite(v.effect)}
+    keys = row_keys(verdicts)  # short and consistent: 'elu_before/time_to_target_ratio' (README, the contract)
+    tracker.set_tags(parent_run_id, {verdict_tag(k): v.outcome for k, v in zip(keys, verdicts)})
+    effects = {effect_metric(k): v.effect for k, v in zip(keys, verdicts) if math.isfinite(v.effect)}
     if effects:
         tracker.log_metrics(parent_run_id, effects)
 
