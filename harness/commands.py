@@ -1,6 +1,7 @@
 """What `harness run`, `train` and `report` do once their input has passed the command line's fast checks.
 
-Kept apart from harness.cli so that help, `list` and bad input never import torch, Lightning or MLflow.
+Kept apart from harness.cli so that help, `list` and bad input never import torch, Lightning or MLflow;
+`report` imports neither torch nor Lightning.
 """
 from __future__ import annotations
 
@@ -11,10 +12,7 @@ from harness.answer import plain_answer
 from harness.contract import NOTE_TAG, TRAIN_EXPERIMENT
 from harness.invocations import resolve_run_id, say
 from harness.logs import quiet
-from harness.pipeline import Execution, check_configs, run_suite
-from harness.runner import run_name
 from harness.store import resolve_tracking_uri
-from harness.tables import format_table
 from harness.tracking import Tracker
 
 
@@ -35,6 +33,10 @@ def record_answer(tracker: Tracker, parent_run_id: str, answer: str) -> None:
 
 
 def run_command(args, suite, progress: bool) -> int:
+    from harness.pipeline import Execution, check_configs, run_suite  # torch and Lightning: only to train
+    from harness.runner import run_name
+    from harness.tables import format_table
+
     quiet()  # again: importing Lightning resets its loggers' levels
     options = Execution(scale=args.scale, progress=progress, workers=args.workers, engine=args.engine,
                         ray_address=args.ray_address, pack=args.pack, parallel_timing=args.parallel_timing,

@@ -4,7 +4,7 @@ An exception raised inside a signal handler lands wherever the main thread happe
 garbage-collector callback ("Exception ignored in ..."; the signal is lost), or halfway through an
 SQLite transaction (the store stays locked for the clean-up's writes). So while `deferred()` is
 active the handler only records the signal; `check()` raises it at safe points: between runs,
-at batch and epoch ends (harness.safepoint), after a fit, before an invocation is recorded
+at batch and epoch ends (harness.callbacks), after a fit, before an invocation is recorded
 finished. Inside `waiting()` (the driver only waits on worker processes) it raises at once, as
 before, and stays recorded in case that raise was swallowed. A second Ctrl-C raises at once too.
 """

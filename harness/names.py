@@ -25,6 +25,7 @@ def _tree(path: Path) -> ast.Module:
     return ast.parse(path.read_text(), filename=str(path))
 
 
+@lru_cache(maxsize=None)
 def registry_names(axis: str) -> tuple[str, ...]:
     """The names a registry module registers, in order (literal first arguments of VAR.register)."""
     file, var = REGISTRIES[axis]
@@ -72,6 +73,7 @@ class SuiteEntry:
     name: str
     claim: str
     scales: tuple[str, ...]  # 'default' first, then the scales the suite defines
+    module: str  # e.g. 'suites.bn_walltime': importing it alone loads this suite, not every suite's imports
 
 
 def _suites_dir() -> Path:
@@ -102,7 +104,8 @@ def suite_index() -> dict[str, SuiteEntry]:
         kw = {k.arg: k.value for k in call.keywords}
         scales = kw.get("scales")
         keys = [ast.literal_eval(k) for k in scales.keys] if isinstance(scales, ast.Dict) else []
-        entry = SuiteEntry(ast.literal_eval(kw["name"]), ast.literal_eval(kw["claim"]), ("default", *keys))
+        entry = SuiteEntry(ast.literal_eval(kw["name"]), ast.literal_eval(kw["claim"]), ("default", *keys),
+                           f"suites.{path.stem}")
         out[entry.name] = entry
     return out
 

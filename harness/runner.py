@@ -19,11 +19,11 @@ from harness.diagnostics import DIAGNOSTICS
 from harness.environment import environment_tags
 from harness.interrupts import check as check_interrupt
 from harness.model import build_mlp
-from harness.safepoint import StopOnSignal
+from harness.callbacks import MlflowEpochRecorder, StopOnSignal
 from harness.stopping import Convergence, DivergenceStop, StopReason
 from harness.system import ClassifierSystem
 from harness.timing import EpochTimer
-from harness.tracking import MlflowEpochRecorder, Tracker
+from harness.tracking import Tracker
 from harness.trainer import make_trainer
 
 
@@ -144,6 +144,8 @@ def train(config: RunConfig, tracker: Tracker | None = None, experiment: str = T
     result = RunResult(config, system.history, system.stop_reason, convergence.epoch, wall, run_id)
     if run_id is not None:
         tracker.log_metrics(run_id, result.summary())
+        tracker.log_dataset(run_id, config.dataset, f"harness.datasets:{config.dataset}",
+                            {"train": datamodule.x_train, "validation": datamodule.x_val})  # the splits as trained on
         tracker.finish(run_id, stop_reason=result.stop_reason)
     return result
 

@@ -11,7 +11,6 @@ import json
 import time
 import traceback
 
-import pytorch_lightning as pl
 from mlflow.entities import Dataset, DatasetInput, InputTag, Metric, Param, RunTag
 from mlflow.tracking import MlflowClient
 
@@ -90,6 +89,7 @@ class Tracker:
         """Each split (context -> array, rows x features) as an MLflow dataset input: name, source, digest, shape."""
         inputs = []
         for context, array in splits.items():
+            array = array.detach().cpu().numpy() if hasattr(array, "detach") else array  # a torch tensor
             digest = hashlib.sha256(array.tobytes()).hexdigest()[:16]  # of the split's values, as trained on
             source = json.dumps({"tags": {"loader": loader}})
             profile = json.dumps({"num_rows": int(array.shape[0]), "num_features": int(array.shape[1])})
@@ -117,13 +117,3 @@ class Tracker:
                 raise ValueError(f"invalid stop_reason {stop_reason!r}; valid: {', '.join(STOP_REASONS)}")
             retry_locked(lambda: self.set_tags(run_id, {STOP_REASON_TAG: stop_reason}))
         retry_locked(lambda: self.client.set_terminated(run_id, status=status))  # the status write is never lost
-
-
-class MlflowEpochRecorder(pl.Callback):
-    """Writes each epoch's figures to the run in one batch, at epoch end: after validation, outside the timed region."""
-
-    def __init__(self, tracker: Tracker, run_id: str):
-        self.tracker, self.run_id = tracker, run_id
-
-    def on_train_epoch_end(self, trainer, pl_module) -> None:
-        self.tracker.log_metrics(self.run_id, pl_module.epoch_metrics, step=trainer.current_epoch + 1)
