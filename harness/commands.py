@@ -9,7 +9,7 @@ import os
 import sys
 
 from harness.answer import plain_answer
-from harness.contract import NOTE_TAG, TRAIN_EXPERIMENT
+from harness.contract import TRAIN_EXPERIMENT
 from harness.invocations import resolve_run_id, say
 from harness.logs import quiet
 from harness.store import resolve_tracking_uri
@@ -25,11 +25,6 @@ def threads_warning(threads: int, workers: int) -> str | None:
         return None
     return (f"warning: {wanted} threads ({threads} per run x {workers} workers) but only {max(free, 0):.1f} of "
             f"{cores} cores are free (load average {os.getloadavg()[0]:.1f}): runs will compete and time slower")
-
-
-def record_answer(tracker: Tracker, parent_run_id: str, answer: str) -> None:
-    """The plain answer as the parent run's description (MLflow UI: the run page's Description)."""
-    tracker.set_tags(parent_run_id, {NOTE_TAG: answer})
 
 
 def run_command(args, suite, progress: bool) -> int:
@@ -56,8 +51,7 @@ def run_command(args, suite, progress: bool) -> int:
         say(warning)
     tracker = Tracker(resolve_tracking_uri(args.tracking_uri))
     result = run_suite(suite, tracker, configs, options)
-    answer = plain_answer(result.verdicts, suite.claim)
-    record_answer(tracker, result.parent_run_id, answer)
+    answer = plain_answer(result.verdicts, suite.claim)  # also the parent run's description (harness.judging)
     print(format_table(result.verdicts, result.header))
     for config, error in result.failures:
         print(f"FAILED run {run_name(config)}: {error}", file=sys.stderr)
@@ -91,7 +85,6 @@ def report_command(suite, tracker: Tracker, args) -> int:
 
     run_id = resolve_run_id(tracker.client, args.run, suite.name) if args.run else None
     report = write_report(tracker, suite, run_id, args.out)
-    record_answer(tracker, report.parent.info.run_id, plain_answer(report.verdicts, suite.claim))
     print(render(report, args.format), end="")
     print(f"files: {report.out_dir} (report.txt, report.md, report.html, {', '.join(report.plots) or 'no plots'}); "
           f"logged to parent run {report.parent.info.run_id} under report/", file=sys.stderr)

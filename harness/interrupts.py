@@ -58,7 +58,9 @@ def deferred():
     outermost = _state["depth"] == 0
     if outermost:
         _received.clear()
-        previous = {s: signal.signal(s, record_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        # A signal the shell set to be ignored (a background job's SIGINT, nohup) stays ignored.
+        previous = {s: signal.signal(s, record_signal) for s in (signal.SIGINT, signal.SIGTERM)
+                    if signal.getsignal(s) is not signal.SIG_IGN}
     _state["depth"] += 1
     try:
         yield _received

@@ -58,7 +58,8 @@ def resolve_run_id(client: MlflowClient, text: str, suite: str | None = None) ->
         raise QueryError(f"ambiguous run {text!r}: {len(matches)} invocations{where} start with it: "
                          f"{', '.join(m[:12] for m in matches[:8])}")
     newest = ", ".join(f"{p.info.run_id[:8]} ({p.data.tags.get(SUITE_TAG, '?')})" for p in parents[:5])
-    raise QueryError(f"unknown run {text!r}: no invocation{where} starts with it; newest: {newest or 'none'}")
+    what = f"not an invocation of suite {suite!r}" if suite else "no such run"
+    raise QueryError(f"invalid run {text!r}: {what} (no invocation's id starts with it); newest: {newest or 'none'}")
 
 
 def _verdict_counts(tags: dict[str, str]) -> str:

@@ -7,8 +7,8 @@ import math
 import pandas as pd
 
 import harness
-from harness.answer import row_keys
-from harness.contract import JUDGED_RUNS, VERDICT_JSON, VERDICT_TXT, effect_metric, verdict_tag
+from harness.answer import plain_answer, row_keys
+from harness.contract import NOTE_TAG, JUDGED_RUNS, VERDICT_JSON, VERDICT_TXT, effect_metric, verdict_tag
 from harness.queries import invocation_runs, load_runs
 from harness.stats import LEVEL, min_seeds
 from harness.tables import format_table
@@ -72,6 +72,7 @@ def judge_and_record(suite, tracker: Tracker, parent_run_id: str, config_ids=Non
         tracker.log_json(parent_run_id, runs["run_id"].tolist() if len(runs) else [], JUDGED_RUNS)
     verdicts, header = judge(suite, runs)
     record(tracker, parent_run_id, verdicts, header)
+    tracker.set_tags(parent_run_id, {NOTE_TAG: plain_answer(verdicts, suite.claim)})  # the UI's run description
     return verdicts, runs, header
 
 
