@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import signal
-import time
 import warnings
 from dataclasses import dataclass
 
