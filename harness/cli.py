@@ -93,7 +93,11 @@ def _add_run(sub) -> None:
     run = sub.add_parser("run", help="run a suite's grid, record it in MLflow, print the verdict and the answer",
                          description=f"suites: {_suites_help()}")
     run.add_argument("suite", help=f"one of: {', '.join(names.suite_index())}")
-    run.add_argument("--seeds", type=_at_least("--seeds", 1), default=None, help="number of seeds (default: the suite's)")
+    run.add_argument("--seeds", type=_at_least("--seeds", 1), default=None,
+                     help="a fixed number of seeds (default: adaptive: start at the suite's first look, add seeds to "
+                          "configurations behind undecided rows, up to --max-seeds)")
+    run.add_argument("--max-seeds", type=_at_least("--max-seeds", 1), default=None,
+                     help="cap on adaptive seeds (default: the suite's)")
     run.add_argument("--device", default=DEFAULT_DEVICE, help=f"one of {', '.join(DEVICES)} (default {DEFAULT_DEVICE})")
     run.add_argument("--scale", default="default", help="the suite's scale: default, ci, or others it defines (listed above)")
     run.add_argument("--threads", type=_at_least("--threads", 1), default=None,
@@ -174,6 +178,8 @@ def cmd_run(args) -> int:
     check_suite(args.suite, args.scale)
     check_choice("device", args.device, DEVICES)
     check_choice("--engine", args.engine, ENGINES)
+    if args.seeds is not None and args.max_seeds is not None:
+        raise UsageError("invalid --max-seeds with --seeds: a fixed seed count takes no cap; drop one of them")
     from harness.commands import run_command
 
     return run_command(args, _registered_suite(args.suite), progress=not args.no_progress and sys.stderr.isatty())

@@ -28,6 +28,7 @@ def threads_warning(threads: int, workers: int) -> str | None:
 
 
 def run_command(args, suite, progress: bool) -> int:
+    from harness.judging import family_line
     from harness.pipeline import Execution, check_configs, run_suite  # torch and Lightning: only to train
     from harness.runner import run_name
     from harness.tables import format_table
@@ -37,8 +38,14 @@ def run_command(args, suite, progress: bool) -> int:
                         ray_address=args.ray_address, pack=args.pack, parallel_timing=args.parallel_timing,
                         force=args.force)
     options.validate(suite)
+    looks = None
+    if args.seeds is None:  # adaptive: looks fixed now, before any run
+        from harness.sequential import Looks
+
+        looks = Looks.plan(*suite.seed_plan(args.scale, args.max_seeds))
+    first = args.seeds if looks is None else looks.seeds[0]
     # Validate every config (and the device) before anything touches the store.
-    configs = [c.resolved() for c in suite.configs(args.seeds, args.device, args.scale)]
+    configs = [c.resolved() for c in suite.configs(first, args.device, args.scale)]
     if args.threads is not None:
         configs = [c.replace(threads=args.threads) for c in configs]
     check_configs(configs)
@@ -50,9 +57,10 @@ def run_command(args, suite, progress: bool) -> int:
     if warning:
         say(warning)
     tracker = Tracker(resolve_tracking_uri(args.tracking_uri))
-    result = run_suite(suite, tracker, configs, options)
+    result = run_suite(suite, tracker, configs, options, looks)
     answer = plain_answer(result.verdicts, suite.claim)  # also the parent run's description (harness.judging)
     print(format_table(result.verdicts, result.header))
+    print(family_line(result.verdicts))
     for config, error in result.failures:
         print(f"FAILED run {run_name(config)}: {error}", file=sys.stderr)
     print(f"\nstore: {tracker.uri}  experiment: {suite.name}  parent run: {result.parent_run_id[:8]} "

@@ -20,7 +20,7 @@ from harness.decomposition import decomposition, grid_keys
 from harness.judging import judge_stored
 from harness.queries import QueryError, parent_of
 from harness.stats import Estimate
-from harness.tables import Rows, fmt
+from harness.tables import Rows, fmt, fmt_effect, fmt_interval
 from harness.tables import render as render_rows
 from harness.verdict import Verdict
 
@@ -88,7 +88,7 @@ def _verdict_rows(a: list[Verdict], b: list[Verdict]) -> tuple[Rows, int]:
         seen.add(key)
         vb = index_b.get(key)
         if vb is None:
-            rows.append((*key, fmt(va.effect), f"[{fmt(va.low)}, {fmt(va.high)}]", va.outcome.upper(),
+            rows.append((*key, fmt_effect(va.effect, va.bound), fmt_interval(va.low, va.high), va.outcome.upper(),
                          "-", "-", "(absent)", "-", "ONLY IN A"))
             changed += 1
             continue
@@ -96,12 +96,12 @@ def _verdict_rows(a: list[Verdict], b: list[Verdict]) -> tuple[Rows, int]:
                  and math.isfinite(vb.effect) else "-")
         flag = "CHANGED" if va.outcome != vb.outcome else ""
         changed += bool(flag)
-        rows.append((*key, fmt(va.effect), f"[{fmt(va.low)}, {fmt(va.high)}]", va.outcome.upper(),
-                     fmt(vb.effect), f"[{fmt(vb.low)}, {fmt(vb.high)}]", vb.outcome.upper(), ratio, flag))
+        rows.append((*key, fmt_effect(va.effect, va.bound), fmt_interval(va.low, va.high), va.outcome.upper(),
+                     fmt_effect(vb.effect, vb.bound), fmt_interval(vb.low, vb.high), vb.outcome.upper(), ratio, flag))
     for vb in b:
         key = (vb.statement, vb.group, vb.metric)
         if key not in seen:
-            rows.append((*key, "-", "-", "(absent)", fmt(vb.effect), f"[{fmt(vb.low)}, {fmt(vb.high)}]",
+            rows.append((*key, "-", "-", "(absent)", fmt_effect(vb.effect, vb.bound), fmt_interval(vb.low, vb.high),
                          vb.outcome.upper(), "-", "ONLY IN B"))
             changed += 1
     return rows, changed

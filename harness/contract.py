@@ -20,6 +20,8 @@ RESUMED_TAG = "harness.resumed"  # finished runs an invocation reused from earli
 PARALLEL_TIMING_TAG = "harness.parallel_timing"
 WORKERS_TAG = "harness.workers"
 ENGINE_TAG = "harness.engine"
+TIMING_TAG = "harness.timing"  # 'interleaved': trained in lockstep with the arms in INTERLEAVED_TAG (absent = solo)
+INTERLEAVED_TAG = "harness.interleaved"  # field=level,level,...: the arms a run's steps alternated with
 
 # --- per-epoch metrics, step = epoch (1-based) ---
 EPOCH_METRICS = ("train/loss", "train/epoch_time_s", "val/loss", "val/acc")
@@ -42,6 +44,7 @@ RUN_TAGS = (STOP_REASON_TAG, CONFIG_ID_TAG, *ENVIRONMENT_TAGS)
 NOTE_TAG = "mlflow.note.content"  # MLflow's run description (the UI shows it on the run page): the plain answer
 INVOCATION_TAGS = ("scale", "seeds", "n_configs", "claim", "workers", "engine", "force")
 VERDICT_TXT, VERDICT_JSON, JUDGED_RUNS = "verdict.txt", "verdict.json", "judged_runs.json"
+LOOKS_JSON = "looks.json"  # the seed counts and levels of an invocation's looks (adaptive seeds)
 TRACEBACK = "traceback.txt"
 REPORT_DIR = "report"  # artifact folder of a parent run that holds its report
 

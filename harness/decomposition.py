@@ -12,7 +12,7 @@ from harness.config import RunConfig
 from harness.measures import epochs_to_target, median_epoch_time, time_to_target
 from harness.queries import RUN_COLUMNS, TAG_COLUMNS
 from harness.stats import LEVEL, Estimate
-from harness.tables import Rows, fmt
+from harness.tables import Rows, fmt, fmt_interval
 
 # Summary metrics a training run records; a suite whose runs lack them (a measurement suite) gets no decomposition.
 TRAINING_METRICS = ("median_epoch_time_s", "converged", "epochs_run", "train_time_s")
@@ -62,9 +62,9 @@ def decomposition_rows(table: pd.DataFrame, keys: list[str]) -> Rows:
     out = [(", ".join(keys) or "configuration", "n", "converged", "epoch time s", pct, "epochs to target", pct,
             "time to target s", pct, "epochs x epoch time", "stop reasons")]
     for _, r in table.iterrows():
-        out.append((r["label"], str(r["n"]), r["converged"], r["epoch_time"].point(), r["epoch_time"].interval(),
-                    r["epochs"].point(), r["epochs"].interval(), r["time_to_target"].point(),
-                    r["time_to_target"].interval(), "-" if math.isnan(r["product"]) else f"{r['product']:.3g}",
+        out.append((r["label"], str(r["n"]), r["converged"], r["epoch_time"].point(), fmt_interval(r["epoch_time"].low, r["epoch_time"].high),
+                    r["epochs"].point(), fmt_interval(r["epochs"].low, r["epochs"].high), r["time_to_target"].point(),
+                    fmt_interval(r["time_to_target"].low, r["time_to_target"].high), "-" if math.isnan(r["product"]) else f"{r['product']:.3g}",
                     r["stops"]))
     return out
 

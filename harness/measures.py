@@ -21,28 +21,24 @@ def median_epoch_time(row: pd.Series) -> Measured:
 
 
 def epochs_to_target(row: pd.Series) -> Measured:
-    """Epochs to target; a run that never got there is censored at the epochs it ran (true value is larger)."""
-    if row["converged"] == 1:
-        return Measured(float(row["epochs_to_target"]))
-    return Measured(float(row["epochs_run"]), censored=True)
-
-
-def time_to_target(row: pd.Series) -> Measured:
-    """Timed training seconds to target; censored at all the training seconds spent when never reached."""
-    if row["converged"] == 1:
-        return Measured(float(row["time_to_target_s"]))
-    return Measured(float(row["train_time_s"]), censored=True)
-
-
-def epochs_to_target_or_budget(row: pd.Series) -> Measured:
     """Epochs to target; a run that never got there is censored at its whole budget (max_epochs).
 
-    Unlike epochs_to_target, a run stopped early because it diverged (NaN/inf loss, which never
-    recovers) counts as having needed more than the whole budget, not just the epochs it ran.
+    A run stopped early because it diverged (NaN/inf loss, which never recovers) counts as having needed
+    more than the whole budget, not just the epochs it ran.
     """
     if row["converged"] == 1:
         return Measured(float(row["epochs_to_target"]))
-    return Measured(float(max(row["epochs_run"], row["max_epochs"])), censored=True)
+    return Measured(float(max(row["epochs_run"], row.get("max_epochs", row["epochs_run"]))), censored=True)
+
+
+def time_to_target(row: pd.Series) -> Measured:
+    """Timed training seconds to target; censored at the timed seconds actually spent when never reached.
+
+    (Not extrapolated to the budget: epoch times vary, so only the seconds spent are a sure lower bound.)
+    """
+    if row["converged"] == 1:
+        return Measured(float(row["time_to_target_s"]))
+    return Measured(float(row["train_time_s"]), censored=True)
 
 
 def final_val_acc(row: pd.Series) -> Measured:

@@ -19,11 +19,13 @@ from harness.contract import ENGINE_TAG, PARALLEL_TIMING_TAG, PROC_TAG, RESUMED_
 from harness.environment import environment_tags
 from harness.executors import Destination, Failures, run_local_pool, run_serial
 from harness import interrupts
+from harness.interleave import check_interleave, run_interleaved
 from harness.invocations import parent_name, parent_params, resume_message, say
 from harness.preflight import check_runnable
 from harness.processes import this_process
 from harness.resume import finished_runs, kill_running_children, sweep_abandoned
 from harness.runner import train
+from harness.sequential import Looks, behind, config_group, judge_looks, key
 from harness.store import absolute_uri
 from harness.tracking import Tracker
 from harness.verdict import Verdict
@@ -120,6 +122,8 @@ def ray_session(options: Execution, tracker_uri: str):
 def execute(suite, tracker: Tracker, todo: list[RunConfig], dest: Destination, options: Execution,
             ray_cpus: int | None) -> Failures:
     """Run the configs with the chosen engine; returns the failed ones."""
+    if suite.interleave and not options.side_by_side:  # side by side (--parallel-timing): every config solo
+        return run_interleaved(suite.interleave, todo, tracker, dest, options.progress)
     run_fn = suite.run or train
     if ray_cpus is not None:
         from harness.cluster import run_ray
@@ -140,16 +144,48 @@ def parent_tags(suite, configs: list[RunConfig], options: Execution, reused: int
             RESUMED_TAG: str(reused), PROC_TAG: this_process(), **options.child_tags(suite)}
 
 
-def run_suite(suite, tracker: Tracker, configs: list[RunConfig], options: Execution | None = None) -> SuiteResult:
+def add_seeds(suite, tracker: Tracker, requested: list[RunConfig], looks: Looks, run_batch) -> int:
+    """Adaptive seeds: after each look, run the next look's seeds for the configurations behind undecided rows.
+
+    `requested` (the first look's configs) grows in place; run_batch(configs) runs what the store lacks and
+    returns how many it reused. Returns the runs reused from earlier invocations.
+    """
+    fields = [f for f in suite.all_grid_fields()]
+    bases = {config_group(c, fields): c.replace(seed=0) for c in requested}
+    reused = 0
+    for i in range(len(looks.seeds) - 1):
+        runs = judging.grid_runs(tracker, suite, {c.config_id for c in requested})
+        verdicts, _ = judge_looks(suite.judge, runs, Looks(looks.seeds[:i + 1], looks.levels[:i + 1]))
+        undecided = {key(v) for v in verdicts if v.outcome == "inconclusive"}
+        if not undecided or not len(runs):
+            break
+        at_look = runs[runs["seed"] < looks.seeds[i]]
+        with_rows = judge_looks(suite.judge, at_look, Looks(looks.seeds[i:i + 1], looks.levels[i:i + 1]))[0]
+        deps = behind(suite.judge, at_look, [f for f in fields if f in runs.columns], with_rows, looks.levels[i])
+        extend = sorted(g for g, rows in deps.items() if rows & undecided)
+        batch = [bases[g].replace(seed=seed) for g in extend if g in bases
+                 for seed in range(looks.seeds[i], looks.seeds[i + 1])]
+        if not batch:
+            break
+        requested += batch
+        reused += run_batch(batch)
+    return reused
+
+
+def run_suite(suite, tracker: Tracker, configs: list[RunConfig], options: Execution | None = None,
+              looks: Looks | None = None) -> SuiteResult:
     """Run the configs not yet finished in the store as children of one new parent run, then judge the grid.
 
     Resume: a config whose config_id already has a FINISHED child of this harness version (under any
     earlier parent) is skipped unless `force`; failed, killed and abandoned ones are rerun. The new
     parent judges the whole grid from the store: the newest finished run of each config_id.
+    With `looks` of more than one seed count (adaptive seeds, harness.sequential), `configs` is the first
+    look and seeds are added to the configurations behind rows still undecided, up to the last look.
     """
     options = options or Execution()
     options.validate(suite)
     check_configs(configs)
+    check_interleave(suite, configs)
     if options.side_by_side and suite.timing:
         warnings.warn(f"suite {suite.name!r} runs side by side: its timings are not comparable with runs measured "
                       f"alone (tagged {PARALLEL_TIMING_TAG}=true)", stacklevel=2)
@@ -163,9 +199,20 @@ def run_suite(suite, tracker: Tracker, configs: list[RunConfig], options: Execut
         try:
             failures = execute(suite, tracker, todo, dest, options, ray_cpus)
             kill_running_children(tracker, suite.name, parent)  # a worker that died mid-run left it RUNNING
+            requested = list(configs)
+            reused = len(done)
+            if looks is not None and len(looks.seeds) > 1:
+                def run_batch(batch: list[RunConfig]) -> int:
+                    more, found = plan(suite, tracker, batch, options.force)
+                    failures.extend(execute(suite, tracker, more, dest, options, ray_cpus))
+                    kill_running_children(tracker, suite.name, parent)
+                    return len(found)
+
+                reused += add_seeds(suite, tracker, requested, looks, run_batch)
+                tracker.set_tags(parent, {RESUMED_TAG: str(reused), "n_configs": str(len(requested))})
             # --force judges only this invocation's runs; otherwise the grid, reusing earlier finished runs.
-            ids = None if options.force else {c.config_id for c in configs}
-            verdicts, runs, header = judging.judge_and_record(suite, tracker, parent, ids)
+            ids = None if options.force else {c.config_id for c in requested}
+            verdicts, runs, header = judging.judge_and_record(suite, tracker, parent, ids, looks)
             interrupts.check()  # a signal recorded while judging: the invocation ends KILLED
         except KeyboardInterrupt:
             signal.signal(signal.SIGTERM, signal.SIG_IGN)  # finish the clean-up even if asked twice
@@ -181,4 +228,4 @@ def run_suite(suite, tracker: Tracker, configs: list[RunConfig], options: Execut
         finally:
             tracker.child_tags = {}
     tracker.finish(parent, "FINISHED" if not failures else "FAILED")
-    return SuiteResult(parent, verdicts, runs, failures, header, reused=len(done))
+    return SuiteResult(parent, verdicts, runs, failures, header, reused=reused)

@@ -38,6 +38,7 @@ def threshold_verdicts(runs: pd.DataFrame, statements: list[ThresholdStatement],
     value (nan: e.g. a diverged net has no gradient ratio) is left out and counted in the note.
     """
     verdicts = []
+    expected_n = expected_n or _seeds_in(runs)
     for keys, group in runs.groupby(group_by, sort=False):
         keys = keys if isinstance(keys, tuple) else (keys,)
         first = group.iloc[0]
@@ -53,17 +54,24 @@ def threshold_verdicts(runs: pd.DataFrame, statements: list[ThresholdStatement],
                 notes.append(f"{len(measured) - len(kept)} run(s) without a value" + (f" ({n_div} diverged)" if n_div else ""))
             n_cens = sum(m.censored for m in kept)
             if n_cens:
-                notes.append(f"censored in {n_cens}/{len(kept)}")
+                notes.append(f"censored in {n_cens} of {len(kept)} seeds")
             if expected_n and len(measured) < expected_n:
-                notes.append(f"{expected_n - len(measured)} run(s) missing")
+                notes.append(f"{expected_n - len(measured)} of {expected_n} run(s) missing (failed or absent)")
             label = _group_label(group_by, keys)
             if not kept:
                 verdicts.append(Verdict(st.statement, label, st.metric, math.nan, math.nan, math.nan, st.threshold,
-                                        st.direction, 0, "inconclusive", "; ".join([*notes, "no values"])))
+                                        st.direction, 0, "inconclusive", "; ".join([*notes, "no values"]),
+                                        expected=expected_n or 0))
                 continue
             lo, hi = zip(*(bounds_of(m) for m in kept))
-            verdicts.append(verdict_from_bounds(st, label, [m.value for m in kept], lo, hi, "; ".join(notes)))
+            verdicts.append(verdict_from_bounds(st, label, [m.value for m in kept], lo, hi, "; ".join(notes),
+                                                max(expected_n or 0, len(measured))))
     return verdicts
+
+
+def _seeds_in(runs: pd.DataFrame, pair_on: str = "seed") -> int:
+    """Seeds (pairing values) the runs table holds anywhere: what every row of a complete grid has."""
+    return int(runs[pair_on].nunique()) if pair_on in runs.columns and len(runs) else 0
 
 
 def paired_verdicts(runs: pd.DataFrame, statements: list[PairedStatement], factor: str, baseline,
@@ -78,6 +86,7 @@ def paired_verdicts(runs: pd.DataFrame, statements: list[PairedStatement], facto
     every level present. An empty `group_by` makes all runs one group.
     """
     verdicts = []
+    expected_pairs = expected_pairs or _seeds_in(runs, pair_on)
     groups = runs.groupby(group_by, sort=False) if group_by else [((), runs)]
     for keys, group in groups:
         keys = keys if isinstance(keys, tuple) else (keys,)
@@ -104,14 +113,14 @@ def paired_verdicts(runs: pd.DataFrame, statements: list[PairedStatement], facto
                     n_cens_t += t.censored
                 notes = []
                 if n_cens_b:
-                    notes.append(f"{baseline} censored in {n_cens_b}/{len(obs)}")
+                    notes.append(f"baseline ({factor}={baseline}) censored in {n_cens_b} of {len(obs)} seeds")
                 if n_cens_t:
-                    notes.append(f"{level} censored in {n_cens_t}/{len(obs)}")
+                    notes.append(f"treatment ({factor}={level}) censored in {n_cens_t} of {len(obs)} seeds")
                 if n_nan:
                     notes.append(f"{n_nan} pair(s) without a value" + (f" ({n_div} with a diverged run)" if n_div else ""))
                 if missing > 0:
-                    notes.append(f"{missing} pair(s) missing")
-                verdicts.append(verdict_from_bounds(st, label, obs, lo, hi, "; ".join(notes)))
+                    notes.append(f"{missing} of {expected_pairs} pair(s) missing (failed or absent runs)")
+                verdicts.append(verdict_from_bounds(st, label, obs, lo, hi, "; ".join(notes), expected_pairs))
     return verdicts
 
 

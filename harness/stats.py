@@ -6,12 +6,32 @@ harness.bounds.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
-LEVEL = 0.95  # two-sided interval level for every verdict
+LEVEL = 0.95  # two-sided interval level for every verdict (overall, when seeds are added sequentially)
+# The level verdicts are computed at: LEVEL, or one look's share of it while seeds are added sequentially
+# (harness.sequential). A context variable, so a suite's judge function needs no level argument.
+_CURRENT_LEVEL: contextvars.ContextVar[float] = contextvars.ContextVar("interval_level", default=LEVEL)
+
+
+def current_level() -> float:
+    """The interval level verdicts are being computed at."""
+    return _CURRENT_LEVEL.get()
+
+
+@contextlib.contextmanager
+def at_level(level: float):
+    """Compute verdicts inside the block at `level` (one look of a sequential procedure)."""
+    token = _CURRENT_LEVEL.set(level)
+    try:
+        yield
+    finally:
+        _CURRENT_LEVEL.reset(token)
 N_BOOT = 4000  # bootstrap resamples; fixed seed so a verdict recomputed from the store is identical
 BOOT_SEED = 0
 
@@ -98,6 +118,8 @@ def min_seeds(level: float = LEVEL) -> int:
 
 def unbounded_reason(n: int, level: float = LEVEL) -> str | None:
     """Why interval() is unbounded for n seeds at `level` (a verdict note), or None when it is bounded."""
+    if level >= 1:  # a sequential look whose share of the error is smaller than any n-seed interval can spend
+        return f"this look spends no error at {n} seeds (its share is below what {n} seeds can reach)"
     need = min_seeds(level)
     return None if n >= need else f"needs >= {need} seeds for a {level * 100:g}% interval (has {n})"
 
@@ -239,12 +261,3 @@ class Estimate:
         if math.isinf(self.hi):
             return f">{self.lo:.{digits}g}"
         return f"{self.lo:.{digits}g}..{self.hi:.{digits}g}"
-
-    def interval(self, digits: int = 3) -> str:
-        if math.isnan(self.low):
-            return "-"
-        if math.isinf(self.low) and math.isinf(self.high):  # too few seeds for the level
-            return "(open, open)"
-        if math.isinf(self.high):  # censoring leaves the interval open above
-            return f"[{self.low:.{digits}g}, open)"
-        return f"[{self.low:.{digits}g}, {self.high:.{digits}g}]"

@@ -24,17 +24,21 @@ class Suite:
     # config field -> values; runs are the cartesian product, times seeds. A key may be a tuple of fields whose
     # values are tuples taken together (zipped points, not a product), e.g. {("activation", "init"): (("sigmoid", "default"), ...)}.
     grid: dict[str | tuple[str, ...], tuple]
-    seeds: int  # default number of seeds (0, 1, ..., seeds-1)
+    seeds: int  # default number of seeds (0, 1, ..., seeds-1): the first look when seeds are added adaptively
     judge: Callable[[pd.DataFrame], list[Verdict]]  # runs as stored (harness.queries.load_runs) -> verdicts
     timing: bool = True  # the verdict depends on wall-clock time: never run configs side by side
-    scales: dict[str, dict[str, Any]] = field(default_factory=dict)  # scale -> base-field overrides, plus optional 'seeds' and 'grid'
+    scales: dict[str, dict[str, Any]] = field(default_factory=dict)  # scale -> base-field overrides, plus optional 'seeds', 'max_seeds' and 'grid'
     # How one config is run: None = harness.runner.train; else a module-level function
     # (config, tracker, experiment, parent_run_id) -> anything, usually wrapping harness.runner.measure.
     run: Callable[..., Any] | None = None
+    # Adaptive seeds (harness.sequential): the cap on seeds per configuration; 0 = twice the first look.
+    max_seeds: int = 0
+    interleave: str | None = None  # config field whose levels train in lockstep, step by step, per seed (harness.lockstep)
 
     def configs(self, seeds: int | None = None, device: str = "cpu", scale: str = "default") -> list[RunConfig]:
         """Every (grid point, seed) as a validated config, in run order (seed-major, so a cut-short suite keeps whole pairs)."""
         overrides = self.scale_overrides(scale)
+        overrides.pop("max_seeds", None)
         scale_seeds = overrides.pop("seeds", self.seeds)
         grid = {**self.grid, **overrides.pop("grid", {})}  # a scale may narrow or widen grid axes
         n_seeds = seeds if seeds is not None else scale_seeds
@@ -44,6 +48,17 @@ class Suite:
         keys = list(grid)
         points = list(itertools.product(*(grid[k] for k in keys)))
         return [base.replace(seed=s, **_fields(keys, p)) for s in range(n_seeds) for p in points]
+
+    def seed_plan(self, scale: str = "default", max_seeds: int | None = None) -> tuple[int, int]:
+        """(first look, cap) for adaptive seeds at a scale: the first look is at least the fewest seeds that can decide."""
+        from harness.stats import min_seeds
+
+        overrides = self.scale_overrides(scale)
+        first = max(overrides.get("seeds", self.seeds), min_seeds())
+        cap = max_seeds if max_seeds is not None else (overrides.get("max_seeds", self.max_seeds) or 2 * first)
+        if cap < first:
+            raise ConfigError(f"invalid --max-seeds {cap!r}; must be >= {first} (the first look)")
+        return first, cap
 
     def all_grid_fields(self) -> list[str]:
         """The config fields the grid varies, including axes a scale adds, in order."""

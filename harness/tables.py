@@ -20,6 +20,28 @@ def fmt(x: float) -> str:
     return f"{x:.3g}"
 
 
+BOUND_SIGNS = {"=": "", "<=": "≤", ">=": "≥", "~": "~"}  # Verdict.bound as printed before the effect
+
+
+def fmt_effect(effect: float, bound: str = "=") -> str:
+    """The effect, as a bound where censoring leaves only one side known: '≤0.2', '≥3.1'."""
+    return fmt(effect) if math.isnan(effect) else BOUND_SIGNS[bound] + fmt(effect)
+
+
+def fmt_interval(low: float, high: float) -> str:
+    """An interval, open where it is unbounded: '[0.5, 0.9]', '(open, 1.13]', '[2, open)', '(open, open)'."""
+    if math.isnan(low) or math.isnan(high):
+        return "-"
+    left = "(open" if math.isinf(low) else f"[{fmt(low)}"
+    right = "open)" if math.isinf(high) else f"{fmt(high)}]"
+    return f"{left}, {right}"
+
+
+def fmt_n(v: Verdict) -> str:
+    """Seeds used, and expected where some are missing: '5/6'."""
+    return f"{v.n}/{v.expected}" if v.expected and v.expected != v.n else str(v.n)
+
+
 def render(rows: Rows, style: str = "text") -> str:
     """Rows (header first) as an aligned text table, a markdown table or an html table."""
     if style == "text":
@@ -45,8 +67,8 @@ def verdict_rows(verdicts: list[Verdict]) -> Rows:
     """One row per verdict: statement, group, metric, effect, interval, rule, n, outcome, note."""
     rows = [("statement", "group", "metric", "effect", f"{int(LEVEL * 100)}% interval", "rule", "n", "verdict", "note")]
     for v in verdicts:
-        rows.append((v.statement, v.group, v.metric, fmt(v.effect), f"[{fmt(v.low)}, {fmt(v.high)}]",
-                     f"{v.direction} {v.threshold:g}", str(v.n), v.outcome.upper(), v.note))
+        rows.append((v.statement, v.group, v.metric, fmt_effect(v.effect, v.bound), fmt_interval(v.low, v.high),
+                     f"{v.direction} {v.threshold:g}", fmt_n(v), v.outcome.upper(), v.note))
     return rows
 
 

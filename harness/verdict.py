@@ -12,7 +12,7 @@ import numpy as np
 
 from harness.bounds import WITHIN_DIFFERENCE, WITHIN_RATIO, equivalence_band, judge
 from harness.measures import ValueFn
-from harness.stats import interval, unbounded_reason
+from harness.stats import current_level, interval, unbounded_reason
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,11 @@ class Verdict:
     direction: str  # '<' or '>'
     n: int  # seeds (pairs) behind the effect
     outcome: str  # supported / refuted / inconclusive
-    note: str = ""  # censoring, missing runs
+    note: str = ""  # censoring, missing runs, which way an undecided row leans
+    # What the effect is known to be when censoring bounds the middle seeds: '=' exact, '<=' at most, '>=' at
+    # least, '~' neither (the median of lower bounds < effect < the median of upper bounds).
+    bound: str = "="
+    expected: int = 0  # seeds (pairs) the grid asked for; more than n when runs failed or are missing; 0 = n
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -94,21 +98,49 @@ class DifferenceStatement(PairedStatement):
     compare: str = "difference"
 
 
-def verdict_from_bounds(rule: Rule, group: str, observed, lower, upper, note: str = "") -> Verdict:
+def lean(effect: float, low: float, high: float, threshold: float, direction: str) -> str:
+    """Which way an undecided row leans, and why it is undecided (a note)."""
+    if math.isnan(effect):
+        return ""
+    why = "interval open" if math.isinf(low) and math.isinf(high) else "interval crosses the threshold"
+    if direction in ("<", ">"):
+        claimed = effect < threshold if direction == "<" else effect > threshold
+        return (f"leans {'supported' if claimed else 'refuted'}: median {effect:.3g} is "
+                f"{'on' if claimed else 'off'} the claimed side of {threshold:g}; {why}")
+    band = equivalence_band(direction, threshold)
+    inside = band[0] < effect < band[1]
+    return (f"leans {'supported' if inside else 'refuted'}: median {effect:.3g} is {'inside' if inside else 'outside'} "
+            f"[{band[0]:.3g}, {band[1]:.3g}]; interval reaches {'outside' if inside else 'inside'} it")
+
+
+def effect_bound(effect: float, lower: np.ndarray, upper: np.ndarray) -> str:
+    """'=', '<=', '>=' or '~': what the median is known to be, given each seed's [lower, upper]."""
+    med_lo, med_hi = float(np.median(lower)), float(np.median(upper))
+    if med_lo == med_hi or math.isnan(effect):
+        return "="
+    if med_hi == effect:
+        return "<="
+    return ">=" if med_lo == effect else "~"
+
+
+def verdict_from_bounds(rule: Rule, group: str, observed, lower, upper, note: str = "", expected: int = 0) -> Verdict:
     """One verdict row from per-pair values, each known only to lie in [lower, upper]: median and interval over pairs."""
     statement, metric, threshold, direction = rule.statement, rule.metric, rule.threshold, rule.direction
     observed = np.asarray(observed, float)
     if len(observed) == 0:
         return Verdict(statement, group, metric, math.nan, math.nan, math.nan, threshold, direction, 0,
-                       "inconclusive", "; ".join(filter(None, [note, "no complete pairs"])))
+                       "inconclusive", "; ".join(filter(None, [note, "no complete pairs"])), expected=expected)
     # An undefined pair (0/0: neither side measurable) has no observed value: it could lie anywhere.
-    lower = np.nan_to_num(np.asarray(lower, float), nan=-math.inf)
-    upper = np.nan_to_num(np.asarray(upper, float), nan=math.inf)
-    low, high = interval(lower, upper)
+    lower, upper = np.asarray(lower, float), np.asarray(upper, float)
+    lower, upper = np.where(np.isnan(lower), -math.inf, lower), np.where(np.isnan(upper), math.inf, upper)
+    level = current_level()
+    low, high = interval(lower, upper, level)
     effect = float(np.nanmedian(observed)) if not np.isnan(observed).all() else math.nan
-    note = "; ".join(filter(None, [note, unbounded_reason(len(observed))]))
-    return Verdict(statement, group, metric, effect, low, high, threshold, direction,
-                   len(observed), judge(low, high, threshold, direction), note)
+    outcome = judge(low, high, threshold, direction)
+    leaning = lean(effect, low, high, threshold, direction) if outcome == "inconclusive" else ""
+    note = "; ".join(filter(None, [note, unbounded_reason(len(observed), level), leaning]))
+    return Verdict(statement, group, metric, effect, low, high, threshold, direction, len(observed), outcome, note,
+                   effect_bound(effect, lower, upper), expected)
 
 
 def _unfavourable(v: Verdict) -> float:

@@ -23,20 +23,20 @@ Verdict, paired by seed (effect = median over seeds; 95% bootstrap interval over
 supported when the interval lies wholly on the claimed side, refuted when wholly on the other.
 """
 from harness.config import RunConfig
-from harness.measures import epochs_to_target_or_budget, final_val_acc
+from harness.measures import epochs_to_target, final_val_acc
 from harness.rules import paired_verdicts
 from harness.suite import Suite
 from harness.verdict import PairedStatement
 
 NON_INFERIOR = [
-    PairedStatement("BN first makes standardizing unnecessary", "epochs-to-target ratio", epochs_to_target_or_budget,
+    PairedStatement("BN first makes standardizing unnecessary", "epochs-to-target ratio", epochs_to_target,
                     "<", 1.25),
     PairedStatement("BN first makes standardizing unnecessary", "final val acc difference", final_val_acc, ">", -0.01,
                     compare="difference"),
 ]
-PREMISE = [PairedStatement("unstandardized inputs hurt", "epochs-to-target ratio", epochs_to_target_or_budget,
+PREMISE = [PairedStatement("unstandardized inputs hurt", "epochs-to-target ratio", epochs_to_target,
                            ">", 1.0)]
-RESCUE = [PairedStatement("BN first rescues raw inputs", "epochs-to-target ratio", epochs_to_target_or_budget,
+RESCUE = [PairedStatement("BN first rescues raw inputs", "epochs-to-target ratio", epochs_to_target,
                           "<", 1.0)]
 
 

@@ -24,16 +24,16 @@ seeds, bounds carried through):
 supported when the interval lies wholly on the claimed side, refuted when wholly on the other.
 """
 from harness.config import RunConfig
-from harness.measures import epochs_to_target_or_budget
+from harness.measures import epochs_to_target
 from harness.rules import Arms, best_rows, largest_passing_ratio_verdict, paired_verdicts
 from harness.suite import Suite
 from harness.verdict import PairedStatement, Rule
 
 LRS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
-FEWER_EPOCHS = PairedStatement("BN needs fewer epochs", "epochs-to-target ratio", epochs_to_target_or_budget,
+FEWER_EPOCHS = PairedStatement("BN needs fewer epochs", "epochs-to-target ratio", epochs_to_target,
                                "<", 1.0)
 
-BEST = PairedStatement("BN at its best lr needs fewer epochs", "epochs-to-target ratio", epochs_to_target_or_budget,
+BEST = PairedStatement("BN at its best lr needs fewer epochs", "epochs-to-target ratio", epochs_to_target,
                        "<", 1.0)
 
 
@@ -46,7 +46,7 @@ HIGHER_LR = Rule("BN allows higher learning rates", "largest stable lr ratio", "
 
 def judge(runs):
     headline = largest_passing_ratio_verdict(runs, "lr", stable, Arms("norm", "before", "none"), HIGHER_LR)
-    fastest = best_rows(runs, ["norm", "seed"], epochs_to_target_or_budget)  # each arm at its fastest lr
+    fastest = best_rows(runs, ["norm", "seed"], epochs_to_target)  # each arm at its fastest lr
     best = paired_verdicts(fastest, [BEST], "norm", "none", [])
     per_lr = paired_verdicts(runs, [FEWER_EPOCHS], "norm", "none", ["lr"])
     return [headline, *best, *per_lr]

@@ -21,13 +21,13 @@ placement wins by more than the margin in every resample), inconclusive otherwis
 """
 from harness.bounds import WITHIN_DIFFERENCE, WITHIN_RATIO
 from harness.config import RunConfig
-from harness.measures import epochs_to_target_or_budget, final_val_acc
+from harness.measures import epochs_to_target, final_val_acc
 from harness.rules import paired_verdicts
 from harness.suite import Suite
 from harness.verdict import PairedStatement, all_of
 
 STATEMENTS = [
-    PairedStatement("no consistent winner in epochs", "epochs-to-target ratio", epochs_to_target_or_budget,
+    PairedStatement("no consistent winner in epochs", "epochs-to-target ratio", epochs_to_target,
                     WITHIN_RATIO, 1.25),
     PairedStatement("no consistent winner in accuracy", "final val acc difference", final_val_acc,
                     WITHIN_DIFFERENCE, 0.01, compare="difference"),

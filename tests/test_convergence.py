@@ -84,16 +84,20 @@ def _runs(rows):
 def test_censored_baseline_is_kept_as_a_bound_not_dropped():
     # The baseline never converges (30 epochs run, censored); BN converges in 5: ratio <= 5/30.
     rows = []
-    for seed in range(3):
+    for seed in range(6):  # 6 seeds: the fewest for which an exact 95% interval of the median is bounded
         rows.append(("sigmoid", "none", seed, 0, math.nan, 30, math.nan, 3.0))
         rows.append(("sigmoid", "before", seed, 1, 5, 5, 0.8, 0.8))
     st = [RatioStatement("fewer epochs", "epochs ratio", epochs_to_target, "<"),
           RatioStatement("shorter", "time ratio", time_to_target, "<")]
     v_epochs, v_time = paired_verdicts(_runs(rows), st, "norm", "none", ["activation"])
-    assert v_epochs.n == 3 and v_epochs.effect == pytest.approx(5 / 30)
+    assert v_epochs.n == 6 and v_epochs.effect == pytest.approx(5 / 30)
     assert v_epochs.low == 0.0 and v_epochs.high == pytest.approx(5 / 30)
-    assert v_epochs.outcome == "supported" and "censored in 3/3" in v_epochs.note
+    assert v_epochs.outcome == "supported" and "baseline (norm=none) censored in 6 of 6 seeds" in v_epochs.note
     assert v_time.outcome == "supported" and v_time.high == pytest.approx(0.8 / 3.0)
+    # The same effect from 3 seeds cannot reach 95%: the interval is open and the row says why.
+    (few,) = paired_verdicts(_runs([r for r in rows if r[2] < 3]), st[:1], "norm", "none", ["activation"])
+    assert (few.low, few.high, few.outcome) == (-math.inf, math.inf, "inconclusive")
+    assert "needs >= 6 seeds for a 95% interval (has 3)" in few.note
 
 
 def test_censored_treatment_cannot_support_a_smaller_ratio():
@@ -111,4 +115,4 @@ def test_missing_pairs_are_reported():
             ("elu", "none", 1, 1, 10, 10, 1.0, 1.0)]
     st = [RatioStatement("fewer epochs", "epochs ratio", epochs_to_target, "<")]
     (v,) = paired_verdicts(_runs(rows), st, "norm", "none", ["activation"], expected_pairs=2)
-    assert v.n == 1 and "1 pair(s) missing" in v.note
+    assert v.n == 1 and "1 of 2 pair(s) missing" in v.note

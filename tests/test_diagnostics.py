@@ -220,8 +220,9 @@ def test_threshold_rule_applies_where_it_should_and_bounds_censored_values():
 
     runs = _runs([{"act": a, "seed": s, "ratio": r, "converged": c, "epochs_to_target": e, "epochs_run": 9,
                    "stop_reason": "target" if c else "max_epochs"}
-                  for a, s, r, c, e in [("sig", 0, 1e-9, 0, None), ("sig", 1, 2e-9, 0, None), ("sig", 2, 3e-9, 0, None),
-                                        ("relu", 0, 0.3, 1, 3), ("relu", 1, 0.5, 1, 4), ("relu", 2, 0.4, 1, 5)]])
+                  for a, s, r, c, e in [(a, s + 3 * rep, r, c, e) for rep in range(2) for a, s, r, c, e in [
+                      ("sig", 0, 1e-9, 0, None), ("sig", 1, 2e-9, 0, None), ("sig", 2, 3e-9, 0, None),
+                      ("relu", 0, 0.3, 1, 3), ("relu", 1, 0.5, 1, 4), ("relu", 2, 0.4, 1, 5)]]])  # 6 seeds
     rows = threshold_verdicts(runs, [
         ThresholdStatement("vanishes", "ratio", column("ratio"), "<", 0.1, (("act", "sig"),)),
         ThresholdStatement("does not vanish", "ratio", column("ratio"), ">", 0.1, (("act", "relu"),)),
@@ -231,10 +232,10 @@ def test_threshold_rule_applies_where_it_should_and_bounds_censored_values():
     by = {(v.group, v.statement): v for v in rows}
     assert set(by) == {("act=sig", "vanishes"), ("act=relu", "does not vanish"), ("act=sig", "slow"), ("act=sig", "fast")}
     assert by["act=sig", "vanishes"].outcome == "supported" and by["act=sig", "vanishes"].effect == 2e-9
-    assert by["act=relu", "does not vanish"].outcome == "supported" and by["act=relu", "does not vanish"].n == 3
+    assert by["act=relu", "does not vanish"].outcome == "supported" and by["act=relu", "does not vanish"].n == 6
     # Censored at 9 epochs: the true value is > 9, so '> 8' holds and '< 8' is refuted, not dropped.
     assert by["act=sig", "slow"].outcome == "supported" and by["act=sig", "slow"].high == math.inf
-    assert by["act=sig", "fast"].outcome == "refuted" and "censored in 3/3" in by["act=sig", "fast"].note
+    assert by["act=sig", "fast"].outcome == "refuted" and "censored in 6 of 6 seeds" in by["act=sig", "fast"].note
 
 
 def test_difference_rule_pairs_by_seed_and_leaves_diverged_pairs_out():
@@ -243,9 +244,9 @@ def test_difference_rule_pairs_by_seed_and_leaves_diverged_pairs_out():
     from harness.verdict import DifferenceStatement
 
     runs = _runs([{"lr": lr, "seed": s, "dead": d, "stop_reason": "diverged" if d is None else "max_epochs"}
-                  for lr, s, d in [(0.01, 0, 0.1), (0.01, 1, 0.2), (0.01, 2, 0.1),
-                                   (0.3, 0, 0.5), (0.3, 1, 0.4), (0.3, 2, None)]])
+                  for lr, s, d in [(lr, s + 3 * rep, d) for rep in range(3) for lr, s, d in [
+                      (0.01, 0, 0.1), (0.01, 1, 0.2), (0.01, 2, 0.1), (0.3, 0, 0.5), (0.3, 1, 0.4), (0.3, 2, None)]]])
     (v,) = paired_verdicts(runs, [DifferenceStatement("more die", "diff", unless_diverged(column("dead")), ">", 0.01)],
                                       factor="lr", baseline=0.01, group_by=[])
-    assert v.n == 2 and v.effect == pytest.approx(0.3) and v.low == pytest.approx(0.2) and v.outcome == "supported"
-    assert "1 pair(s) without a value (1 with a diverged run)" in v.note and v.group == "lr 0.3 vs 0.01"
+    assert v.n == 6 and v.effect == pytest.approx(0.3) and v.low == pytest.approx(0.2) and v.outcome == "supported"
+    assert "3 pair(s) without a value (3 with a diverged run)" in v.note and v.group == "lr 0.3 vs 0.01"

@@ -13,17 +13,6 @@ import numpy as np
 import pytest
 
 from harness.bounds import judge_interval
-from harness.tools.coverage import (
-    DISTS,
-    TABLE_N,
-    censored_ratios,
-    coverage,
-    draw,
-    false_support,
-    main,
-    old_bootstrap_coverage,
-    sequential_false_support,
-)
 from harness.stats import (
     LEVEL,
     achieved_level,
@@ -36,6 +25,17 @@ from harness.stats import (
     sequential_levels,
     sign_test_p,
     unbounded_reason,
+)
+from harness.tools.coverage import (
+    DISTS,
+    TABLE_N,
+    censored_ratios,
+    coverage,
+    draw,
+    false_support,
+    main,
+    old_bootstrap_coverage,
+    sequential_false_support,
 )
 
 REPS = 4000
@@ -186,3 +186,19 @@ def test_coverage_command_prints_the_table(capsys):
     assert "false-support rate with them" in out
     with pytest.raises(SystemExit):
         main(["--reps", "0"])
+
+
+@pytest.mark.parametrize("first, cap", [(6, 12), (6, 16), (8, 24)])
+def test_the_harness_adaptive_plan_keeps_false_support_below_alpha_half(first, cap):
+    """The looks `harness run` uses by default (harness.sequential.Looks.plan), simulated like the looks above."""
+    from harness.sequential import Looks
+
+    looks = Looks.plan(first, cap)
+    assert sum(1 - v for v in looks.levels) <= ALPHA + 1e-12 and looks.levels[0] < 1.0  # the first look can decide
+    rng = np.random.default_rng(first * 100 + cap)
+    reps = 20000
+    slack = 3 * math.sqrt(ALPHA / 2 * (1 - ALPHA / 2) / reps)
+    for dist in DISTS:
+        lower, upper, median = draw(dist, rng, reps, looks.seeds[-1])
+        rate = sequential_false_support(lower, upper, median, list(looks.seeds), list(looks.levels))
+        assert rate <= ALPHA / 2 + slack, (dist, rate)

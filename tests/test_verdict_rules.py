@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from harness.bounds import WITHIN_DIFFERENCE, WITHIN_RATIO, bounded_ratio, difference_bounds, judge_equivalence
-from harness.measures import epochs_to_target, epochs_to_target_or_budget
+from harness.measures import epochs_to_target
 from harness.rules import Arms, best_rows, largest_passing, largest_passing_ratio_verdict, paired_verdicts
 from harness.stats import Measured
 from harness.verdict import PairedStatement, Rule, Verdict, all_of
@@ -43,18 +43,18 @@ def test_judge_equivalence_three_outcomes():
 
 
 def test_paired_difference_one_sided_and_equivalence():
-    runs = _runs({"none": [90, 91, 92, 90, 91], "before": [95, 96, 97, 95, 96]})
+    runs = _runs({"none": [90, 91, 92, 90, 91, 92], "before": [95, 96, 97, 95, 96, 97]})
     better = PairedStatement("BN is more accurate", "val acc difference", acc, ">", 0.0, compare="difference")
     same = PairedStatement("no difference", "val acc difference", acc, WITHIN_DIFFERENCE, 0.01, compare="difference")
     v_better, v_same = paired_verdicts(runs, [better, same], "norm", "none", ["activation"])
     assert v_better.effect == pytest.approx(0.05)
-    assert v_better.n == 5 and v_better.outcome == "supported"
+    assert v_better.n == 6 and v_better.outcome == "supported"
     assert v_same.outcome == "refuted"  # a consistent 5-point difference is far outside a 1-point band
     assert "norm before vs none" in v_better.group
 
 
 def test_paired_ratio_equivalence_supported_when_inside_band():
-    runs = _runs({"before": [10, 12, 11, 10, 12], "after": [10, 12, 12, 11, 11]})
+    runs = _runs({"before": [10, 12, 11, 10, 12, 11], "after": [10, 12, 12, 11, 11, 11]})
     st = PairedStatement("no consistent winner", "epochs ratio", epochs_to_target, WITHIN_RATIO, 1.25)
     (v,) = paired_verdicts(runs, [st], "norm", "before", ["activation"])
     assert v.outcome == "supported" and 0.8 < v.low <= v.high < 1.25
@@ -64,7 +64,7 @@ def test_paired_ratio_equivalence_with_censoring_cannot_be_supported():
     runs = _runs({"before": [10, 10, 10], "after": [10, 10, 30]}, converged={"before": [1, 1, 1], "after": [1, 1, 0]})
     st = PairedStatement("no consistent winner", "epochs ratio", epochs_to_target, WITHIN_RATIO, 1.25)
     (v,) = paired_verdicts(runs, [st], "norm", "before", ["activation"])
-    assert v.high == math.inf and v.outcome == "inconclusive" and "after censored in 1/3" in v.note
+    assert v.high == math.inf and v.outcome == "inconclusive" and "treatment (norm=after) censored in 1 of 3 seeds" in v.note
 
 
 def test_paired_verdicts_levels_limits_the_treatments():
@@ -129,10 +129,10 @@ def test_best_rows_prefers_uncensored_then_smallest():
 
 
 def test_paired_verdicts_without_group_by_compares_all_runs():
-    runs = _runs({"none": [10, 10], "before": [5, 6]})
+    runs = _runs({"none": [10] * 6, "before": [5, 6, 5, 6, 5, 6]})
     st = PairedStatement("fewer epochs", "epochs ratio", epochs_to_target, "<", 1.0)
     (v,) = paired_verdicts(runs, [st], "norm", "none", [])
-    assert v.group == "norm before vs none" and v.n == 2 and v.outcome == "supported"
+    assert v.group == "norm before vs none" and v.n == 6 and v.outcome == "supported"
 
 
 def test_paired_verdicts_missing_baseline_is_inconclusive_not_dropped():
@@ -151,22 +151,21 @@ def test_named_levels_absent_from_the_runs_still_get_a_row():
 
 def test_a_diverged_run_is_censored_at_its_whole_budget():
     diverged = pd.Series({"converged": 0, "epochs_to_target": math.nan, "epochs_run": 1, "max_epochs": 20})
-    assert epochs_to_target_or_budget(diverged) == Measured(20.0, censored=True)
-    assert epochs_to_target(diverged) == Measured(1.0, censored=True)  # the older rule: the epochs it ran
+    assert epochs_to_target(diverged) == Measured(20.0, censored=True)
     done = pd.Series({"converged": 1, "epochs_to_target": 4, "epochs_run": 20, "max_epochs": 20})
-    assert epochs_to_target_or_budget(done) == Measured(4.0)
+    assert epochs_to_target(done) == Measured(4.0)
 
 
 def test_largest_passing_ratio_verdict_pairs_seeds_and_carries_bounds():
     rows = []
-    for seed in range(3):
-        for lr, none_ok, bn_ok in ((0.01, 1, 1), (0.1, 0, 1), (1.0, 0, seed != 2)):
+    for seed in range(6):
+        for lr, none_ok, bn_ok in ((0.01, 1, 1), (0.1, 0, 1), (1.0, 0, seed % 3 != 2)):
             rows.append({"norm": "none", "seed": seed, "lr": lr, "converged": none_ok})
             rows.append({"norm": "before", "seed": seed, "lr": lr, "converged": int(bn_ok)})
     v = largest_passing_ratio_verdict(pd.DataFrame(rows), "lr", lambda r: r["converged"] == 1,
                                       Arms("norm", "before", "none"), Rule("BN allows higher rates",
                                                                            "largest stable lr ratio", ">", 1.0))
-    assert v.n == 3 and v.group == "norm before vs none" and v.outcome == "supported"
-    assert v.effect == pytest.approx(100.0)  # seeds 0, 1: 1.0 / 0.01; seed 2: 0.1 / 0.01
+    assert v.n == 6 and v.group == "norm before vs none" and v.outcome == "supported"
+    assert v.effect == pytest.approx(100.0)  # seeds 0, 1, 3, 4: 1.0 / 0.01; seeds 2, 5: 0.1 / 0.01
     assert v.low == pytest.approx(10.0) and v.high == math.inf  # the grid top passed: open above
-    assert "before passes at the grid top in 2/3" in v.note and "none passes at the grid top in 0/3" in v.note
+    assert "before passes at the grid top in 4/6" in v.note and "none passes at the grid top in 0/6" in v.note
