@@ -33,6 +33,9 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # argparse's default prints the whole usage; one line is clearer
+        choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if choice:  # a misspelled command or format: name the near miss
+            message += names.did_you_mean(choice[1], re.findall(r"'([^']*)'", choice[2]))
         raise UsageError(re.sub(r"^argument [^:]+: (?=invalid -)", "", message))
 
 
@@ -86,12 +89,13 @@ def _add_tracking(p: argparse.ArgumentParser) -> None:
 
 
 def _suites_help() -> str:
-    return "; ".join(f"{e.name} (scales: {', '.join(e.scales)})" for e in names.suite_index().values())
+    rows = [f"  {e.name:26s} {', '.join(e.scales)}" for e in names.suite_index().values()]
+    return "\n".join(["suites and their scales (--scale):", *rows])
 
 
 def _add_run(sub) -> None:
     run = sub.add_parser("run", help="run a suite's grid, record it in MLflow, print the verdict and the answer",
-                         description=f"suites: {_suites_help()}")
+                         description=_suites_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("suite", help=f"one of: {', '.join(names.suite_index())}")
     run.add_argument("--seeds", type=_at_least("--seeds", 1), default=None,
                      help="a fixed number of seeds (default: adaptive: start at the suite's first look, add seeds to "
