@@ -6,12 +6,8 @@ import hashlib
 import json
 from dataclasses import dataclass, fields
 
-from harness.activations import ACTIVATIONS
-from harness.datasets import DATASETS, IDX_DATASETS
-from harness.diagnostics import DIAGNOSTICS
-from harness.inits import INITS
-from harness.optimizers import OPTIMIZERS
-from harness.registry import UnknownNameError
+from harness import names
+from harness.datasets import IDX_DATASETS
 
 NORMS = ("none", "before", "after")  # batch norm placement relative to each hidden activation
 DEVICES = ("auto", "cpu", "cuda")
@@ -83,14 +79,15 @@ class RunConfig:
             if value not in valid:
                 raise ConfigError(f"invalid {name} {value!r}; valid: {', '.join(valid)}")
 
-        try:
-            DATASETS.get(self.dataset)
-            ACTIVATIONS.get(self.activation)
-            if self.init != "auto":
-                INITS.get(self.init)
-            OPTIMIZERS.get(self.optimizer)
-        except UnknownNameError as e:
-            raise ConfigError(str(e)) from None
+        def registered(axis: str, value: str) -> None:  # names read from the registry modules: no torch import
+            if value not in names.registry_names(axis):
+                raise ConfigError(names.unknown(axis, value, names.registry_names(axis)))
+
+        registered("dataset", self.dataset)
+        registered("activation", self.activation)
+        if self.init != "auto":
+            registered("init", self.init)
+        registered("optimizer", self.optimizer)
         choice("norm", self.norm, NORMS)
         choice("device", self.device, DEVICES)
         choice("loop", self.loop, LOOPS)
@@ -103,10 +100,7 @@ class RunConfig:
                 raise ConfigError(f"invalid {name} {value!r}; must be >= {low}")
 
         for name in self.diagnostic_names:
-            try:
-                DIAGNOSTICS.get(name)
-            except UnknownNameError as e:
-                raise ConfigError(str(e)) from None
+            registered("diagnostic", name)
         for name in ("depth", "width", "max_epochs", "threads", "devices", "n_features", "diag_every"):
             at_least(name, 1)
         at_least("batch_size", 2)  # batch norm needs more than one row per batch
@@ -132,6 +126,8 @@ class RunConfig:
     @property
     def resolved_init(self) -> str:
         """The init actually used: the activation's recommendation when init is 'auto'."""
+        from harness.activations import ACTIVATIONS  # torch: only where a model is about to be built
+
         return ACTIVATIONS.get(self.activation).init if self.init == "auto" else self.init
 
     @property

@@ -21,15 +21,17 @@ import pytorch_lightning as pl
 import torch
 from torch import nn
 
+from harness.callbacks import MlflowEpochRecorder, StopOnSignal
 from harness.config import ConfigError, RunConfig
 from harness.contract import INTERLEAVED_TAG, TIMING_TAG, TRAIN_EXPERIMENT
 from harness.data import InMemoryDataModule, OneItem
+from harness.interrupts import check as check_interrupt
 from harness.model import build_mlp
 from harness.runner import RunResult, _recorded, _start
 from harness.stopping import Convergence, DivergenceStop, StopReason
 from harness.system import ClassifierSystem
 from harness.timing import StepClock, synchronize
-from harness.tracking import MlflowEpochRecorder, Tracker
+from harness.tracking import Tracker
 from harness.trainer import make_trainer
 
 
@@ -200,6 +202,7 @@ def train_lockstep(configs: list[RunConfig], tracker: Tracker | None = None, exp
                               f"only in {interleave!r}")
     tags = {TIMING_TAG: "interleaved", INTERLEAVED_TAG: arms_label(configs, interleave)}
     arms: list[Arm] = []
+    check_interrupt()  # a safe point between runs (harness.interrupts)
     with contextlib.ExitStack() as recorded:
         for config in configs:  # as train() does, arm by arm: seed, open the run, build data and model
             config, run_id = _start(config, tracker, experiment, parent_run_id)
@@ -209,8 +212,9 @@ def train_lockstep(configs: list[RunConfig], tracker: Tracker | None = None, exp
             arms.append(build_arm(config, run_id, tracker))
         base = arms[0].config.replace(max_epochs=max(arm.config.max_epochs for arm in arms))
         try:
-            trainer = make_trainer(base, list(extra_callbacks or []), **trainer_overrides)
+            trainer = make_trainer(base, [StopOnSignal(), *(extra_callbacks or [])], **trainer_overrides)
             trainer.fit(LockstepSystem(arms), datamodule=LockstepData(arms))
+            check_interrupt()  # StopOnSignal stopped the fit: the arms end KILLED
         except (KeyboardInterrupt, SystemExit):  # as in harness.runner.train: Lightning turns Ctrl-C into exit(1)
             signal.signal(signal.SIGINT, signal.default_int_handler)
             raise KeyboardInterrupt from None
