@@ -123,6 +123,7 @@ def measure(args: argparse.Namespace) -> int:
                     results = train_lockstep(configs, interleave=field)
                 wall = time.perf_counter() - t0
                 every, shared = ratios(results)
+                print(f"seed {seed} {mode}: ratio {every[0]:.3f} ({wall:.1f} s)", file=sys.stderr, flush=True)
                 times = [statistics.mean(r.epoch_times) for r in results]
                 n = sum(len(r.epoch_times) for r in results)
                 if mode == "solo":
