@@ -70,6 +70,7 @@ SUITE = Suite(
     seeds=5,
     judge=judge,
     timing=True,
+    interleave="activation",  # a seed's activations train in lockstep, step by step: their time ratios see one load
     scales={
         # ci: the part robust at 2 seeds (ELU against ReLU and leaky ReLU in epochs), 12 epochs of budget.
         "ci": {"seeds": 2, "max_epochs": 12, "grid": {"activation": ("relu", "leaky_relu", "elu")}},

@@ -58,6 +58,7 @@ SUITE = Suite(
     seeds=3,
     judge=judge,
     timing=True,
+    interleave="norm",  # each seed's BN arms train in lockstep, step by step: their epoch-time ratio sees one load
     # ci: the activations whose verdict parts are robust at 2 seeds (sigmoid: the baseline never
     # trains; elu: trains either way), same budget and recipe as the default scale.
     scales={"ci": {"seeds": 2, "grid": {"activation": ("elu", "sigmoid")}}, "nightly": NIGHTLY},
