@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import signal
+import sys
 import time
 from pathlib import Path
 
@@ -150,6 +151,7 @@ def test_a_suite_that_cannot_interleave_is_refused_before_anything_is_written(ti
 def spread_script():
     spec = importlib.util.spec_from_file_location("interleave_spread", ROOT / "ci" / "interleave_spread.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
