@@ -70,6 +70,7 @@ SUITE = Suite(
     seeds=6,
     judge=judge,
     timing=True,
+    interleave="activation",  # a seed's activations train in lockstep, step by step: their time ratios see one load
     scales={
         # ci: ELU against ReLU and leaky ReLU, 12 epochs of budget, 2 seeds: the structure (intervals stay open).
         "ci": {"seeds": 2, "max_epochs": 12, "grid": {"activation": ("relu", "leaky_relu", "elu")}},

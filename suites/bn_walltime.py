@@ -61,6 +61,7 @@ SUITE = Suite(
     seeds=6,
     judge=judge,
     timing=True,
+    interleave="norm",  # each seed's BN arms train in lockstep, step by step: their epoch-time ratio sees one load
     # ci: the structure only (2 seeds leave every interval open): one point per baseline, 8 epochs.
     scales={"ci": {"seeds": 2, "max_epochs": 8, "grid": {("activation", "init"): (("sigmoid", "auto"), ("relu", "default"))}},
             "nightly": NIGHTLY},
