@@ -49,7 +49,10 @@ def _check_mlflow_tables(uri: str, path: Path) -> None:
     import sqlite3
 
     try:
-        with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as db:
+        # Read-only, except in WAL mode, where a read-only connection fails ("disk I/O error") whenever it cannot
+        # create the -shm file it needs; a read-write one only reads here and changes nothing in the database.
+        mode = "rw" if _is_wal(path) else "ro"
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True)) as db:
             tables = {r[0] for r in db.execute("select name from sqlite_master where type='table'")}
     except sqlite3.DatabaseError as e:
         raise StoreError(f"tracking store {uri!r}: {path} cannot be read as an SQLite database ({e})") from None
