@@ -143,10 +143,9 @@ def train(config: RunConfig, tracker: Tracker | None = None, experiment: str = T
             raise KeyboardInterrupt from None
     result = RunResult(config, system.history, system.stop_reason, convergence.epoch, wall, run_id)
     if run_id is not None:
-        tracker.log_metrics(run_id, result.summary())
         tracker.log_dataset(run_id, config.dataset, f"harness.datasets:{config.dataset}",
                             {"train": datamodule.x_train, "validation": datamodule.x_val})  # the splits as trained on
-        tracker.finish(run_id, stop_reason=result.stop_reason)
+        tracker.finish(run_id, stop_reason=result.stop_reason, metrics=result.summary())
     return result
 
 

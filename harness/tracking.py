@@ -110,10 +110,17 @@ class Tracker:
         """The exception being handled, as the run's traceback artifact."""
         self.log_text(run_id, traceback.format_exc(), TRACEBACK)
 
-    def finish(self, run_id: str, status: str = "FINISHED", stop_reason: str | None = None) -> None:
-        """End a run with its status, recording why it stopped (tag stop_reason) when given."""
+    def finish(self, run_id: str, status: str = "FINISHED", stop_reason: str | None = None,
+               metrics: dict[str, float] | None = None) -> None:
+        """End a run with its status, recording why it stopped (tag stop_reason) and its summary metrics (step 0)
+        when given, in one batch; the status write is retried while the store is locked, so it is never lost."""
+        tags = []
         if stop_reason is not None:
             if stop_reason not in STOP_REASONS:
                 raise ValueError(f"invalid stop_reason {stop_reason!r}; valid: {', '.join(STOP_REASONS)}")
-            retry_locked(lambda: self.set_tags(run_id, {STOP_REASON_TAG: stop_reason}))
-        retry_locked(lambda: self.client.set_terminated(run_id, status=status))  # the status write is never lost
+            tags = [RunTag(STOP_REASON_TAG, stop_reason)]
+        now = int(time.time() * 1000)
+        batch = [Metric(k, float(v), now, 0) for k, v in (metrics or {}).items()]
+        if tags or batch:
+            retry_locked(lambda: self.client.log_batch(run_id, metrics=batch, tags=tags))
+        retry_locked(lambda: self.client.set_terminated(run_id, status=status))
