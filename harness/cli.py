@@ -139,6 +139,7 @@ def cmd_run(args) -> int:
 
         _ray()  # the extra is installed, or one line saying how to install it
     tracker = _tracker(args.tracking_uri)
+    from harness.remote import redact
     from harness.runner import run_suite
     from harness.verdict import format_table
 
@@ -149,7 +150,7 @@ def cmd_run(args) -> int:
         print(f"resumed: {result.reused} of {len(configs)} runs were already finished in the store "
               f"(--force reruns them)", file=sys.stderr)
     print(format_table(result.verdicts, result.header))
-    print(f"\nstore: {tracker.uri}  experiment: {suite.name}  parent run: {result.parent_run_id}")
+    print(f"\nstore: {redact(tracker.uri)}  experiment: {suite.name}  parent run: {result.parent_run_id}")
     for config, error in result.failures:
         print(f"FAILED run {config.activation}-{config.norm}-s{config.seed}: {error}", file=sys.stderr)
     return 0
@@ -246,6 +247,7 @@ COMMANDS = {"list": cmd_list, "run": cmd_run, "train": cmd_train, "report": cmd_
 
 
 def main(argv: list[str] | None = None) -> int:
+    from harness.remote import ServerGone
     from harness.tracking import StoreError
 
     _quiet()
@@ -255,6 +257,9 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, ConfigError, StoreError) as e:
         print(f"harness: error: {e}", file=sys.stderr)
         return 2
+    except ServerGone as e:  # not bad input: the tracking server went away mid-command (harness.remote)
+        print(f"harness: error: {e}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt as e:
         from harness.runner import Terminated
 

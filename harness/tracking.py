@@ -75,17 +75,11 @@ def _check_mlflow_tables(uri: str, path: Path) -> None:
 
 
 def _check_server(uri: str, timeout_s: float = 5.0) -> None:
-    """A tracking server must answer now: MLflow's client would otherwise retry for minutes before failing."""
-    import urllib.error
-    import urllib.request
+    """A tracking server must answer now, and accept this process's credentials (MLFLOW_TRACKING_USERNAME and
+    _PASSWORD): MLflow's client would otherwise retry for minutes, or fail mid-suite, before saying so."""
+    from harness.remote import probe
 
-    try:
-        urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=timeout_s).close()
-    except urllib.error.HTTPError:
-        return  # something answers (a proxy, an auth wall): let MLflow's own error say what it wants
-    except (urllib.error.URLError, OSError) as e:
-        reason = getattr(e, "reason", e)
-        raise StoreError(f"tracking server {uri!r} is unreachable: {reason}") from None
+    probe(uri, timeout_s, error=StoreError)
 
 
 class Tracker:
@@ -102,6 +96,10 @@ class Tracker:
             except OSError as e:
                 raise StoreError(f"tracking store {uri!r}: cannot create {path.parent} ({e.strerror})") from None
         self.client = MlflowClient(tracking_uri=uri)
+        if urlparse(uri).scheme in ("http", "https"):  # a server that goes away stops the suite in one line
+            from harness.remote import GuardedClient
+
+            self.client = GuardedClient(self.client, uri)
         self.client.search_experiments(max_results=1)  # creates the SQLite schema once, before any worker opens it
 
     def experiment_id(self, name: str) -> str:
