@@ -1,0 +1,186 @@
+"""A team's store, tested for real: the harness CLI against an `mlflow server` on PostgreSQL (tests/server_fixtures.py).
+
+Local workers, the Ray engine, report and compare, SIGKILL and resume, and a server that goes away
+mid-suite, all through the server's HTTP API, with artifacts served by the server. Each test writes
+an experiment of its own (tests that stop the server get a server and database of their own).
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from mlflow.tracking import MlflowClient
+
+from harness.suite import suites
+from tests.server_fixtures import MlflowServer
+from tests.test_crash_safety import NAME, SUITE_ARGS, runs_by_status, start_cli, wait_mid_run
+from tests.scale_suites import convergence_suite
+
+pytestmark = pytest.mark.server
+ROOT = Path(__file__).resolve().parents[1]
+SUITE = "bn-saturating"  # convergence only (no timing verdict), so --workers and --engine ray are allowed
+SEEDS = 2  # sigmoid x (none, before) x 2 seeds = 4 runs of 8 epochs at --scale ci
+
+
+def cli(*argv: str, env: dict | None = None, timeout: float = 240) -> subprocess.CompletedProcess:
+    """`python -m harness.cli ...` from the checkout, in a session of its own (killed whole on timeout)."""
+    proc = subprocess.Popen([sys.executable, "-m", "harness.cli", *argv], cwd=ROOT, env={**os.environ, **(env or {})},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail(f"harness {' '.join(argv)} ran past {timeout}s")
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def children(client: MlflowClient, parent_run_id: str) -> list:
+    exp = client.get_experiment_by_name(SUITE)
+    return client.search_runs([exp.experiment_id], f"tags.`mlflow.parentRunId` = '{parent_run_id}'")
+
+
+def parent_id(out: str) -> str:
+    return out.rsplit("parent run: ", 1)[1].split()[0]
+
+
+@pytest.fixture(scope="module")
+def workers_invocation(mlflow_server):
+    out = cli("run", SUITE, "--scale", "ci", "--seeds", str(SEEDS), "--workers", "2", "--no-progress",
+              "--tracking-uri", mlflow_server.url)
+    assert out.returncode == 0, out.stderr
+    return parent_id(out.stdout)
+
+
+@pytest.fixture(scope="module")
+def ray_invocation(mlflow_server, workers_invocation):
+    pytest.importorskip("ray", reason="the optional extra [ray] is not installed")
+    # --force: the same grid again, on a local Ray instance on 127.0.0.1 whose tasks write to the server.
+    out = cli("run", SUITE, "--scale", "ci", "--seeds", str(SEEDS), "--engine", "ray", "--force", "--no-progress",
+              "--tracking-uri", mlflow_server.url, env={"RAY_USAGE_STATS_ENABLED": "0", "RAY_ADDRESS": ""})
+    assert out.returncode == 0, out.stderr
+    return parent_id(out.stdout)
+
+
+def test_two_workers_write_each_run_once_with_artifacts_served(mlflow_server, workers_invocation):
+    client = MlflowClient(mlflow_server.url)
+    runs = children(client, workers_invocation)
+    expected = sorted(c.resolved().config_id for c in suites().get(SUITE).configs(SEEDS, scale="ci"))
+    assert sorted(r.data.tags["config_id"] for r in runs) == expected  # each (config, seed) once
+    assert {r.info.status for r in runs} == {"FINISHED"}
+    assert {r.data.tags["harness.workers"] for r in runs} == {"2"}
+    parent = client.get_run(workers_invocation)
+    assert parent.info.status == "FINISHED" and parent.info.artifact_uri.startswith("mlflow-artifacts:")
+    # The verdict went through the server's artifact proxy into its --artifacts-destination folder.
+    stored = list(mlflow_server.artifacts.rglob(f"{workers_invocation}/artifacts/verdict.txt"))
+    assert len(stored) == 1 and "SUPPORTED" in stored[0].read_text()
+
+
+def test_ray_engine_writes_each_run_once_through_the_server(mlflow_server, ray_invocation):
+    client = MlflowClient(mlflow_server.url)
+    runs = children(client, ray_invocation)
+    assert len(runs) == 2 * SEEDS and len({r.data.tags["config_id"] for r in runs}) == 2 * SEEDS
+    assert {r.info.status for r in runs} == {"FINISHED"}
+    assert {r.data.tags["harness.engine"] for r in runs} == {"ray"}
+
+
+def test_report_and_compare_through_the_server(mlflow_server, workers_invocation, ray_invocation, tmp_path):
+    out = cli("report", SUITE, "--run", workers_invocation, "--out", str(tmp_path / "report"),
+              "--tracking-uri", mlflow_server.url)
+    assert out.returncode == 0, out.stderr
+    assert "batch norm lets 20-layer sigmoid and tanh nets train" in out.stdout
+    assert (tmp_path / "report" / "report.html").is_file()
+    logged = MlflowClient(mlflow_server.url).list_artifacts(workers_invocation, "report")
+    assert {"report/report.txt", "report/report.md"} <= {a.path for a in logged}
+    # Workers and Ray pin one thread per run: the same epochs and accuracies, so convergence is unchanged.
+    out = cli("compare", workers_invocation, ray_invocation, "--tracking-uri", mlflow_server.url)
+    assert out.returncode == 0, out.stderr
+    assert f"convergence: UNCHANGED in all {2 * SEEDS} paired runs" in out.stdout
+    assert "engine" in out.stdout  # the settings that differ: local vs ray
+
+
+def test_sigkill_mid_suite_then_resume_through_the_server(mlflow_server, tmp_path):
+    client = MlflowClient(mlflow_server.url)
+    proc = start_cli(tmp_path, mlflow_server.url)
+    wait_mid_run(proc, client, finished=2)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=60)
+    runs = runs_by_status(client)
+    assert len(runs["parent:RUNNING"]) == 1 and len(runs["child:RUNNING"]) == 1  # what SIGKILL leaves behind
+    finished_before = {r.info.run_id for r in runs["child:FINISHED"]}
+    abandoned = runs["child:RUNNING"][0].info.run_id
+
+    proc = start_cli(tmp_path, mlflow_server.url)
+    out, err = proc.communicate(timeout=240)
+    assert proc.returncode == 0, err
+    assert f"resumed: {len(finished_before)} of 8 runs" in err
+    assert_grid_finished_once(client, finished_before)
+    assert client.get_run(abandoned).data.tags["stop_reason"] == "abandoned"
+
+
+def assert_grid_finished_once(client: MlflowClient, finished_before: set[str]) -> None:
+    runs = runs_by_status(client)
+    assert "child:RUNNING" not in runs and "parent:RUNNING" not in runs and "child:FAILED" not in runs
+    finished = [r.data.tags["config_id"] for r in runs["child:FINISHED"]]
+    assert sorted(finished) == sorted(c.config_id for c in convergence_suite(NAME, **SUITE_ARGS).configs())
+    assert finished_before <= {r.info.run_id for r in runs["child:FINISHED"]}  # kept, not redone
+
+
+@pytest.fixture
+def own_server(pg_cluster, tmp_path):
+    """A server (and database) of the test's own, which it may stop and start again on the same port."""
+    server = MlflowServer(pg_cluster.create_db(f"own_{os.getpid()}_{time.monotonic_ns()}"), tmp_path / "artifacts")
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+def test_short_outage_is_ridden_out_by_the_clients_retries(own_server, tmp_path, monkeypatch):
+    # MLflow retries with back-off 0, 2, 4, 8, 16, 32 s (+jitter): about a minute, more than a restart takes.
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "6")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")
+    client = MlflowClient(own_server.url)
+    proc = start_cli(tmp_path, own_server.url)
+    wait_mid_run(proc, client, finished=2)
+    own_server.stop()  # SIGTERM: a graceful restart, requests in flight are answered first
+    own_server.start()
+    out, err = proc.communicate(timeout=240)
+    assert proc.returncode == 0, err
+    runs = runs_by_status(client)
+    assert set(runs) == {"parent:FINISHED", "child:FINISHED"}, err
+    assert_grid_finished_once(client, set())
+
+
+def test_server_gone_mid_suite_is_one_line_then_resume_finishes_the_grid(own_server, tmp_path, monkeypatch):
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1")  # MLflow would otherwise retry for minutes
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "5")
+    client = MlflowClient(own_server.url)
+    proc = start_cli(tmp_path, own_server.url)
+    wait_mid_run(proc, client, finished=2)
+    finished_before = {r.info.run_id for r in runs_by_status(client)["child:FINISHED"]}
+    os.killpg(own_server.proc.pid, signal.SIGKILL)  # gone, without a word
+    t0 = time.monotonic()
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, err
+    assert time.monotonic() - t0 < 60  # one failed request, not one retry loop per clean-up step
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert err.startswith(f"harness: error: tracking server {own_server.url} stopped answering"), err
+    assert "run the same command again" in err
+
+    own_server.start()  # back, on the same port and database
+    runs = runs_by_status(client)
+    assert finished_before <= {r.info.run_id for r in runs["child:FINISHED"]}  # finished runs kept
+    in_flight = runs["child:RUNNING"]  # could not be written to once the server was gone
+    assert len(in_flight) == 1 and len(runs["parent:RUNNING"]) == 1
+    proc = start_cli(tmp_path, own_server.url)
+    out, err = proc.communicate(timeout=240)
+    assert proc.returncode == 0, err
+    assert_grid_finished_once(client, finished_before)
+    killed = client.get_run(in_flight[0].info.run_id)
+    assert killed.info.status == "KILLED" and killed.data.tags["stop_reason"] == "abandoned"
