@@ -62,10 +62,16 @@ def load_runs(client: MlflowClient, suite: str, parent_run_id: str | None = None
 
 def load_history(client: MlflowClient, run_id: str) -> pd.DataFrame:
     """Per-epoch metrics of one run: one row per epoch (step), one column per metric."""
+    from concurrent.futures import ThreadPoolExecutor
+
     run = client.get_run(run_id)
     frames = []
-    for key in run.data.metrics:
-        hist = client.get_metric_history(run_id, key)
+    keys = list(run.data.metrics)
+    # One request per metric: per-layer diagnostics make ~200 per run, which one at a time through a tracking
+    # server take ~45 ms each (issue 17: 40 s for a 4-run report); 8 in flight take a seventh of that.
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        histories = list(pool.map(lambda key: client.get_metric_history(run_id, key), keys))
+    for key, hist in zip(keys, histories):
         if len(hist) > 1 or (hist and hist[0].step > 0):
             frames.append(pd.Series({m.step: m.value for m in hist}, name=key))
     if not frames:

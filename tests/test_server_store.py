@@ -101,7 +101,8 @@ def test_report_and_compare_through_the_server(mlflow_server, workers_invocation
     out = cli("compare", workers_invocation, ray_invocation, "--tracking-uri", mlflow_server.url)
     assert out.returncode == 0, out.stderr
     assert f"convergence: UNCHANGED in all {2 * SEEDS} paired runs" in out.stdout
-    assert "engine" in out.stdout  # the settings that differ: local vs ray
+    assert "verdicts: 0 of 3 changed outcome" in out.stdout
+    assert f"({workers_invocation})" in out.stdout and f"({ray_invocation})" in out.stdout
 
 
 def test_sigkill_mid_suite_then_resume_through_the_server(mlflow_server, tmp_path):
