@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import glob
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -22,6 +23,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # MLflow's job runner (8 extra processes) serves GenAI features the harness does not use: off, on a 2-core CI box.
 SERVER_ENV = {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
@@ -148,6 +151,19 @@ class MlflowServer:
             pass
 
 
+def cli(*argv: str, env: dict | None = None, timeout: float = 240) -> subprocess.CompletedProcess:
+    """`python -m harness.cli ...` from the checkout, in a session of its own (killed whole on timeout)."""
+    proc = subprocess.Popen([sys.executable, "-m", "harness.cli", *argv], cwd=ROOT, env={**os.environ, **(env or {})},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail(f"harness {' '.join(argv)} ran past {timeout}s")
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
 @pytest.fixture(scope="session")
 def pg_cluster():
     """One PostgreSQL per session; skips (with the reason) where it cannot be had."""
@@ -176,7 +192,8 @@ def mlflow_server(pg_cluster, tmp_path_factory):
         server.stop()
 
 
-ADMIN = ("admin", "password1234")  # MLflow's default basic-auth admin; this server's own, on 127.0.0.1
+# This session's admin of the basic-auth server: MLflow refuses the old default password1234 for a new user store.
+ADMIN = ("admin", secrets.token_urlsafe(16))
 
 
 @pytest.fixture(scope="session")
@@ -187,9 +204,12 @@ def auth_server(pg_cluster, tmp_path_factory):
     ini.write_text("[mlflow]\ndefault_permission = READ\n"
                    f"database_uri = {pg_cluster.create_db('harness_auth')}\n"
                    f"admin_username = {ADMIN[0]}\nadmin_password = {ADMIN[1]}\n"
-                   "authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n")
+                   "authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n"
+                   # Without the cache every request hashes the password (PBKDF2): per-epoch logging crawls.
+                   "auth_cache_ttl_seconds = 60\n")
     server = MlflowServer(pg_cluster.create_db("harness_authed"), tmp / "artifacts", app_name="basic-auth",
-                          env={"MLFLOW_AUTH_CONFIG_PATH": str(ini)})
+                          # Flask's CSRF key must be the same across the server's workers: any fixed value, per run.
+                          env={"MLFLOW_AUTH_CONFIG_PATH": str(ini), "MLFLOW_FLASK_SERVER_SECRET_KEY": secrets.token_hex(16)})
     try:
         server.start()
         yield server

@@ -8,36 +8,19 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from mlflow.tracking import MlflowClient
 
 from harness.suite import suites
-from tests.server_fixtures import MlflowServer
+from tests.server_fixtures import MlflowServer, cli
 from tests.test_crash_safety import NAME, SUITE_ARGS, runs_by_status, start_cli, wait_mid_run
 from tests.scale_suites import convergence_suite
 
 pytestmark = pytest.mark.server
-ROOT = Path(__file__).resolve().parents[1]
 SUITE = "bn-saturating"  # convergence only (no timing verdict), so --workers and --engine ray are allowed
 SEEDS = 2  # sigmoid x (none, before) x 2 seeds = 4 runs of 8 epochs at --scale ci
-
-
-def cli(*argv: str, env: dict | None = None, timeout: float = 240) -> subprocess.CompletedProcess:
-    """`python -m harness.cli ...` from the checkout, in a session of its own (killed whole on timeout)."""
-    proc = subprocess.Popen([sys.executable, "-m", "harness.cli", *argv], cwd=ROOT, env={**os.environ, **(env or {})},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        pytest.fail(f"harness {' '.join(argv)} ran past {timeout}s")
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 def children(client: MlflowClient, parent_run_id: str) -> list:
