@@ -108,8 +108,8 @@ class MlflowServer:
     """`mlflow server` on a backend store, serving artifacts from a folder of its own; start() waits for /health."""
 
     def __init__(self, backend_uri: str, artifacts: Path, app_name: str | None = None, env: dict | None = None,
-                 port: int | None = None):
-        self.backend_uri, self.artifacts, self.app_name = backend_uri, artifacts, app_name
+                 port: int | None = None, workers: int = 2):
+        self.backend_uri, self.artifacts, self.app_name, self.workers = backend_uri, artifacts, app_name, workers
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **SERVER_ENV, **(env or {})}
@@ -119,7 +119,7 @@ class MlflowServer:
     def start(self, timeout_s: float = 120) -> "MlflowServer":
         argv = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", self.backend_uri,
                 "--serve-artifacts", "--artifacts-destination", str(self.artifacts),
-                "--host", "127.0.0.1", "--port", str(self.port), "--workers", "2"]
+                "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers)]
         if self.app_name:
             argv += ["--app-name", self.app_name]
         self.artifacts.mkdir(parents=True, exist_ok=True)
