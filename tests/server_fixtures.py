@@ -108,11 +108,12 @@ class MlflowServer:
     """`mlflow server` on a backend store, serving artifacts from a folder of its own; start() waits for /health."""
 
     def __init__(self, backend_uri: str, artifacts: Path, app_name: str | None = None, env: dict | None = None,
-                 port: int | None = None, workers: int = 2):
+                 port: int | None = None, workers: int = 2, extra_args: tuple[str, ...] = ()):
         self.backend_uri, self.artifacts, self.app_name, self.workers = backend_uri, artifacts, app_name, workers
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **SERVER_ENV, **(env or {})}
+        self.extra_args = list(extra_args)  # e.g. ("--gunicorn-opts", "--workers 4"): gunicorn instead of uvicorn
         self.proc: subprocess.Popen | None = None
         self.log = artifacts.parent / f"mlflow-server-{self.port}.log"
 
@@ -122,6 +123,7 @@ class MlflowServer:
                 "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers)]
         if self.app_name:
             argv += ["--app-name", self.app_name]
+        argv += self.extra_args
         self.artifacts.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as log:  # its own session: stop() ends the server and its workers together
             self.proc = subprocess.Popen(argv, env=self.env, stdout=log, stderr=subprocess.STDOUT,
