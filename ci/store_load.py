@@ -123,6 +123,9 @@ def main(argv=None) -> int:
     p.add_argument("--max-seconds", type=float, default=300, help="per cell, before it stops waiting")
     p.add_argument("--json", default=None, help="also write the figures here")
     args = p.parse_args(argv)
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the finally below stops the servers
     if min(args.writers) < 1 or max(args.writers) > 32 or not 1 <= args.runs <= 100 or not 1 <= args.epochs <= 200:
         print("store_load: error: writers 1..32, runs 1..100, epochs 1..200", file=sys.stderr)
         return 2

@@ -99,6 +99,9 @@ class Tracker:
         if urlparse(uri).scheme in ("http", "https"):  # a server that goes away stops the suite in one line
             from harness.remote import GuardedClient
 
+            # MLflow prints two "View run" links per finished run (and fetches the run again to do so): noise in
+            # the verdict output and one request more per run. An explicit setting wins.
+            os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
             self.client = GuardedClient(self.client, uri)
         self.client.search_experiments(max_results=1)  # creates the SQLite schema once, before any worker opens it
 
