@@ -76,6 +76,7 @@ def _watch_driver(driver: str) -> None:
 def _worker_main(uri: str, run_fn, experiment: str, parent_run_id: str, child_tags: dict[str, str],
                  tasks, results, driver: str) -> None:
     from harness.remote import ServerGone
+    from harness.tracking import StoreError
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle; it sends SIGTERM
     signal.signal(signal.SIGTERM, _raise_interrupt)
@@ -95,8 +96,8 @@ def _worker_main(uri: str, run_fn, experiment: str, parent_run_id: str, child_ta
             results.put((index, run_one(run_fn, config, tracker, experiment, parent_run_id)))
     except KeyboardInterrupt:
         return  # stopped by the driver; the active run is already marked KILLED by train()/measure()
-    except ServerGone:
-        return  # the tracking server went away: the driver says so in one line, no traceback per worker
+    except (ServerGone, StoreError):
+        return  # the tracking server went away: the driver meets it too and says so in one line, no traceback here
 
 
 def _stop(procs: list) -> None:
