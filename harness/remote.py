@@ -20,6 +20,7 @@ import base64
 import os
 import re
 import urllib.error
+import urllib.parse
 import urllib.request
 
 
@@ -33,8 +34,11 @@ def redact(uri: str) -> str:
     return re.sub(r"(?<=://)[^/@]*@", "", uri)
 
 
-def _auth_header() -> dict[str, str]:
+def _auth_header(uri: str = "") -> dict[str, str]:
     user, password = os.environ.get("MLFLOW_TRACKING_USERNAME"), os.environ.get("MLFLOW_TRACKING_PASSWORD")
+    parts = urllib.parse.urlsplit(uri)
+    if parts.username is not None:  # http://user:password@host: requests (so MLflow) sends these instead
+        user, password = urllib.parse.unquote(parts.username), urllib.parse.unquote(parts.password or "")
     if user and password:
         token = base64.b64encode(f"{user}:{password}".encode()).decode()
         return {"Authorization": f"Basic {token}"}
@@ -49,19 +53,19 @@ def probe(uri: str, timeout_s: float = 5.0, error=RuntimeError) -> None:
     /health answers without credentials on MLflow's basic-auth app, so the probe also reads one
     experiment from an endpoint that needs them."""
     shown = redact(uri).rstrip("/")
-    base = uri.rstrip("/")
+    base = shown  # urllib would take user:password@ for part of the host name
     try:
         urllib.request.urlopen(base + "/health", timeout=timeout_s).close()
     except urllib.error.HTTPError:
         pass  # something answers (a proxy, an auth wall): the authenticated request below says more
     except (urllib.error.URLError, OSError) as e:
         raise error(f"tracking server {shown!r} is unreachable: {getattr(e, 'reason', e)}") from None
-    request = urllib.request.Request(base + "/api/2.0/mlflow/experiments/search?max_results=1", headers=_auth_header())
+    request = urllib.request.Request(base + "/api/2.0/mlflow/experiments/search?max_results=1", headers=_auth_header(uri))
     try:
         urllib.request.urlopen(request, timeout=timeout_s).close()
     except urllib.error.HTTPError as e:
         if e.code in (401, 403):
-            given = "refused the credentials" if _auth_header() else "requires credentials"
+            given = "refused the credentials" if _auth_header(uri) else "requires credentials"
             raise error(f"tracking server {shown} {given} (HTTP {e.code}): set MLFLOW_TRACKING_USERNAME and "
                         f"MLFLOW_TRACKING_PASSWORD") from None
         # Any other answer (an older server without this endpoint, a proxy's page): MLflow's own error says more.

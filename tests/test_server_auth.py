@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from mlflow.tracking import MlflowClient
 
+from harness.cli import main
 from tests.server_fixtures import ADMIN, cli
 
 pytestmark = pytest.mark.server
@@ -86,3 +87,19 @@ def test_an_authenticated_user_writes_and_the_credentials_are_recorded_nowhere(a
     recorded += [p.read_bytes().decode("utf-8", "replace") for p in files]
     for secret in (name, password):
         assert not [text[:80] for text in recorded if secret in text]
+
+
+def test_credentials_in_the_uri_are_used_and_never_shown(auth_server, user, monkeypatch, capsys):
+    name, password = user
+    for key in ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"):
+        monkeypatch.delenv(key, raising=False)
+    host = auth_server.url.split("://", 1)[1]
+    # Wrong ones: refused in one line that shows the URI without them.
+    assert main(["compare", "0" * 32, "1" * 32, "--tracking-uri", f"http://{name}:not-{password}@{host}"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"harness: error: tracking server {auth_server.url} refused the credentials (HTTP 401)"), err
+    assert password not in err and name not in err
+    # Right ones: past the probe, to the next check (no such run), still without them in the line.
+    assert main(["compare", "0" * 32, "1" * 32, "--tracking-uri", f"http://{name}:{password}@{host}"]) == 2
+    err = capsys.readouterr().err
+    assert "refused" not in err and "requires credentials" not in err and password not in err, err
