@@ -15,9 +15,16 @@ def tuned(runs: pd.DataFrame, arm: list[str], value: ValueFn, knob: str = "lr", 
     """
     keep = []
     for _, group in runs.groupby(arm, sort=False):
-        medians = group.groupby(knob)[knob].apply(
-            lambda g: pd.Series([value(r).value for _, r in group.loc[g.index].iterrows()]).median())
+        # Chosen on the seeds every grid value of the arm has: seeds added later behind one value (adaptive
+        # seeds) then cannot move the choice, so every look judges the same tuned arm.
+        common = set.intersection(*(set(g["seed"]) for _, g in group.groupby(knob)))
+        medians = group[group["seed"].isin(common)].groupby(knob).apply(
+            lambda g: pd.Series([value(r).value for _, r in g.iterrows()]).median())
         keep.append(group[group[knob] == (medians.idxmin() if lower_is_better else medians.idxmax())])
     out = pd.concat(keep) if keep else runs.iloc[0:0]
-    labels = ["/".join(str(row[f]) for f in arm) + f"@{row[knob]:g}" for _, row in out.iterrows()]
+    labels = ["/".join(str(row[f]) for f in arm) + "@" + _fmt(row[knob]) for _, row in out.iterrows()]
     return out.assign(arm=labels)
+
+
+def _fmt(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
