@@ -57,7 +57,7 @@ class RunConfig:
     # --- optimization ---
     optimizer: str = "sgd"  # key into harness.optimizers.OPTIMIZERS
     lr: float = 0.01  # learning rate
-    weight_decay: float = 0.0  # adam/sgd...: l2 added to the gradient; adamw: decoupled, w <- w - lr*weight_decay*w
+    weight_decay: float = 0.0  # l2 added to the gradient (every optimizer but adamw); adamw: decoupled, w <- w - lr*weight_decay*w
     # Optimizer hyperparameters (harness.optimizers): defaults are the values each optimizer always used.
     momentum: float = 0.9  # momentum/nesterov: beta, the velocity's decay (terminal step lr*g/(1-beta)); sgd has none
     beta1: float = 0.9  # adam/adamw/nadam: decay of the gradient's running mean
