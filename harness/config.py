@@ -10,6 +10,7 @@ from harness.activations import ACTIVATIONS
 from harness.datasets import DATASETS, IDX_DATASETS
 from harness.diagnostics import DIAGNOSTICS
 from harness.inits import INITS
+from harness.model import MODEL_AXES, MODELS
 from harness.optimizers import OPTIMIZERS
 from harness.registry import UnknownNameError
 
@@ -44,6 +45,7 @@ class RunConfig:
     feature_scale_decades: float = 0.0  # d: spread of the per-feature scales, in decades either way; 0 = no scaling
     feature_offset: float = 0.0  # m: largest per-feature offset, in (scaled) input units; 0 = no offset
     # --- model ---
+    model: str = "mlp"  # key into harness.model.MODELS (register_model); the axes below it does not support stay at their defaults
     depth: int = 20  # hidden layers
     width: int = 100  # units per hidden layer
     activation: str = "relu"  # key into harness.activations.ACTIVATIONS
@@ -89,8 +91,14 @@ class RunConfig:
             if self.init != "auto":
                 INITS.get(self.init)
             OPTIMIZERS.get(self.optimizer)
+            supports = MODELS.get(self.model).supports
         except UnknownNameError as e:
             raise ConfigError(str(e)) from None
+        for axis in MODEL_AXES:  # a model that ignores an axis must not be handed a config that sets it
+            default = self.__dataclass_fields__[axis].default
+            if axis not in supports and getattr(self, axis) != default:
+                raise ConfigError(f"invalid {axis} {getattr(self, axis)!r} for model {self.model!r}, which does not "
+                                  f"support it (leave it at {default!r}); it supports: {', '.join(supports) or 'none'}")
         choice("norm", self.norm, NORMS)
         choice("device", self.device, DEVICES)
         choice("loop", self.loop, LOOPS)
