@@ -18,9 +18,9 @@ _PUBLIC = {
     "ThresholdStatement": "harness.verdict", "all_of": "harness.verdict", "select": "harness.verdict",
     "epochs_to_target": "harness.measures", "time_to_target": "harness.measures",
     "median_epoch_time": "harness.measures", "final_val_acc": "harness.measures", "column": "harness.measures",
-    "compare": "harness.api", "thresholds": "harness.api", "run": "harness.api", "load_suite_file": "harness.api",
+    "paired": "harness.api", "thresholds": "harness.api", "run": "harness.api", "load_suite_file": "harness.api",
     "suites_in": "harness.api", "installed_suites": "harness.api", "load_plugins": "harness.api",
-    "history": "harness.history", "check": "harness.history",
+    "effect_history": "harness.history", "check": "harness.history",
 }
 __all__ = ["__version__", *_PUBLIC]
 
