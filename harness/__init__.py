@@ -19,7 +19,8 @@ _PUBLIC = {
     "epochs_to_target": "harness.measures", "time_to_target": "harness.measures",
     "median_epoch_time": "harness.measures", "final_val_acc": "harness.measures", "column": "harness.measures",
     "paired": "harness.api", "thresholds": "harness.api", "run": "harness.api", "load_suite_file": "harness.api",
-    "suites_in": "harness.api", "installed_suites": "harness.api", "load_plugins": "harness.api",
+    "suites_in": "harness.api", "find_suite": "harness.api", "installed_suites": "harness.api",
+    "load_plugins": "harness.api",
     "effect_history": "harness.history", "check": "harness.history",
 }
 __all__ = ["__version__", *_PUBLIC]

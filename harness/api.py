@@ -20,7 +20,7 @@ from harness.config import ConfigError
 from harness.datasets import DATASETS, Dataset
 from harness.model import MODELS, Model
 from harness.rules import paired_verdicts, threshold_verdicts
-from harness.suite import Suite
+from harness.suite import Suite, suites
 from harness.verdict import PairedStatement, ThresholdStatement, Verdict
 
 Judge = Callable[[pd.DataFrame], list[Verdict]]
@@ -118,6 +118,25 @@ def installed_suites() -> dict[str, Suite]:
                               f"nor a module defining SUITE")
         found[suite.name] = suite
     return found
+
+
+def find_suite(suite) -> Suite:
+    """A Suite from a Suite, a path to a suite file (*.py), or the name of a suite in suites/ or an installed package.
+
+    An unknown name raises the registry's one-line error listing the valid names (UnknownNameError).
+    """
+    if isinstance(suite, Suite):
+        return suite
+    if isinstance(suite, Path) or str(suite).endswith(".py"):
+        load_plugins()  # the file may use an installed package's models or datasets
+        return load_suite_file(suite)
+    registered = suites()
+    if suite in registered:
+        return registered.get(suite)
+    installed = installed_suites()
+    if suite in installed:
+        return installed[suite]
+    return registered.get(suite)
 
 
 @lru_cache(maxsize=None)

@@ -75,26 +75,6 @@ class SuiteVerdicts:
         return self
 
 
-def resolve_suite(suite):
-    """A Suite from a Suite, a path to a suite file, or the name of a suite in suites/ or an installed package."""
-    from pathlib import Path
-
-    from harness.api import installed_suites, load_suite_file
-    from harness.suite import Suite, suites
-
-    if isinstance(suite, Suite):
-        return suite
-    if isinstance(suite, Path) or str(suite).endswith(".py"):
-        return load_suite_file(suite)
-    registered = suites()
-    if suite in registered:
-        return registered.get(suite)
-    installed = installed_suites()
-    if suite in installed:
-        return installed[suite]
-    return registered.get(suite)  # the registry's one-line error lists the valid names
-
-
 @pytest.fixture(scope="session")
 def harness_suite(request, tmp_path_factory):
     """Run a suite (a Suite, a file path, or a name) at --harness-scale into --harness-store: its SuiteVerdicts.
@@ -105,10 +85,9 @@ def harness_suite(request, tmp_path_factory):
     cache: dict = {}
 
     def run(suite, scale: str | None = None, seeds: int | None = None) -> SuiteVerdicts:
-        from harness.api import load_plugins, run as run_suite
+        from harness.api import find_suite, run as run_suite
 
-        load_plugins()
-        suite = resolve_suite(suite)
+        suite = find_suite(suite)
         scale = scale or options.harness_scale
         if scale == "ci" and "ci" not in suite.scales:  # a suite of one scale runs as it is
             scale = "default"
