@@ -153,7 +153,7 @@ def load_plugins() -> tuple[str, ...]:
             obj = ep.load()
             known = {id(entry.build if group == MODEL_GROUP else entry.load) for _, entry in registry.items()}
             if callable(obj) and id(obj) not in known and ep.name not in registry:
-                doc = (obj.__doc__ or "").strip().split("\n")[0]
+                doc = (obj.__doc__ or "").strip().split("\n")[0] or f"entry point {ep.value}"
                 entry = Model(obj, tuple(getattr(obj, "supports", ())), doc) if group == MODEL_GROUP else Dataset(obj, doc)
                 registry.register(ep.name, entry)
             loaded.append(f"{group}:{ep.name}")

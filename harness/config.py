@@ -110,6 +110,9 @@ class RunConfig:
             if not value >= low:
                 raise ConfigError(f"invalid {name} {value!r}; must be >= {low}")
 
+        if self.diagnostic_names and self.model != "mlp":  # they hook the MLP's Linear blocks (harness.diagnostics)
+            raise ConfigError(f"invalid diagnostics {self.diagnostics!r} for model {self.model!r}; diagnostics need "
+                              f"model 'mlp'")
         for name in self.diagnostic_names:
             try:
                 DIAGNOSTICS.get(name)

@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from harness.registry import Registry
+from harness.registry import Registry, doc_line
 
 IDX_DATASETS = ("mnist", "fashion-mnist")  # read from data_path, never downloaded
 
@@ -28,7 +28,7 @@ def register_dataset(name: str, doc: str = ""):
     """Decorator: register a loader (config) -> (X float32 (N, ...), y int64 (N,)) under `name`; returns it unchanged."""
 
     def decorate(load):
-        DATASETS.register(name, Dataset(load, doc or (load.__doc__ or "").strip().split("\n")[0]))
+        DATASETS.register(name, Dataset(load, doc or doc_line(load)))
         return load
 
     return decorate

@@ -16,7 +16,7 @@ from torch import nn
 from harness.activations import ACTIVATIONS
 from harness.cnn import build_cnn
 from harness.inits import initialize
-from harness.registry import Registry
+from harness.registry import Registry, doc_line
 
 # The config fields that describe a model's shape and parts; a model entry lists those it honours.
 MODEL_AXES = ("activation", "init", "norm", "depth", "width", "dropout", "dropout_kind", "input_norm")
@@ -43,7 +43,7 @@ def register_model(name: str, supports=(), doc: str = ""):
         raise ValueError(f"invalid supports {unknown[0]!r} for model {name!r}; valid: {', '.join(MODEL_AXES)}")
 
     def decorate(factory):
-        MODELS.register(name, Model(factory, tuple(supports), doc or (factory.__doc__ or "").strip().split("\n")[0]))
+        MODELS.register(name, Model(factory, tuple(supports), doc or doc_line(factory)))
         return factory
 
     return decorate

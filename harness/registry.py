@@ -42,3 +42,8 @@ class Registry(Generic[T]):
 
     def items(self):
         return self._entries.items()
+
+
+def doc_line(obj) -> str:
+    """An entry's one-line description: the first line of its docstring, else where it is defined."""
+    return (obj.__doc__ or "").strip().split("\n")[0] or f"{obj.__module__}.{obj.__qualname__}"

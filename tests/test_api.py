@@ -182,6 +182,7 @@ def test_entry_points_of_an_installed_package(tmp_path, monkeypatch):
         assert "harness.datasets:ep-test-data" in load_plugins()
         assert "ep-test-net" in MODELS and "ep-test-data" in DATASETS
         assert DATASETS.get("ep-test-data").load(RunConfig())[0].shape == (10, 3)
+        assert DATASETS.get("ep-test-data").doc == "entry point ep_test_pkg:load"  # no docstring: where it came from
         assert list(installed_suites()) == ["ep-test-suite"]
     finally:
         load_plugins.cache_clear()

@@ -100,6 +100,8 @@ def test_cnn_refuses_flat_features_and_unsupported_axes():
         build_model(RunConfig(), (1, 8, 8), 10)
     with pytest.raises(ConfigError, match="invalid input_norm True for model 'cnn'"):
         RunConfig(model="cnn", input_norm=True)
+    with pytest.raises(ConfigError, match="invalid diagnostics 'gradients' for model 'cnn'"):
+        RunConfig(model="cnn", diagnostics="gradients")
 
 
 @pytest.mark.parametrize("norm", ["none", "before", "after"])
