@@ -12,7 +12,7 @@ from harness.version import __version__
 _PUBLIC = {
     "RunConfig": "harness.config", "ConfigError": "harness.config",
     "Suite": "harness.suite",
-    "register_model": "harness.model", "build_model": "harness.model",
+    "register_model": "harness.model_registry", "build_model": "harness.model_registry",
     "register_dataset": "harness.datasets",
     "Verdict": "harness.verdict", "RatioStatement": "harness.verdict", "DifferenceStatement": "harness.verdict",
     "ThresholdStatement": "harness.verdict", "all_of": "harness.verdict", "select": "harness.verdict",

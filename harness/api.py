@@ -18,7 +18,7 @@ import pandas as pd
 
 from harness.config import ConfigError
 from harness.datasets import DATASETS, Dataset
-from harness.model import MODELS, Model
+from harness.model_registry import MODELS, Model
 from harness.rules import paired_verdicts, threshold_verdicts
 from harness.suite import Suite, suites
 from harness.verdict import PairedStatement, ThresholdStatement, Verdict

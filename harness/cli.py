@@ -1,18 +1,30 @@
-"""The command line: harness list | run SUITE | train --field value ..."""
+"""The command line: harness list | run SUITE | runs | train --field value | report | compare | ui.
+
+Fast on purpose: help, `list` and bad input need only names (harness.names reads them from the
+source files), so torch, Lightning and MLflow are imported inside the commands that use them.
+"""
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
+import re
 import sys
 
-from harness.config import DEVICES, ConfigError, RunConfig
-from harness.contract import SUITE_TAG, TRAIN_EXPERIMENT
-from harness.interrupts import Terminated
+from harness import interrupts, names
+from harness.contract import SUITE_TAG
 from harness.logs import quiet
-from harness.queries import QueryError
-from harness.registry import UnknownNameError
 from harness.store import StoreError, existing_store_uri, resolve_tracking_uri
+
+DEVICES = names.constant("config.py", "DEVICES")
+ENGINES = names.constant("pipeline.py", "ENGINES")
+DEFAULT_DEVICE = "auto"  # the same for `run` and `train`: CUDA where there is one, else the CPU
+# config field -> the valid values, for help and the fast check (registry axes read from their modules)
+CHOICES = {"activation": names.registry_names("activation"), "init": ("auto", *names.registry_names("init")),
+           "optimizer": names.registry_names("optimizer"), "dataset": names.registry_names("dataset"),
+           "norm": names.constant("config.py", "NORMS"), "device": DEVICES, "loop": names.constant("config.py", "LOOPS"),
+           "dropout_kind": names.constant("config.py", "DROPOUT_KINDS"),
+           "target_metric": tuple(names.constant("config.py", "TARGET_METRICS"))}
+REGISTRY_AXES = ("activation", "init", "optimizer", "dataset")  # 'unknown X'; fixed tuples say 'invalid X'
 
 
 class UsageError(Exception):
@@ -21,7 +33,54 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # argparse's default prints the whole usage; one line is clearer
-        raise UsageError(message)
+        choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if choice:  # a misspelled command or format: name the near miss
+            message += names.did_you_mean(choice[1], re.findall(r"'([^']*)'", choice[2]))
+        raise UsageError(re.sub(r"^argument [^:]+: (?=invalid -)", "", message))
+
+
+def check_choice(name: str, value, valid) -> None:
+    if value not in valid:
+        if name in REGISTRY_AXES:
+            raise UsageError(names.unknown(name, value, valid))
+        raise UsageError(f"invalid {name} {value!r}; valid: {', '.join(valid)}{names.did_you_mean(value, valid)}")
+
+
+def _at_least(flag: str, low: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid {flag} {text!r}; must be an integer >= {low}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"invalid {flag} {value!r}; must be >= {low}")
+        return value
+    return parse
+
+
+def suite_names() -> list[str]:
+    """The shipped suites, plus any registered at run time in this process (tests register their own)."""
+    known = list(names.suite_index())
+    if "harness.suite" in sys.modules:
+        known += [n for n in sys.modules["harness.suite"].suites().names() if n not in known]
+    return known
+
+
+def suite_scales(name: str) -> tuple[str, ...]:
+    entry = names.suite_index().get(name)
+    if entry is not None:
+        return entry.scales
+    return ("default", *sys.modules["harness.suite"].suites().get(name).scales)
+
+
+def check_suite(name: str, scale: str | None = None) -> None:
+    """Unknown suite or scale: one line with the valid names, before anything heavy is imported."""
+    if name not in suite_names():
+        raise UsageError(names.unknown("suite", name, suite_names()))
+    if scale is not None and scale not in suite_scales(name):
+        valid = suite_scales(name)
+        raise UsageError(f"invalid scale {scale!r} for suite {name!r}; valid: {', '.join(valid)}"
+                         f"{names.did_you_mean(scale, valid)}")
 
 
 def _add_tracking(p: argparse.ArgumentParser) -> None:
@@ -29,52 +88,70 @@ def _add_tracking(p: argparse.ArgumentParser) -> None:
                    help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI, else sqlite:///mlruns/mlflow.db)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="harness", description="Measure and judge claims about training deep networks.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+def _suites_help() -> str:
+    rows = [f"  {e.name:26s} {', '.join(e.scales)}" for e in names.suite_index().values()]
+    return "\n".join(["suites and their scales (--scale):", *rows])
 
-    sub.add_parser("list", help="list the suites and their claims")
 
-    run = sub.add_parser("run", help="run a suite's grid, record it in MLflow, print the verdict")
-    run.add_argument("suite")
-    run.add_argument("--seeds", type=int, default=None,
+def _add_run(sub) -> None:
+    run = sub.add_parser("run", help="run a suite's grid, record it in MLflow, print the verdict and the answer",
+                         description=_suites_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("suite", help=f"one of: {', '.join(names.suite_index())}")
+    run.add_argument("--seeds", type=_at_least("--seeds", 1), default=None,
                      help="a fixed number of seeds (default: adaptive: start at the suite's first look, add seeds to "
                           "configurations behind undecided rows, up to --max-seeds)")
-    run.add_argument("--max-seeds", type=int, default=None, help="cap on adaptive seeds (default: the suite's)")
-    run.add_argument("--device", default="auto", help=f"one of {', '.join(DEVICES)}")
-    run.add_argument("--scale", default="default", help="the suite's scale: default, ci, or others it defines")
-    run.add_argument("--threads", type=int, default=None, help="torch threads per run (default: the suite's, 1)")
-    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.add_argument("--max-seeds", type=_at_least("--max-seeds", 1), default=None,
+                     help="cap on adaptive seeds (default: the suite's)")
+    run.add_argument("--device", default=DEFAULT_DEVICE, help=f"one of {', '.join(DEVICES)} (default {DEFAULT_DEVICE})")
+    run.add_argument("--scale", default="default", help="the suite's scale: default, ci, or others it defines (listed above)")
+    run.add_argument("--threads", type=_at_least("--threads", 1), default=None,
+                     help="torch threads per run (default: the suite's, 1)")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar (also off when stderr is not a terminal)")
     # scale and resilience (README: Scale and resilience)
     run.add_argument("--force", action="store_true", help="rerun every run, even those already finished in the store")
-    run.add_argument("--workers", type=int, default=1,
+    run.add_argument("--workers", type=_at_least("--workers", 1), default=1,
                      help="parallel worker processes, one config each at a time (suites that do not judge time)")
-    run.add_argument("--engine", default="local", help="local (this machine) or ray (a Ray cluster, extra [ray])")
+    run.add_argument("--engine", default="local", help=f"one of {', '.join(ENGINES)} (ray: a Ray cluster, extra [ray])")
     run.add_argument("--ray-address", default=None, help="Ray cluster address (default: $RAY_ADDRESS, else a local instance)")
-    run.add_argument("--pack", type=int, default=0, help="runs per Ray task (default 0: about two tasks per CPU)")
+    run.add_argument("--pack", type=_at_least("--pack", 0), default=0,
+                     help="runs per Ray task (default 0: about two tasks per CPU)")
     run.add_argument("--parallel-timing", action="store_true",
                      help="allow --workers/--engine ray for a suite that judges time (its runs are tagged)")
     _add_tracking(run)
 
+
+def _add_train(sub) -> None:
     train = sub.add_parser("train", help="train one configuration and record it (experiment 'train')")
-    for f in dataclasses.fields(RunConfig):
+    for f in names.config_fields():
         flag = "--" + f.name.replace("_", "-")
-        if isinstance(f.default, bool):
-            train.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=f.default)
+        default = DEFAULT_DEVICE if f.name == "device" else f.default
+        valid = f" (one of: {', '.join(CHOICES[f.name])})" if f.name in CHOICES else ""
+        if f.type == "bool":
+            train.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=default, help=f.doc)
         else:
-            train.add_argument(flag, dest=f.name, type=type(f.default), default=f.default,
-                               help=f"default: {f.default!r}")
+            train.add_argument(flag, dest=f.name, type={"int": int, "float": float}.get(f.type, str), default=default,
+                               help=f"{f.doc}{valid}; default: {default!r}")
     _add_tracking(train)
 
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="harness", description="Measure and judge claims about training deep networks.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub.add_parser("list", help="list the suites, their claims and scales")
+    _add_run(sub)
+    runs = sub.add_parser("runs", help="the invocations in the store, newest first, one line each")
+    runs.add_argument("suite", nargs="?", default=None, help="only this suite's")
+    _add_tracking(runs)
+    _add_train(sub)
     report = sub.add_parser("report", help="a suite invocation's verdict, time decomposition and plots (logged to its parent run)")
     report.add_argument("suite")
-    report.add_argument("--run", default=None, help="parent run id of the invocation (default: the newest)")
+    report.add_argument("--run", default=None, help="parent run id or a unique prefix (default: the newest; see `harness runs`)")
     report.add_argument("--format", default="text", choices=("text", "markdown", "html"), help="what is printed")
     report.add_argument("--out", default=None, help="folder for the files (default: reports/<suite>-<run id prefix>)")
     _add_tracking(report)
     compare = sub.add_parser("compare", help="two invocations of a suite side by side: settings, verdicts, timings, convergence")
-    compare.add_argument("run_a", metavar="A", help="parent run id")
-    compare.add_argument("run_b", metavar="B", help="parent run id")
+    compare.add_argument("run_a", metavar="A", help="parent run id or a unique prefix")
+    compare.add_argument("run_b", metavar="B", help="parent run id or a unique prefix")
     compare.add_argument("--format", default="text", choices=("text", "markdown"))
     _add_tracking(compare)
     ui = sub.add_parser("ui", help="the MLflow UI on the store")
@@ -85,113 +162,75 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_list(args) -> int:
-    from harness.suite import suites
-
-    registry = suites()
-    for name, suite in registry.items():
-        print(f"{name:24s} {suite.claim}")
+    for e in names.suite_index().values():
+        print(f"{e.name:24s} {e.claim}  [scales: {', '.join(e.scales)}]")
     return 0
 
 
-def _tracker(uri: str):
+def _registered_suite(name: str):
+    """The suite, importing only its own module (another suite's may import torch)."""
+    check_suite(name)
+    entry = names.suite_index().get(name)
+    if entry is None:  # registered at run time in this process
+        return sys.modules["harness.suite"].suites().get(name)
+    import importlib
+
+    return importlib.import_module(entry.module).SUITE
+
+
+def cmd_run(args) -> int:
+    check_suite(args.suite, args.scale)
+    check_choice("device", args.device, DEVICES)
+    check_choice("--engine", args.engine, ENGINES)
+    if args.seeds is not None and args.max_seeds is not None:
+        raise UsageError("invalid --max-seeds with --seeds: a fixed seed count takes no cap; drop one of them")
+    from harness.commands import run_command
+
+    return run_command(args, _registered_suite(args.suite), progress=not args.no_progress and sys.stderr.isatty())
+
+
+def cmd_runs(args) -> int:
+    from harness.invocations import invocation_lines
+
+    if args.suite is not None:
+        check_suite(args.suite)
+    tracker = _stored_tracker(args.tracking_uri)
+    print("\n".join(invocation_lines(tracker.client, args.suite)))
+    return 0
+
+
+def cmd_train(args) -> int:
+    for name, valid in CHOICES.items():
+        check_choice(name, getattr(args, name), valid)
+    from harness.commands import train_command
+
+    values = {f.name: getattr(args, f.name) for f in names.config_fields()}
+    return train_command(values, resolve_tracking_uri(args.tracking_uri))
+
+
+def _stored_tracker(uri_arg):
+    """A tracker on a store that must already exist: reading commands never create an empty one."""
+    uri = existing_store_uri(uri_arg)
     from harness.tracking import Tracker
 
     return Tracker(uri)
 
 
-def _registered_suite(name: str):
-    from harness.suite import suites
-
-    try:
-        return suites().get(name)
-    except UnknownNameError as e:
-        raise UsageError(str(e)) from None
-
-
-def cmd_run(args) -> int:
-    from harness.pipeline import Execution, check_configs, run_suite
-    from harness.runner import run_name
-
-    suite = _registered_suite(args.suite)
-    options = Execution(scale=args.scale, progress=not args.no_progress, workers=args.workers, engine=args.engine,
-                        ray_address=args.ray_address, pack=args.pack, parallel_timing=args.parallel_timing,
-                        force=args.force)
-    options.validate(suite)
-    # Validate every config (and the device) before anything touches the store.
-    looks = None
-    if args.seeds is None:  # adaptive: looks fixed now, before any run
-        from harness.sequential import Looks
-
-        looks = Looks.plan(*suite.seed_plan(args.scale, args.max_seeds))
-    elif args.max_seeds is not None:
-        raise UsageError("invalid --max-seeds with --seeds: a fixed seed count takes no cap; drop one of them")
-    first = args.seeds if looks is None else looks.seeds[0]
-    configs = [c.resolved() for c in suite.configs(first, args.device, args.scale)]
-    if args.threads is not None:
-        configs = [c.replace(threads=args.threads) for c in configs]
-    check_configs(configs)
-    if args.engine == "ray":
-        from harness.cluster import ray_module
-
-        ray_module()  # the extra is installed, or one line saying how to install it
-    tracker = _tracker(resolve_tracking_uri(args.tracking_uri))
-    from harness.judging import family_line
-    from harness.tables import format_table
-
-    result = run_suite(suite, tracker, configs, options, looks)
-    if result.reused:
-        print(f"resumed: {result.reused} of {len(configs)} runs were already finished in the store "
-              f"(--force reruns them)", file=sys.stderr)
-    print(format_table(result.verdicts, result.header))
-    print(family_line(result.verdicts))
-    print(f"\nstore: {tracker.uri}  experiment: {suite.name}  parent run: {result.parent_run_id}")
-    for config, error in result.failures:
-        print(f"FAILED run {run_name(config)}: {error}", file=sys.stderr)
-    return 0
-
-
-def cmd_train(args) -> int:
-    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(RunConfig)}
-    config = RunConfig(**values).resolved()
-    from harness.preflight import check_runnable
-
-    check_runnable([config])
-    tracker = _tracker(resolve_tracking_uri(args.tracking_uri))
-    from harness.runner import train
-
-    result = train(config, tracker, TRAIN_EXPERIMENT)
-    s = result.summary()
-    print(f"run {result.run_id} config {config.config_id}: stop_reason={result.stop_reason} "
-          f"epochs={len(result.history)} epochs_to_target={result.epochs_to_target} "
-          f"median_epoch_time_s={s['median_epoch_time_s']:.4f} wall_time_s={s['wall_time_s']:.2f} "
-          f"final val/acc={s.get('final_val_acc', float('nan')):.4f}")
-    return 0
-
-
-def _stored_tracker(uri_arg):
-    """A tracker on a store that must already exist: reading commands never create an empty one."""
-    return _tracker(existing_store_uri(uri_arg))
-
-
 def cmd_report(args) -> int:
-    from harness.report import render, write_report
+    from harness.commands import report_command
 
-    suite = _registered_suite(args.suite)
-    tracker = _stored_tracker(args.tracking_uri)
-    report = write_report(tracker, suite, args.run, args.out)
-    print(render(report, args.format), end="")
-    print(f"files: {report.out_dir} (report.txt, report.md, report.html, {', '.join(report.plots) or 'no plots'}); "
-          f"logged to parent run {report.parent.info.run_id} under report/", file=sys.stderr)
-    return 0
+    return report_command(_registered_suite(args.suite), _stored_tracker(args.tracking_uri), args)
 
 
 def cmd_compare(args) -> int:
     from harness.compare import compare, render
+    from harness.invocations import resolve_run_id
     from harness.queries import parent_of
 
     tracker = _stored_tracker(args.tracking_uri)
-    suite = _registered_suite(parent_of(tracker.client, args.run_a).data.tags.get(SUITE_TAG, ""))
-    print(render(compare(tracker.client, suite, args.run_a, args.run_b), args.format), end="")
+    a, b = (resolve_run_id(tracker.client, r) for r in (args.run_a, args.run_b))
+    suite = _registered_suite(parent_of(tracker.client, a).data.tags.get(SUITE_TAG, ""))
+    print(render(compare(tracker.client, suite, a, b), args.format), end="")
     return 0
 
 
@@ -199,35 +238,44 @@ def cmd_ui(args) -> int:
     """Replace this process with the MLflow server (UI + REST API) on the store."""
     if not 1 <= args.port <= 65535:
         raise UsageError(f"invalid --port {args.port!r}; must be in 1..65535")
-    tracker = _stored_tracker(args.tracking_uri)
-    argv = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", tracker.uri,
-            "--host", args.host, "--port", str(args.port), "--workers", "1"]
-    # MLflow's job runner (8 extra processes) serves GenAI features the harness does not use; an explicit setting wins.
-    os.environ.setdefault("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false")
-    url = f"http://{args.host}:{args.port}"
-    print(f"MLflow UI on {tracker.uri}: {url}  (Ctrl-C stops it)", file=sys.stderr)
-    for exp in tracker.client.search_experiments():  # MLflow 3 opens an experiment on its GenAI overview: link the runs
-        if exp.name != "Default":
-            print(f"  {exp.name}: {url}/#/experiments/{exp.experiment_id}/runs", file=sys.stderr)
-    sys.stderr.flush()
-    os.execv(sys.executable, argv)
+    from harness.invocations import serve_ui
+
+    serve_ui(_stored_tracker(args.tracking_uri), args.host, args.port)
 
 
-COMMANDS = {"list": cmd_list, "run": cmd_run, "train": cmd_train, "report": cmd_report, "compare": cmd_compare,
-            "ui": cmd_ui}
+COMMANDS = {"list": cmd_list, "run": cmd_run, "runs": cmd_runs, "train": cmd_train, "report": cmd_report,
+            "compare": cmd_compare, "ui": cmd_ui}
+# Bad-input exceptions of modules the command may have imported: (module, class). A module never
+# imported cannot have raised its error, so the check imports nothing.
+USAGE_ERRORS = (("harness.config", "ConfigError"), ("harness.queries", "QueryError"),
+                ("harness.registry", "UnknownNameError"))
+
+
+def _is_bad_input(e: BaseException) -> bool:
+    kinds = [UsageError, StoreError] + [getattr(sys.modules[m], c) for m, c in USAGE_ERRORS if m in sys.modules]
+    return isinstance(e, tuple(kinds))
 
 
 def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # no bars in logs
     quiet()
+    command = None
     try:
         args = build_parser().parse_args(argv)
-        return COMMANDS[args.command](args)
-    except (UsageError, ConfigError, StoreError, QueryError) as e:
+        command = args.command
+        with interrupts.deferred():  # a signal is recorded, acted on at safe points, and never lost
+            code = COMMANDS[command](args)
+            interrupts.check()  # one that came after the last safe point still ends the command as interrupted
+        return code
+    except KeyboardInterrupt as e:
+        resume = " run the same command again to resume (finished runs are skipped)." if command == "run" else ""
+        print(f"harness: interrupted; finished runs are kept in the store;{resume}", file=sys.stderr)
+        return 143 if isinstance(e, interrupts.Terminated) or interrupts.terminated() else 130
+    except Exception as e:
+        if not _is_bad_input(e):
+            raise
         print(f"harness: error: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt as e:
-        print("harness: interrupted; finished runs are kept in the store", file=sys.stderr)
-        return 143 if isinstance(e, Terminated) else 130
 
 
 if __name__ == "__main__":

@@ -6,13 +6,9 @@ import hashlib
 import json
 from dataclasses import dataclass, fields
 
-from harness.activations import ACTIVATIONS
+from harness import names
 from harness.datasets import DATASETS, IDX_DATASETS
-from harness.diagnostics import DIAGNOSTICS
-from harness.inits import INITS
-from harness.model import MODEL_AXES, MODELS
-from harness.optimizers import OPTIMIZERS
-from harness.registry import UnknownNameError
+from harness.model_registry import MODELS, unsupported_axis
 
 NORMS = ("none", "before", "after")  # batch norm placement relative to each hidden activation
 DEVICES = ("auto", "cpu", "cuda")
@@ -85,20 +81,23 @@ class RunConfig:
             if value not in valid:
                 raise ConfigError(f"invalid {name} {value!r}; valid: {', '.join(valid)}")
 
-        try:
-            DATASETS.get(self.dataset)
-            ACTIVATIONS.get(self.activation)
-            if self.init != "auto":
-                INITS.get(self.init)
-            OPTIMIZERS.get(self.optimizer)
-            supports = MODELS.get(self.model).supports
-        except UnknownNameError as e:
-            raise ConfigError(str(e)) from None
-        for axis in MODEL_AXES:  # a model that ignores an axis must not be handed a config that sets it
-            default = self.__dataclass_fields__[axis].default
-            if axis not in supports and getattr(self, axis) != default:
-                raise ConfigError(f"invalid {axis} {getattr(self, axis)!r} for model {self.model!r}, which does not "
-                                  f"support it (leave it at {default!r}); it supports: {', '.join(supports) or 'none'}")
+        def registered(axis: str, value: str) -> None:  # names read from the registry modules: no torch import
+            if value not in names.registry_names(axis):
+                raise ConfigError(names.unknown(axis, value, names.registry_names(axis)))
+
+        # datasets and models: the runtime registries, which hold the built-in names and those a user registered
+        if self.dataset not in DATASETS:
+            raise ConfigError(names.unknown("dataset", self.dataset, DATASETS.names()))
+        if self.model not in MODELS:
+            raise ConfigError(names.unknown("model", self.model, MODELS.names()))
+        defaults = {f.name: f.default for f in fields(self)}
+        problem = unsupported_axis(self.model, {f: getattr(self, f) for f in defaults}, defaults)
+        if problem:
+            raise ConfigError(problem)
+        registered("activation", self.activation)
+        if self.init != "auto":
+            registered("init", self.init)
+        registered("optimizer", self.optimizer)
         choice("norm", self.norm, NORMS)
         choice("device", self.device, DEVICES)
         choice("loop", self.loop, LOOPS)
@@ -114,10 +113,7 @@ class RunConfig:
             raise ConfigError(f"invalid diagnostics {self.diagnostics!r} for model {self.model!r}; diagnostics need "
                               f"model 'mlp'")
         for name in self.diagnostic_names:
-            try:
-                DIAGNOSTICS.get(name)
-            except UnknownNameError as e:
-                raise ConfigError(str(e)) from None
+            registered("diagnostic", name)
         for name in ("depth", "width", "max_epochs", "threads", "devices", "n_features", "diag_every"):
             at_least(name, 1)
         at_least("batch_size", 2)  # batch norm needs more than one row per batch
@@ -143,6 +139,8 @@ class RunConfig:
     @property
     def resolved_init(self) -> str:
         """The init actually used: the activation's recommendation when init is 'auto'."""
+        from harness.activations import ACTIVATIONS  # torch: only where a model is about to be built
+
         return ACTIVATIONS.get(self.activation).init if self.init == "auto" else self.init
 
     @property

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 DEFAULT_TRACKING_URI = "sqlite:///mlruns/mlflow.db"
 TRAIN_EXPERIMENT = "train"  # single `harness train` runs
+# MLflow 3's experiment kind: the UI opens a classic-ML experiment on its runs table, not the GenAI overview
+EXPERIMENT_KIND_TAG, EXPERIMENT_KIND = "mlflow.experimentKind", "custom_model_development"
 
 # --- run roles and nesting (tags) ---
 ROLE_TAG = "harness.role"  # 'parent' (an invocation) or 'child' (one config and seed)
@@ -18,6 +20,8 @@ RESUMED_TAG = "harness.resumed"  # finished runs an invocation reused from earli
 PARALLEL_TIMING_TAG = "harness.parallel_timing"
 WORKERS_TAG = "harness.workers"
 ENGINE_TAG = "harness.engine"
+TIMING_TAG = "harness.timing"  # 'interleaved': trained in lockstep with the arms in INTERLEAVED_TAG (absent = solo)
+INTERLEAVED_TAG = "harness.interleaved"  # field=level,level,...: the arms a run's steps alternated with
 
 # --- per-epoch metrics, step = epoch (1-based) ---
 EPOCH_METRICS = ("train/loss", "train/epoch_time_s", "val/loss", "val/acc")
@@ -37,6 +41,7 @@ ENVIRONMENT_TAGS = ("device", "device_type", "threads", "torch_version", "lightn
 RUN_TAGS = (STOP_REASON_TAG, CONFIG_ID_TAG, *ENVIRONMENT_TAGS)
 
 # --- parent-run tags and artifacts ---
+NOTE_TAG = "mlflow.note.content"  # MLflow's run description (the UI shows it on the run page): the plain answer
 INVOCATION_TAGS = ("scale", "seeds", "n_configs", "claim", "workers", "engine", "force")
 VERDICT_TXT, VERDICT_JSON, JUDGED_RUNS = "verdict.txt", "verdict.json", "judged_runs.json"
 LOOKS_JSON = "looks.json"  # the seed counts and levels of an invocation's looks (adaptive seeds)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from harness.config import RunConfig
-from harness.interrupts import raise_interrupt
+from harness.interrupts import record_signal
 from harness.logs import quiet
 from harness.processes import process_alive, this_process
 from harness.tracking import Tracker
@@ -96,7 +96,7 @@ def _watch_driver(driver: str) -> None:
 
 def _worker_main(run_fn: RunFn, dest: Destination, tasks, results, driver: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle; it sends SIGTERM
-    signal.signal(signal.SIGTERM, raise_interrupt)
+    signal.signal(signal.SIGTERM, record_signal)  # acted on at the run's safe points
     threading.Thread(target=_watch_driver, args=(driver,), daemon=True).start()
     try:
         quiet()

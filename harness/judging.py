@@ -3,17 +3,17 @@ from __future__ import annotations
 
 import json
 import math
-import re
 
 import pandas as pd
 
-from harness.version import __version__
-from harness.contract import JUDGED_RUNS, LOOKS_JSON, VERDICT_JSON, VERDICT_TXT, effect_metric, verdict_tag
+from harness.answer import plain_answer, row_keys
+from harness.contract import JUDGED_RUNS, LOOKS_JSON, NOTE_TAG, VERDICT_JSON, VERDICT_TXT, effect_metric, verdict_tag
 from harness.queries import artifact_text, invocation_runs, load_runs
 from harness.sequential import Looks, judge_looks
 from harness.stats import LEVEL, expected_false_supports, min_seeds
 from harness.tables import format_table
 from harness.tracking import Tracker
+from harness.version import __version__
 from harness.verdict import Verdict
 
 
@@ -63,17 +63,13 @@ def family_line(verdicts: list[Verdict]) -> str:
             f"<= {(1 - LEVEL) / 2 * 100:g}% one-sided; no multiplicity correction across rows)")
 
 
-def slug(v: Verdict) -> str:
-    """A verdict row's key in MLflow metric and tag names."""
-    return re.sub(r"[^A-Za-z0-9_./-]+", "_", f"{v.group}/{v.metric}")
-
-
 def record(tracker: Tracker, parent_run_id: str, verdicts: list[Verdict], header: str) -> None:
     """Attach the verdict to the parent run: verdict.txt, verdict.json, an effect metric and an outcome tag per row."""
     tracker.log_text(parent_run_id, format_table(verdicts, header) + "\n" + family_line(verdicts) + "\n", VERDICT_TXT)
     tracker.log_text(parent_run_id, verdict_json(verdicts), VERDICT_JSON)
-    tracker.set_tags(parent_run_id, {verdict_tag(slug(v)): v.outcome for v in verdicts})
-    effects = {effect_metric(slug(v)): v.effect for v in verdicts if math.isfinite(v.effect)}
+    keys = row_keys(verdicts)  # short and consistent: 'elu_before/time_to_target_ratio' (README, the contract)
+    tracker.set_tags(parent_run_id, {verdict_tag(k): v.outcome for k, v in zip(keys, verdicts)})
+    effects = {effect_metric(k): v.effect for k, v in zip(keys, verdicts) if math.isfinite(v.effect)}
     if effects:
         tracker.log_metrics(parent_run_id, effects)
 
@@ -99,6 +95,7 @@ def judge_and_record(suite, tracker: Tracker, parent_run_id: str, config_ids=Non
         tracker.log_text(parent_run_id, looks.to_json(), LOOKS_JSON)
     verdicts, header = judge(suite, runs, looks)
     record(tracker, parent_run_id, verdicts, header)
+    tracker.set_tags(parent_run_id, {NOTE_TAG: plain_answer(verdicts, suite.claim)})  # the UI's run description
     return verdicts, runs, header
 
 

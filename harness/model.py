@@ -1,57 +1,14 @@
-"""Where a model is built: the model registry (name -> factory), and the built-in MLP.
-
-A factory is (config, n_features, n_classes) -> nn.Module; n_features is F for flat (N, F) features and
-the per-example shape, e.g. (C, L) or (C, H, W), otherwise. Each entry names the config axes it honours;
-RunConfig refuses a config that moves any other axis off its default (one line), so nothing is ignored
-silently. This module reads configs by attribute and imports no config: harness.config validates against it.
-"""
+"""Where the built-in MLP is built (model 'mlp' in harness.model_registry): Linear blocks from the activation, init
+and norm-placement registries. This module reads configs by attribute only."""
 from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Callable
 
 from torch import nn
 
 from harness.activations import ACTIVATIONS
-from harness.cnn import build_cnn
 from harness.inits import initialize
-from harness.registry import Registry, doc_line
-
-# The config fields that describe a model's shape and parts; a model entry lists those it honours.
-MODEL_AXES = ("activation", "init", "norm", "depth", "width", "dropout", "dropout_kind", "input_norm")
-
-
-@dataclass(frozen=True)
-class Model:
-    build: Callable[..., nn.Module]  # (config, n_features, n_classes) -> nn.Module; the caller seeds torch first
-    supports: tuple[str, ...]  # the MODEL_AXES it honours
-    doc: str = ""
-
-
-MODELS: Registry[Model] = Registry("model")
-
-
-def register_model(name: str, supports=(), doc: str = ""):
-    """Decorator: register a factory (config, n_features, n_classes) -> nn.Module under `name`.
-
-    `supports` names the config axes (MODEL_AXES) the factory honours; a config that sets any other
-    axis away from its default is refused. Returns the factory unchanged.
-    """
-    unknown = sorted(set(supports) - set(MODEL_AXES))
-    if unknown:
-        raise ValueError(f"invalid supports {unknown[0]!r} for model {name!r}; valid: {', '.join(MODEL_AXES)}")
-
-    def decorate(factory):
-        MODELS.register(name, Model(factory, tuple(supports), doc or doc_line(factory)))
-        return factory
-
-    return decorate
-
-
-def build_model(config, n_features, n_classes: int) -> nn.Module:
-    """The model config.model names, built for this data; the caller seeds torch first so weights are reproducible."""
-    return MODELS.get(config.model).build(config, n_features, n_classes)
 
 
 @dataclass(frozen=True)
@@ -107,7 +64,6 @@ class MLP(nn.Module):
         return [block.linear for block in self.hidden]
 
 
-@register_model("mlp", supports=MODEL_AXES)
 def build_mlp(config, n_features: int, n_classes: int) -> MLP:
     """The built-in MLP: Linear blocks with the config's activation, init, BN placement, depth, width and dropout."""
     if isinstance(n_features, (tuple, list)):
@@ -116,6 +72,3 @@ def build_mlp(config, n_features: int, n_classes: int) -> MLP:
     model = MLP(n_features, n_classes, config.depth, Block.of(config), config.input_norm)
     initialize(model.hidden_linears(), model.head, config.resolved_init)
     return model
-
-
-register_model("cnn", supports=("activation", "init", "norm", "depth", "width", "dropout", "dropout_kind"))(build_cnn)

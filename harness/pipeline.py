@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import signal
-import time
 import warnings
 from dataclasses import dataclass
 
@@ -19,7 +18,9 @@ from harness.config import ConfigError, RunConfig
 from harness.contract import ENGINE_TAG, PARALLEL_TIMING_TAG, PROC_TAG, RESUMED_TAG, WORKERS_TAG
 from harness.environment import environment_tags
 from harness.executors import Destination, Failures, run_local_pool, run_serial
-from harness.interrupts import Terminated, sigterm_as_interrupt
+from harness import interrupts
+from harness.interleave import check_interleave, run_interleaved
+from harness.invocations import parent_name, parent_params, resume_message, say
 from harness.preflight import check_runnable
 from harness.processes import this_process
 from harness.resume import finished_runs, kill_running_children, sweep_abandoned
@@ -121,13 +122,17 @@ def ray_session(options: Execution, tracker_uri: str):
 def execute(suite, tracker: Tracker, todo: list[RunConfig], dest: Destination, options: Execution,
             ray_cpus: int | None) -> Failures:
     """Run the configs with the chosen engine; returns the failed ones."""
+    if suite.interleave and not options.side_by_side:  # side by side (--parallel-timing): every config solo
+        return run_interleaved(suite.interleave, todo, tracker, dest, options.progress)
     run_fn = suite.run or train
     if ray_cpus is not None:
         from harness.cluster import run_ray
 
-        return run_ray(run_fn, todo, dest, ray_cpus, options.pack, options.progress)
+        with interrupts.waiting():  # the driver only waits on the cluster: a signal may raise at once
+            return run_ray(run_fn, todo, dest, ray_cpus, options.pack, options.progress)
     if options.workers > 1 and len(todo) > 1:
-        return run_local_pool(run_fn, todo, dest, options.workers, options.progress)
+        with interrupts.waiting():
+            return run_local_pool(run_fn, todo, dest, options.workers, options.progress)
     return run_serial(run_fn, todo, tracker, dest, options.progress)
 
 
@@ -180,13 +185,15 @@ def run_suite(suite, tracker: Tracker, configs: list[RunConfig], options: Execut
     options = options or Execution()
     options.validate(suite)
     check_configs(configs)
+    check_interleave(suite, configs)
     if options.side_by_side and suite.timing:
         warnings.warn(f"suite {suite.name!r} runs side by side: its timings are not comparable with runs measured "
                       f"alone (tagged {PARALLEL_TIMING_TAG}=true)", stacklevel=2)
     todo, done = plan(suite, tracker, configs, options.force)
-    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-    with ray_session(options, absolute_uri(tracker.uri)) as ray_cpus, sigterm_as_interrupt() as terminated:
-        parent = tracker.start_parent(suite.name, f"{suite.name} {stamp}", parent_tags(suite, configs, options, len(done)))
+    say(resume_message(len(configs), len(done), len(todo)))
+    with ray_session(options, absolute_uri(tracker.uri)) as ray_cpus, interrupts.deferred():
+        parent = tracker.start_parent(suite.name, parent_name(suite.name, configs, options.scale),
+                                      parent_tags(suite, configs, options, len(done)), parent_params(configs, options))
         dest = Destination(absolute_uri(tracker.uri), suite.name, parent, options.child_tags(suite))
         tracker.child_tags = dict(dest.child_tags)
         try:
@@ -206,12 +213,13 @@ def run_suite(suite, tracker: Tracker, configs: list[RunConfig], options: Execut
             # --force judges only this invocation's runs; otherwise the grid, reusing earlier finished runs.
             ids = None if options.force else {c.config_id for c in requested}
             verdicts, runs, header = judging.judge_and_record(suite, tracker, parent, ids, looks)
+            interrupts.check()  # a signal recorded while judging: the invocation ends KILLED
         except KeyboardInterrupt:
             signal.signal(signal.SIGTERM, signal.SIG_IGN)  # finish the clean-up even if asked twice
             kill_running_children(tracker, suite.name, parent)
             tracker.finish(parent, "KILLED")
-            if terminated:
-                raise Terminated from None
+            if interrupts.terminated():
+                raise interrupts.Terminated from None
             raise
         except Exception:  # re-raised: an error outside any one run must not leave the parent RUNNING
             kill_running_children(tracker, suite.name, parent)

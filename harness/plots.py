@@ -17,7 +17,7 @@ matplotlib.use("Agg")  # files only; must precede pyplot's import
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 DPI = 110
 GRAD_LAYER = re.compile(r"^grad/(?P<name>.+)/layer_(?P<layer>\d+)$")  # e.g. grad/norm/layer_03 (1-based)
@@ -41,22 +41,25 @@ def plot_decomposition(table: pd.DataFrame, label_title: str, path: Path) -> Pat
     n = len(table)
     fig, axes = plt.subplots(1, 3, figsize=(13, 1.2 + 0.42 * n), sharey=True, constrained_layout=True)
     y = np.arange(n)[::-1]  # first configuration at the top
+    # one colour per value of the first grid field (e.g. activation): a configuration's three panels read alike
+    groups = [str(label).split(", ")[0] for label in table["label"]]
+    palette = dict(zip(dict.fromkeys(groups), _colors(len(set(groups)))))
     for ax, (col, title) in zip(axes, panels):
         ests = list(table[col])
         finite_hi = [e.high for e in ests if math.isfinite(e.high)] + [e.lo for e in ests if math.isfinite(e.lo)]
         right = (max(finite_hi) if finite_hi else 1.0) * 1.15
-        for yi, e in zip(y, ests):
+        for yi, e, group in zip(y, ests, groups):
+            colour = palette[group]
             if not math.isfinite(e.lo):
                 continue
             censored = not math.isfinite(e.hi)
             high = e.high if math.isfinite(e.high) else right
             low = e.low if math.isfinite(e.low) else 0.0  # too few seeds: the interval is open on both sides
-            ax.plot([low, high], [yi, yi], color="0.35", lw=2, solid_capstyle="butt")
+            ax.plot([low, high], [yi, yi], color=colour, lw=2, solid_capstyle="butt", alpha=0.7)
             if not math.isfinite(e.high):
                 ax.annotate("", xy=(right, yi), xytext=(right * 0.97, yi),
-                            arrowprops=dict(arrowstyle="->", color="0.35", lw=1.5))
-            ax.plot([e.lo], [yi], "o", ms=7, color="C3" if censored else "C0",
-                    mfc="white" if censored else "C0", mew=2)
+                            arrowprops=dict(arrowstyle="->", color=colour, lw=1.5))
+            ax.plot([e.lo], [yi], "o", ms=7, color=colour, mfc="white" if censored else colour, mew=2)
             if e.n_censored:
                 ax.text(right, yi + 0.22, f"{e.n_censored}/{e.n} censored", ha="right", va="bottom", fontsize=7,
                         color="C3")
@@ -115,9 +118,11 @@ def plot_learning_curves(runs: pd.DataFrame, histories: dict[str, pd.DataFrame],
         r, c = row_of(run), palette[colour_of(run)]
         axes[r, 0].plot(h["epoch"], h[metric], color=c, lw=1.2, alpha=0.8)
         axes[r, 1].plot(seconds, h[metric], color=c, lw=1.2, alpha=0.8)
+    low, high = _fitted_range([h[metric] for h in histories.values() if h is not None and metric in h], target)
     for r, row in enumerate(rows):
         for j, xlabel in enumerate(("epoch", "training seconds (timed region)")):
             ax = axes[r, j]
+            ax.set_ylim(low, high)
             if target is not None:
                 ax.axhline(target, color="k", ls="--", lw=0.8)
             ax.grid(alpha=0.3)
@@ -132,6 +137,20 @@ def plot_learning_curves(runs: pd.DataFrame, histories: dict[str, pd.DataFrame],
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
+
+
+def _fitted_range(series: list, target: float | None) -> tuple[float, float]:
+    """A y range that holds the target and the curves' action: from the 5th percentile of the values (the first
+    epochs' far-off values would squeeze the rest) to the largest, target included, padded 5%."""
+    values = np.concatenate([s.dropna().to_numpy(dtype=float) for s in series]) if series else np.array([])
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return (0.0, 1.0) if target is None else (target - 0.5, target + 0.5)
+    low, high = float(np.percentile(values, 5)), float(values.max())
+    if target is not None:
+        low, high = min(low, target), max(high, target)
+    pad = 0.05 * (high - low or abs(high) or 1.0)
+    return low - pad, high + pad
 
 
 def grad_layer_metrics(histories: dict[str, pd.DataFrame]) -> list[str]:
@@ -183,6 +202,68 @@ def plot_grad_norms(runs: pd.DataFrame, histories: dict[str, pd.DataFrame], keys
         axes[r, 0].set_ylabel(f"grad/{family}", fontsize=9)
     _legend(fig, colours, keys, row_key)
     fig.suptitle(f"per-layer gradient {family} of the hidden weights (median over seeds; log scale)", fontsize=10)
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
+OUTCOME_COLOURS = {"supported": "#1a9850", "refuted": "#d73027", "inconclusive": "#8c8c8c"}
+
+
+def _is_ratio(rows) -> bool:
+    """A log axis suits ratios: every finite value and threshold positive, and the metric says ratio."""
+    values = [x for v in rows for x in (v.effect, v.low, v.high, v.threshold) if math.isfinite(x)]
+    return bool(values) and min(values) > 0 and all("ratio" in v.metric for v in rows)
+
+
+def _forest_panel(ax, statement: str, rows, short_group: Callable[[str], str]) -> None:
+    ratio = _is_ratio(rows)
+    finite = [x for v in rows for x in (v.effect, v.low, v.high, v.threshold) if math.isfinite(x)] or [1.0]
+    lo, hi = min(finite), max(finite)
+    if ratio:
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))  # 0.5, 1, 2 rather than 5x10^-1
+        ax.xaxis.set_minor_formatter(FuncFormatter(lambda x, _: f"{x:g}" if f"{x:g}"[0] in "25" else ""))
+        left, right = lo / 1.6, hi * 1.6
+    else:
+        pad = 0.15 * (hi - lo or abs(hi) or 1.0)
+        left, right = lo - pad, hi + pad
+    y = np.arange(len(rows))[::-1]  # first row at the top
+    for yi, v in zip(y, rows):
+        colour = OUTCOME_COLOURS.get(v.outcome, "k")
+        low = v.low if math.isfinite(v.low) else left
+        high = v.high if math.isfinite(v.high) else right
+        if not math.isnan(v.effect):
+            ax.plot([low, high], [yi, yi], color=colour, lw=2.5, solid_capstyle="butt", alpha=0.8)
+            for end, open_ in ((left, not math.isfinite(v.low)), (right, not math.isfinite(v.high))):
+                if open_:  # an open (censored, or too few seeds) side: the interval goes on past the axis
+                    ax.annotate("", xy=(end, yi), xytext=((end * 1.25 if end == left else end / 1.25) if ratio else
+                                                          end + (right - left) * (0.05 if end == left else -0.05), yi),
+                                arrowprops=dict(arrowstyle="->", color=colour, lw=1.5))
+            ax.plot([v.effect], [yi], "o", ms=7, color=colour)
+        ax.plot([v.threshold, v.threshold], [yi - 0.4, yi + 0.4], color="k", ls="--", lw=1)
+    ax.set_xlim(left, right)
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.set_yticks(y, [short_group(v.group) for v in rows], fontsize=8)
+    rule = f"{rows[0].metric} {rows[0].direction} {rows[0].threshold:g}"
+    ax.set_title(f"{statement}   (claim: {rule}; dashed = threshold)", fontsize=9, loc="left")
+    ax.grid(axis="x", alpha=0.3, which="both")
+
+
+def plot_forest(verdicts, short_group: Callable[[str], str], path: Path) -> Path:
+    """Every verdict row: effect (dot) and interval (bar), one panel per statement, coloured by outcome; log axis
+    for ratios; an open bound (censored, or too few seeds for the interval) is an arrow to the panel's edge."""
+    statements: dict[str, list] = {}
+    for v in verdicts:
+        statements.setdefault(v.statement, []).append(v)
+    heights = [len(rows) + 1.2 for rows in statements.values()]
+    fig, axes = plt.subplots(len(statements), 1, figsize=(10, 0.8 + 0.32 * sum(heights)), squeeze=False,
+                             gridspec_kw={"height_ratios": heights}, layout="constrained")
+    for ax, (statement, rows) in zip(axes[:, 0], statements.items()):
+        _forest_panel(ax, statement, rows, short_group)
+    handles = [plt.Line2D([], [], color=c, marker="o", lw=2.5) for c in OUTCOME_COLOURS.values()]
+    fig.legend(handles, list(OUTCOME_COLOURS), loc="outside upper right", ncols=3, fontsize=8)
+    fig.suptitle("verdicts: effect (median over seeds) and its interval per group", fontsize=10, x=0.02, ha="left")
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path

@@ -16,6 +16,7 @@ import pandas as pd
 from mlflow.tracking import MlflowClient
 
 from harness import plots
+from harness.answer import grid_rows, plain_answer, short_group
 from harness.contract import REPORT_DIR
 from harness.decomposition import DECOMP_NOTE, decomposition, decomposition_rows, grid_keys, metric_rows
 from harness.judging import judge_stored, verdict_json
@@ -82,9 +83,16 @@ def render(report: Report, fmt: str) -> str:
                  "VERDICTS", format_table(report.verdicts) if report.verdicts else "(no verdict rows)", "",
                  heading.upper().replace(" X ", " x "), intro, *([render_rows(rows, "text")] if rows else [])]
         parts += ["", "PLOTS"] + [f"  {p}" for p in report.plots.values()] + [f"  note: {n}" for n in report.notes]
+        if report.verdicts:
+            parts += ["", "VERDICT GRID", render_rows(grid_rows(report.verdicts), "text")]
+        parts += ["", plain_answer(report.verdicts, report.suite.claim)]  # the last lines: the answer
         return "\n".join(parts) + "\n"
+    answer = plain_answer(report.verdicts, report.suite.claim)
+    grid = grid_rows(report.verdicts) if report.verdicts else None
     if fmt == "markdown":
-        parts = [f"# {report.title}", "", "```", report.header.rstrip(), "```", "",
+        answer_md = "\n".join(line if line.startswith("- ") else f"**{line}**" for line in answer.splitlines())
+        parts = [f"# {report.title}", "", "## Answer", "", answer_md, "",
+                 *([render_rows(grid, "markdown"), ""] if grid else []), "```", report.header.rstrip(), "```", "",
                  *[f"- {line}" for line in _invocation_lines(report)], "", "## Verdicts", "",
                  render_rows(vrows, "markdown") if report.verdicts else "(no verdict rows)", "",
                  f"## {heading}", "", intro, "", *([render_rows(rows, "markdown")] if rows else [])]
@@ -99,18 +107,33 @@ def render(report: Report, fmt: str) -> str:
     inv = "".join(f"<li>{html.escape(line)}</li>" for line in _invocation_lines(report))
     style = ("body{font-family:sans-serif;margin:1.5em;max-width:1400px}table{border-collapse:collapse;font-size:13px}"
              "td,th{border:1px solid #ccc;padding:3px 6px;text-align:left}th{background:#eee}"
-             "img{max-width:100%}pre{background:#f6f6f6;padding:.6em}")
+             "tbody tr:nth-child(even){background:#fafafa}img{max-width:100%}pre{background:#f6f6f6;padding:.6em}"
+             ".answer{background:#f3f7ff;border-left:4px solid #4a78c2;padding:.5em 1em}"
+             + "".join(f"td.{o}{{background:{c};color:white;font-weight:bold}}" for o, c in plots.OUTCOME_COLOURS.items()))
+    head, *lines = answer.splitlines()
+    answer_html = (f"<div class=answer><b>{html.escape(head)}</b><ul>"
+                   + "".join(f"<li>{html.escape(line[2:])}</li>" for line in lines) + "</ul></div>"
+                   + (_coloured(render_rows(grid, "html")) if grid else ""))
     return (f"<!doctype html><html><head><meta charset=utf-8><title>{html.escape(report.title)}</title>"
-            f"<style>{style}</style></head><body><h1>{html.escape(report.title)}</h1>"
+            f"<style>{style}</style></head><body><h1>{html.escape(report.title)}</h1><h2>Answer</h2>{answer_html}"
             f"<pre>{html.escape(report.header.rstrip())}</pre><ul>{inv}</ul>"
-            f"<h2>Verdicts</h2>{render_rows(vrows, 'html') if report.verdicts else '<p>(no verdict rows)</p>'}"
+            f"<h2>Verdicts</h2>{_coloured(render_rows(vrows, 'html')) if report.verdicts else '<p>(no verdict rows)</p>'}"
             f"<h2>{html.escape(heading)}</h2><p>{html.escape(intro)}</p>{render_rows(rows, 'html') if rows else ''}"
             f"<h2>Plots</h2>{images}{notes}</body></html>\n")
+
+
+def _coloured(table_html: str) -> str:
+    """Outcome cells of an html table get their outcome's class (green, red, grey)."""
+    for outcome in plots.OUTCOME_COLOURS:
+        table_html = table_html.replace(f"<td>{outcome.upper()}</td>", f"<td class={outcome}>{outcome.upper()}</td>")
+    return table_html
 
 
 def make_plots(report: Report, client: MlflowClient, out_dir: Path) -> None:
     """Write the PNGs into out_dir; a plot whose data the runs lack is skipped with a note saying why."""
     runs, keys = report.runs, report.keys
+    if report.verdicts:  # the claim's own plot first
+        report.plots["forest.png"] = plots.plot_forest(report.verdicts, short_group, out_dir / "forest.png")
     label_title = ", ".join(keys) if keys else "configuration"
     if report.decomposition is not None:
         report.plots["decomposition.png"] = plots.plot_decomposition(report.decomposition, label_title,

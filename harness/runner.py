@@ -17,11 +17,13 @@ from harness.contract import CONFIG_ID_TAG, TRAIN_EXPERIMENT
 from harness.data import InMemoryDataModule
 from harness.diagnostics import DIAGNOSTICS
 from harness.environment import environment_tags
+from harness.interrupts import check as check_interrupt
 from harness.model import build_mlp
+from harness.callbacks import MlflowEpochRecorder, StopOnSignal
 from harness.stopping import Convergence, DivergenceStop, StopReason
 from harness.system import ClassifierSystem
 from harness.timing import EpochTimer
-from harness.tracking import MlflowEpochRecorder, Tracker
+from harness.tracking import Tracker
 from harness.trainer import make_trainer
 
 
@@ -114,10 +116,12 @@ def train(config: RunConfig, tracker: Tracker | None = None, experiment: str = T
     """
     if int(os.environ.get("LOCAL_RANK", "0")) > 0 or int(os.environ.get("NODE_RANK", "0")) > 0:
         tracker = None  # a process Lightning launched for another DDP rank: rank 0 alone records the run
+    check_interrupt()  # a safe point between runs: a signal recorded since the last one stops here
     config, run_id = _start(config, tracker, experiment, parent_run_id)
 
     timer, convergence = EpochTimer(), Convergence(config)
-    callbacks: list[pl.Callback] = [timer, convergence, DivergenceStop(), StopReason(), *(extra_callbacks or [])]
+    callbacks: list[pl.Callback] = [timer, convergence, DivergenceStop(), StopReason(), StopOnSignal(),
+                                    *(extra_callbacks or [])]
     if run_id is not None:
         callbacks.append(MlflowEpochRecorder(tracker, run_id))
     for name in config.diagnostic_names:
@@ -131,6 +135,7 @@ def train(config: RunConfig, tracker: Tracker | None = None, experiment: str = T
             trainer = make_trainer(config, callbacks, **trainer_overrides)
             trainer.fit(system, datamodule=datamodule)
             wall = time.perf_counter() - t0
+            check_interrupt()  # StopOnSignal stopped the fit: the run ends KILLED, not FINISHED
         except (KeyboardInterrupt, SystemExit):
             # Lightning catches Ctrl-C inside fit, ignores further SIGINTs and calls sys.exit(1):
             # restore Ctrl-C and surface it as the interruption it was.
@@ -139,6 +144,8 @@ def train(config: RunConfig, tracker: Tracker | None = None, experiment: str = T
     result = RunResult(config, system.history, system.stop_reason, convergence.epoch, wall, run_id)
     if run_id is not None:
         tracker.log_metrics(run_id, result.summary())
+        tracker.log_dataset(run_id, config.dataset, f"harness.datasets:{config.dataset}",
+                            {"train": datamodule.x_train, "validation": datamodule.x_val})  # the splits as trained on
         tracker.finish(run_id, stop_reason=result.stop_reason)
     return result
 
@@ -151,11 +158,13 @@ def measure(fn, config: RunConfig, tracker: Tracker | None = None, experiment: s
     one value per layer). Threads and seed are pinned as for training; an exception marks the run
     FAILED with its traceback, Ctrl-C marks it KILLED.
     """
+    check_interrupt()
     config, run_id = _start(config, tracker, experiment, parent_run_id)
     with _recorded(tracker, run_id):
         t0 = time.perf_counter()
         metrics = fn(config)
         wall = time.perf_counter() - t0
+        check_interrupt()
     if run_id is not None:
         scalars = {k: float(v) for k, v in metrics.items() if not isinstance(v, (list, tuple))}
         tracker.log_metrics(run_id, {**scalars, "wall_time_s": wall})

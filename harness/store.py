@@ -1,7 +1,9 @@
 """Where the store is: tracking-URI resolution and the checks that refuse an unusable store before anything is written."""
 from __future__ import annotations
 
+import contextlib
 import os
+import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -83,3 +85,52 @@ def existing_store_uri(cli_value: str | None) -> str:
     if path is not None and not path.exists():
         raise StoreError(f"no store at {path} (tracking URI {uri!r}); run a suite first or pass --tracking-uri")
     return uri
+
+
+BUSY_TIMEOUT_MS = 60_000  # how long a write waits for another process's write to the SQLite file to end
+_configured: set[str] = set()
+
+
+def configure_sqlite(uri: str, wal: bool = False) -> None:
+    """Make an SQLite store safe for concurrent readers and writers: a busy timeout on every connection this
+    process opens (SQLAlchemy's engine-wide connect event, which MLflow's engine honours), and, with `wal`, the
+    file switched once to write-ahead logging (persistent: readers then never block writers, nor writers readers)."""
+    path = sqlite_path(uri)
+    if path is None:
+        return
+    if "listener" not in _configured:
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+
+        def busy_timeout(dbapi_conn, record) -> None:
+            if type(dbapi_conn).__module__.startswith("sqlite3"):
+                dbapi_conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+        event.listen(Engine, "connect", busy_timeout)
+        _configured.add("listener")
+    if wal and path.is_file() and not _is_wal(path):
+        import sqlite3
+
+        try:
+            with contextlib.closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)) as db:
+                db.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError:
+            pass  # another process holds the file right now; the next tracker opening it tries again
+
+
+def _is_wal(path: Path) -> bool:
+    """The file header's read/write versions (bytes 18, 19) are 2 in WAL mode."""
+    with open(path, "rb") as f:
+        header = f.read(20)
+    return len(header) == 20 and header[18] == 2 and header[19] == 2
+
+
+def retry_locked(write, attempts: int = 5, wait_s: float = 1.0):
+    """Run a store write, retrying while SQLite says the database is locked (past even the busy timeout)."""
+    for attempt in range(attempts):
+        try:
+            return write()
+        except Exception as e:  # MLflow wraps sqlite3.OperationalError in its own exception types
+            if "database is locked" not in str(e) or attempt == attempts - 1:
+                raise
+            time.sleep(wait_s * (attempt + 1))

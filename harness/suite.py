@@ -33,6 +33,7 @@ class Suite:
     run: Callable[..., Any] | None = None
     # Adaptive seeds (harness.sequential): the cap on seeds per configuration; 0 = twice the first look.
     max_seeds: int = 0
+    interleave: str | None = None  # config field whose levels train in lockstep, step by step, per seed (harness.lockstep)
 
     def configs(self, seeds: int | None = None, device: str = "cpu", scale: str = "default") -> list[RunConfig]:
         """Every (grid point, seed) as a validated config, in run order (seed-major, so a cut-short suite keeps whole pairs)."""

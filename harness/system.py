@@ -59,12 +59,16 @@ class ClassifierSystem(pl.LightningModule):
             return loss
         opt = self.optimizers().optimizer  # the inner torch optimizer, unwrapped on purpose (see class doc)
         for x, y in batch:  # batch: one epoch of (B, F), (B,) batches
-            opt.zero_grad(set_to_none=True)
-            loss = F.cross_entropy(self.model(x), y)
-            loss.backward()
-            opt.step()
-            self._accumulate(loss.detach())
+            self.train_batch(opt, x, y)
         return None
+
+    def train_batch(self, opt: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor) -> None:
+        """One manual optimization step on a (B, F), (B,) batch: the 'epoch' loop's unit (and lockstep's)."""
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(self.model(x), y)
+        loss.backward()
+        opt.step()
+        self._accumulate(loss.detach())
 
     def _finish_train_loss(self) -> None:
         if "train/loss" not in self.epoch_metrics:
@@ -77,15 +81,18 @@ class ClassifierSystem(pl.LightningModule):
             self._finish_train_loss()
 
     def validation_step(self, batch, batch_idx):
-        x, y = batch  # the whole validation split: (N_val, F), (N_val,)
+        self.evaluate(batch, self.trainer.datamodule)  # batch: the whole validation split, (N_val, F), (N_val,)
+
+    def evaluate(self, val: tuple[torch.Tensor, torch.Tensor], datamodule) -> None:
+        """This epoch's validation figures (and, with eval_train, the whole training split's), into epoch_metrics."""
+        x, y = val
         logits = self.model(x)
         self.epoch_metrics["val/loss"] = float(F.cross_entropy(logits, y))
         self.epoch_metrics["val/acc"] = float((logits.argmax(1) == y).float().mean())
         if self.config.eval_train:  # the whole training split, eval mode: for train/validation gaps
-            dm = self.trainer.datamodule
-            logits = self.model(dm.x_train)
-            self.epoch_metrics["train/eval_loss"] = float(F.cross_entropy(logits, dm.y_train))
-            self.epoch_metrics["train/acc"] = float((logits.argmax(1) == dm.y_train).float().mean())
+            logits = self.model(datamodule.x_train)
+            self.epoch_metrics["train/eval_loss"] = float(F.cross_entropy(logits, datamodule.y_train))
+            self.epoch_metrics["train/acc"] = float((logits.argmax(1) == datamodule.y_train).float().mean())
 
     def on_train_epoch_end(self) -> None:
         self._finish_train_loss()

@@ -57,3 +57,45 @@ class EpochTimer(pl.Callback):
 
     def on_train_epoch_end(self, trainer, pl_module) -> None:
         self._stop_train_clock(pl_module)  # only does anything in an epoch without validation
+
+
+class StepClock:
+    """Sums many separately timed stretches (one arm's steps, interleaved with other arms' in lockstep).
+
+    CPU: the device is synchronized and time.perf_counter read around each stretch. CUDA: a pair of
+    CUDA events per stretch, so no stretch waits for the device; seconds() synchronizes once, outside
+    the timed region.
+    """
+
+    def __init__(self, device: torch.device) -> None:
+        self.device = device
+        self._cuda = device.type == "cuda"
+        self._start: float | torch.cuda.Event | None = None
+        self._events: list[tuple[torch.cuda.Event, torch.cuda.Event]] = []
+        self._seconds = 0.0
+
+    def start(self) -> None:
+        if self._cuda:
+            self._start = torch.cuda.Event(enable_timing=True)
+            self._start.record()
+        else:
+            synchronize(self.device)
+            self._start = time.perf_counter()
+
+    def stop(self) -> None:
+        if self._cuda:
+            end = torch.cuda.Event(enable_timing=True)
+            end.record()
+            self._events.append((self._start, end))
+        else:
+            synchronize(self.device)
+            self._seconds += time.perf_counter() - self._start
+
+    def seconds(self) -> float:
+        """The stretches' total in seconds since the last call (which resets it)."""
+        if self._events:
+            torch.cuda.synchronize(self.device)
+            self._seconds += sum(a.elapsed_time(b) for a, b in self._events) / 1000.0  # elapsed_time: ms
+            self._events = []
+        total, self._seconds = self._seconds, 0.0
+        return total

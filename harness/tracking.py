@@ -6,16 +6,18 @@ child run per (config, seed). Per-epoch metrics use step = epoch (1-based). Writ
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 import traceback
 
-import pytorch_lightning as pl
-from mlflow.entities import Metric, Param, RunTag
+from mlflow.entities import Dataset, DatasetInput, InputTag, Metric, Param, RunTag
 from mlflow.tracking import MlflowClient
 
-from harness.contract import CHILD, PARENT, PARENT_TAG, ROLE_TAG, STOP_REASON_TAG, STOP_REASONS, SUITE_TAG, TRACEBACK
-from harness.store import StoreError, check_store, sqlite_path
+from harness.contract import EXPERIMENT_KIND, EXPERIMENT_KIND_TAG, CHILD, PARENT, PARENT_TAG, ROLE_TAG, STOP_REASON_TAG, STOP_REASONS, SUITE_TAG, TRACEBACK
+from harness.store import StoreError, check_store, configure_sqlite, retry_locked, sqlite_path
+
+DATASET_CONTEXT = "mlflow.data.context"  # MLflow's input tag: what the split was used for (the UI shows it)
 
 
 class Tracker:
@@ -31,22 +33,31 @@ class Tracker:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise StoreError(f"tracking store {uri!r}: cannot create {path.parent} ({e.strerror})") from None
+        configure_sqlite(uri)  # busy timeout on every connection of this process
         self.client = MlflowClient(tracking_uri=uri)
         self.client.search_experiments(max_results=1)  # creates the SQLite schema once, before any worker opens it
+        configure_sqlite(uri, wal=True)  # readers (UI, report) and writers (workers) side by side
+        self._experiments: dict[str, str] = {}  # name -> id: looked up once per experiment, not once per run
 
     def experiment_id(self, name: str) -> str:
-        exp = self.client.get_experiment_by_name(name)
-        if exp is not None:
-            return exp.experiment_id
-        artifact_location = None
-        path = sqlite_path(self.uri)
-        if path is not None:  # keep artifacts beside the database, under mlruns/
-            artifact_location = (path.parent.resolve() / "artifacts" / name).as_uri()
-        return self.client.create_experiment(name, artifact_location=artifact_location)
+        if name not in self._experiments:
+            exp = self.client.get_experiment_by_name(name)
+            if exp is not None:
+                self._experiments[name] = exp.experiment_id
+            else:
+                artifact_location = None
+                path = sqlite_path(self.uri)
+                if path is not None:  # keep artifacts beside the database, under mlruns/
+                    artifact_location = (path.parent.resolve() / "artifacts" / name).as_uri()
+                self._experiments[name] = self.client.create_experiment(
+                    name, artifact_location=artifact_location, tags={EXPERIMENT_KIND_TAG: EXPERIMENT_KIND})
+        return self._experiments[name]
 
-    def start_parent(self, suite: str, run_name: str, tags: dict[str, str]) -> str:
+    def start_parent(self, suite: str, run_name: str, tags: dict[str, str], params: dict[str, str] | None = None) -> str:
         run = self.client.create_run(self.experiment_id(suite), run_name=run_name,
                                      tags={**tags, ROLE_TAG: PARENT, SUITE_TAG: suite})
+        if params:
+            self.client.log_batch(run.info.run_id, params=[Param(k, str(v)) for k, v in params.items()])
         return run.info.run_id
 
     def start_child(self, experiment: str, parent_run_id: str | None, run_name: str,
@@ -74,6 +85,18 @@ class Tracker:
         if tags:
             self.client.log_batch(run_id, tags=[RunTag(k, str(v)) for k, v in tags.items()])
 
+    def log_dataset(self, run_id: str, name: str, loader: str, splits: dict) -> None:
+        """Each split (context -> array, rows x features) as an MLflow dataset input: name, source, digest, shape."""
+        inputs = []
+        for context, array in splits.items():
+            array = array.detach().cpu().numpy() if hasattr(array, "detach") else array  # a torch tensor
+            digest = hashlib.sha256(array.tobytes()).hexdigest()[:16]  # of the split's values, as trained on
+            source = json.dumps({"tags": {"loader": loader}})
+            profile = json.dumps({"num_rows": int(array.shape[0]), "num_features": int(array.shape[1])})
+            inputs.append(DatasetInput(Dataset(f"{name}/{context}", digest, "code", source, profile=profile),
+                                       tags=[InputTag(DATASET_CONTEXT, context)]))
+        self.client.log_inputs(run_id, datasets=inputs)
+
     def log_text(self, run_id: str, text: str, name: str) -> None:
         self.client.log_text(run_id, text, name)
 
@@ -92,15 +115,5 @@ class Tracker:
         if stop_reason is not None:
             if stop_reason not in STOP_REASONS:
                 raise ValueError(f"invalid stop_reason {stop_reason!r}; valid: {', '.join(STOP_REASONS)}")
-            self.set_tags(run_id, {STOP_REASON_TAG: stop_reason})
-        self.client.set_terminated(run_id, status=status)
-
-
-class MlflowEpochRecorder(pl.Callback):
-    """Writes each epoch's figures to the run in one batch, at epoch end: after validation, outside the timed region."""
-
-    def __init__(self, tracker: Tracker, run_id: str):
-        self.tracker, self.run_id = tracker, run_id
-
-    def on_train_epoch_end(self, trainer, pl_module) -> None:
-        self.tracker.log_metrics(self.run_id, pl_module.epoch_metrics, step=trainer.current_epoch + 1)
+            retry_locked(lambda: self.set_tags(run_id, {STOP_REASON_TAG: stop_reason}))
+        retry_locked(lambda: self.client.set_terminated(run_id, status=status))  # the status write is never lost

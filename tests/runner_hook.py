@@ -11,7 +11,7 @@ import pytest
 
 def route_runner_builds() -> None:
     import harness.runner as runner
-    from harness.model import build_model
+    from harness.model_registry import build_model
 
     if getattr(runner, "build_model", None) is None:
         runner.build_mlp = build_model

@@ -16,7 +16,7 @@ from harness.config import ConfigError, RunConfig
 from harness.contract import CHILD, PARENT, ROLE_TAG, VERDICT_JSON
 from harness.data import InMemoryDataModule
 from harness.datasets import DATASETS
-from harness.model import MODELS, build_model
+from harness.model_registry import MODELS, build_model
 from harness.queries import load_runs, parent_runs
 from harness.verdict import RatioStatement
 from harness.version import __version__

@@ -15,7 +15,7 @@ from torch import nn
 from harness.cnn import CNN
 from harness.config import ConfigError, RunConfig
 from harness.fusion import BiasMapConv, count_batchnorm, fuse_bn
-from harness.model import build_model
+from harness.model_registry import build_model
 from harness.runner import train
 from tests.runner_hook import runner_builds_any_model  # noqa: F401  (autouse: runner builds config.model)
 from tests.test_fusion import REL_TOL, ROUNDING_FACTOR, rel

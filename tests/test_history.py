@@ -18,7 +18,7 @@ from harness.changepoint import change_points, segments
 from harness.config import ConfigError, RunConfig
 from harness.history import check, effect_history, history_table, invocations, plot_history
 from harness.measures import column
-from harness.model import build_model
+from harness.model_registry import build_model
 from harness.pipeline import Execution, run_suite
 from harness.queries import QueryError
 from harness.runner import measure

@@ -93,7 +93,7 @@ def test_report_writes_files_and_logs_them_to_the_parent_run(tiny_invocation, tm
     uri, suite, parent = tiny_invocation
     tracker = Tracker(uri)
     report = write_report(tracker, suite, parent, tmp_path / "out")
-    assert set(report.plots) == {"decomposition.png", "learning_curves.png", "grad_norm.png"}
+    assert set(report.plots) == {"forest.png", "decomposition.png", "learning_curves.png", "grad_norm.png"}
     for path in report.plots.values():
         data = path.read_bytes()
         assert data[:8] == PNG_MAGIC and len(data) > 10_000

@@ -1,0 +1,99 @@
+"""What `harness run`, `train` and `report` do once their input has passed the command line's fast checks.
+
+Kept apart from harness.cli so that help, `list` and bad input never import torch, Lightning or MLflow;
+`report` imports neither torch nor Lightning.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+from harness.answer import plain_answer
+from harness.contract import TRAIN_EXPERIMENT
+from harness.invocations import resolve_run_id, say
+from harness.logs import quiet
+from harness.store import resolve_tracking_uri
+from harness.tracking import Tracker
+
+
+def threads_warning(threads: int, workers: int) -> str | None:
+    """A warning when the runs ask for more threads than the machine has cores free now (load average)."""
+    cores = os.cpu_count() or 1
+    free = cores - os.getloadavg()[0]
+    wanted = threads * workers
+    if wanted <= 1 or wanted <= free:
+        return None
+    return (f"warning: {wanted} threads ({threads} per run x {workers} workers) but only {max(free, 0):.1f} of "
+            f"{cores} cores are free (load average {os.getloadavg()[0]:.1f}): runs will compete and time slower")
+
+
+def run_command(args, suite, progress: bool) -> int:
+    from harness.judging import family_line
+    from harness.pipeline import Execution, check_configs, run_suite  # torch and Lightning: only to train
+    from harness.runner import run_name
+    from harness.tables import format_table
+
+    quiet()  # again: importing Lightning resets its loggers' levels
+    options = Execution(scale=args.scale, progress=progress, workers=args.workers, engine=args.engine,
+                        ray_address=args.ray_address, pack=args.pack, parallel_timing=args.parallel_timing,
+                        force=args.force)
+    options.validate(suite)
+    looks = None
+    if args.seeds is None:  # adaptive: looks fixed now, before any run
+        from harness.sequential import Looks
+
+        looks = Looks.plan(*suite.seed_plan(args.scale, args.max_seeds))
+    first = args.seeds if looks is None else looks.seeds[0]
+    # Validate every config (and the device) before anything touches the store.
+    configs = [c.resolved() for c in suite.configs(first, args.device, args.scale)]
+    if args.threads is not None:
+        configs = [c.replace(threads=args.threads) for c in configs]
+    check_configs(configs)
+    if args.engine == "ray":
+        from harness.cluster import ray_module
+
+        ray_module()  # the extra is installed, or one line saying how to install it
+    warning = threads_warning(configs[0].threads, args.workers if args.engine == "local" else 1)
+    if warning:
+        say(warning)
+    tracker = Tracker(resolve_tracking_uri(args.tracking_uri))
+    result = run_suite(suite, tracker, configs, options, looks)
+    answer = plain_answer(result.verdicts, suite.claim)  # also the parent run's description (harness.judging)
+    print(format_table(result.verdicts, result.header))
+    print(family_line(result.verdicts))
+    for config, error in result.failures:
+        print(f"FAILED run {run_name(config)}: {error}", file=sys.stderr)
+    print(f"\nstore: {tracker.uri}  experiment: {suite.name}  parent run: {result.parent_run_id[:8]} "
+          f"({result.parent_run_id}); `harness report {suite.name}` for plots")
+    print(f"\n{answer}")
+    return 0
+
+
+def train_command(values: dict, tracking_uri: str) -> int:
+    quiet()  # again: importing Lightning resets its loggers' levels
+    from harness.config import RunConfig
+    from harness.preflight import check_runnable
+    from harness.runner import train
+
+    config = RunConfig(**values).resolved()
+    check_runnable([config])
+    tracker = Tracker(tracking_uri)
+    result = train(config, tracker, TRAIN_EXPERIMENT)
+    s = result.summary()
+    print(f"run {result.run_id} config {config.config_id}: stop_reason={result.stop_reason} "
+          f"epochs={len(result.history)} epochs_to_target={result.epochs_to_target} "
+          f"median_epoch_time_s={s['median_epoch_time_s']:.4f} wall_time_s={s['wall_time_s']:.2f} "
+          f"final val/acc={s.get('final_val_acc', float('nan')):.4f}")
+    return 0
+
+
+def report_command(suite, tracker: Tracker, args) -> int:
+    quiet()  # again: importing Lightning resets its loggers' levels
+    from harness.report import render, write_report
+
+    run_id = resolve_run_id(tracker.client, args.run, suite.name) if args.run else None
+    report = write_report(tracker, suite, run_id, args.out)
+    print(render(report, args.format), end="")
+    print(f"files: {report.out_dir} (report.txt, report.md, report.html, {', '.join(report.plots) or 'no plots'}); "
+          f"logged to parent run {report.parent.info.run_id} under report/", file=sys.stderr)
+    return 0

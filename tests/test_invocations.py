@@ -1,0 +1,74 @@
+"""Invocations made findable: parent names and params, the answer as description, dataset inputs, `harness runs`,
+run-id prefixes (unique, ambiguous, unknown), and the classic view of each suite's experiment."""
+from __future__ import annotations
+
+import pytest
+from mlflow.tracking import MlflowClient
+
+from harness.cli import main
+from harness.contract import EXPERIMENT_KIND, EXPERIMENT_KIND_TAG, NOTE_TAG
+from harness.invocations import resolve_run_id
+from harness.queries import QueryError
+
+
+@pytest.fixture
+def registered(tiny_invocation, monkeypatch):
+    from harness.suite import suites
+
+    uri, suite, parent = tiny_invocation
+    monkeypatch.setitem(suites()._entries, suite.name, suite)
+    return uri, suite, parent
+
+
+def test_parent_is_named_and_carries_its_settings_as_params(tiny_invocation):
+    uri, suite, parent = tiny_invocation
+    run = MlflowClient(uri).get_run(parent)
+    assert run.info.run_name.startswith(f"{suite.name} default 2 seeds cpu ")
+    assert {k: run.data.params[k] for k in ("scale", "seeds", "threads", "device", "engine", "workers")} == \
+        {"scale": "default", "seeds": "2", "threads": "1", "device": "cpu", "engine": "local", "workers": "1"}
+    assert run.data.tags[NOTE_TAG].startswith("ANSWER to ")
+    assert "fewer epochs are needed [claim: epochs-to-target ratio < 1]: supported for" in run.data.tags[NOTE_TAG]
+    assert MlflowClient(uri).get_experiment_by_name(suite.name).tags[EXPERIMENT_KIND_TAG] == EXPERIMENT_KIND
+
+
+def test_every_child_logs_its_dataset_splits(tiny_invocation):
+    uri, suite, parent = tiny_invocation
+    client = MlflowClient(uri)
+    exp = client.get_experiment_by_name(suite.name)
+    children = client.search_runs([exp.experiment_id], f"tags.`mlflow.parentRunId` = '{parent}'")
+    assert children
+    for child in children:
+        inputs = {i.dataset.name: i for i in child.inputs.dataset_inputs}
+        assert set(inputs) == {"digits/train", "digits/validation"}
+        train = inputs["digits/train"]
+        assert '"num_rows": 1438' in train.dataset.profile and len(train.dataset.digest) == 16
+        assert {t.key: t.value for t in train.tags} == {"mlflow.data.context": "train"}
+    digests = {i.dataset.digest for c in children for i in c.inputs.dataset_inputs if i.dataset.name.endswith("/train")}
+    assert len(digests) == 1  # one split for every seed: the split seed is fixed
+
+
+def test_runs_lists_one_line_per_invocation(registered, capsys):
+    uri, suite, parent = registered
+    assert main(["runs", suite.name, "--tracking-uri", uri]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].split()[:4] == ["id", "started", "suite", "scale"]
+    (line,) = [ln for ln in lines if ln.startswith(parent[:8])]
+    assert f" {suite.name} " in line and " default " in line and " FINISHED " in line and " sup " in line
+
+
+def test_report_and_compare_take_a_unique_prefix(registered, tmp_path, capsys):
+    uri, suite, parent = registered
+    assert main(["report", suite.name, "--run", parent[:8], "--out", str(tmp_path), "--tracking-uri", uri]) == 0
+    assert parent in capsys.readouterr().err
+    assert main(["compare", parent[:8], parent[:10], "--tracking-uri", uri]) == 0
+
+
+def test_ambiguous_and_unknown_prefixes_are_one_line_exit_2(tracker, capsys):
+    ids = [tracker.start_parent("prefixes", f"p{i}", {}) for i in range(2)]
+    assert resolve_run_id(tracker.client, ids[0]) == ids[0]
+    with pytest.raises(QueryError, match="ambiguous run '': 2 invocations start with it"):
+        resolve_run_id(tracker.client, "")
+    for argv in (["compare", "zzzz", ids[0]], ["compare", "", ids[0]]):
+        assert main([*argv, "--tracking-uri", tracker.uri]) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and ("invalid run 'zzzz': no such run" in err or "ambiguous run ''" in err), err

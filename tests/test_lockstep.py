@@ -1,0 +1,208 @@
+"""Interleaved timing: arms trained in lockstep are the solo runs exactly (figures, stops, records), and a suite
+with `interleave` runs its seeds' arms in lockstep through the pipeline, resume and failures included."""
+from __future__ import annotations
+
+import importlib.util
+import math
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from harness.config import ConfigError
+from harness.contract import INTERLEAVED_TAG, SUMMARY_METRICS, TIMING_TAG
+from harness.interleave import lockstep_groups
+from harness.lockstep import Arm, train_lockstep
+from harness.pipeline import Execution, run_suite
+from harness.queries import load_history
+from harness.runner import train
+from harness.suite import Suite
+from harness.timing import StepClock, synchronize
+from tests.scale_suites import CtrlC, judge_epochs
+
+ROOT = Path(__file__).resolve().parents[1]
+FIGURES = ("train/loss", "val/loss", "val/acc")  # every figure except the clocks
+NORMS = ("none", "before", "after")
+
+
+def figures(history: list[dict[str, float]]) -> list[tuple[float, ...]]:
+    return [tuple(epoch[k] for k in FIGURES) for epoch in history]
+
+
+@pytest.fixture
+def arms(tiny):
+    """BN none/before/after with dropout (seeded masks): none reaches 0.94 at epoch 4, the BN arms at epoch 6."""
+    base = tiny.replace(max_epochs=6, target_value=0.94, dropout=0.2)
+    return [base.replace(norm=n) for n in NORMS]
+
+
+def test_lockstep_arms_are_the_solo_runs_bit_for_bit(arms, tracker):
+    lockstep = train_lockstep(arms, tracker, "lockstep", interleave="norm")
+    solo = [train(config, tracker, "solo") for config in arms]
+    for a, s in zip(lockstep, solo):
+        assert figures(a.history) == figures(s.history)  # exactly equal, not approximately
+        assert (a.epochs_to_target, a.stop_reason) == (s.epochs_to_target, s.stop_reason)
+        assert all(t > 0 for t in a.epoch_times) and len(a.epoch_times) == len(a.history)
+    assert [len(a.history) for a in lockstep] == [4, 6, 6]  # one arm stopped first, the others went on
+    client = tracker.client
+    for a, s in zip(lockstep, solo):
+        run, solo_run = client.get_run(a.run_id), client.get_run(s.run_id)
+        assert run.info.status == "FINISHED" and run.data.params == solo_run.data.params
+        assert run.data.tags["config_id"] == solo_run.data.tags["config_id"] == a.config.config_id
+        assert run.data.tags[TIMING_TAG] == "interleaved" and TIMING_TAG not in solo_run.data.tags
+        assert run.data.tags[INTERLEAVED_TAG] == "norm=none,before,after"
+        assert run.data.tags["stop_reason"] == solo_run.data.tags["stop_reason"]
+        assert set(run.data.metrics) == set(solo_run.data.metrics)
+        assert set(run.data.metrics) >= set(SUMMARY_METRICS)  # both converged: every summary metric is there
+        assert load_history(client, a.run_id)[list(FIGURES)].equals(load_history(client, s.run_id)[list(FIGURES)])
+
+
+def test_without_the_rng_swaps_the_dropout_masks_differ(arms, monkeypatch):
+    """The identity above can fail: arms drawing dropout masks from one shared stream leave the solo trajectory."""
+    monkeypatch.setattr(Arm, "swap_in", lambda self: None)
+    monkeypatch.setattr(Arm, "swap_out", lambda self: None)
+    shared = train_lockstep(arms[:2], interleave="norm")
+    assert figures(shared[1].history) != figures(train(arms[1]).history)
+
+
+def test_a_diverged_arm_stops_and_the_other_trains_on(tiny):
+    configs = [tiny.replace(optimizer="sgd", lr=lr, max_epochs=3, stop_at_target=False) for lr in (0.05, 1e6)]
+    ok, diverged = train_lockstep(configs, interleave="lr")
+    assert (diverged.stop_reason, len(diverged.history)) == ("diverged", 1)
+    assert not math.isfinite(diverged.history[0]["train/loss"])
+    assert (ok.stop_reason, len(ok.history)) == ("max_epochs", 3)
+    assert figures(ok.history) == figures(train(configs[0]).history)
+
+
+def test_arms_that_differ_elsewhere_are_refused(arms):
+    with pytest.raises(ConfigError, match="differ in 'seed'"):
+        train_lockstep([arms[0], arms[1].replace(seed=1)], interleave="norm")
+
+
+def test_an_arm_that_raises_fails_every_arm_with_traceback(tiny, tracker):
+    # batch 4096 exceeds digits' 1437 training examples: the second arm raises in data setup.
+    with pytest.raises(ValueError, match="exceeds"):
+        train_lockstep([tiny.replace(batch_size=b) for b in (32, 4096)], tracker, "fails", interleave="batch_size")
+    runs = tracker.client.search_runs([tracker.client.get_experiment_by_name("fails").experiment_id])
+    assert len(runs) == 2
+    for run in runs:
+        assert run.info.status == "FAILED" and run.data.tags["stop_reason"] == "failed"
+        assert "exceeds" in Path(tracker.client.download_artifacts(run.info.run_id, "traceback.txt")).read_text()
+
+
+def test_ctrl_c_kills_every_arm(arms, tracker):
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in an interactive shell
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            train_lockstep(arms, tracker, "ctrl-c", interleave="norm", extra_callbacks=[CtrlC(at_epoch=2)])
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Lightning's SIG_IGN undone
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    runs = tracker.client.search_runs([tracker.client.get_experiment_by_name("ctrl-c").experiment_id])
+    assert sorted((r.info.status, r.data.tags["stop_reason"]) for r in runs) == [("KILLED", "interrupted")] * 3
+
+
+def suite_of(base, interleave: str | None = "norm", **changes) -> Suite:
+    return Suite(name="interleaved", claim="test", source="tests", base=base, grid={"norm": ("none", "before")},
+                 seeds=2, judge=judge_epochs, interleave=interleave, **changes)
+
+
+def test_groups_keep_seeds_apart_and_vary_only_the_interleaved_field(arms):
+    configs = suite_of(arms[0]).configs()
+    groups = lockstep_groups(configs, "norm")
+    assert [[(c.seed, c.norm) for c in g] for g in groups] == [[(0, "none"), (0, "before")],
+                                                               [(1, "none"), (1, "before")]]
+
+
+def test_suite_runs_each_seed_in_lockstep_and_resumes_a_lone_arm_solo(arms, tracker):
+    suite = suite_of(arms[0].replace(dropout=0.0, max_epochs=2))
+    configs = suite.configs()  # seed 0 none, before; seed 1 none, before
+    first = run_suite(suite, tracker, configs[:3], Execution(progress=False))
+    assert not first.failures
+    second = run_suite(suite, tracker, configs, Execution(progress=False))  # only seed 1 'before' is left
+    assert second.reused == 3 and len(second.runs) == 4
+    client = tracker.client
+    runs = client.search_runs([client.get_experiment_by_name(suite.name).experiment_id],
+                              "tags.`harness.role` = 'child'")
+    timing = {(r.data.params["seed"], r.data.params["norm"]): r.data.tags.get(TIMING_TAG) for r in runs}
+    assert timing == {("0", "none"): "interleaved", ("0", "before"): "interleaved",  # a group of two: lockstep
+                      ("1", "none"): None, ("1", "before"): None}  # groups of one (a cut grid, a resume): solo
+    assert all(r.info.status == "FINISHED" for r in runs)
+
+
+@pytest.mark.parametrize("interleave, changes, message", [
+    ("seed", {}, "invalid interleave 'seed'"),
+    ("activation", {}, "invalid interleave 'activation'"),
+    ("norm", {"base_diagnostics": "gradients"}, "invalid diagnostics 'gradients'"),
+    ("norm", {"run": train}, "its own function"),
+])
+def test_a_suite_that_cannot_interleave_is_refused_before_anything_is_written(tiny, tracker, interleave, changes,
+                                                                              message):
+    base = tiny.replace(diagnostics=changes.pop("base_diagnostics", ""))
+    suite = suite_of(base, interleave=interleave, **changes)
+    with pytest.raises(ConfigError, match=message):
+        run_suite(suite, tracker, suite.configs(), Execution(progress=False))
+    assert tracker.client.get_experiment_by_name(suite.name) is None
+
+
+def spread_script():
+    spec = importlib.util.spec_from_file_location("interleave_spread", ROOT / "ci" / "interleave_spread.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_spread_script_measures_both_modes(capsys):
+    script = spread_script()
+    assert script.main(["activations", "--arms", "activation=relu,elu", "--seeds", "2", "--epochs", "1",
+                        "--load", "none"]) == 0
+    out = capsys.readouterr().out
+    assert "solo (arm after arm)" in out and "interleaved (lockstep, per step)" in out and "RNG swaps" in out
+    assert script.main(["activations", "--arms", "bogus=relu,elu"]) == 2
+    assert "invalid assignment 'bogus=relu,elu'" in capsys.readouterr().err
+
+
+def test_step_clock_sums_its_stretches_and_resets():
+    clock = StepClock(torch.device("cpu"))
+    for _ in range(2):
+        clock.start()
+        time.sleep(0.01)
+        clock.stop()
+        time.sleep(0.05)  # between stretches: not counted
+    assert 0.02 <= clock.seconds() < 0.1
+    assert clock.seconds() == 0.0
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device; none here")
+def test_step_clock_on_cuda_counts_queued_kernels():
+    """CUDA events, not host clocks: the stretches cover the kernels they queued, read after one sync."""
+    device = torch.device("cuda")
+    x = torch.randn(4096, 4096, device=device)
+    clock = StepClock(device)
+    synchronize(device)
+    t0 = time.perf_counter()
+    for _ in range(2):
+        clock.start()
+        x = torch.linalg.matrix_power(x / x.norm(), 1024)  # 10 squarings of 4096x4096, queued
+        clock.stop()
+    synchronize(device)
+    wall = time.perf_counter() - t0
+    assert 0.5 * wall <= clock.seconds() <= 1.05 * wall
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device; none here")
+def test_lockstep_on_cuda_follows_the_solo_runs(arms):
+    configs = [c.replace(device="cuda") for c in arms]
+    for a, config in zip(train_lockstep(configs, interleave="norm"), configs):
+        s = train(config)
+        # CUDA kernels may reduce in another order from run to run: equal to float precision, same stops.
+        flat = [[v for row in figures(r.history) for v in row] for r in (a, s)]
+        assert flat[0] == pytest.approx(flat[1], rel=1e-4)
+        assert (a.epochs_to_target, a.stop_reason) == (s.epochs_to_target, s.stop_reason)
+        assert all(t > 0 for t in a.epoch_times)

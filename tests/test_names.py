@@ -1,0 +1,50 @@
+"""The names the command line reads from source files (harness.names) are exactly the imported registries' and suites'."""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from harness import names
+from harness.activations import ACTIVATIONS
+from harness.config import DEVICES, NORMS, RunConfig
+from harness.datasets import DATASETS
+from harness.diagnostics import DIAGNOSTICS
+from harness.inits import INITS
+from harness.optimizers import OPTIMIZERS
+from harness.suite import suites
+
+REGISTRIES = {"activation": ACTIVATIONS, "init": INITS, "optimizer": OPTIMIZERS, "dataset": DATASETS,
+              "diagnostic": DIAGNOSTICS}
+
+
+@pytest.mark.parametrize("axis", sorted(REGISTRIES))
+def test_static_registry_names_equal_the_registry(axis):
+    assert list(names.registry_names(axis)) == REGISTRIES[axis].names()
+
+
+def test_static_suite_index_equals_the_imported_suites():
+    real = {n: s for n, s in suites().items() if n in names.suite_index() or not n.startswith(("tiny", "crash"))}
+    index = names.suite_index()
+    assert sorted(index) == sorted(real)
+    for name, suite in real.items():
+        entry = index[name]
+        assert entry.claim == suite.claim
+        assert entry.scales == ("default", *suite.scales)
+        assert __import__(entry.module, fromlist=["SUITE"]).SUITE is suite
+
+
+def test_static_config_fields_equal_the_dataclass():
+    fields = {f.name: f.default for f in dataclasses.fields(RunConfig)}
+    assert {f.name: f.default for f in names.config_fields()} == fields
+    assert {f.name: f.type for f in names.config_fields()} == {f.name: f.type for f in dataclasses.fields(RunConfig)}
+
+
+def test_static_constants_equal_the_module_values():
+    assert names.constant("config.py", "DEVICES") == DEVICES
+    assert names.constant("config.py", "NORMS") == NORMS
+
+
+def test_did_you_mean_names_the_near_miss_and_only_then():
+    assert names.unknown("activation", "rleu", ACTIVATIONS.names()).endswith("; did you mean 'relu'?")
+    assert "did you mean" not in names.unknown("activation", "transformer", ACTIVATIONS.names())
