@@ -64,6 +64,16 @@ SUITE = Suite(
 '''
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _registries_as_found():
+    """What these tests register leaves with them: other tests compare the registries with the source files."""
+    before = {registry: set(registry.names()) for registry in (MODELS, DATASETS)}
+    yield
+    for registry, names in before.items():
+        for name in set(registry.names()) - names:
+            registry.unregister(name)
+
+
 @pytest.fixture(scope="module")
 def user_suite_file(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("elsewhere") / "api_test_suite.py"  # outside this repo

@@ -6,6 +6,7 @@ several times, each parent run's git_sha tag set to a made-up commit; a "regress
 """
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import shutil
 
@@ -17,6 +18,7 @@ from harness.api import thresholds
 from harness.changepoint import change_points, segments
 from harness.config import ConfigError, RunConfig
 from harness.history import check, effect_history, history_table, invocations, plot_history
+from harness.history_cli import add_commands, main_check, main_history
 from harness.measures import column
 from harness.model_registry import build_model
 from harness.pipeline import Execution, run_suite
@@ -134,3 +136,16 @@ def test_change_points_find_steps_and_rarely_invent_them():
     assert change_points(np.r_[rng.normal(0, 1, 10), 5 + rng.normal(0, 1, 10)]) == [10]
     assert change_points(np.r_[rng.normal(0, 1, 19), 12.0]) == [19]  # a jump of the newest point alone
     assert [s.level for s in segments([1.0, 1.0, 1.0, 2.0, 2.0])] == [1.0, 2.0]  # noiseless: any change is a step
+
+
+def test_the_commands_print_the_table_and_exit_1_on_a_regression(store, capsys, tmp_path):
+    tracker, _ = store
+    parser = argparse.ArgumentParser()
+    add_commands(parser.add_subparsers(dest="command"), lambda p: p.add_argument("--tracking-uri"))
+    png = tmp_path / "history.png"
+    assert main_history(parser.parse_args(["history", SUITE.name, "--tracking-uri", tracker.uri, "--plot", str(png)])) == 0
+    assert "SSSRR" in capsys.readouterr().out and png.is_file()
+    assert main_check(parser.parse_args(["check", SUITE.name, "--baseline", "aaaa", "--tracking-uri", tracker.uri])) == 1
+    assert capsys.readouterr().out.rstrip().endswith("2 regression(s) -> FAIL")
+    head_a = ["check", SUITE.name, "--baseline", "aaaa", "--head", "aaaa", "--tracking-uri", tracker.uri]
+    assert main_check(parser.parse_args(head_a)) == 0
