@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 import re
 
+from harness.tables import fmt_effect  # the effect as tables print it: '≤0.2' where censoring bounds it
+
 OUTCOMES = ("supported", "refuted", "inconclusive")
 _VERSUS = re.compile(r"^\S+ (?P<level>.+) vs .+$")  # "norm before vs none" -> level "before"
 
@@ -43,10 +45,6 @@ def row_key(v) -> str:
     return f"{slug(short_group(v.group))}/{slug(v.metric)}"
 
 
-def _num(x: float) -> str:
-    return "inf" if math.isinf(x) else f"{x:.3g}"
-
-
 def lean(v) -> str:
     """Which way an undecided row leans: its effect against the claim's threshold."""
     if v.direction not in ("<", ">") or math.isnan(v.effect):
@@ -74,7 +72,7 @@ def _decided(rows) -> str:
 def _undecided(rows) -> str:
     parts = []
     for subject, vs in _grouped(rows).items():
-        bits = [" ".join(filter(None, [split_group(v.group)[1], _num(v.effect)])) for v in vs]
+        bits = [" ".join(filter(None, [split_group(v.group)[1], fmt_effect(v.effect, v.bound)])) for v in vs]
         leans = {lean(v) for v in vs}
         if len(leans) == 1:
             parts.append(f"{subject} ({', '.join(bits)}{': ' + leans.pop() if leans != {''} else ''})")

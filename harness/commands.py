@@ -5,6 +5,7 @@ Kept apart from harness.cli so that help, `list` and bad input never import torc
 """
 from __future__ import annotations
 
+import math
 import os
 import sys
 
@@ -12,19 +13,20 @@ from harness.answer import plain_answer
 from harness.contract import TRAIN_EXPERIMENT
 from harness.invocations import resolve_run_id, say
 from harness.logs import quiet
+from harness.remote import redact
 from harness.store import resolve_tracking_uri
 from harness.tracking import Tracker
 
 
 def threads_warning(threads: int, workers: int) -> str | None:
     """A warning when the runs ask for more threads than the machine has cores free now (load average)."""
-    cores = os.cpu_count() or 1
-    free = cores - os.getloadavg()[0]
+    cores, load = os.cpu_count() or 1, os.getloadavg()[0]
+    free = max(0, math.floor(cores - load + 0.5))  # whole cores, a core at least half idle counting as free
     wanted = threads * workers
-    if wanted <= 1 or wanted <= free:
+    if wanted <= max(free, 1):
         return None
-    return (f"warning: {wanted} threads ({threads} per run x {workers} workers) but only {max(free, 0):.1f} of "
-            f"{cores} cores are free (load average {os.getloadavg()[0]:.1f}): runs will compete and time slower")
+    return (f"warning: {wanted} threads ({threads} per run x {workers} workers) but only {free} of {cores} cores "
+            f"are free (load average {load:.1f}): runs will compete for them and time slower")
 
 
 def run_command(args, suite, progress: bool) -> int:
@@ -63,7 +65,7 @@ def run_command(args, suite, progress: bool) -> int:
     print(family_line(result.verdicts))
     for config, error in result.failures:
         print(f"FAILED run {run_name(config)}: {error}", file=sys.stderr)
-    print(f"\nstore: {tracker.uri}  experiment: {suite.name}  parent run: {result.parent_run_id[:8]} "
+    print(f"\nstore: {redact(tracker.uri)}  experiment: {suite.name}  parent run: {result.parent_run_id[:8]} "
           f"({result.parent_run_id}); `harness report {suite.name}` for plots")
     print(f"\n{answer}")
     return 0

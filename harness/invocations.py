@@ -106,6 +106,8 @@ def serve_ui(tracker, host: str, port: int) -> None:
     exps = classic_view(tracker.client)
     print(f"MLflow UI on {tracker.uri}: {url}  (Ctrl-C stops it)", file=sys.stderr)
     for exp in exps:
-        print(f"  {exp.name}: {url}/#/experiments/{exp.experiment_id}/runs", file=sys.stderr)
+        # workflowType: the UI's sidebar and pages in "Model training" mode, not GenAI (MLflow 3's default)
+        print(f"  {exp.name}: {url}/#/experiments/{exp.experiment_id}/runs?workflowType=machine_learning",
+              file=sys.stderr)
     sys.stderr.flush()
     os.execv(sys.executable, argv)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pytorch_lightning as pl
 import torch
 
+from harness.callbacks import MlflowEpochRecorder, StopOnSignal
 from harness.config import RunConfig
 from harness.contract import CONFIG_ID_TAG, TRAIN_EXPERIMENT
 from harness.data import InMemoryDataModule
@@ -19,7 +20,6 @@ from harness.diagnostics import DIAGNOSTICS
 from harness.environment import environment_tags
 from harness.interrupts import check as check_interrupt
 from harness.model import build_mlp
-from harness.callbacks import MlflowEpochRecorder, StopOnSignal
 from harness.stopping import Convergence, DivergenceStop, StopReason
 from harness.system import ClassifierSystem
 from harness.timing import EpochTimer
@@ -143,10 +143,9 @@ def train(config: RunConfig, tracker: Tracker | None = None, experiment: str = T
             raise KeyboardInterrupt from None
     result = RunResult(config, system.history, system.stop_reason, convergence.epoch, wall, run_id)
     if run_id is not None:
-        tracker.log_metrics(run_id, result.summary())
         tracker.log_dataset(run_id, config.dataset, f"harness.datasets:{config.dataset}",
                             {"train": datamodule.x_train, "validation": datamodule.x_val})  # the splits as trained on
-        tracker.finish(run_id, stop_reason=result.stop_reason)
+        tracker.finish(run_id, stop_reason=result.stop_reason, metrics=result.summary())
     return result
 
 

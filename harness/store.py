@@ -49,7 +49,10 @@ def _check_mlflow_tables(uri: str, path: Path) -> None:
     import sqlite3
 
     try:
-        with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as db:
+        # Read-only, except in WAL mode, where a read-only connection fails ("disk I/O error") whenever it cannot
+        # create the -shm file it needs; a read-write one only reads here and changes nothing in the database.
+        mode = "rw" if _is_wal(path) else "ro"
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True)) as db:
             tables = {r[0] for r in db.execute("select name from sqlite_master where type='table'")}
     except sqlite3.DatabaseError as e:
         raise StoreError(f"tracking store {uri!r}: {path} cannot be read as an SQLite database ({e})") from None
@@ -59,17 +62,11 @@ def _check_mlflow_tables(uri: str, path: Path) -> None:
 
 
 def _check_server(uri: str, timeout_s: float = 5.0) -> None:
-    """A tracking server must answer now: MLflow's client would otherwise retry for minutes before failing."""
-    import urllib.error
-    import urllib.request
+    """A tracking server must answer now, and accept this process's credentials (MLFLOW_TRACKING_USERNAME and
+    _PASSWORD): MLflow's client would otherwise retry for minutes, or fail mid-suite, before saying so."""
+    from harness.remote import probe
 
-    try:
-        urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=timeout_s).close()
-    except urllib.error.HTTPError:
-        return  # something answers (a proxy, an auth wall): let MLflow's own error say what it wants
-    except (urllib.error.URLError, OSError) as e:
-        reason = getattr(e, "reason", e)
-        raise StoreError(f"tracking server {uri!r} is unreachable: {reason}") from None
+    probe(uri, timeout_s, error=StoreError)
 
 
 def absolute_uri(uri: str) -> str:
@@ -105,6 +102,10 @@ def configure_sqlite(uri: str, wal: bool = False) -> None:
         def busy_timeout(dbapi_conn, record) -> None:
             if type(dbapi_conn).__module__.startswith("sqlite3"):
                 dbapi_conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                # In WAL mode (only), NORMAL syncs at checkpoints instead of every commit (~20 ms each here): a crash of
+                # the process loses nothing; only a power cut may drop the last commits (sqlite.org/pragma.html)
+                if dbapi_conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                    dbapi_conn.execute("PRAGMA synchronous = NORMAL")
 
         event.listen(Engine, "connect", busy_timeout)
         _configured.add("listener")

@@ -64,6 +64,6 @@ SUITE = Suite(
     judge=judge,
     timing=False,
     # ci: sigmoid with Glorot only (its baseline never trains, so every row is clear-cut), 6 seeds, a shorter budget.
-    scales={"ci": {"seeds": 6, "max_epochs": 4, "grid": {("activation", "init"): (("sigmoid", "auto"),)}},
+    scales={"ci": {"seeds": 6, "max_epochs": 3, "grid": {("activation", "init"): (("sigmoid", "auto"),)}},
             "nightly": {"seeds": 10}},
 )

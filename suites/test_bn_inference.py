@@ -35,6 +35,7 @@ def test_fused_net_has_no_bn_and_computes_the_bn_net(result):
     # float32 rounding through 6 layers (see tests/test_fusion.py): measured ~1e-6; a wrong fold gives > 1e-2.
     assert (runs["fused_max_rel_err"] < 1e-5).all() and (runs["bn_max_rel_err"] < 1e-5).all()
     assert outcomes(result.verdicts, "fused computes the BN net") == ["supported", "supported"]
+    assert all(v.threshold == TOLERANCE for v in select(result.verdicts, "fused computes the BN net"))
 
 
 def test_verdict_rows_exist_with_n_and_intervals(suite_run):

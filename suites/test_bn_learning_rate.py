@@ -1,4 +1,4 @@
-"""bn-learning-rate: CI scale (lr 0.03 and 0.3, 2 seeds) shows that at 0.3 the 20-layer ReLU net trains only
+"""bn-learning-rate: CI scale (lr 0.3, 10 epochs, 2 seeds) shows that there the 20-layer ReLU net trains only
 with BN and builds every row; a synthetic table (default grid, 6 seeds) flips the main rows."""
 from __future__ import annotations
 
@@ -13,20 +13,17 @@ from suites.bn_learning_rate import SUITE
 
 def test_only_bn_is_stable_at_the_high_rate(result):
     runs = result.runs
-    assert len(runs) == 8 and not result.failures  # 2 norms x 2 rates x 2 seeds
-    high = runs[runs.lr == 0.3]
-    assert (high[high.norm == "none"].converged == 0).all()
-    assert (high[high.norm == "before"].converged == 1).all()
-    assert (runs[(runs.lr == 0.03) & (runs.norm == "none")].converged == 1).all()
+    assert len(runs) == 4 and not result.failures  # 2 norms x 1 rate x 2 seeds
+    assert (runs[runs.norm == "none"].converged == 0).all()
+    assert (runs[runs.norm == "before"].converged == 1).all()
 
 
 def test_largest_stable_rate_row_bounds_an_open_grid_top(result):
     headline = result.verdicts[0]
     assert headline.statement == "BN allows higher learning rates" and headline.n == 2
     assert "before passes at the grid top in 2/2" in headline.note
-    per_lr = select(result.verdicts, "BN needs fewer epochs")
-    assert [v.group for v in per_lr] == ["lr=0.03, norm before vs none", "lr=0.3, norm before vs none"]
-    assert all(v.n == 2 for v in per_lr)
+    (per_lr,) = select(result.verdicts, "BN needs fewer epochs")
+    assert per_lr.group == "lr=0.3, norm before vs none" and per_lr.n == 2 and "none censored in 2/2" in per_lr.note
 
 
 def _table(bn_wins: bool):

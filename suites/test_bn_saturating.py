@@ -1,4 +1,4 @@
-"""bn-saturating: sigmoid with Glorot init at CI scale (6 seeds, 4 epochs), where every row is clear-cut, and
+"""bn-saturating: sigmoid with Glorot init at CI scale (6 seeds, 3 epochs), where every row is clear-cut, and
 every main row flipping on a synthetic table at the default grid.
 
 20-layer sigmoid without BN stays at chance (gradient ratio ~1e-13), with BN it reaches 0.9 in

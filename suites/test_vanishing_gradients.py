@@ -1,4 +1,4 @@
-"""vanishing-gradients: CI scale (6 seeds, 3 epochs) decides the gradient rows, which are orders of magnitude
+"""vanishing-gradients: CI scale (6 seeds, 1 epoch) decides the gradient rows, which are orders of magnitude
 apart, and a synthetic table (default scale) flips every row.
 
 Robust: sigmoid + default ~1e-16 against a 0.1 threshold; tanh + Glorot ~1 and relu + He ~0.3

@@ -72,3 +72,24 @@ def test_ambiguous_and_unknown_prefixes_are_one_line_exit_2(tracker, capsys):
         assert main([*argv, "--tracking-uri", tracker.uri]) == 2
         err = capsys.readouterr().err
         assert len(err.strip().splitlines()) == 1 and ("invalid run 'zzzz': no such run" in err or "ambiguous run ''" in err), err
+
+
+def test_resume_says_what_it_does():
+    from harness.invocations import resume_message
+
+    assert resume_message(12, 0, 12) == "running 12 runs"
+    assert resume_message(12, 8, 4) == "8 of 12 runs already in the store; running 4"
+    assert resume_message(12, 12, 0).startswith("all 12 runs already in the store")
+
+
+@pytest.mark.parametrize("load,threads,workers,warns", [(1.5, 2, 1, True), (0.1, 2, 1, False), (1.9, 1, 1, False),
+                                                        (1.2, 1, 2, True)])
+def test_threads_beyond_the_free_cores_warn(monkeypatch, load, threads, workers, warns):
+    from harness import commands
+
+    monkeypatch.setattr(commands.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(commands.os, "getloadavg", lambda: (load, load, load))
+    warning = commands.threads_warning(threads, workers)
+    assert (warning is not None) == warns
+    if warns:
+        assert warning.startswith(f"warning: {threads * workers} threads") and "cores are free" in warning

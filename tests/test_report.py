@@ -106,7 +106,7 @@ def test_report_writes_files_and_logs_them_to_the_parent_run(tiny_invocation, tm
     md = (tmp_path / "out" / "report.md").read_text()
     assert "| lr, norm | n |" in md and "![decomposition.png](decomposition.png)" in md
     html = (tmp_path / "out" / "report.html").read_text()
-    assert html.count("data:image/png;base64,") == 3  # self-contained: the MLflow UI shows it as one file
+    assert html.count("data:image/png;base64,") == 4  # self-contained: the MLflow UI shows it as one file
     assert render(report, "text") == text
 
 
