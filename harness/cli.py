@@ -137,7 +137,8 @@ def _add_train(sub) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="harness", description="Measure and judge claims about training deep networks.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    sub.add_parser("list", help="list the suites, their claims and scales")
+    listing = sub.add_parser("list", help="list the suites, their claims and scales")
+    listing.add_argument("--path", default=None, help="list the suites defined in the .py files of this folder")
     _add_run(sub)
     runs = sub.add_parser("runs", help="the invocations in the store, newest first, one line each")
     runs.add_argument("suite", nargs="?", default=None, help="only this suite's")
@@ -158,10 +159,19 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1: this machine only)")
     ui.add_argument("--port", type=int, default=5000)
     _add_tracking(ui)
+    from harness.history_cli import add_commands  # parse-time only: nothing heavy
+
+    add_commands(sub, _add_tracking)
     return parser
 
 
 def cmd_list(args) -> int:
+    if args.path is not None:  # suites in a folder of the user's
+        from harness.api import suites_in
+
+        for suite in suites_in(args.path).values():
+            print(f"{suite.name:24s} {suite.claim}  [scales: {', '.join(['default', *suite.scales])}]")
+        return 0
     for e in names.suite_index().values():
         print(f"{e.name:24s} {e.claim}  [scales: {', '.join(e.scales)}]")
     return 0
@@ -179,14 +189,22 @@ def _registered_suite(name: str):
 
 
 def cmd_run(args) -> int:
-    check_suite(args.suite, args.scale)
+    suite = None
+    if args.suite.endswith(".py"):  # a user's suite file (harness run ./my_suite.py)
+        from harness.api import load_suite_file
+
+        suite = load_suite_file(args.suite)
+        suite.scale_overrides(args.scale)
+    else:
+        check_suite(args.suite, args.scale)
     check_choice("device", args.device, DEVICES)
     check_choice("--engine", args.engine, ENGINES)
     if args.seeds is not None and args.max_seeds is not None:
         raise UsageError("invalid --max-seeds with --seeds: a fixed seed count takes no cap; drop one of them")
     from harness.commands import run_command
 
-    return run_command(args, _registered_suite(args.suite), progress=not args.no_progress and sys.stderr.isatty())
+    return run_command(args, suite or _registered_suite(args.suite),
+                       progress=not args.no_progress and sys.stderr.isatty())
 
 
 def cmd_runs(args) -> int:
@@ -243,8 +261,14 @@ def cmd_ui(args) -> int:
     serve_ui(_stored_tracker(args.tracking_uri), args.host, args.port)
 
 
+def _lazy(module: str, name: str):
+    """A command whose module is imported only when it runs."""
+    return lambda args: getattr(__import__(module, fromlist=[name]), name)(args)
+
+
 COMMANDS = {"list": cmd_list, "run": cmd_run, "runs": cmd_runs, "train": cmd_train, "report": cmd_report,
-            "compare": cmd_compare, "ui": cmd_ui}
+            "compare": cmd_compare, "ui": cmd_ui,
+            "history": _lazy("harness.history_cli", "main_history"), "check": _lazy("harness.history_cli", "main_check")}
 # Bad-input exceptions of modules the command may have imported: (module, class). A module never
 # imported cannot have raised its error, so the check imports nothing.
 USAGE_ERRORS = (("harness.config", "ConfigError"), ("harness.queries", "QueryError"),

@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from harness.activations import ACTIVATIONS
-from harness.clipping import clip_gradients, total_grad_norm
+from harness.clipping import clip_gradients
 from harness.registry import Registry
 
 DiagnosticFactory = Callable[..., pl.Callback]  # (config, tracker | None, run_id | None) -> callback

@@ -13,8 +13,8 @@ from harness.sequential import Looks, judge_looks
 from harness.stats import LEVEL, expected_false_supports, min_seeds
 from harness.tables import format_table
 from harness.tracking import Tracker
-from harness.version import __version__
 from harness.verdict import Verdict
+from harness.version import __version__
 
 
 def verdict_header(suite, runs: pd.DataFrame) -> str:

@@ -26,7 +26,7 @@ from harness.config import ConfigError, RunConfig
 from harness.contract import INTERLEAVED_TAG, TIMING_TAG, TRAIN_EXPERIMENT
 from harness.data import InMemoryDataModule, OneItem
 from harness.interrupts import check as check_interrupt
-from harness.model import build_mlp
+from harness.model_registry import build_model
 from harness.runner import RunResult, _recorded, _start
 from harness.stopping import Convergence, DivergenceStop, StopReason
 from harness.system import ClassifierSystem
@@ -77,7 +77,7 @@ def build_arm(config: RunConfig, run_id: str | None, tracker: Tracker | None) ->
     t0 = time.perf_counter()
     datamodule = InMemoryDataModule(config)
     datamodule.setup("fit")
-    system = ClassifierSystem(build_mlp(config, datamodule.n_features, datamodule.n_classes), config)
+    system = ClassifierSystem(build_model(config, datamodule.n_features, datamodule.n_classes), config)
     cuda_rng = torch.cuda.get_rng_state() if config.device == "cuda" else None
     arm = Arm(config, run_id, datamodule, system, torch.get_rng_state(), cuda_rng, ArmTrainer(config.max_epochs))
     arm.convergence = Convergence(config)

@@ -85,7 +85,8 @@ def harness_suite(request, tmp_path_factory):
     cache: dict = {}
 
     def run(suite, scale: str | None = None, seeds: int | None = None) -> SuiteVerdicts:
-        from harness.api import find_suite, run as run_suite
+        from harness.api import find_suite
+        from harness.api import run as run_suite
 
         suite = find_suite(suite)
         scale = scale or options.harness_scale

@@ -13,11 +13,11 @@ not FINISHED, so it is neither skipped nor judged, only rerun.
 """
 from __future__ import annotations
 
-from harness.version import __version__
 from harness.contract import CHILD, CONFIG_ID_TAG, PARENT, PARENT_TAG, PROC_TAG, ROLE_TAG
 from harness.processes import process_alive
 from harness.queries import search_all
 from harness.tracking import Tracker
+from harness.version import __version__
 
 
 def finished_runs(tracker: Tracker, suite: str, config_ids: set[str]) -> dict[str, str]:

@@ -19,7 +19,7 @@ from harness.data import InMemoryDataModule
 from harness.diagnostics import DIAGNOSTICS
 from harness.environment import environment_tags
 from harness.interrupts import check as check_interrupt
-from harness.model import build_mlp
+from harness.model_registry import build_model
 from harness.stopping import Convergence, DivergenceStop, StopReason
 from harness.system import ClassifierSystem
 from harness.timing import EpochTimer
@@ -131,7 +131,7 @@ def train(config: RunConfig, tracker: Tracker | None = None, experiment: str = T
             t0 = time.perf_counter()
             datamodule = InMemoryDataModule(config)
             datamodule.setup("fit")
-            system = ClassifierSystem(build_mlp(config, datamodule.n_features, datamodule.n_classes), config)
+            system = ClassifierSystem(build_model(config, datamodule.n_features, datamodule.n_classes), config)
             trainer = make_trainer(config, callbacks, **trainer_overrides)
             trainer.fit(system, datamodule=datamodule)
             wall = time.perf_counter() - t0

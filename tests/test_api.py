@@ -20,7 +20,6 @@ from harness.model_registry import MODELS, build_model
 from harness.queries import load_runs, parent_runs
 from harness.verdict import RatioStatement
 from harness.version import __version__
-from tests.runner_hook import runner_builds_any_model  # noqa: F401  (autouse: runner builds config.model)
 
 ROOT = Path(__file__).resolve().parents[1]
 

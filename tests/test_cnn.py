@@ -17,7 +17,6 @@ from harness.config import ConfigError, RunConfig
 from harness.fusion import BiasMapConv, count_batchnorm, fuse_bn
 from harness.model_registry import build_model
 from harness.runner import train
-from tests.runner_hook import runner_builds_any_model  # noqa: F401  (autouse: runner builds config.model)
 from tests.test_fusion import REL_TOL, ROUNDING_FACTOR, rel
 
 SHAPES = {"1d": (1, 40), "2d": (1, 8, 8)}  # MNIST-1D-like (C, L), digits-image (C, H, W)

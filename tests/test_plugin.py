@@ -4,15 +4,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 pytest_plugins = ["pytester"]  # the fixture that runs pytest on a made-up project
 
 ROOT = Path(__file__).resolve().parents[1]
-PLUGINS = ("-p", "harness.pytest_plugin", "-p", "tests.runner_hook", "-p", "no:cacheprovider")
+PLUGINS = ("-p", "harness.pytest_plugin", "-p", "no:cacheprovider")
 SUITE_FILE = "from tests.test_history import SUITE  # a fast measuring suite: activation spread at init\n"
 TESTS = '''
 from pathlib import Path
@@ -77,8 +77,8 @@ def test_plugin_is_declared_and_imports_nothing_heavy():
 
 
 def test_the_example_project_passes_through_the_plugin():
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's harness, and tests.runner_hook
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "tests.runner_hook"], cwd=ROOT / "examples" / "my_project",
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's harness
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q"], cwd=ROOT / "examples" / "my_project",
                           env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "2 passed" in done.stdout

@@ -10,8 +10,14 @@ import torch
 from harness.config import ConfigError, RunConfig
 from harness.lockstep import train_lockstep
 from harness.runner import train
-from harness.schedules import (SCHEDULES, LrSchedule, exponential_factor, one_cycle_factor, piecewise_factor,
-                               power_factor)
+from harness.schedules import (
+    SCHEDULES,
+    LrSchedule,
+    exponential_factor,
+    one_cycle_factor,
+    piecewise_factor,
+    power_factor,
+)
 
 
 def test_closed_forms_at_given_steps():

@@ -16,8 +16,8 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from harness.suite import suites
-from tests.server_fixtures import ROOT, MlflowServer, cli
 from tests.scale_suites import convergence_suite
+from tests.server_fixtures import ROOT, MlflowServer, cli
 from tests.test_crash_safety import runs_by_status_named
 
 pytestmark = pytest.mark.server

@@ -34,8 +34,8 @@ def environment(device: str) -> dict[str, str]:
     import pytorch_lightning
     import torch
 
-    from harness.version import __version__
     from harness.environment import device_name, git_sha
+    from harness.version import __version__
 
     env = {"device": device, "device_name": device_name(device) if device != "cuda" or torch.cuda.is_available()
            else "no CUDA device", "torch": torch.__version__, "cuda": str(torch.version.cuda),
