@@ -1,4 +1,4 @@
-"""Spread of a timing suite's per-seed epoch-time ratios, arms run one after another (solo) vs in lockstep (interleaved).
+"""Spread of a timing suite's per-seed epoch-time ratios: arms one after another (solo) vs in lockstep (interleaved).
 
     python ci/interleave_spread.py bn-walltime --arms norm=none,before --fix activation=relu --seeds 8 --load bursts
     python ci/interleave_spread.py activations --arms activation=relu,elu --seeds 8 --epochs 8
@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's harness, not an installed one
@@ -32,10 +33,10 @@ from harness.suite import suites  # noqa: E402
 
 LOADS = ("none", "bursts")
 BURSTS = """
-import random, sys, time
+import os, random, sys, time
 random.seed(0)
-end = time.monotonic() + float(sys.argv[1])
-while time.monotonic() < end:
+parent, end = os.getppid(), time.monotonic() + float(sys.argv[1])
+while time.monotonic() < end and os.getppid() == parent:  # bounded, and gone with the measurement
     busy = time.monotonic() + random.uniform(0.1, 0.7)
     while time.monotonic() < min(busy, end):
         pass
@@ -64,6 +65,26 @@ def ratios(results: list[RunResult]) -> tuple[list[float], list[float]]:
     base = results[0].epoch_times
     return ([median_ratio(r.epoch_times, base) for r in results[1:]],
             [median_ratio(r.epoch_times[:shared], base[:shared]) for r in results[1:]])
+
+
+@dataclass
+class Mode:
+    """One way of running the arms, over seeds: the first non-baseline arm's ratios, wall seconds, epochs run."""
+
+    label: str
+    ratio: list[float] = field(default_factory=list)  # per seed, over every epoch each arm ran
+    shared: list[float] = field(default_factory=list)  # per seed, over the epochs every arm ran
+    mean_epoch: list[list[float]] = field(default_factory=list)  # per seed, per arm: mean timed epoch, seconds
+    wall: float = 0.0  # seconds, Trainer set-up included
+    epochs: int = 0  # arm-epochs run
+
+    def add(self, results: list[RunResult], wall: float) -> None:
+        every, shared = ratios(results)
+        self.ratio.append(every[0])
+        self.shared.append(shared[0])
+        self.mean_epoch.append([statistics.mean(r.epoch_times) for r in results])
+        self.wall += wall
+        self.epochs += sum(len(r.epoch_times) for r in results)
 
 
 def rng_swap_seconds(n: int = 2000) -> float:
@@ -101,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def measure(args: argparse.Namespace) -> int:
-    field, levels = parse_assignment(args.arms)
+    axis, levels = parse_assignment(args.arms)
     base = suites().get(args.suite).base
     for text in args.fix:
         name, (value,) = parse_assignment(text)
@@ -111,50 +132,38 @@ def measure(args: argparse.Namespace) -> int:
     load = None
     if args.load == "bursts":
         load = subprocess.Popen([sys.executable, "-c", BURSTS, "36000"])
-    solo_r, lock_r, solo_shared, lock_shared, solo_wall, lock_wall, mean_solo, mean_lock, epochs = ([] for _ in range(9))
+    modes = {"solo": Mode("solo (arm after arm)"), "lockstep": Mode("interleaved (lockstep, per step)")}
     try:
         for seed in range(args.seeds):
-            configs = [base.replace(seed=seed, **{field: typed(field, v)}) for v in levels]
-            for mode in (("solo", "lockstep") if seed % 2 == 0 else ("lockstep", "solo")):
+            configs = [base.replace(seed=seed, **{axis: typed(axis, v)}) for v in levels]
+            for name in ("solo", "lockstep") if seed % 2 == 0 else ("lockstep", "solo"):
                 t0 = time.perf_counter()
-                if mode == "solo":
-                    results = [train(c) for c in configs]
-                else:
-                    results = train_lockstep(configs, interleave=field)
-                wall = time.perf_counter() - t0
-                every, shared = ratios(results)
-                times = [statistics.mean(r.epoch_times) for r in results]
-                n = sum(len(r.epoch_times) for r in results)
-                if mode == "solo":
-                    solo_r.append(every[0]), solo_shared.append(shared[0]), solo_wall.append(wall)
-                    mean_solo.append(times), epochs.append(n)
-                else:
-                    lock_r.append(every[0]), lock_shared.append(shared[0]), lock_wall.append(wall)
-                    mean_lock.append(times)
+                results = [train(c) for c in configs] if name == "solo" else train_lockstep(configs, interleave=axis)
+                modes[name].add(results, time.perf_counter() - t0)
+                print(f"seed {seed} {name}: ratio {modes[name].ratio[-1]:.3f}", file=sys.stderr, flush=True)
     finally:
         if load is not None:
             load.kill()
             load.wait()
-    print(f"{args.suite}: {field} {levels[1]}/{levels[0]} median epoch-time ratio, {args.seeds} seeds, "
+    solo, lock = modes["solo"], modes["lockstep"]
+    print(f"{args.suite}: {axis} {levels[1]}/{levels[0]} median epoch-time ratio, {args.seeds} seeds, "
           f"{base.max_epochs} epochs{' (stop at target)' if base.stop_at_target else ''}, load {args.load}")
-    print(describe("solo (arm after arm)", solo_r))
-    print(describe("interleaved (lockstep, per step)", lock_r))
-    if solo_shared != solo_r or lock_shared != lock_r:
-        print(describe("solo, shared epochs only", solo_shared))
-        print(describe("interleaved, shared epochs only", lock_shared))
-    per_epoch_solo = sum(solo_wall) / sum(epochs)
-    per_epoch_lock = sum(lock_wall) / sum(epochs)
-    print(f"cost: wall per arm-epoch solo {per_epoch_solo * 1e3:.1f} ms, lockstep {per_epoch_lock * 1e3:.1f} ms "
-          f"(lockstep / solo summed {sum(lock_wall) / sum(solo_wall):.3f}; walls include Trainer set-up)")
+    for mode in (solo, lock):
+        print(describe(mode.label, mode.ratio))
+    if solo.shared != solo.ratio or lock.shared != lock.ratio:
+        for mode in (solo, lock):
+            print(describe(f"{mode.label.split(' (')[0]}, shared epochs only", mode.shared))
+    print(f"cost: wall per arm-epoch solo {solo.wall / solo.epochs * 1e3:.1f} ms, lockstep "
+          f"{lock.wall / lock.epochs * 1e3:.1f} ms (lockstep / solo summed {lock.wall / solo.wall:.3f}; "
+          f"walls include Trainer set-up)")
     for i, level in enumerate(levels):
-        solo_ms = statistics.mean(t[i] for t in mean_solo) * 1e3
-        lock_ms = statistics.mean(t[i] for t in mean_lock) * 1e3
-        print(f"  {field}={level}: mean timed epoch solo {solo_ms:.1f} ms, interleaved {lock_ms:.1f} ms")
+        print(f"  {axis}={level}: mean timed epoch solo {statistics.mean(t[i] for t in solo.mean_epoch) * 1e3:.1f} ms, "
+              f"interleaved {statistics.mean(t[i] for t in lock.mean_epoch) * 1e3:.1f} ms")
     data = InMemoryDataModule(base)
     data.setup("fit")
     steps = len(data.x_train) // base.batch_size  # optimization steps per arm-epoch
     swap_ms = rng_swap_seconds() * 1e3 * steps
-    lock_epoch_ms = statistics.mean(statistics.mean(t) for t in mean_lock) * 1e3
+    lock_epoch_ms = statistics.mean(statistics.mean(t) for t in lock.mean_epoch) * 1e3
     print(f"RNG swaps (set+get of the CPU generator state, outside the timers): {swap_ms:.2f} ms per arm-epoch of "
           f"{steps} steps, {swap_ms / lock_epoch_ms:.1%} of a timed epoch")
     return 0

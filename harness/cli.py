@@ -272,6 +272,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"harness: interrupted; finished runs are kept in the store;{resume}", file=sys.stderr)
         return 143 if isinstance(e, interrupts.Terminated) or interrupts.terminated() else 130
     except Exception as e:
+        if type(e).__name__ == "ServerGone" and type(e).__module__ == "harness.remote":
+            print(f"harness: error: {e}", file=sys.stderr)  # not bad input: the server went away mid-command
+            return 1
         if not _is_bad_input(e):
             raise
         print(f"harness: error: {e}", file=sys.stderr)

@@ -13,6 +13,7 @@ from harness.answer import plain_answer
 from harness.contract import TRAIN_EXPERIMENT
 from harness.invocations import resolve_run_id, say
 from harness.logs import quiet
+from harness.remote import redact
 from harness.store import resolve_tracking_uri
 from harness.tracking import Tracker
 
@@ -64,7 +65,7 @@ def run_command(args, suite, progress: bool) -> int:
     print(family_line(result.verdicts))
     for config, error in result.failures:
         print(f"FAILED run {run_name(config)}: {error}", file=sys.stderr)
-    print(f"\nstore: {tracker.uri}  experiment: {suite.name}  parent run: {result.parent_run_id[:8]} "
+    print(f"\nstore: {redact(tracker.uri)}  experiment: {suite.name}  parent run: {result.parent_run_id[:8]} "
           f"({result.parent_run_id}); `harness report {suite.name}` for plots")
     print(f"\n{answer}")
     return 0

@@ -20,6 +20,14 @@ TARGET_METRICS = {"val/acc": "max", "val/loss": "min"}
 CHAPTER_RECIPE = dict(dataset="digits", depth=20, width=100, optimizer="nesterov", lr=0.01, batch_size=32)
 
 
+def parse_milestones(text: str) -> tuple[int, ...]:
+    """'10,20' -> (10, 20): epochs after which piecewise scheduling multiplies the lr; ValueError unless increasing positive ints."""
+    values = tuple(int(v) for v in text.split(",") if v.strip())
+    if any(v < 1 for v in values) or list(values) != sorted(set(values)):
+        raise ValueError(text)
+    return values
+
+
 class ConfigError(ValueError):
     """A configuration value out of range or unknown; the message is one line naming it and the valid choices."""
 
@@ -51,7 +59,24 @@ class RunConfig:
     # --- optimization ---
     optimizer: str = "sgd"  # key into harness.optimizers.OPTIMIZERS
     lr: float = 0.01  # learning rate
-    weight_decay: float = 0.0
+    weight_decay: float = 0.0  # l2 added to the gradient (every optimizer but adamw); adamw: decoupled, w <- w - lr*weight_decay*w
+    # Optimizer hyperparameters (harness.optimizers): defaults are the values each optimizer always used.
+    momentum: float = 0.9  # momentum/nesterov: beta, the velocity's decay (terminal step lr*g/(1-beta)); sgd has none
+    beta1: float = 0.9  # adam/adamw/nadam: decay of the gradient's running mean
+    beta2: float = 0.999  # adam/adamw/nadam: decay of the squared gradient's running mean
+    rho: float = 0.9  # rmsprop: decay of the squared gradient's running mean (torch's alpha)
+    eps: float = 0.0  # adaptive optimizers' denominator term; 0 = torch's default (1e-8; adagrad 1e-10)
+    # Gradient clipping (harness.clipping), in every training step between backward and the optimizer step.
+    clip: str = "none"  # none; value: each entry into [-t, t]; norm: all gradients together rescaled to L2 norm <= t
+    clip_threshold: float = 1.0  # t (gradient units); unused with clip=none
+    # Learning-rate schedule (harness.schedules): a multiplier of lr, stepped per batch or per epoch as defined.
+    schedule: str = "constant"  # key into harness.schedules.SCHEDULES
+    decay_epochs: float = 10.0  # power, exponential: s, in epochs (s * steps per epoch optimizer steps)
+    decay_power: float = 1.0  # power: c in lr / (1 + t/s)^c
+    decay_factor: float = 0.1  # piecewise: lr multiplier at each milestone; performance: on each plateau
+    milestones: str = ""  # piecewise: comma-separated epochs after which the lr is multiplied, e.g. "10,20"
+    patience: int = 2  # performance: epochs without a lower val/loss before the lr is reduced
+    cycle_div: float = 10.0  # 1cycle: the lr starts at lr / cycle_div, peaks at lr, ends 1000x below the start
     batch_size: int = 32  # training batch; the last partial batch of each shuffled epoch is dropped (BN needs >1 row)
     max_epochs: int = 30  # budget; a run that has not reached the target by then is censored
     # --- target ---
@@ -93,6 +118,8 @@ class RunConfig:
         choice("loop", self.loop, LOOPS)
         choice("dropout_kind", self.dropout_kind, DROPOUT_KINDS)
         choice("target_metric", self.target_metric, list(TARGET_METRICS))
+        choice("clip", self.clip, names.constant("clipping.py", "CLIPS"))
+        registered("schedule", self.schedule)
 
         def at_least(name: str, low: float) -> None:
             value = getattr(self, name)
@@ -117,10 +144,37 @@ class RunConfig:
             raise ConfigError(f"invalid dropout {self.dropout!r}; must be in [0, 1)")
         if not (self.lr > 0.0 and self.lr < float("inf")):
             raise ConfigError(f"invalid lr {self.lr!r}; must be a positive finite number")
+        self._validate_optimization()
         if self.strategy != "auto" and self.loop != "step":
             raise ConfigError(f"invalid loop {self.loop!r} for strategy {self.strategy!r}; multi-device strategies need loop 'step'")
         if self.dataset in IDX_DATASETS and not self.data_path:
             raise ConfigError(f"dataset {self.dataset!r} needs data_path (a folder with its IDX files)")
+
+    def _validate_optimization(self) -> None:
+        def within(name: str, low: float, high: float, closed_low: bool = True) -> None:
+            value = getattr(self, name)
+            ok = (low <= value if closed_low else low < value) and value < high
+            if not ok:
+                raise ConfigError(f"invalid {name} {value!r}; must be in {'[' if closed_low else '('}{low}, {high})")
+
+        for name in ("momentum", "beta1", "beta2", "rho"):
+            within(name, 0.0, 1.0)
+        for name in ("clip_threshold", "decay_epochs", "decay_power"):
+            within(name, 0.0, float("inf"), closed_low=False)
+        within("eps", 0.0, float("inf"))
+        within("cycle_div", 1.0, float("inf"))
+        if not 0.0 < self.decay_factor <= 1.0:
+            raise ConfigError(f"invalid decay_factor {self.decay_factor!r}; must be in (0, 1]")
+        if self.patience < 0:
+            raise ConfigError(f"invalid patience {self.patience!r}; must be >= 0")
+        if self.optimizer == "nesterov" and self.momentum == 0.0:
+            raise ConfigError("invalid momentum 0.0 for optimizer 'nesterov'; must be in (0, 1)")
+        try:
+            milestones = parse_milestones(self.milestones)
+        except ValueError:
+            raise ConfigError(f"invalid milestones {self.milestones!r}; must be increasing positive epochs, e.g. '10,20'") from None
+        if self.schedule == "piecewise" and not milestones:
+            raise ConfigError("invalid milestones '' for schedule 'piecewise'; must name at least one epoch, e.g. '10,20'")
 
     # -- derived --
     @property

@@ -25,7 +25,8 @@ INTERLEAVED_TAG = "harness.interleaved"  # field=level,level,...: the arms a run
 
 # --- per-epoch metrics, step = epoch (1-based) ---
 EPOCH_METRICS = ("train/loss", "train/epoch_time_s", "val/loss", "val/acc")
-EPOCH_EXTRA_METRICS = ("val/time_s", "train/acc", "train/eval_loss")  # validation clock; eval_train figures
+# validation clock; eval_train figures; the lr of the epoch's first step (every run)
+EPOCH_EXTRA_METRICS = ("val/time_s", "train/acc", "train/eval_loss", "train/lr")
 
 # --- summary metrics, step 0 ---
 SUMMARY_METRICS = ("converged", "epochs_to_target", "time_to_target_s", "wall_time_s", "median_epoch_time_s",

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import gzip
+import os
+import random
 import struct
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
@@ -44,6 +47,48 @@ def _synthetic(cfg: "RunConfig"):
     return X.astype(np.float32), y.astype(np.int64)
 
 
+MNIST1D_SEED = 42  # the generator seed of the published MNIST-1D set (mnist1d's get_dataset_args)
+
+
+def mnist1d_cache_dir() -> Path:
+    """Where generated MNIST-1D sets are kept: $HARNESS_CACHE, else ~/.cache/harness."""
+    return Path(os.environ.get("HARNESS_CACHE") or Path.home() / ".cache" / "harness")
+
+
+@lru_cache(maxsize=4)
+def make_mnist1d(n: int, seed: int = MNIST1D_SEED) -> tuple[np.ndarray, np.ndarray]:
+    """MNIST-1D generated locally from its templates (never downloaded), cached in-process and as a .npz keyed by (n, seed).
+
+    The package's own train/test split is undone (the harness splits by val_fraction and split_seed);
+    its generator seeds numpy's and random's global state, which is restored afterwards.
+    """
+    path = mnist1d_cache_dir() / f"mnist1d-n{n}-seed{seed}.npz"
+    if path.is_file():
+        with np.load(path) as f:
+            return f["x"], f["y"]
+    from mnist1d.data import get_dataset_args, make_dataset
+
+    args = get_dataset_args()
+    args.num_samples, args.seed = n, seed
+    np_state, py_state = np.random.get_state(), random.getstate()
+    try:
+        d = make_dataset(args)
+    finally:
+        np.random.set_state(np_state), random.setstate(py_state)
+    x = np.concatenate([d["x"], d["x_test"]]).astype(np.float32)  # (n, 40) signals
+    y = np.concatenate([d["y"], d["y_test"]]).astype(np.int64)  # (n,) labels 0..9
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")  # written whole, then renamed: a reader never sees half a file
+    np.savez(tmp, x=x, y=y)
+    os.replace(tmp, path)
+    return x, y
+
+
+def _mnist1d(cfg: "RunConfig"):
+    x, y = make_mnist1d(cfg.n_samples or 5000)
+    return x.copy(), y.copy()
+
+
 def read_idx(path: Path) -> np.ndarray:
     """Read one IDX file (optionally gzipped), the format MNIST and Fashion-MNIST ship in."""
     opener = gzip.open if path.suffix == ".gz" else open
@@ -80,5 +125,7 @@ def _idx(cfg: "RunConfig"):
 DATASETS: Registry[Dataset] = Registry("dataset")
 DATASETS.register("digits", Dataset(_digits, "scikit-learn's 8x8 digits, 1797 examples, shipped with the package"))
 DATASETS.register("synthetic", Dataset(_synthetic, "scikit-learn make_classification, any size"))
+DATASETS.register("mnist1d", Dataset(_mnist1d, "MNIST-1D (Greydanus 2020): 40-feature 1D digits generated locally, "
+                                               "5000 examples by default (n_samples), 10 classes"))
 DATASETS.register("mnist", Dataset(_idx, "MNIST from local IDX files (data_path)"))
 DATASETS.register("fashion-mnist", Dataset(_idx, "Fashion-MNIST from local IDX files (data_path)"))

@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from harness.activations import ACTIVATIONS
+from harness.clipping import clip_gradients, total_grad_norm
 from harness.registry import Registry
 
 DiagnosticFactory = Callable[..., pl.Callback]  # (config, tracker | None, run_id | None) -> callback
@@ -204,5 +205,79 @@ class ActivationHealth(Diagnostic):
         return out
 
 
+@contextmanager
+def restored_step(params: list[nn.Parameter], optimizer: torch.optim.Optimizer):
+    """Take a trial optimizer step inside, then put back the weights, their .grad and the optimizer's state in place."""
+    weights = [p.detach().clone() for p in params]
+    grads = [None if p.grad is None else p.grad.clone() for p in params]
+    state = {p: {k: v.clone() if torch.is_tensor(v) else v for k, v in optimizer.state[p].items()}
+             for p in params if p in optimizer.state}
+    groups = [{k: v for k, v in g.items() if k != "params"} for g in optimizer.param_groups]
+    try:
+        yield
+    finally:
+        with torch.no_grad():
+            for p, w, g in zip(params, weights, grads):
+                p.copy_(w)
+                p.grad = g
+            for p in params:
+                if p not in state:
+                    optimizer.state.pop(p, None)
+                    continue
+                for k, v in state[p].items():  # in place: other holders of the state see the same tensors
+                    if torch.is_tensor(v):
+                        optimizer.state[p][k].copy_(v)
+                    else:
+                        optimizer.state[p][k] = v
+            for g, saved in zip(optimizer.param_groups, groups):
+                g.update(saved)
+
+
+class UpdateHealth(Diagnostic):
+    """One trial training step on a fixed batch (the first batch_size training rows), then undone.
+
+    The step is the run's own: backward, the config's clipping, the run's optimizer with its current
+    state and lr. Per hidden layer NN: upd/ratio/layer_NN = ||dW|| / ||W|| (the update's relative size),
+    upd/eff_lr/layer_NN = ||dW|| / ||g|| with g the gradient the optimizer received (lr for plain SGD;
+    momentum and adaptive scaling show up here). Pooled over all hidden weights: upd/ratio, upd/eff_lr.
+    upd/grad_norm: the whole gradient's L2 norm before clipping; upd/clipped_norm after it;
+    upd/clip_cosine: cosine between the clipped and the unclipped gradient (1 = direction kept).
+    """
+
+    summary_keys = ("upd/ratio", "upd/eff_lr", "upd/grad_norm", "upd/clipped_norm", "upd/clip_cosine")
+
+    def _sample(self, trainer, pl_module, step: int) -> None:
+        self.optimizer = trainer.optimizers[0]  # the raw torch optimizer, with the run's current state and lr
+        super()._sample(trainer, pl_module, step)
+
+    def measure(self, model, datamodule) -> dict[str, float]:
+        device = next(model.parameters()).device
+        rows = self.config.batch_size
+        x, y = datamodule.x_train[:rows].to(device), datamodule.y_train[:rows].to(device)  # (B, F), (B,)
+        params = [p for p in model.parameters() if p.requires_grad]
+        weights = [linear.weight for linear in model.hidden_linears()]
+        with restored_step(params, self.optimizer), probe_mode(model), torch.enable_grad():
+            for p in params:
+                p.grad = None
+            F.cross_entropy(model(x), y).backward()
+            raw = torch.cat([p.grad.flatten() for p in params]).double()
+            clip_gradients(params, self.config.clip, self.config.clip_threshold)
+            clipped = torch.cat([p.grad.flatten() for p in params]).double()
+            layer_grads = [w.grad.double().clone() for w in weights]
+            before = [w.detach().double().clone() for w in weights]
+            self.optimizer.step()
+            deltas = [w.detach().double() - b for w, b in zip(weights, before)]
+        out = {"upd/grad_norm": float(raw.norm()), "upd/clipped_norm": float(clipped.norm()),
+               "upd/clip_cosine": float(torch.dot(raw, clipped) / (raw.norm() * clipped.norm()))}
+        for i, (d, b, g) in enumerate(zip(deltas, before, layer_grads)):
+            out[layer_key("upd/ratio", i)] = _ratio(float(d.norm()), float(b.norm()))
+            out[layer_key("upd/eff_lr", i)] = _ratio(float(d.norm()), float(g.norm()))
+        pooled = [torch.cat([t.flatten() for t in ts]).norm() for ts in (deltas, before, layer_grads)]
+        out["upd/ratio"] = _ratio(float(pooled[0]), float(pooled[1]))
+        out["upd/eff_lr"] = _ratio(float(pooled[0]), float(pooled[2]))
+        return out
+
+
 DIAGNOSTICS.register("gradients", GradientHealth)
 DIAGNOSTICS.register("activations", ActivationHealth)
+DIAGNOSTICS.register("updates", UpdateHealth)

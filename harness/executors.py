@@ -26,6 +26,8 @@ from harness.config import RunConfig
 from harness.interrupts import record_signal
 from harness.logs import quiet
 from harness.processes import process_alive, this_process
+from harness.remote import ServerGone
+from harness.store import StoreError
 from harness.tracking import Tracker
 
 # What one run may raise and still leave the rest of the suite meaningful: it is recorded FAILED
@@ -109,6 +111,8 @@ def _worker_main(run_fn: RunFn, dest: Destination, tasks, results, driver: str) 
             results.put((index, run_one(run_fn, config, tracker, dest)))
     except KeyboardInterrupt:
         return  # stopped by the driver; the active run is already marked KILLED by train()/measure()
+    except (ServerGone, StoreError):
+        return  # the tracking server went away: the driver meets it too and says so in one line, no traceback here
 
 
 def _stop(procs: list) -> None:

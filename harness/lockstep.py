@@ -1,4 +1,4 @@
-"""Interleaved timing: the arms of one seed train in lockstep through one Trainer, alternating steps, each on its own clock.
+"""Interleaved timing: a seed's arms train in lockstep through one Trainer, alternating steps, each on its own clock.
 
 On a shared machine the load changes from second to second, so arms trained one after the other see
 different loads and their time ratio swings with it. Here arm A's step 1, arm B's step 1, arm A's
@@ -189,7 +189,7 @@ def arms_label(configs: list[RunConfig], field_name: str) -> str:
 def train_lockstep(configs: list[RunConfig], tracker: Tracker | None = None, experiment: str = TRAIN_EXPERIMENT,
                    parent_run_id: str | None = None, *, interleave: str,
                    extra_callbacks: list[pl.Callback] | None = None, **trainer_overrides) -> list[RunResult]:
-    """Train configs that differ only in the field `interleave` in lockstep; with a tracker, one ordinary child run each.
+    """Train configs that differ only in the field `interleave` in lockstep; with a tracker, one child run each.
 
     An exception marks every arm's run FAILED with its traceback and is re-raised; Ctrl-C marks them KILLED.
     `extra_callbacks` and `trainer_overrides` go to the one shared Trainer, as in harness.runner.train.

@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).parent
 # registry axis -> (module file, registry variable): where `VAR.register("name", ...)` lines are
 REGISTRIES = {"activation": ("activations.py", "ACTIVATIONS"), "init": ("inits.py", "INITS"),
               "optimizer": ("optimizers.py", "OPTIMIZERS"), "dataset": ("datasets.py", "DATASETS"),
-              "diagnostic": ("diagnostics.py", "DIAGNOSTICS")}
+              "diagnostic": ("diagnostics.py", "DIAGNOSTICS"), "schedule": ("schedules.py", "SCHEDULES")}
 
 
 @lru_cache(maxsize=None)

@@ -13,12 +13,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from harness import judging
+from harness import interrupts, judging
 from harness.config import ConfigError, RunConfig
 from harness.contract import ENGINE_TAG, PARALLEL_TIMING_TAG, PROC_TAG, RESUMED_TAG, WORKERS_TAG
 from harness.environment import environment_tags
 from harness.executors import Destination, Failures, run_local_pool, run_serial
-from harness import interrupts
 from harness.interleave import check_interleave, run_interleaved
 from harness.invocations import parent_name, parent_params, resume_message, say
 from harness.preflight import check_runnable

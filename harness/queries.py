@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -77,8 +78,12 @@ def load_history(client: MlflowClient, run_id: str) -> pd.DataFrame:
     """Per-epoch metrics of one run: one row per epoch (step), one column per metric."""
     run = client.get_run(run_id)
     frames = []
-    for key in run.data.metrics:
-        hist = client.get_metric_history(run_id, key)
+    keys = list(run.data.metrics)
+    # One request per metric: per-layer diagnostics make ~200 per run, which one at a time through a tracking
+    # server take ~45 ms each (40 s for a 4-run report); 8 in flight take a seventh of that.
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        histories = list(pool.map(lambda key: client.get_metric_history(run_id, key), keys))
+    for key, hist in zip(keys, histories):
         if len(hist) > 1 or (hist and hist[0].step > 0):
             frames.append(pd.Series({m.step: m.value for m in hist}, name=key))
     if not frames:

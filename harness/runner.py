@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pytorch_lightning as pl
 import torch
 
+from harness.callbacks import MlflowEpochRecorder, StopOnSignal
 from harness.config import RunConfig
 from harness.contract import CONFIG_ID_TAG, TRAIN_EXPERIMENT
 from harness.data import InMemoryDataModule
@@ -19,7 +20,6 @@ from harness.diagnostics import DIAGNOSTICS
 from harness.environment import environment_tags
 from harness.interrupts import check as check_interrupt
 from harness.model import build_mlp
-from harness.callbacks import MlflowEpochRecorder, StopOnSignal
 from harness.stopping import Convergence, DivergenceStop, StopReason
 from harness.system import ClassifierSystem
 from harness.timing import EpochTimer

@@ -68,17 +68,11 @@ def _check_mlflow_tables(uri: str, path: Path) -> None:
 
 
 def _check_server(uri: str, timeout_s: float = 5.0) -> None:
-    """A tracking server must answer now: MLflow's client would otherwise retry for minutes before failing."""
-    import urllib.error
-    import urllib.request
+    """A tracking server must answer now, and accept this process's credentials (MLFLOW_TRACKING_USERNAME and
+    _PASSWORD): MLflow's client would otherwise retry for minutes, or fail mid-suite, before saying so."""
+    from harness.remote import probe
 
-    try:
-        urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=timeout_s).close()
-    except urllib.error.HTTPError:
-        return  # something answers (a proxy, an auth wall): let MLflow's own error say what it wants
-    except (urllib.error.URLError, OSError) as e:
-        reason = getattr(e, "reason", e)
-        raise StoreError(f"tracking server {uri!r} is unreachable: {reason}") from None
+    probe(uri, timeout_s, error=StoreError)
 
 
 def absolute_uri(uri: str) -> str:

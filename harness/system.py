@@ -8,8 +8,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from harness.clipping import clip_gradients
 from harness.config import RunConfig
-from harness.optimizers import OPTIMIZERS
+from harness.optimizers import make_optimizer
+from harness.schedules import LrSchedule
 
 
 class ClassifierSystem(pl.LightningModule):
@@ -24,6 +26,8 @@ class ClassifierSystem(pl.LightningModule):
       and a single device for this loop.
     - 'step': standard automatic optimization, one training_step per batch; every Lightning
       feature works (DDP and other strategies), at Lightning's per-step cost.
+    Both loops clip gradients between backward and the optimizer step (config.clip) and step the lr
+    schedule after each optimizer step or after each epoch's validation, as the schedule's definition says.
     """
 
     def __init__(self, model: nn.Module, config: RunConfig):
@@ -36,15 +40,30 @@ class ClassifierSystem(pl.LightningModule):
         self.stop_reason: str | None = None  # set by whichever callback stops the run first
         self._loss_sum: torch.Tensor | None = None  # sum of batch losses this epoch, kept on device: no sync per step
         self._n_batches = 0
+        self._optimizer: torch.optim.Optimizer | None = None
+        self._schedule: LrSchedule | None = None  # None for the constant schedule: nothing to step
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.model(x)
 
     def configure_optimizers(self):
-        return OPTIMIZERS.get(self.config.optimizer)(self.model.parameters(), self.config.lr, self.config.weight_decay)
+        self._optimizer = make_optimizer(self.model.parameters(), self.config)
+        if self.config.schedule != "constant":
+            self._schedule = LrSchedule(self._optimizer, self.config, self._steps_per_epoch())
+        return self._optimizer  # the schedule is stepped here, not by Lightning, so lockstep steps it too
+
+    def _steps_per_epoch(self) -> int:
+        """Optimizer steps per epoch (the last partial batch is dropped), read at setup, outside the timed region."""
+        datamodule = getattr(self._trainer, "datamodule", None)
+        if not hasattr(datamodule, "x_train"):  # a lockstep arm: its system is not attached to the trainer
+            from harness.data import InMemoryDataModule
+
+            datamodule = InMemoryDataModule(self.config)
+            datamodule.setup("fit")
+        return len(datamodule.x_train) // self.config.batch_size
 
     def on_train_epoch_start(self) -> None:
-        self.epoch_metrics = {}
+        self.epoch_metrics = {"train/lr": float(self._optimizer.param_groups[0]["lr"])}  # the epoch's first step's lr
         self._loss_sum, self._n_batches = None, 0
 
     def _accumulate(self, loss: torch.Tensor) -> None:
@@ -67,8 +86,22 @@ class ClassifierSystem(pl.LightningModule):
         opt.zero_grad(set_to_none=True)
         loss = F.cross_entropy(self.model(x), y)
         loss.backward()
+        clip_gradients(self.model.parameters(), self.config.clip, self.config.clip_threshold)
         opt.step()
+        if self._schedule is not None:
+            self._schedule.after_batch()
         self._accumulate(loss.detach())
+
+    def configure_gradient_clipping(self, optimizer, gradient_clip_val=None, gradient_clip_algorithm=None) -> None:
+        """The 'step' loop's clipping (Lightning calls this between backward and the optimizer step)."""
+        if self.config.clip != "none":
+            clip_gradients(self.model.parameters(), self.config.clip, self.config.clip_threshold)
+        else:  # the Trainer's own gradient_clip_val, if a user passed one as an override
+            super().configure_gradient_clipping(optimizer, gradient_clip_val, gradient_clip_algorithm)
+
+    def on_train_batch_end(self, outputs, batch, batch_idx) -> None:
+        if self.automatic_optimization and self._schedule is not None:  # the 'step' loop: one batch, one step
+            self._schedule.after_batch()
 
     def _finish_train_loss(self) -> None:
         if "train/loss" not in self.epoch_metrics:
@@ -97,3 +130,5 @@ class ClassifierSystem(pl.LightningModule):
     def on_train_epoch_end(self) -> None:
         self._finish_train_loss()
         self.history.append(dict(self.epoch_metrics))
+        if self._schedule is not None:  # after validation: a performance schedule reads this epoch's val/loss
+            self._schedule.after_epoch(self.epoch_metrics.get("val/loss", math.nan))

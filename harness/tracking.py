@@ -8,13 +8,26 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 import traceback
+from urllib.parse import urlparse
 
 from mlflow.entities import Dataset, DatasetInput, InputTag, Metric, Param, RunTag
 from mlflow.tracking import MlflowClient
 
-from harness.contract import EXPERIMENT_KIND, EXPERIMENT_KIND_TAG, CHILD, PARENT, PARENT_TAG, ROLE_TAG, STOP_REASON_TAG, STOP_REASONS, SUITE_TAG, TRACEBACK
+from harness.contract import (
+    CHILD,
+    EXPERIMENT_KIND,
+    EXPERIMENT_KIND_TAG,
+    PARENT,
+    PARENT_TAG,
+    ROLE_TAG,
+    STOP_REASON_TAG,
+    STOP_REASONS,
+    SUITE_TAG,
+    TRACEBACK,
+)
 from harness.store import StoreError, check_store, configure_sqlite, retry_locked, sqlite_path
 
 DATASET_CONTEXT = "mlflow.data.context"  # MLflow's input tag: what the split was used for (the UI shows it)
@@ -35,6 +48,13 @@ class Tracker:
                 raise StoreError(f"tracking store {uri!r}: cannot create {path.parent} ({e.strerror})") from None
         configure_sqlite(uri)  # busy timeout on every connection of this process
         self.client = MlflowClient(tracking_uri=uri)
+        if urlparse(uri).scheme in ("http", "https"):  # a server that goes away stops the suite in one line
+            from harness.remote import GuardedClient
+
+            # MLflow prints two "View run" links per finished run (and fetches the run again to do so): noise in
+            # the verdict output and one request more per run. An explicit setting wins.
+            os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
+            self.client = GuardedClient(self.client, uri)
         self.client.search_experiments(max_results=1)  # creates the SQLite schema once, before any worker opens it
         configure_sqlite(uri, wal=True)  # readers (UI, report) and writers (workers) side by side
         self._experiments: dict[str, str] = {}  # name -> id: looked up once per experiment, not once per run

@@ -13,13 +13,18 @@ init, Nesterov momentum lr 0.01, batch 32; equal budget of 20 epochs (stop_at_ta
 0.95 validation accuracy; a run that never reaches it (diverged ones included) is censored at the
 whole 20-epoch budget, so its ratios are bounds.
 
-Verdict, paired by seed (effect = median over seeds; 95% bootstrap interval over seeds):
-- "BN first makes standardizing unnecessary (epochs)": epochs-to-target ratio bn-first /
+Verdict, paired by seed (effect = median over seeds; exact 95% interval over seeds; 9 seeds):
+- main rows, BN-first against standardized inputs at equal settings (same net, lr, budget; both
+  train stably at this recipe, so neither comparison rests on a divergence):
+  "BN first makes standardizing unnecessary (epochs)": epochs-to-target ratio bn-first /
   standardized < 1.25 (non-inferiority: at most 25% more epochs, margin fixed in advance)
-- "BN first makes standardizing unnecessary (accuracy)": final validation accuracy bn-first -
+  "BN first makes standardizing unnecessary (accuracy)": final validation accuracy bn-first -
   standardized > -0.01 (non-inferiority: at most one percentage point worse)
-- "unstandardized inputs hurt" (the premise): epochs ratio raw / standardized > 1
-- "BN first rescues raw inputs": epochs ratio bn-first / raw < 1
+- the premise, stated as what it is: "raw inputs fail at this recipe": epochs ratio raw /
+  standardized > 1, where a diverged raw run (the distorted features reach ~1e3, so at lr 0.01 the
+  raw net diverged in 5/5 seeds in issue #12) counts as never reaching the target. It says the
+  distortion matters here; it is no evidence for BN-first, so no "BN-first beats raw" row is
+  judged (it would pass against a diverged arm by construction).
 supported when the interval lies wholly on the claimed side, refuted when wholly on the other.
 """
 from harness.config import RunConfig
@@ -34,10 +39,8 @@ NON_INFERIOR = [
     PairedStatement("BN first makes standardizing unnecessary", "final val acc difference", final_val_acc, ">", -0.01,
                     compare="difference"),
 ]
-PREMISE = [PairedStatement("unstandardized inputs hurt", "epochs-to-target ratio", epochs_to_target,
-                           ">", 1.0)]
-RESCUE = [PairedStatement("BN first rescues raw inputs", "epochs-to-target ratio", epochs_to_target,
-                          "<", 1.0)]
+PREMISE = [PairedStatement("premise: raw inputs fail at this recipe", "epochs-to-target ratio (diverged = never)",
+                           epochs_to_target, ">", 1.0)]
 
 
 def arm(row) -> str:
@@ -51,7 +54,6 @@ def judge(runs):
     return [
         *paired_verdicts(runs, NON_INFERIOR, "inputs", "standardized", [], levels=["bn-first"]),
         *paired_verdicts(runs, PREMISE, "inputs", "standardized", [], levels=["raw"]),
-        *paired_verdicts(runs, RESCUE, "inputs", "raw", [], levels=["bn-first"]),
     ]
 
 
@@ -62,7 +64,7 @@ SUITE = Suite(
     base=RunConfig.chapter_recipe(feature_scale_decades=2.0, feature_offset=10.0, depth=5, activation="relu", norm="none", max_epochs=20,
                    target_metric="val/acc", target_value=0.95, stop_at_target=False, threads=1),
     grid={"standardize": (True, False), "input_norm": (False, True)},
-    seeds=5,
+    seeds=9,
     judge=judge,
     timing=False,  # the verdict is on epochs and accuracy, not wall-clock time
     scales={

@@ -4,22 +4,28 @@ Source: the chapter's headline BN claim and its exercise (20 hidden layers of 10
 BN reached the baseline's best validation loss in 12 epochs vs 29, at ~15 s vs ~10 s per epoch,
 ~10% less time to the best model). Here: the same 20x100 shape on scikit-learn's digits.
 
-Grid: activation (relu, elu, tanh, sigmoid) x norm (none, before, after) x seeds; the chapter's
-default training recipe for deep nets (Nesterov momentum, lr 0.01, batch 32); target 0.95
-validation accuracy within 40 epochs.
+Grid: (activation, init) x norm (none, before) x seeds, the chapter's deep-net recipe (Nesterov
+momentum, lr 0.01, batch 32). Two baselines, so the verdict says for which BN shortens total time:
+- recommended init (init=auto: He for relu/elu, Glorot for tanh/sigmoid): relu, elu, tanh, sigmoid;
+- PyTorch's default nn.Linear init (init=default, variance 1/(3 fan_in)): relu, elu, tanh. Sigmoid's
+  default arm is cut to fit the 6-minute budget: its recommended-init baseline already never trains
+  at 20 layers, so the question is closed there. BN after the activation is left to bn-placement.
 
-Verdict, per activation and BN placement against no BN, paired by seed (effect = median ratio
-BN / no BN; 95% bootstrap interval over seeds; a baseline that never reached the target is
+Target, fixed in advance from digits' learning curve: 0.90 validation accuracy within 30 epochs.
+The curves plateau at 0.93-0.96 for 10-20 epochs (issue #12), where one digit of 359 decided
+censoring at the old 0.95 target; 0.90 lies on the rising part, 3+ points below the plateau, so
+the first epoch reaching it measures learning speed. (The exercise's relative target, the
+baseline's best validation loss, needs the baseline's whole curve before any BN run can stop.)
+
+Verdict, per (activation, init), BN before vs none, paired by seed (effect = median ratio BN / no
+BN; exact 95% order-statistic interval over seeds; a baseline that never reached the target is
 censored at its budget, so its ratio is an upper bound, never dropped):
 - "each epoch is slower":   median epoch time ratio > 1
 - "fewer epochs are needed": epochs to target ratio  < 1
 - "total time is shorter":  time to target ratio     < 1
 supported when the interval lies wholly on the claimed side, refuted when wholly on the other,
-inconclusive when it straddles 1.
+inconclusive when it straddles 1. Default 6 seeds (about 5 minutes on a 2-core CPU, 1 thread).
 """
-import os
-from pathlib import Path
-
 from harness.config import RunConfig
 from harness.measures import epochs_to_target, median_epoch_time, time_to_target
 from harness.rules import paired_verdicts
@@ -31,34 +37,32 @@ STATEMENTS = [
     RatioStatement("fewer epochs are needed", "epochs-to-target ratio", epochs_to_target, "<"),
     RatioStatement("total time is shorter", "time-to-target ratio", time_to_target, "<"),
 ]
+RECOMMENDED = tuple((a, "auto") for a in ("relu", "elu", "tanh", "sigmoid"))
+DEFAULT_INIT = tuple((a, "default") for a in ("relu", "elu", "tanh"))
 
-
-# nightly (GPU, ci/nightly-gpu.sh): more seeds and more data. Fashion-MNIST (60000 28x28 images, the
-# chapter's own dataset) from $HARNESS_FASHION_MNIST when that folder is there, target 0.85; else a
-# large synthetic set (20000 x 40 features, 10 classes), target 0.6, which a 20x100 ReLU net on CPU
-# was still climbing past (0.63 after 12 epochs). Budget 60 epochs either way.
-_FASHION = os.environ.get("HARNESS_FASHION_MNIST", "")
-if _FASHION and Path(_FASHION).is_dir():
-    NIGHTLY = {"seeds": 5, "dataset": "fashion-mnist", "data_path": _FASHION, "max_epochs": 60, "target_value": 0.85}
-else:
-    NIGHTLY = {"seeds": 5, "dataset": "synthetic", "n_samples": 20000, "n_features": 40, "n_classes": 10,
-               "max_epochs": 60, "target_value": 0.6}
+# nightly (GPU, ci/nightly-gpu.sh): the harder MNIST-1D (4000 training signals of 40 features), where a
+# 20x100 net climbs for 20+ epochs to ~0.5-0.63 (measured: relu, elu, tanh, with and without BN);
+# target 0.45, below that plateau; 60 epochs; every (activation, init) pair and both BN placements.
+NIGHTLY = {"seeds": 10, "dataset": "mnist1d", "max_epochs": 60, "target_value": 0.45,
+           "grid": {("activation", "init"): RECOMMENDED + (*DEFAULT_INIT, ("sigmoid", "default")),
+                    "norm": ("none", "before", "after")}}
 
 
 def judge(runs):
-    return paired_verdicts(runs, STATEMENTS, factor="norm", baseline="none", group_by=["activation"])
+    return paired_verdicts(runs, STATEMENTS, factor="norm", baseline="none", group_by=["activation", "init"])
 
 
 SUITE = Suite(
     name="bn-walltime",
     claim="BN makes each epoch slower but needs fewer epochs, so total training time is shorter",
     source="Geron, Hands-On ML, ch. 'Training Deep Neural Networks' (BN section and exercise)",
-    base=RunConfig.chapter_recipe(max_epochs=40, target_metric="val/acc", target_value=0.95, threads=1),
-    grid={"activation": ("relu", "elu", "tanh", "sigmoid"), "norm": ("none", "before", "after")},
-    seeds=3,
+    base=RunConfig.chapter_recipe(max_epochs=30, target_metric="val/acc", target_value=0.90, threads=1),
+    grid={("activation", "init"): RECOMMENDED + DEFAULT_INIT, "norm": ("none", "before")},
+    seeds=6,
     judge=judge,
     timing=True,
-    # ci: the activations whose verdict parts are robust at 2 seeds (sigmoid: the baseline never
-    # trains; elu: trains either way), same budget and recipe as the default scale.
-    scales={"ci": {"seeds": 2, "grid": {"activation": ("elu", "sigmoid")}}, "nightly": NIGHTLY},
+    interleave="norm",  # each seed's BN arms train in lockstep, step by step: their epoch-time ratio sees one load
+    # ci: the structure only (2 seeds leave every interval open): one point per baseline, 8 epochs.
+    scales={"ci": {"seeds": 2, "max_epochs": 8, "grid": {("activation", "init"): (("sigmoid", "auto"), ("relu", "default"))}},
+            "nightly": NIGHTLY},
 )

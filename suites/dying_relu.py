@@ -17,19 +17,32 @@ act/negative_frac = share whose input is < 0 on every example (dead for ReLU; fo
 'coma' that still passes gradient).
 
 Verdict, thresholds fixed in advance (0.01 = one unit in a 100-unit layer), differences paired by
-seed, median over seeds with a 95% bootstrap interval:
+seed, median over seeds with the exact 95% interval:
 - relu dead fraction, lr 0.3 - lr 0.01 > 0.01       ("more units die at a large learning rate")
 - relu dead fraction, width 10 - width 100 > 0.01   ("more units die in narrow nets", depth 20)
 - relu dead fraction, depth 50 - depth 5 > 0.01     ("more units die in deep nets", width 10)
-- at lr 0.3, remedy - relu, stuck units (act/negative_frac) < -0.01 ("fewer units end up stuck")
-- at lr 0.3, remedy - relu, final validation accuracy > 0     ("the remedy trains better")
-A pair with a diverged run (nan loss) is left out of the remedy rows and counted in the note.
+- remedies, judged at lr 0.01, where ReLU units die but training is stable (no run diverged there
+  in issue #12's measurements), remedy - relu:
+  stuck units (act/negative_frac) < -0.01 ("fewer units end up stuck")
+  final validation accuracy > 0           ("the remedy trains better")
+- remedies at lr 0.3, where ReLU ends at chance: final validation accuracy remedy - relu > 0
+  ("the remedy trains better at a large learning rate"), a diverged run counted as an outcome,
+  accuracy 0 (below chance): a remedy that diverges where ReLU does not is evidence against it,
+  never a dropped pair. Its stuck fraction, unmeasurable after divergence, is not judged there.
+Default 6 seeds; all rows are paired differences over the same 6 seeds.
 """
 from harness.config import RunConfig
-from harness.measures import column, unless_diverged
+from harness.measures import column, diverged
 from harness.rules import paired_verdicts
+from harness.stats import Measured
 from harness.suite import Suite
 from harness.verdict import DifferenceStatement
+
+
+def accuracy_or_zero_if_diverged(row) -> Measured:
+    """Final validation accuracy; 0 for a diverged run (worse than chance: it no longer predicts at all)."""
+    return Measured(0.0) if diverged(row) else Measured(float(row["final_val_acc"]))
+
 
 HIGH_LR, LOW_LR = 0.3, 0.01
 REMEDIES = ("leaky_relu", "leaky_relu_0.2", "elu")
@@ -41,17 +54,17 @@ POINTS = (
 )
 GRID_KEY = ("activation", "depth", "width", "lr")
 CI_POINTS = (("relu", 20, 100, LOW_LR), ("relu", 20, 100, HIGH_LR), ("relu", 20, 10, LOW_LR), ("relu", 5, 10, LOW_LR),
-             ("relu", 50, 10, LOW_LR), *((act, 20, 100, HIGH_LR) for act in REMEDIES))
+             ("relu", 50, 10, LOW_LR), *((act, 20, 100, lr) for act in ("elu",) for lr in (LOW_LR, HIGH_LR)))
 DEAD = DifferenceStatement
 STATEMENTS = {
     "lr": [DEAD("more units die at a large learning rate", "relu dead fraction difference", column("act/dead_frac"), ">", 0.01)],
     "width": [DEAD("more units die in narrow nets", "relu dead fraction difference", column("act/dead_frac"), ">", 0.01)],
     "depth": [DEAD("more units die in deep nets", "relu dead fraction difference", column("act/dead_frac"), ">", 0.01)],
-    # A diverged net (nan loss) measures neither: its pairs are left out and counted in the note.
     "remedy": [DEAD("fewer units end up stuck", "stuck (input < 0 everywhere) fraction difference",
-                    unless_diverged(column("act/negative_frac")), "<", -0.01),
-               DEAD("the remedy trains better", "final val acc difference", unless_diverged(column("final_val_acc")),
-                    ">", 0.0)],
+                    column("act/negative_frac"), "<", -0.01),
+               DEAD("the remedy trains better", "final val acc difference", column("final_val_acc"), ">", 0.0)],
+    "remedy_high_lr": [DEAD("the remedy trains better at a large learning rate",
+                            "final val acc difference (diverged = 0)", accuracy_or_zero_if_diverged, ">", 0.0)],
 }
 
 
@@ -67,12 +80,14 @@ def judge(runs):
     lr_runs = _select(runs, activation="relu", depth=20, width=100, lr=(LOW_LR, HIGH_LR))
     width_runs = _select(runs, activation="relu", depth=20, width=(10, 100), lr=LOW_LR)
     depth_runs = _select(runs, activation="relu", depth=(5, 50), width=10, lr=LOW_LR)
-    remedy_runs = _select(runs, depth=20, width=100, lr=HIGH_LR)
+    remedy_runs = _select(runs, depth=20, width=100, lr=LOW_LR)
+    high_lr_runs = _select(runs, depth=20, width=100, lr=HIGH_LR)
     return (paired_verdicts(lr_runs, STATEMENTS["lr"], "lr", LOW_LR, group_by=["activation", "depth", "width"])
             + paired_verdicts(width_runs, STATEMENTS["width"], "width", 100, group_by=["activation", "depth", "lr"])
             + paired_verdicts(depth_runs, STATEMENTS["depth"], "depth", 5, group_by=["activation", "width", "lr"])
-            + paired_verdicts(remedy_runs, STATEMENTS["remedy"], "activation", "relu",
-                                         group_by=["depth", "width", "lr"]))
+            + paired_verdicts(remedy_runs, STATEMENTS["remedy"], "activation", "relu", group_by=["depth", "width", "lr"])
+            + paired_verdicts(high_lr_runs, STATEMENTS["remedy_high_lr"], "activation", "relu",
+                              group_by=["depth", "width", "lr"]))
 
 
 SUITE = Suite(
@@ -83,10 +98,10 @@ SUITE = Suite(
     base=RunConfig(dataset="digits", optimizer="sgd", batch_size=32, max_epochs=5, stop_at_target=False,
                    target_metric="val/acc", target_value=0.9, diagnostics="activations", diag_every=5, threads=1),
     grid={GRID_KEY: POINTS},
-    seeds=3,
+    seeds=6,
     judge=judge,
     timing=False,
-    # ci: only the points the verdict compares (no middle learning rates or widths), 2 seeds, 3 epochs;
+    # ci: only the points the verdict compares (no middle learning rates or widths; one remedy), 2 seeds, 3 epochs;
     # nightly: more seeds and a longer budget.
     scales={"ci": {"seeds": 2, "max_epochs": 3, "diag_every": 3, "grid": {GRID_KEY: CI_POINTS}},
             "nightly": {"seeds": 10, "max_epochs": 20, "diag_every": 20}},

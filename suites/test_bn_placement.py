@@ -1,9 +1,13 @@
-"""bn-placement at CI scale (elu, BN before and after, 10 epochs, 2 seeds): both placements train;
-the equivalence rows are built with their margins."""
+"""bn-placement: CI scale (elu, BN before and after, 10 epochs, 2 seeds) builds every row with its margins;
+a synthetic table (default scale, 10 seeds) flips the equivalence and the direction rows."""
 from __future__ import annotations
 
+import pytest
+
 from harness.bounds import WITHIN_DIFFERENCE, WITHIN_RATIO
-from suites.bn_placement import SUITE  # noqa: F401  (the shared fixture in suites/conftest.py runs it)
+from harness.verdict import select
+from suites._synthetic import outcomes, reached, runs_table
+from suites.bn_placement import ACC_MARGIN, EPOCHS_MARGIN, SUITE
 
 
 def test_both_placements_train(result):
@@ -13,12 +17,32 @@ def test_both_placements_train(result):
     assert (runs.final_val_acc > 0.9).all(), runs[["norm", "seed", "final_val_acc"]]
 
 
-def test_equivalence_rows_with_margins_stated_up_front(result):
-    epochs, acc, overall = result.verdicts
-    assert (epochs.direction, epochs.threshold, epochs.n) == (WITHIN_RATIO, 1.25, 2)
-    assert (acc.direction, acc.threshold, acc.n) == (WITHIN_DIFFERENCE, 0.01, 2)
-    assert epochs.group == "activation=elu, norm after vs before"
-    # the overall row is the intersection of the per-activation rows
-    outcomes = {epochs.outcome, acc.outcome}
-    expected = "refuted" if "refuted" in outcomes else "supported" if outcomes == {"supported"} else "inconclusive"
-    assert overall.statement == "no consistent winner for any activation" and overall.outcome == expected
+def test_rows_carry_the_margins_stated_up_front(result):
+    (epochs,) = select(result.verdicts, "no consistent winner in epochs")
+    (acc,) = select(result.verdicts, "no consistent winner in accuracy")
+    assert (epochs.direction, epochs.threshold, epochs.n) == (WITHIN_RATIO, EPOCHS_MARGIN, 2)
+    assert (acc.direction, acc.threshold, acc.n) == (WITHIN_DIFFERENCE, ACC_MARGIN, 2)
+    assert 1.25 < EPOCHS_MARGIN < 4 and 0.01 < ACC_MARGIN < 0.1  # wider than the old, unreachable margins
+    assert len(result.verdicts) == 2 + 1 + 2
+
+
+def _table(after_vs_before: float):
+    """'after' takes `after_vs_before` times the epochs of 'before' and loses 5 points per unit of log ratio."""
+    def metrics(cfg):
+        epochs = 6 * (after_vs_before if cfg.norm == "after" else 1.0) * (1 + 0.02 * cfg.seed)
+        acc = 0.95 - (0.1 if (cfg.norm == "after") and after_vs_before > 1 else 0) + 0.001 * cfg.seed
+        acc += 0.1 if (cfg.norm == "after") and after_vs_before < 1 else 0
+        return {**reached(epochs), "final_val_acc": acc}
+    return runs_table(SUITE, metrics)
+
+
+@pytest.mark.parametrize("ratio, equivalent, direction", [(1.0, "supported", None), (4.0, "refuted", "supported"),
+                                                          (0.25, "refuted", "refuted")])
+def test_equivalence_and_direction_flip_with_the_effect(ratio, equivalent, direction):
+    verdicts = SUITE.judge(_table(ratio))
+    assert set(outcomes(verdicts, "no consistent winner in epochs")) == {equivalent}
+    assert set(outcomes(verdicts, "no consistent winner in accuracy")) == {equivalent}
+    assert outcomes(verdicts, "no consistent winner for any activation") == [equivalent]
+    if direction:
+        assert set(outcomes(verdicts, "BN before needs fewer epochs")) == {direction}
+        assert set(outcomes(verdicts, "BN before is more accurate")) == {direction}

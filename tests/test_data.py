@@ -122,3 +122,22 @@ def test_a_feature_constant_in_training_does_not_explode_in_validation():
     dm = InMemoryDataModule(RunConfig())
     dm.setup()
     assert dm.x_val.abs().max() < 1000  # rare pixels legitimately reach z ~ 50; the bug gave ~1e7
+
+
+def test_mnist1d_is_generated_locally_reproducibly_and_cached(tmp_path, monkeypatch):
+    from harness.datasets import make_mnist1d
+
+    monkeypatch.setenv("HARNESS_CACHE", str(tmp_path))
+    make_mnist1d.cache_clear()
+    state = np.random.get_state()[1].copy()
+    dm = InMemoryDataModule(RunConfig(dataset="mnist1d", n_samples=500))
+    dm.setup()
+    assert np.array_equal(np.random.get_state()[1], state)  # the generator's global seeding is undone
+    assert dm.x_train.shape == (400, 40) and len(dm.x_val) == 100 and dm.n_classes == 10
+    cached = list(tmp_path.glob("mnist1d-n500-seed42.npz"))
+    assert len(cached) == 1
+    make_mnist1d.cache_clear()  # the second load reads the .npz: the same examples
+    again = InMemoryDataModule(RunConfig(dataset="mnist1d", n_samples=500))
+    again.setup()
+    assert torch.equal(dm.x_train, again.x_train) and torch.equal(dm.y_val, again.y_val)
+    make_mnist1d.cache_clear()

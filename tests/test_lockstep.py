@@ -5,9 +5,12 @@ from __future__ import annotations
 import importlib.util
 import math
 import signal
+import sys
+import time
 from pathlib import Path
 
 import pytest
+import torch
 
 from harness.config import ConfigError
 from harness.contract import INTERLEAVED_TAG, SUMMARY_METRICS, TIMING_TAG
@@ -17,6 +20,7 @@ from harness.pipeline import Execution, run_suite
 from harness.queries import load_history
 from harness.runner import train
 from harness.suite import Suite
+from harness.timing import StepClock, synchronize
 from tests.scale_suites import CtrlC, judge_epochs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -147,6 +151,7 @@ def test_a_suite_that_cannot_interleave_is_refused_before_anything_is_written(ti
 def spread_script():
     spec = importlib.util.spec_from_file_location("interleave_spread", ROOT / "ci" / "interleave_spread.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
@@ -159,3 +164,45 @@ def test_spread_script_measures_both_modes(capsys):
     assert "solo (arm after arm)" in out and "interleaved (lockstep, per step)" in out and "RNG swaps" in out
     assert script.main(["activations", "--arms", "bogus=relu,elu"]) == 2
     assert "invalid assignment 'bogus=relu,elu'" in capsys.readouterr().err
+
+
+def test_step_clock_sums_its_stretches_and_resets():
+    clock = StepClock(torch.device("cpu"))
+    for _ in range(2):
+        clock.start()
+        time.sleep(0.01)
+        clock.stop()
+        time.sleep(0.05)  # between stretches: not counted
+    assert 0.02 <= clock.seconds() < 0.1
+    assert clock.seconds() == 0.0
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device; none here")
+def test_step_clock_on_cuda_counts_queued_kernels():
+    """CUDA events, not host clocks: the stretches cover the kernels they queued, read after one sync."""
+    device = torch.device("cuda")
+    x = torch.randn(4096, 4096, device=device)
+    clock = StepClock(device)
+    synchronize(device)
+    t0 = time.perf_counter()
+    for _ in range(2):
+        clock.start()
+        x = torch.linalg.matrix_power(x / x.norm(), 1024)  # 10 squarings of 4096x4096, queued
+        clock.stop()
+    synchronize(device)
+    wall = time.perf_counter() - t0
+    assert 0.5 * wall <= clock.seconds() <= 1.05 * wall
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device; none here")
+def test_lockstep_on_cuda_follows_the_solo_runs(arms):
+    configs = [c.replace(device="cuda") for c in arms]
+    for a, config in zip(train_lockstep(configs, interleave="norm"), configs):
+        s = train(config)
+        # CUDA kernels may reduce in another order from run to run: equal to float precision, same stops.
+        flat = [[v for row in figures(r.history) for v in row] for r in (a, s)]
+        assert flat[0] == pytest.approx(flat[1], rel=1e-4)
+        assert (a.epochs_to_target, a.stop_reason) == (s.epochs_to_target, s.stop_reason)
+        assert all(t > 0 for t in a.epoch_times)

@@ -1,0 +1,30 @@
+"""Tuning recorded in the verdict: each arm of a suite at the grid value of a knob (the lr) with the best median over seeds."""
+from __future__ import annotations
+
+import pandas as pd
+
+from harness.measures import ValueFn
+
+
+def tuned(runs: pd.DataFrame, arm: list[str], value: ValueFn, knob: str = "lr", lower_is_better: bool = True) -> pd.DataFrame:
+    """Each arm (a combination of the `arm` fields) at its best `knob` value, by the median of `value` over seeds.
+
+    The choice is made on the suite's own measure (epochs to a validation target, final validation
+    accuracy), the same grid for every arm, so every arm gets the same tuning budget. A column 'arm'
+    names the choice, e.g. 'nesterov/0.9@0.03', so the verdict rows report the tuned value.
+    """
+    keep = []
+    for _, group in runs.groupby(arm, sort=False):
+        # Chosen on the seeds every grid value of the arm has: seeds added later behind one value (adaptive
+        # seeds) then cannot move the choice, so every look judges the same tuned arm.
+        common = set.intersection(*(set(g["seed"]) for _, g in group.groupby(knob)))
+        medians = group[group["seed"].isin(common)].groupby(knob).apply(
+            lambda g: pd.Series([value(r).value for _, r in g.iterrows()]).median())
+        keep.append(group[group[knob] == (medians.idxmin() if lower_is_better else medians.idxmax())])
+    out = pd.concat(keep) if keep else runs.iloc[0:0]
+    labels = ["/".join(str(row[f]) for f in arm) + "@" + _fmt(row[knob]) for _, row in out.iterrows()]
+    return out.assign(arm=labels)
+
+
+def _fmt(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)

@@ -1,0 +1,155 @@
+"""Momentum: the terminal step is lr*g/(1-beta) (10x at beta 0.9), and momentum reaches a tolerance or a target in fewer steps.
+
+Source: Polyak 1964 (heavy ball); the chapter ("if the gradient remains constant, the terminal
+velocity ... is equal to that gradient multiplied by the learning rate multiplied by 1/(1-beta)";
+"10 times faster than Gradient Descent" at beta 0.9); Nesterov 1983 / Sutskever et al. 2013.
+
+Three parts, each through the real torch optimizers of harness.optimizers (config fields
+optimizer, momentum):
+1. Constant gradient (exact): a float64 parameter under the linear loss g.w (g ~ N(0, I) in 5
+   dimensions, drawn per seed), 3000 steps at lr 1e-3; the last step's length over lr*|g|, against
+   1/(1-beta) for beta 0.5, 0.9, 0.99 (exact up to beta^3000 and float64 rounding).
+2. Ill-conditioned quadratic: f(w) = w'Hw/2 in 20 dimensions, H = Q diag(lambda) Q', lambda
+   log-spaced over [1, 100] (condition number 100), Q and w0 drawn per seed; iterations until
+   f <= 1e-6 f(w0), at most 2000 (censored there), each optimizer at its best lr on a quarter-decade
+   grid 1e-3 ... 1e-1 (the tuning is recorded: best_lr, and iterations per grid lr as a series).
+   Plain GD vs heavy ball vs Nesterov, both at beta 0.9 (the beta 0.5 and 0.99 arms measure only part 1). Theory: GD needs ~kappa/2 ln(1e6) ~ 350,
+   heavy ball at beta 0.9 ~ ln(1e6)/(-ln 0.9) ~ 130.
+3. A real task: 5 hidden ReLU layers of 100 (He init) on digits, batch 32, target 0.95 val acc within
+   20 epochs; sgd, momentum, nesterov (beta 0.9) each tuned on the lr grid 0.003 ... 0.3 (half
+   decades): each arm's lr is the one with the fewest median epochs to target over seeds (chosen on
+   validation accuracy, the same measure; every arm gets the same grid, so the same tuning budget).
+   (MNIST-1D would separate the optimizers more.)
+
+Verdicts (median over seeds, exact 95% interval; thresholds fixed in advance):
+- terminal step error |step/(lr|g|) * (1-beta) - 1| < 1e-6 for each beta ("10x at 0.9" is beta 0.9's row);
+- quadratic iterations ratio momentum / sgd < 1 and nesterov / sgd < 1, paired by seed;
+- digits epochs-to-target ratio momentum / sgd < 1 and nesterov / sgd < 1 at each arm's tuned lr.
+"""
+import math
+
+import pandas as pd
+import torch
+
+from harness.config import RunConfig
+from harness.measures import column, epochs_to_target
+from harness.optimizers import make_optimizer
+from harness.rules import paired_verdicts, threshold_verdicts
+from harness.stats import Measured
+from harness.suite import Suite
+from harness.tuning import tuned
+from harness.verdict import RatioStatement, ThresholdStatement
+
+ANALYTIC = "synthetic"  # the dataset field marks the analytic arms (no data read): constant gradient and quadratic
+KAPPA, DIM, TOL, MAX_ITERS = 100.0, 20, 1e-6, 2000
+QUAD_BETA = 0.9
+QUAD_LRS = tuple(10 ** (-3 + k / 4) for k in range(9))  # 1e-3 ... 1e-1, quarter decades
+TERMINAL_STEPS, TERMINAL_LR = 3000, 1e-3
+BETAS = (0.5, 0.9, 0.99)
+TASK_LRS = (0.003, 0.01, 0.03, 0.1, 0.3)
+OPTIMIZERS = ("sgd", "momentum", "nesterov")
+
+
+def terminal_ratio(config: RunConfig, g: torch.Tensor) -> float:
+    """The last of TERMINAL_STEPS steps' length over lr*|g| under a constant gradient g."""
+    w = torch.nn.Parameter(torch.zeros_like(g))
+    opt = make_optimizer([w], config.replace(lr=TERMINAL_LR))
+    for _ in range(TERMINAL_STEPS):
+        before = w.detach().clone()
+        opt.zero_grad()
+        (g * w).sum().backward()
+        opt.step()
+    return float((w.detach() - before).norm() / (TERMINAL_LR * g.norm()))
+
+
+def iterations_to_tolerance(config: RunConfig, h: torch.Tensor, w0: torch.Tensor, lr: float) -> int:
+    """Steps until f(w) <= TOL f(w0) on f = w'Hw/2; MAX_ITERS + 1 when never (or diverged)."""
+    w = torch.nn.Parameter(w0.clone())
+    opt = make_optimizer([w], config.replace(lr=lr))
+    f0 = float(0.5 * w0 @ h @ w0)
+    for k in range(1, MAX_ITERS + 1):
+        opt.zero_grad()
+        f = 0.5 * w @ h @ w
+        f.backward()
+        opt.step()
+        value = float(0.5 * w.detach() @ h @ w.detach())
+        if value <= TOL * f0:
+            return k
+        if not math.isfinite(value):
+            break
+    return MAX_ITERS + 1
+
+
+def analytic(config: RunConfig) -> dict:
+    """Terminal step ratio and tuned iterations to tolerance for one optimizer, beta and seed (seeded by measure)."""
+    g = torch.randn(5, dtype=torch.float64)
+    q, _ = torch.linalg.qr(torch.randn(DIM, DIM, dtype=torch.float64))
+    h = q @ torch.diag(torch.logspace(0, math.log10(KAPPA), DIM, dtype=torch.float64)) @ q.T
+    w0 = torch.randn(DIM, dtype=torch.float64)
+    out = {}
+    if config.optimizer != "sgd":  # plain SGD has no velocity
+        ratio = terminal_ratio(config, g)
+        out.update(terminal_ratio=ratio, terminal_error=abs(ratio * (1 - config.momentum) - 1))
+    if config.momentum == QUAD_BETA:  # the quadratic compares the optimizers at one beta
+        iters = [iterations_to_tolerance(config, h, w0, lr) for lr in QUAD_LRS]
+        best = min(range(len(iters)), key=iters.__getitem__)
+        out.update(iters_to_tol=float(iters[best]), best_lr=QUAD_LRS[best], iters_by_lr=[float(i) for i in iters])
+    return out
+
+
+def run(config: RunConfig, tracker, experiment: str, parent_run_id: str):
+    """Analytic arms are measured (harness.runner.measure); digits arms train."""
+    from harness.runner import measure, train
+
+    if config.dataset == ANALYTIC:
+        return measure(analytic, config, tracker, experiment, parent_run_id)
+    return train(config, tracker, experiment, parent_run_id)
+
+
+def iterations(row: pd.Series) -> Measured:
+    """Iterations to tolerance at the best grid lr; censored at MAX_ITERS when no lr reached it."""
+    value = float(row["iters_to_tol"])
+    return Measured(float(MAX_ITERS), censored=True) if value > MAX_ITERS else Measured(value)
+
+
+TERMINAL = ThresholdStatement("the terminal step is lr*g/(1-beta)", "relative error", column("terminal_error"), "<", 1e-6,
+                              where=(("optimizer", "momentum"),))
+QUAD = [RatioStatement("momentum needs fewer iterations on an ill-conditioned quadratic", "iterations ratio",
+                       iterations, "<")]
+TASK = [RatioStatement("momentum reaches the target in fewer epochs", "epochs-to-target ratio", epochs_to_target, "<")]
+
+
+def judge(runs):
+    analytic_runs, task = runs[runs.dataset == ANALYTIC], runs[runs.dataset != ANALYTIC]
+    quad = analytic_runs[analytic_runs.momentum == QUAD_BETA]
+    verdicts = threshold_verdicts(analytic_runs, [TERMINAL], ["optimizer", "momentum"])
+    verdicts += paired_verdicts(quad, QUAD, "optimizer", "sgd", ["dataset", "momentum"])
+    if len(task):
+        best = tuned(task, ["optimizer"], epochs_to_target)
+        sgd = best[best.optimizer == "sgd"].arm.iloc[0] if (best.optimizer == "sgd").any() else "sgd"
+        verdicts += paired_verdicts(best, TASK, "arm", sgd, ["dataset"])
+    return verdicts
+
+
+GRID_KEY = ("dataset", "optimizer", "momentum", "lr")
+ANALYTIC_POINTS = ((ANALYTIC, "sgd", 0.9, 0.01), *((ANALYTIC, "momentum", b, 0.01) for b in BETAS),
+                   (ANALYTIC, "nesterov", 0.9, 0.01))
+TASK_POINTS = tuple(("digits", o, 0.9, lr) for o in OPTIMIZERS for lr in TASK_LRS)
+
+SUITE = Suite(
+    name="momentum",
+    claim="momentum's terminal step is lr*g/(1-beta) (10x at 0.9); momentum and Nesterov need fewer steps than plain "
+          "gradient descent on an ill-conditioned quadratic and fewer epochs on a real task",
+    source="Polyak 1964; Nesterov 1983; Sutskever et al. 2013; Geron, Hands-On ML, ch. 'Training Deep Neural Networks' "
+           "(momentum optimization)",
+    base=RunConfig(depth=5, width=100, activation="relu", batch_size=32, max_epochs=20, target_value=0.95,
+                   stop_at_target=True, threads=1),
+    grid={GRID_KEY: ANALYTIC_POINTS + TASK_POINTS},
+    seeds=6,
+    max_seeds=9,
+    judge=judge,
+    timing=False,  # steps and epochs, not seconds
+    run=run,
+    # ci: the analytic parts only (seconds), 6 seeds so their rows can decide.
+    scales={"ci": {"seeds": 6, "grid": {GRID_KEY: ANALYTIC_POINTS}}, "nightly": {"seeds": 12}},
+)
