@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
 import warnings
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from harness.config import RunConfig
 from harness.tracking import Tracker
 from tests.report_suite import tiny_invocation, tiny_store  # noqa: F401  (report/compare/browser tests share one run)
 from tests.server_fixtures import auth_server, mlflow_server, pg_cluster  # noqa: F401  (a real PostgreSQL + mlflow server)
+from tests.stores import copy_store
 
 
 @pytest.fixture(autouse=True)
@@ -35,7 +35,7 @@ def store_uri(tmp_path, _empty_store) -> str:
     """A real, empty MLflow SQLite store of the test's own."""
     path = tmp_path / "mlruns" / "mlflow.db"
     path.parent.mkdir(parents=True)
-    shutil.copy(_empty_store, path)
+    copy_store(_empty_store, path)
     return f"sqlite:///{path}"
 
 
@@ -58,7 +58,7 @@ def ci_suite_run(tmp_path_factory, _empty_store):
 
     def run(suite, seeds: int | None = None, scale: str = "ci"):
         db = tmp_path_factory.mktemp(suite.name) / "mlflow.db"
-        shutil.copy(_empty_store, db)
+        copy_store(_empty_store, db)
         tracker = Tracker(f"sqlite:///{db}")
         return tracker, run_suite(suite, tracker, suite.configs(seeds=seeds, scale=scale), Execution(scale=scale, progress=False))
 

@@ -7,7 +7,8 @@ import json
 from dataclasses import dataclass, fields
 
 from harness import names
-from harness.datasets import IDX_DATASETS
+from harness.datasets import DATASETS, IDX_DATASETS
+from harness.model_registry import MODELS, unsupported_axis
 
 NORMS = ("none", "before", "after")  # batch norm placement relative to each hidden activation
 DEVICES = ("auto", "cpu", "cuda")
@@ -48,6 +49,7 @@ class RunConfig:
     feature_scale_decades: float = 0.0  # d: spread of the per-feature scales, in decades either way; 0 = no scaling
     feature_offset: float = 0.0  # m: largest per-feature offset, in (scaled) input units; 0 = no offset
     # --- model ---
+    model: str = "mlp"  # key into harness.model.MODELS (register_model); the axes below it does not support stay at their defaults
     depth: int = 20  # hidden layers
     width: int = 100  # units per hidden layer
     activation: str = "relu"  # key into harness.activations.ACTIVATIONS
@@ -108,7 +110,15 @@ class RunConfig:
             if value not in names.registry_names(axis):
                 raise ConfigError(names.unknown(axis, value, names.registry_names(axis)))
 
-        registered("dataset", self.dataset)
+        # datasets and models: the runtime registries, which hold the built-in names and those a user registered
+        if self.dataset not in DATASETS:
+            raise ConfigError(names.unknown("dataset", self.dataset, DATASETS.names()))
+        if self.model not in MODELS:
+            raise ConfigError(names.unknown("model", self.model, MODELS.names()))
+        defaults = {f.name: f.default for f in fields(self)}
+        problem = unsupported_axis(self.model, {f: getattr(self, f) for f in defaults}, defaults)
+        if problem:
+            raise ConfigError(problem)
         registered("activation", self.activation)
         if self.init != "auto":
             registered("init", self.init)
@@ -126,6 +136,9 @@ class RunConfig:
             if not value >= low:
                 raise ConfigError(f"invalid {name} {value!r}; must be >= {low}")
 
+        if self.diagnostic_names and self.model != "mlp":  # they hook the MLP's Linear blocks (harness.diagnostics)
+            raise ConfigError(f"invalid diagnostics {self.diagnostics!r} for model {self.model!r}; diagnostics need "
+                              f"model 'mlp'")
         for name in self.diagnostic_names:
             registered("diagnostic", name)
         for name in ("depth", "width", "max_epochs", "threads", "devices", "n_features", "diag_every"):

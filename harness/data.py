@@ -20,8 +20,8 @@ def distort_features(X: np.ndarray, cfg: RunConfig) -> np.ndarray:
     if cfg.feature_scale_decades == 0 and cfg.feature_offset == 0:
         return X
     rng = np.random.default_rng([cfg.split_seed, 1])  # its own stream: the split's generator is not disturbed
-    scale = 10.0 ** rng.uniform(-cfg.feature_scale_decades, cfg.feature_scale_decades, X.shape[1])  # (F,)
-    offset = rng.uniform(-cfg.feature_offset, cfg.feature_offset, X.shape[1])  # (F,)
+    scale = 10.0 ** rng.uniform(-cfg.feature_scale_decades, cfg.feature_scale_decades, X.shape[1:])  # (F,) or (C, ...)
+    offset = rng.uniform(-cfg.feature_offset, cfg.feature_offset, X.shape[1:])  # (F,) or (C, ...)
     return (X * scale + offset).astype(np.float32)
 
 
@@ -92,7 +92,8 @@ class InMemoryDataModule(pl.LightningDataModule):
             std = torch.where(std > 1e-6, std, torch.ones_like(std))
             self.x_train = (self.x_train - mean) / std
             self.x_val = (self.x_val - mean) / std
-        self.n_features = self.x_train.shape[1]
+        # F for flat features; the per-example shape, (C, L) or (C, H, W), for image-shaped ones (harness.model)
+        self.n_features = self.x_train.shape[1] if self.x_train.ndim == 2 else tuple(self.x_train.shape[1:])
         self.n_classes = int(y.max()) + 1
 
     def _to_device(self) -> None:

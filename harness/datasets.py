@@ -1,4 +1,8 @@
-"""Where data comes from: the dataset registry, name -> loader (config) -> (X (N, F) float32, y (N,) int64)."""
+"""Where data comes from: the dataset registry, name -> loader (config) -> (X (N, ...) float32, y (N,) int64).
+
+X is (N, F) for the MLP, or image-shaped, (N, C, L) or (N, C, H, W), for the CNN; the DataModule splits and
+standardizes it per feature position whatever its shape.
+"""
 from __future__ import annotations
 
 import gzip
@@ -12,15 +16,25 @@ from typing import Callable
 
 import numpy as np
 
-from harness.registry import Registry
+from harness.registry import Registry, doc_line
 
 IDX_DATASETS = ("mnist", "fashion-mnist")  # read from data_path, never downloaded
 
 
 @dataclass(frozen=True)
 class Dataset:
-    load: Callable[["RunConfig"], tuple[np.ndarray, np.ndarray]]  # config -> (X (N, F) float, y (N,) int)
+    load: Callable[["RunConfig"], tuple[np.ndarray, np.ndarray]]  # config -> (X (N, ...) float, y (N,) int)
     doc: str
+
+
+def register_dataset(name: str, doc: str = ""):
+    """Decorator: register a loader (config) -> (X float32 (N, ...), y int64 (N,)) under `name`; returns it unchanged."""
+
+    def decorate(load):
+        DATASETS.register(name, Dataset(load, doc or doc_line(load)))
+        return load
+
+    return decorate
 
 
 def _digits(cfg: "RunConfig"):
@@ -28,6 +42,11 @@ def _digits(cfg: "RunConfig"):
 
     d = load_digits()
     return d.data.astype(np.float32), d.target.astype(np.int64)  # (1797, 64) pixel values 0..16, 10 classes
+
+
+def _digits_image(cfg: "RunConfig"):
+    X, y = _digits(cfg)
+    return X.reshape(-1, 1, 8, 8), y  # (1797, 1, 8, 8): one channel of 8x8 pixels, for the CNN
 
 
 def _synthetic(cfg: "RunConfig"):
@@ -124,6 +143,7 @@ def _idx(cfg: "RunConfig"):
 
 DATASETS: Registry[Dataset] = Registry("dataset")
 DATASETS.register("digits", Dataset(_digits, "scikit-learn's 8x8 digits, 1797 examples, shipped with the package"))
+DATASETS.register("digits-image", Dataset(_digits_image, "the digits as (N, 1, 8, 8) images, for model 'cnn'"))
 DATASETS.register("synthetic", Dataset(_synthetic, "scikit-learn make_classification, any size"))
 DATASETS.register("mnist1d", Dataset(_mnist1d, "MNIST-1D (Greydanus 2020): 40-feature 1D digits generated locally, "
                                                "5000 examples by default (n_samples), 10 classes"))

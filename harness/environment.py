@@ -46,7 +46,7 @@ def environment_tags(device: str, threads: int) -> dict[str, str]:
     """The tags every run carries so a result can be traced to its machine and software."""
     import pytorch_lightning
 
-    import harness
+    from harness.version import __version__
 
     tags = {
         "device": device_name(device),
@@ -54,7 +54,7 @@ def environment_tags(device: str, threads: int) -> dict[str, str]:
         "threads": str(threads),
         "torch_version": torch.__version__,
         "lightning_version": pytorch_lightning.__version__,
-        "harness_version": harness.__version__,
+        "harness_version": __version__,
         "python_version": platform.python_version(),
         "platform": platform.platform(),
     }

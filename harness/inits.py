@@ -40,3 +40,14 @@ INITS.register("he_uniform", Init(_with_zero_bias(lambda w: nn.init.kaiming_unif
 INITS.register("he_normal", Init(_with_zero_bias(lambda w: nn.init.kaiming_normal_(w, nonlinearity="relu")), lambda fi, fo: 2 / fi, "He normal"))
 # LeCun normal, as PyTorch's SELU docs ask: kaiming_normal_ with nonlinearity='linear' (gain 1).
 INITS.register("lecun_normal", Init(_with_zero_bias(lambda w: nn.init.kaiming_normal_(w, nonlinearity="linear")), lambda fi, fo: 1 / fi, "LeCun normal, var = 1/fan_in"))
+
+
+def initialize(hidden: list[nn.Module], head: nn.Module, init: str) -> None:
+    """Apply `init` to the hidden layers (Linear or Conv) and the chapter's softmax-head init to the head.
+
+    The head gets Glorot (the chapter's init for softmax) unless `init` is PyTorch's default everywhere,
+    the "naive init" baseline.
+    """
+    for layer in hidden:
+        INITS.get(init).apply(layer)
+    INITS.get("default" if init == "default" else "glorot_uniform").apply(head)

@@ -6,7 +6,6 @@ import math
 
 import pandas as pd
 
-import harness
 from harness.answer import plain_answer, row_keys
 from harness.contract import JUDGED_RUNS, LOOKS_JSON, NOTE_TAG, VERDICT_JSON, VERDICT_TXT, effect_metric, verdict_tag
 from harness.queries import artifact_text, invocation_runs, load_runs
@@ -14,6 +13,7 @@ from harness.sequential import Looks, judge_looks
 from harness.stats import LEVEL, expected_false_supports, min_seeds
 from harness.tables import format_table
 from harness.tracking import Tracker
+from harness.version import __version__
 from harness.verdict import Verdict
 
 
@@ -33,7 +33,7 @@ def select_runs(runs: pd.DataFrame, config_ids) -> pd.DataFrame:
     """The runs that stand for a grid: this harness version's, one per config_id (the newest), in start order."""
     if runs.empty:
         return runs
-    keep = runs["config_id"].isin(set(config_ids)) & (runs["harness_version"] == harness.__version__)
+    keep = runs["config_id"].isin(set(config_ids)) & (runs["harness_version"] == __version__)
     runs = runs[keep].sort_values("start_time", kind="stable")
     return runs.drop_duplicates("config_id", keep="last").reset_index(drop=True)
 

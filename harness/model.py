@@ -1,4 +1,5 @@
-"""Where a model is built: an MLP from the activation, init and norm-placement registries."""
+"""Where the built-in MLP is built (model 'mlp' in harness.model_registry): Linear blocks from the activation, init
+and norm-placement registries. This module reads configs by attribute only."""
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -7,8 +8,7 @@ from dataclasses import dataclass
 from torch import nn
 
 from harness.activations import ACTIVATIONS
-from harness.config import RunConfig
-from harness.inits import INITS
+from harness.inits import initialize
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class Block:
     dropout_kind: str = "plain"  # plain (nn.Dropout) or alpha (nn.AlphaDropout, for SELU)
 
     @classmethod
-    def of(cls, config: RunConfig) -> "Block":
+    def of(cls, config) -> "Block":
         return cls(config.width, config.activation, config.norm, config.dropout, config.dropout_kind)
 
 
@@ -64,14 +64,11 @@ class MLP(nn.Module):
         return [block.linear for block in self.hidden]
 
 
-def build_mlp(config: RunConfig, n_features: int, n_classes: int) -> MLP:
-    """The model for a config; the caller seeds torch first so weights are reproducible."""
+def build_mlp(config, n_features: int, n_classes: int) -> MLP:
+    """The built-in MLP: Linear blocks with the config's activation, init, BN placement, depth, width and dropout."""
+    if isinstance(n_features, (tuple, list)):
+        raise ValueError(f"model 'mlp' takes flat (N, F) features; got per-example shape {tuple(n_features)} "
+                         f"(use model 'cnn', or a dataset that returns (N, F))")
     model = MLP(n_features, n_classes, config.depth, Block.of(config), config.input_norm)
-    init = INITS.get(config.resolved_init)
-    for linear in model.hidden_linears():
-        init.apply(linear)
-    # The softmax head gets Glorot (the chapter's init for softmax) unless the config asks for
-    # PyTorch's default everywhere, the "naive init" baseline.
-    head_init = INITS.get("default" if config.resolved_init == "default" else "glorot_uniform")
-    head_init.apply(model.head)
+    initialize(model.hidden_linears(), model.head, config.resolved_init)
     return model

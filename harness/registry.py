@@ -23,6 +23,10 @@ class Registry(Generic[T]):
         self._entries[name] = entry
         return entry
 
+    def unregister(self, name: str) -> T:
+        """Remove an entry (a test that registered its own cleans up); KeyError names it when absent."""
+        return self._entries.pop(name)
+
     def get(self, name: str) -> T:
         try:
             return self._entries[name]
@@ -42,3 +46,8 @@ class Registry(Generic[T]):
 
     def items(self):
         return self._entries.items()
+
+
+def doc_line(obj) -> str:
+    """An entry's one-line description: the first line of its docstring, else where it is defined."""
+    return (obj.__doc__ or "").strip().split("\n")[0] or f"{obj.__module__}.{obj.__qualname__}"

@@ -13,7 +13,7 @@ not FINISHED, so it is neither skipped nor judged, only rerun.
 """
 from __future__ import annotations
 
-import harness
+from harness.version import __version__
 from harness.contract import CHILD, CONFIG_ID_TAG, PARENT, PARENT_TAG, PROC_TAG, ROLE_TAG
 from harness.processes import process_alive
 from harness.queries import search_all
@@ -26,7 +26,7 @@ def finished_runs(tracker: Tracker, suite: str, config_ids: set[str]) -> dict[st
     if exp is None:
         return {}
     filt = (f"tags.`{ROLE_TAG}` = '{CHILD}' and attributes.status = 'FINISHED' "
-            f"and tags.harness_version = '{harness.__version__}'")
+            f"and tags.harness_version = '{__version__}'")
     done: dict[str, tuple[int, str]] = {}
     for run in search_all(tracker.client, exp.experiment_id, filt):
         cid = run.data.tags.get(CONFIG_ID_TAG)

@@ -4,8 +4,6 @@ Its session fixtures are imported by the root conftest.py, so the three test fil
 """
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from harness.config import RunConfig
@@ -14,6 +12,7 @@ from harness.rules import paired_verdicts
 from harness.suite import Suite
 from harness.tracking import Tracker
 from suites.bn_walltime import STATEMENTS  # the shipped headline rules, judged per learning rate instead of activation
+from tests.stores import copy_store
 
 
 def judge(runs):
@@ -39,7 +38,7 @@ def tiny_store(_empty_store, tmp_path_factory) -> str:
     """A fresh store shared by the report, compare and browser tests (a copy of conftest's migrated empty one)."""
     path = tmp_path_factory.mktemp("report-store") / "mlruns" / "mlflow.db"
     path.parent.mkdir(parents=True)
-    shutil.copy(_empty_store, path)
+    copy_store(_empty_store, path)
     return f"sqlite:///{path}"
 
 

@@ -9,6 +9,7 @@ from harness.pipeline import Execution, run_suite
 from harness.queries import load_runs
 from harness.tracking import Tracker
 from tests.scale_suites import convergence_suite, timing_suite
+from tests.stores import copy_store
 
 SUITE = convergence_suite("workers-suite", activations=("relu", "tanh"), seeds=1)  # 4 runs
 PER_RUN = ["config_id", "epochs_run", "converged", "final_val_acc", "final_val_loss"]
@@ -19,12 +20,11 @@ def verdict_rows(result):
 
 
 def test_two_workers_same_runs_and_verdict_as_one(tmp_path, _empty_store):
-    import shutil
 
     trackers = []
     for name in ("serial", "parallel"):
         (tmp_path / name).mkdir()
-        shutil.copy(_empty_store, tmp_path / name / "mlflow.db")
+        copy_store(_empty_store, tmp_path / name / "mlflow.db")
         trackers.append(Tracker(f"sqlite:///{tmp_path / name / 'mlflow.db'}"))
     serial = run_suite(SUITE, trackers[0], SUITE.configs(), Execution(progress=False, workers=1))
     parallel = run_suite(SUITE, trackers[1], SUITE.configs(), Execution(progress=False, workers=2))

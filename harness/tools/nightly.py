@@ -34,13 +34,13 @@ def environment(device: str) -> dict[str, str]:
     import pytorch_lightning
     import torch
 
-    import harness
+    from harness.version import __version__
     from harness.environment import device_name, git_sha
 
     env = {"device": device, "device_name": device_name(device) if device != "cuda" or torch.cuda.is_available()
            else "no CUDA device", "torch": torch.__version__, "cuda": str(torch.version.cuda),
            "cudnn": str(torch.backends.cudnn.version()), "lightning": pytorch_lightning.__version__,
-           "mlflow": mlflow.__version__, "harness": harness.__version__, "git_sha": git_sha() or "",
+           "mlflow": mlflow.__version__, "harness": __version__, "git_sha": git_sha() or "",
            "python": platform.python_version(), "platform": platform.platform(), "driver": "unknown"}
     try:
         smi = subprocess.run(["nvidia-smi", "--query-gpu=name,driver_version", "--format=csv,noheader"],

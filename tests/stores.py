@@ -1,0 +1,13 @@
+"""Copies of SQLite stores for tests."""
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from pathlib import Path
+
+
+def copy_store(src: Path, dst: Path) -> None:
+    """A consistent copy of an SQLite store, write-ahead log included (a plain file copy could miss pages the
+    open template connection has not checkpointed yet)."""
+    with contextlib.closing(sqlite3.connect(src)) as source, contextlib.closing(sqlite3.connect(dst)) as target:
+        source.backup(target)
