@@ -48,14 +48,20 @@ def _check_mlflow_tables(uri: str, path: Path) -> None:
     """Refuse an SQLite file that holds some other program's tables: MLflow would add its schema to it."""
     import sqlite3
 
-    try:
-        # Read-only, except in WAL mode, where a read-only connection fails ("disk I/O error") whenever it cannot
-        # create the -shm file it needs; a read-write one only reads here and changes nothing in the database.
-        mode = "rw" if _is_wal(path) else "ro"
-        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True)) as db:
-            tables = {r[0] for r in db.execute("select name from sqlite_master where type='table'")}
-    except sqlite3.DatabaseError as e:
-        raise StoreError(f"tracking store {uri!r}: {path} cannot be read as an SQLite database ({e})") from None
+    for attempt in range(5):
+        try:
+            # Read-only, except in WAL mode, where a read-only connection fails whenever it cannot create the -shm
+            # file it needs; a read-write one only reads here and changes nothing in the database.
+            mode = "rw" if _is_wal(path) else "ro"
+            with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True)) as db:
+                tables = {r[0] for r in db.execute("select name from sqlite_master where type='table'")}
+            break
+        except sqlite3.OperationalError as e:  # transient while another process opens or closes the WAL files
+            if attempt == 4:
+                raise StoreError(f"tracking store {uri!r}: {path} cannot be read now ({e})") from None
+            time.sleep(0.2 * (attempt + 1))
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"tracking store {uri!r}: {path} cannot be read as an SQLite database ({e})") from None
     if tables and "experiments" not in tables:
         raise StoreError(f"tracking store {uri!r}: {path} is an SQLite database but not an MLflow store "
                          f"(tables: {', '.join(sorted(tables)[:5])})")

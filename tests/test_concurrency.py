@@ -104,7 +104,7 @@ def test_two_workers_and_a_rest_client_on_one_store(ui, store_uri, tmp_path):
     script = tmp_path / "run_suite.py"
     script.write_text(SCRIPT)
     try:
-        proc = subprocess.run([sys.executable, str(script), "run", NAME, "--workers", "2", "--no-progress",
+        proc = subprocess.run([sys.executable, str(script), "run", NAME, "--seeds", "2", "--workers", "2", "--no-progress",
                                "--tracking-uri", store_uri], cwd=tmp_path, capture_output=True, text=True, timeout=600)
     finally:
         hammer.stop.set()
