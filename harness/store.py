@@ -31,9 +31,6 @@ def check_store(uri: str) -> None:
     if path is not None and path.is_dir():
         raise StoreError(f"tracking store {uri!r}: {path} is a folder, not an SQLite database file")
     if path is not None and path.exists():
-        with open(path, "rb") as f:
-            if f.read(16) != b"SQLite format 3\x00" and path.stat().st_size > 0:
-                raise StoreError(f"tracking store {uri!r}: {path} is not an SQLite database")
         _check_mlflow_tables(uri, path)
     if path is not None and path.parent.exists() and not path.parent.is_dir():
         raise StoreError(f"tracking store {uri!r}: {path.parent} is a file, not a folder")
@@ -45,26 +42,42 @@ def check_store(uri: str) -> None:
 
 
 def _check_mlflow_tables(uri: str, path: Path) -> None:
-    """Refuse an SQLite file that holds some other program's tables: MLflow would add its schema to it."""
+    """Refuse a file that is not SQLite, or an SQLite file holding some other program's tables (MLflow would add
+    its schema to it).
+
+    Only through sqlite3, never a plain open(): closing any file descriptor of a database drops every POSIX
+    lock this process holds on it, including those of an open MLflow connection, and in WAL mode that lets
+    another process reset the log under it and lose its writes.
+    """
     import sqlite3
 
     for attempt in range(5):
         try:
-            # Read-only, except in WAL mode, where a read-only connection fails whenever it cannot create the -shm
-            # file it needs; a read-write one only reads here and changes nothing in the database.
-            mode = "rw" if _is_wal(path) else "ro"
-            with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True)) as db:
-                tables = {r[0] for r in db.execute("select name from sqlite_master where type='table'")}
+            tables = _tables(path)
             break
         except sqlite3.OperationalError as e:  # transient while another process opens or closes the WAL files
             if attempt == 4:
                 raise StoreError(f"tracking store {uri!r}: {path} cannot be read now ({e})") from None
             time.sleep(0.2 * (attempt + 1))
         except sqlite3.DatabaseError as e:
+            if "not a database" in str(e):
+                raise StoreError(f"tracking store {uri!r}: {path} is not an SQLite database") from None
             raise StoreError(f"tracking store {uri!r}: {path} cannot be read as an SQLite database ({e})") from None
     if tables and "experiments" not in tables:
         raise StoreError(f"tracking store {uri!r}: {path} is an SQLite database but not an MLflow store "
                          f"(tables: {', '.join(sorted(tables)[:5])})")
+
+
+def _tables(path: Path) -> set[str]:
+    """The table names, read-only; read-write (still changing nothing) where WAL mode needs its -shm file created."""
+    import sqlite3
+
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            return {r[0] for r in db.execute("select name from sqlite_master where type='table'")}
+    except sqlite3.OperationalError:
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True)) as db:
+            return {r[0] for r in db.execute("select name from sqlite_master where type='table'")}
 
 
 def _check_server(uri: str, timeout_s: float = 5.0) -> None:
@@ -115,21 +128,15 @@ def configure_sqlite(uri: str, wal: bool = False) -> None:
 
         event.listen(Engine, "connect", busy_timeout)
         _configured.add("listener")
-    if wal and path.is_file() and not _is_wal(path):
+    if wal and path.is_file():
         import sqlite3
 
-        try:
+        try:  # a no-op on a store already in WAL mode; through sqlite3, which keeps this process's locks intact
             with contextlib.closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)) as db:
-                db.execute("PRAGMA journal_mode = WAL")
+                if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    db.execute("PRAGMA journal_mode = WAL")
         except sqlite3.OperationalError:
             pass  # another process holds the file right now; the next tracker opening it tries again
-
-
-def _is_wal(path: Path) -> bool:
-    """The file header's read/write versions (bytes 18, 19) are 2 in WAL mode."""
-    with open(path, "rb") as f:
-        header = f.read(20)
-    return len(header) == 20 and header[18] == 2 and header[19] == 2
 
 
 def retry_locked(write, attempts: int = 5, wait_s: float = 1.0):

@@ -10,4 +10,4 @@ def copy_store(src: Path, dst: Path) -> None:
     """A consistent copy of an SQLite store, write-ahead log included (a plain file copy could miss pages the
     open template connection has not checkpointed yet)."""
     with contextlib.closing(sqlite3.connect(src)) as source, contextlib.closing(sqlite3.connect(dst)) as target:
-        source.backup(target)
+        source.backup(target)  # the copy stays in WAL mode, like a store the harness has opened before
