@@ -9,7 +9,7 @@ import pytest
 
 from harness.config import RunConfig
 from harness.tracking import Tracker
-from tests.report_suite import tiny_invocation, tiny_store  # noqa: F401  (report/compare/browser tests share one run)
+from tests.report_suite import registered, tiny_invocation, tiny_store  # noqa: F401  (report/compare/browser tests share one run)
 from tests.server_fixtures import auth_server, mlflow_server, pg_cluster  # noqa: F401  (a real PostgreSQL + mlflow server)
 from tests.stores import copy_store
 

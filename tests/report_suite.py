@@ -50,3 +50,13 @@ def tiny_invocation(tiny_store):
     result = run_suite(suite, Tracker(uri), suite.configs(), Execution(progress=False))
     assert not result.failures, result.failures
     return uri, suite, result.parent_run_id
+
+
+@pytest.fixture
+def registered(tiny_invocation, monkeypatch):
+    """The tiny suite registered for the CLI, for this test only."""
+    from harness.suite import suites
+
+    uri, suite, parent = tiny_invocation
+    monkeypatch.setitem(suites()._entries, suite.name, suite)
+    return uri, suite, parent

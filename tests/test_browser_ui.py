@@ -8,10 +8,8 @@ rendered in the parent run's artifact view. Skips cleanly where Chromium is not 
 from __future__ import annotations
 
 import html
-import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -24,6 +22,7 @@ from mlflow.tracking import MlflowClient
 from harness.cli import main
 from harness.report import write_report
 from harness.tracking import Tracker
+from tests.stores import stop_group
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install chromium)")
@@ -67,12 +66,7 @@ def ui(tiny_store, request, tmp_path_factory):
             time.sleep(0.5)
         yield base, uri, suite, parent
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop_group(proc)
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,6 @@ its own process, on one SQLite store. Every status write must land: every run FI
 from __future__ import annotations
 
 import json
-import os
-import signal
 import socket
 import subprocess
 import sys
@@ -19,6 +17,8 @@ from pathlib import Path
 
 import pytest
 from mlflow.tracking import MlflowClient
+
+from tests.stores import stop_group
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "concurrency-suite"
@@ -89,12 +89,7 @@ def ui(store_uri, tmp_path):
                 time.sleep(0.5)
         yield base, log
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop_group(proc)
 
 
 def test_two_workers_and_a_rest_client_on_one_store(ui, store_uri, tmp_path):

@@ -11,15 +11,6 @@ from harness.invocations import resolve_run_id
 from harness.queries import QueryError
 
 
-@pytest.fixture
-def registered(tiny_invocation, monkeypatch):
-    from harness.suite import suites
-
-    uri, suite, parent = tiny_invocation
-    monkeypatch.setitem(suites()._entries, suite.name, suite)
-    return uri, suite, parent
-
-
 def test_parent_is_named_and_carries_its_settings_as_params(tiny_invocation):
     uri, suite, parent = tiny_invocation
     run = MlflowClient(uri).get_run(parent)

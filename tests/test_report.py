@@ -14,7 +14,6 @@ from harness.pipeline import Execution, run_suite
 from harness.queries import recorded_verdict
 from harness.report import build_report, render, write_report
 from harness.stats import Estimate, Measured
-from harness.suite import suites
 from harness.tables import fmt_interval
 from harness.tracking import Tracker
 from tests.report_suite import tiny_suite
@@ -22,12 +21,6 @@ from tests.report_suite import tiny_suite
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.fixture
-def registered(tiny_invocation, monkeypatch):
-    """The tiny suite registered for the CLI, for this test only."""
-    uri, suite, parent = tiny_invocation
-    monkeypatch.setitem(suites()._entries, suite.name, suite)
-    return uri, suite, parent
 
 
 def test_verdict_recomputed_later_from_the_store_equals_the_one_recorded_at_run_time(tiny_invocation):
