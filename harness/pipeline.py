@@ -149,18 +149,17 @@ def add_seeds(suite, tracker: Tracker, requested: list[RunConfig], looks: Looks,
     `requested` (the first look's configs) grows in place; run_batch(configs) runs what the store lacks and
     returns how many it reused. Returns the runs reused from earlier invocations.
     """
-    fields = [f for f in suite.all_grid_fields()]
+    fields = suite.all_grid_fields()
     bases = {config_group(c, fields): c.replace(seed=0) for c in requested}
     reused = 0
     for i in range(len(looks.seeds) - 1):
         runs = judging.grid_runs(tracker, suite, {c.config_id for c in requested})
-        verdicts, _ = judge_looks(suite.judge, runs, Looks(looks.seeds[:i + 1], looks.levels[:i + 1]))
+        verdicts, at, rows_now = judge_looks(suite.judge, runs, Looks(looks.seeds[:i + 1], looks.levels[:i + 1]))
         undecided = {key(v) for v in verdicts if v.outcome == "inconclusive"}
-        if not undecided or not len(runs):
+        if not undecided or not len(runs) or max(at.values()) != i:  # no data reached this look: nothing to add to
             break
         at_look = runs[runs["seed"] < looks.seeds[i]]
-        with_rows = judge_looks(suite.judge, at_look, Looks(looks.seeds[i:i + 1], looks.levels[i:i + 1]))[0]
-        deps = behind(suite.judge, at_look, [f for f in fields if f in runs.columns], with_rows, looks.levels[i])
+        deps = behind(suite.judge, at_look, [f for f in fields if f in runs.columns], rows_now, looks.levels[i])
         extend = sorted(g for g, rows in deps.items() if rows & undecided)
         batch = [bases[g].replace(seed=seed) for g in extend if g in bases
                  for seed in range(looks.seeds[i], looks.seeds[i + 1])]

@@ -66,9 +66,11 @@ def key(v: Verdict) -> RowKey:
     return (v.statement, v.group, v.metric)
 
 
-def judge_looks(judge, runs: pd.DataFrame, looks: Looks) -> tuple[list[Verdict], dict[RowKey, int]]:
-    """Each row's verdict (the first look that decides it, else the last look with data) and that look's index."""
+def judge_looks(judge, runs: pd.DataFrame, looks: Looks) -> tuple[list[Verdict], dict[RowKey, int], list[Verdict]]:
+    """Each row's verdict (the first look that decides it, else the last look with data), that look's index, and
+    every row as the last look judged it (what adding seeds after that look starts from)."""
     chosen: dict[RowKey, Verdict] = {}
+    rows: list[Verdict] = []
     at: dict[RowKey, int] = {}
     order: list[RowKey] = []
     top = int(runs["seed"].max()) + 1 if len(runs) else 0
@@ -89,7 +91,7 @@ def judge_looks(judge, runs: pd.DataFrame, looks: Looks) -> tuple[list[Verdict],
         i = at[k]
         how = f"look {i + 1} of {len(looks.seeds)}, level {looks.levels[i]:.4g}" if len(looks.seeds) > 1 else ""
         out.append(replace(chosen[k], note="; ".join(filter(None, [chosen[k].note, how]))) if how else chosen[k])
-    return out, at
+    return out, at, rows
 
 
 def group_of(runs: pd.DataFrame, fields: list[str]) -> pd.Series:

@@ -72,12 +72,14 @@ def _tables(path: Path) -> set[str]:
     """The table names, read-only; read-write (still changing nothing) where WAL mode needs its -shm file created."""
     import sqlite3
 
+    def read(mode: str) -> set[str]:
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True)) as db:
+            return {r[0] for r in db.execute("select name from sqlite_master where type='table'")}
+
     try:
-        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
-            return {r[0] for r in db.execute("select name from sqlite_master where type='table'")}
+        return read("ro")
     except sqlite3.OperationalError:
-        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True)) as db:
-            return {r[0] for r in db.execute("select name from sqlite_master where type='table'")}
+        return read("rw")
 
 
 def _check_server(uri: str, timeout_s: float = 5.0) -> None:
