@@ -86,15 +86,16 @@ def time_or_miss(row: pd.Series) -> Measured:
     return Measured(float(row["time_to_target_s"]) if row["converged"] == 1 else math.inf)
 
 
+def arm_name(fields) -> str:
+    """The arm whose configuration these fields are (a run's row, a grid point as a dict)."""
+    return next(n for n in LRS if all(fields[f] == v for f, v in arm_fields(n, int(fields["depth"])).items()))
+
+
 def named(runs: pd.DataFrame) -> pd.DataFrame:
     """The runs with columns 'task' and 'name' (the arm) read back from their fields."""
     task_of = {(d, depth): task for task, (d, depth, _) in TASKS.items()}
-
-    def name_of(row) -> str:
-        return next(n for n in LRS if all(row[f] == v for f, v in arm_fields(n, int(row["depth"])).items()))
-
     return runs.assign(task=[task_of[(r.dataset, int(r.depth))] for r in runs.itertuples()],
-                       name=[name_of(r) for _, r in runs.iterrows()])
+                       name=[arm_name(r) for _, r in runs.iterrows()])
 
 
 def tuned_runs(runs: pd.DataFrame) -> pd.DataFrame:
@@ -130,6 +131,7 @@ def profile_section(runs, out_dir):
 
 
 CI_TASKS = (("digits", SHALLOW), ("synthetic", SHALLOW))
+CI_POINTS = tuple(p for p in POINTS if (p[0], p[1]) in CI_TASKS and p[-1] == LRS[arm_name(dict(zip(GRID_KEY, p)))][0])
 SUITE = Suite(
     name="default-configs",
     claim="the chapter's default configurations (2nd and 3rd edition, self-normalizing) train within 2x of the best "
@@ -144,8 +146,5 @@ SUITE = Suite(
     judge=judge,
     report_section=profile_section,
     # ci: two shallow tasks, every arm at its first lr (no tuning), 2 seeds: structure only
-    scales={"ci": {"seeds": 2, "grid": {GRID_KEY: tuple(
-        p for p in POINTS if (p[0], p[1]) in CI_TASKS and p[-1] == LRS[next(
-            n for n in LRS if all(arm_fields(n, p[1])[f] == v for f, v in zip(ARM_FIELDS, p[3:-1])))][0])}},
-            "nightly": {"seeds": 12, "max_seeds": 12}},
+    scales={"ci": {"seeds": 2, "grid": {GRID_KEY: CI_POINTS}}, "nightly": {"seeds": 12, "max_seeds": 12}},
 )
