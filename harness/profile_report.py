@@ -1,7 +1,8 @@
 """The report section of a suite scored as AlgoPerf scores: performance-profile plot and a table of scores.
 
 A suite declares it through `Suite.report_section` (harness.report calls it); its input is a table of
-(task, arm, seed, time to target) with NaN for a missed target, and optionally each (task, arm)'s chosen 'lr'.
+(task, arm, seed, time to target) with NaN for a missed target, and optionally each (task, arm)'s chosen 'lr'
+and 'epochs' to target (then the same score in epochs, which a loaded machine's stalls do not move, is shown too).
 """
 from __future__ import annotations
 
@@ -48,14 +49,15 @@ def score_rows(table: pd.DataFrame) -> list[tuple]:
     ratio = ratios(task_times(table))
     scores = score(ratio)
     lrs = table.groupby(["task", "arm"])["lr"].first() if "lr" in table.columns else None
-    rows = [("arm", "score", *ratio.index)]
+    by_epochs = score(ratios(task_times(table, time="epochs"))) if "epochs" in table.columns else None
+    rows = [("arm", "score", *(["score in epochs"] if by_epochs is not None else []), *ratio.index)]
     for arm in scores.sort_values(ascending=False).index:
         cells = []
         for task in ratio.index:
             r = ratio.loc[task, arm]
             cell = "missed" if r == float("inf") else f"{r:.2f}"
             cells.append(cell + (f" @{lrs[(task, arm)]:g}" if lrs is not None and (task, arm) in lrs.index else ""))
-        rows.append((arm, f"{scores[arm]:.3f}", *cells))
+        rows.append((arm, f"{scores[arm]:.3f}", *([f"{by_epochs[arm]:.3f}"] if by_epochs is not None else []), *cells))
     return rows
 
 

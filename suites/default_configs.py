@@ -99,12 +99,13 @@ def named(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def tuned_runs(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per task, each arm at its tuned lr; 'arm' = 'name@lr', 'time' = time to target (NaN = missed)."""
+    """Per task, each arm at its tuned lr; 'arm' = 'name@lr', 'time' and 'epochs' to target (NaN = missed)."""
     if not len(runs):
-        return runs.assign(task=[], name=[], arm=[], time=[])
+        return runs.assign(task=[], name=[], arm=[], time=[], epochs=[])
     parts = [tuned(group, ["name"], time_or_miss) for _, group in named(runs).groupby("task", sort=False)]
     out = pd.concat(parts)
-    return out.assign(time=[time_or_miss(r).value for _, r in out.iterrows()]).replace({"time": {math.inf: math.nan}})
+    reached = out["converged"] == 1
+    return out.assign(time=out["time_to_target_s"].where(reached), epochs=out["epochs_to_target"].where(reached))
 
 
 def judge(runs):

@@ -60,11 +60,12 @@ def test_profile_scores_the_fast_defaults_one_and_the_alternatives_by_their_rati
     # defaults: median time 2.25 epochs x 0.1 s = best on every task -> 1; alternatives 2.5 / 2.25 = 1.11 -> (4 - 1.11)/3
     assert scores == pytest.approx({**{d: 1.0 for d in DEFAULTS}, "sgd-relu": (4 - 2.5 / 2.25) / 3,
                                     "adam-relu": (4 - 2.5 / 2.25) / 3}, abs=1e-3)  # rows show 3 decimals
-    assert section.rows[0] == ("arm", "score", *TASKS)
+    assert section.rows[0] == ("arm", "score", "score in epochs", *TASKS)
+    assert all(row[1] == row[2] for row in section.rows[1:])  # every epoch takes 0.1 s here: the same ratios
     assert (tmp_path / "performance_profiles.png").read_bytes()[:8] == PNG_MAGIC
     missed = profile_section(_table(False, miss=True), tmp_path)
     assert {row[0]: float(row[1]) for row in missed.rows[1:]}["2nd-ed"] == 0.0  # missed everywhere: no credit
-    assert "missed" in missed.rows[1 + len(LRS) - 1][2]
+    assert "missed" in missed.rows[-1][3]
 
 
 def test_report_shows_the_profiles(suite_run, tmp_path):
