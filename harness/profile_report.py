@@ -28,7 +28,7 @@ INTRO = (f"AlgoPerf's scoring (harness.profiles): per task, each arm's median ti
 def plot_profiles(ratio: pd.DataFrame, scores: pd.Series, path: Path) -> Path:
     """rho(tau) step curves per arm over [1, TAU_MAX], linear tau axis; the legend gives each arm's score."""
     taus = breakpoints(ratio)
-    fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
+    fig, ax = plt.subplots(figsize=(10, 4.5), layout="constrained")
     for arm in scores.sort_values(ascending=False).index:
         ys = [float(rho(ratio[[arm]], t).iloc[0]) for t in taus]
         ax.step(taus, ys, where="post", lw=2, label=f"{arm} (score {scores[arm]:.2f})")
@@ -37,7 +37,7 @@ def plot_profiles(ratio: pd.DataFrame, scores: pd.Series, path: Path) -> Path:
     ax.set_xlabel("tau: time to target over the best arm's (per task, median over seeds)")
     ax.set_ylabel(f"rho(tau): share of the {len(ratio)} tasks")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right", title="arm (normalized area)", title_fontsize=8)
+    fig.legend(fontsize=8, loc="outside right upper", title="arm (normalized area)", title_fontsize=8)
     ax.set_title("performance profiles (AlgoPerf scoring)", fontsize=10)
     fig.savefig(path, dpi=110)
     plt.close(fig)
