@@ -3,12 +3,23 @@ from __future__ import annotations
 
 import html
 import math
+from pathlib import Path
+from typing import NamedTuple
 
 from harness.stats import LEVEL
 from harness.verdict import Verdict
 
 Rows = list[tuple[str, ...]]  # header row first
 TABLE_FORMATS = ("text", "markdown", "html")
+
+
+class Section(NamedTuple):
+    """An extra report section a suite declares (Suite.report_section): a table and the plots it wrote."""
+
+    heading: str
+    intro: str
+    rows: Rows
+    plots: dict[str, Path]  # file name -> path
 
 
 def fmt(x: float) -> str:
