@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from harness.verdict import select
-from suites._synthetic import censored, outcomes, reached, runs_table
+from harness.synthetic import censored, outcomes, reached, runs_table
 from suites.bn_input_scaling import SUITE, arm
 
 STATEMENT = "BN first makes standardizing unnecessary"
