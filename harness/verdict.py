@@ -159,8 +159,8 @@ def all_of(verdicts: list[Verdict], statement: str, group: str) -> Verdict:
     """The claim that every row's claim holds (intersection-union): supported only when every row is
     supported, refuted when any row is refuted, else inconclusive. Effect, interval, rule and n are
     the least favourable row's; the note names it. Rows of different metrics cannot be ranked on one scale:
-    among the rows of the worst outcome, the least favourable of the first listed metric is shown, and the
-    metric names every metric the claim spans."""
+    among the rows of the worst outcome, the least favourable of the first listed metric is shown, its metric
+    says so and the note lists every metric the claim spans."""
     if not verdicts:
         return Verdict(statement, group, "-", math.nan, math.nan, math.nan, math.nan, "<", 0, "inconclusive", "no rows")
     outcomes = [v.outcome for v in verdicts]
@@ -173,10 +173,12 @@ def all_of(verdicts: list[Verdict], statement: str, group: str) -> Verdict:
     # How far toward the wrong side is comparable within one metric only: first the metric of the first such row.
     same = [v for v in candidates if v.metric == candidates[0].metric]
     worst = max(same, key=lambda v: _unfavourable(v) if not math.isnan(v.effect) else math.inf)
-    metric = worst.metric if len(metrics) == 1 else f"{worst.metric} (least favourable of {', '.join(metrics)})"
+    metric, spans = worst.metric, ""
+    if len(metrics) > 1:
+        metric, spans = f"{worst.metric} (least favourable; {len(metrics)} metrics)", f"; metrics: {'; '.join(metrics)}"
     counts = ", ".join(f"{outcomes.count(o)} {o}" for o in ("supported", "refuted", "inconclusive") if o in outcomes)
     return Verdict(statement, group, metric, worst.effect, worst.low, worst.high, worst.threshold,
-                   worst.direction, worst.n, outcome, f"{len(verdicts)} rows: {counts}; shown: {worst.group}")
+                   worst.direction, worst.n, outcome, f"{len(verdicts)} rows: {counts}; shown: {worst.group}{spans}")
 
 
 def select(verdicts: list[Verdict], statement: str, *, group: str | None = None, group_has: str = "",

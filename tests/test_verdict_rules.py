@@ -100,8 +100,8 @@ def test_all_of_over_two_metrics_shows_a_row_of_one_metric_and_says_so():
                (("c", 90.0, "inconclusive"), ("d", 0.5, "supported"))]
     row = all_of(epochs + seconds, "all", "g")
     assert row.outcome == "inconclusive" and row.high == 1.2 and "shown: b" in row.note
-    assert row.metric == "m (least favourable of m, time)"
-    assert all_of(seconds + epochs, "all", "g").metric == "time (least favourable of time, m)"
+    assert row.metric == "m (least favourable; 2 metrics)" and row.note.endswith("metrics: m; time")
+    assert all_of(seconds + epochs, "all", "g").metric == "time (least favourable; 2 metrics)"
     assert all_of(epochs, "all", "g").metric == "m"  # one metric: its own name
 
 
