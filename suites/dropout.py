@@ -1,4 +1,4 @@
-"""Dropout lowers the validation error of an oversized net, more so with little data, and makes it converge slower.
+"""Dropout lowers the validation error of an oversized net, at each training-set size, and makes it converge slower.
 
 Source: Srivastava et al. 2014 (MNIST error 1.60% -> 1.25% with dropout; SVHN 3.02% -> 2.55%); the chapter
 ("typically 10-50%", "1-2% accuracy boost", "dropout does tend to significantly slow down convergence",
@@ -45,7 +45,7 @@ def judge(runs):
 
 SUITE = Suite(
     name="dropout",
-    claim="dropout lowers an oversized net's validation error, more with less data, and converges slower (~2x epochs)",
+    claim="dropout lowers an oversized net's validation error at each training-set size, and converges slower (~2x epochs)",
     source="Srivastava et al. 2014; Geron, Hands-On ML, ch. 'Training Deep Neural Networks' (dropout)",
     base=RunConfig(dataset="mnist1d", val_fraction=0.5, depth=3, width=256, activation="relu", optimizer="adam",
                    lr=1e-3, batch_size=64, max_epochs=40, stop_at_target=False, target_metric="val/acc", threads=1),
