@@ -183,3 +183,13 @@ def test_mc_metrics_are_recorded_per_epoch(tiny, tracker):
 def test_bad_values_fail_in_one_line_naming_them(changes, bad):
     with pytest.raises(ConfigError, match=f"invalid {bad}"):
         RunConfig(**changes)
+
+
+def test_lockstep_refuses_early_stopping_in_one_line(tiny):
+    from harness.interleave import check_interleave
+    from harness.suite import Suite
+
+    suite = Suite("tiny-lockstep", "c", "s", tiny.replace(early_stopping=2), {"norm": ("none", "before")}, 6,
+                  judge=lambda runs: [], interleave="norm")
+    with pytest.raises(ConfigError, match="invalid early_stopping 2 with interleave 'norm'; valid: 0"):
+        check_interleave(suite, suite.configs())
