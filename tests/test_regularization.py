@@ -86,7 +86,7 @@ class RowNorms(pl.Callback):
         self.seen: list[float] = []
 
     def _record(self, pl_module) -> None:
-        self.seen.append(max(float(b.linear.weight.norm(dim=1).max()) for b in pl_module.model.hidden))
+        self.seen.append(max(float(b.linear.weight.detach().norm(dim=1).max()) for b in pl_module.model.hidden))
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
         self._record(pl_module)
