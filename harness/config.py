@@ -81,6 +81,13 @@ class RunConfig:
     cycle_div: float = 10.0  # 1cycle: the lr starts at lr / cycle_div, peaks at lr, ends 1000x below the start
     batch_size: int = 32  # training batch; the last partial batch of each shuffled epoch is dropped (BN needs >1 row)
     max_epochs: int = 30  # budget; a run that has not reached the target by then is censored
+    # --- regularization ---
+    # harness.regularization: l1, l2 and max_norm act on the hidden Linear weights only, never biases, head or BN.
+    l1: float = 0.0  # added to the training loss: l1 * sum |w| (nats per unit of |w|); 0 = off
+    l2: float = 0.0  # added to the training loss: l2 * sum w^2; apart from weight_decay, which is the optimizer's own
+    max_norm: float = 0.0  # r: after each optimizer step every hidden unit's incoming weight row is clipped to L2 norm <= r; 0 = off
+    early_stopping: int = 0  # patience in epochs without a lower val/loss before stopping (stop_reason early_stopped), then the best epoch's weights are restored; 0 = off
+    mc_samples: int = 0  # T: validation also averages softmax over T passes with dropout on (MC dropout), timed apart; 0 = off
     # --- target ---
     target_metric: str = "val/acc"  # validation metric that defines convergence
     target_value: float = 0.9  # threshold: >= for accuracy, <= for loss
@@ -158,6 +165,7 @@ class RunConfig:
         if not (self.lr > 0.0 and self.lr < float("inf")):
             raise ConfigError(f"invalid lr {self.lr!r}; must be a positive finite number")
         self._validate_optimization()
+        self._validate_regularization()
         if self.strategy != "auto" and self.loop != "step":
             raise ConfigError(f"invalid loop {self.loop!r} for strategy {self.strategy!r}; multi-device strategies need loop 'step'")
         if self.dataset in IDX_DATASETS and not self.data_path:
@@ -188,6 +196,20 @@ class RunConfig:
             raise ConfigError(f"invalid milestones {self.milestones!r}; must be increasing positive epochs, e.g. '10,20'") from None
         if self.schedule == "piecewise" and not milestones:
             raise ConfigError("invalid milestones '' for schedule 'piecewise'; must name at least one epoch, e.g. '10,20'")
+
+    def _validate_regularization(self) -> None:
+        for name in ("l1", "l2", "max_norm"):
+            value = getattr(self, name)
+            if not (value >= 0.0 and value < float("inf")):
+                raise ConfigError(f"invalid {name} {value!r}; must be a finite number >= 0 (0 = off)")
+            if value and self.model != "mlp":  # they act on the MLP's hidden Linear weights (harness.regularization)
+                raise ConfigError(f"invalid {name} {value!r} for model {self.model!r}; {name} needs model 'mlp'")
+        for name in ("early_stopping", "mc_samples"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"invalid {name} {getattr(self, name)!r}; must be >= 0 (0 = off)")
+        if self.mc_samples and self.dropout == 0.0:
+            raise ConfigError(f"invalid mc_samples {self.mc_samples!r} with dropout 0.0; MC dropout needs dropout "
+                              f"in (0, 1), or mc_samples 0")
 
     # -- derived --
     @property

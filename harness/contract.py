@@ -27,15 +27,19 @@ INTERLEAVED_TAG = "harness.interleaved"  # field=level,level,...: the arms a run
 EPOCH_METRICS = ("train/loss", "train/epoch_time_s", "val/loss", "val/acc")
 # validation clock; eval_train figures; the lr of the epoch's first step (every run)
 EPOCH_EXTRA_METRICS = ("val/time_s", "train/acc", "train/eval_loss", "train/lr")
+# with mc_samples T > 0 (harness.regularization), each validation also records: the deterministic pass's ECE and
+# seconds, and the MC pass's (T passes with dropout on, probabilities averaged) NLL, ECE, accuracy and seconds
+MC_METRICS = ("val/ece", "val/forward_time_s", "val/mc_nll", "val/mc_ece", "val/mc_acc", "val/mc_time_s")
 
 # --- summary metrics, step 0 ---
 SUMMARY_METRICS = ("converged", "epochs_to_target", "time_to_target_s", "wall_time_s", "median_epoch_time_s",
                    "epochs_run", "train_time_s", "val_time_s", "overhead_time_s", "final_val_acc", "final_val_loss")
+RESTORED_EPOCH = "restored_epoch"  # early stopping: the 1-based epoch whose weights the run ended with (best val/loss)
 
 # --- child-run tags ---
 STOP_REASON_TAG = "stop_reason"
 # Why a run stopped: training outcomes, then what the run lifecycle and resume record.
-STOP_REASONS = ("target", "max_epochs", "diverged", "interrupted", "failed", "abandoned", "measured")
+STOP_REASONS = ("target", "max_epochs", "diverged", "early_stopped", "interrupted", "failed", "abandoned", "measured")
 CONFIG_ID_TAG = "config_id"
 ENVIRONMENT_TAGS = ("device", "device_type", "threads", "torch_version", "lightning_version", "harness_version",
                     "python_version", "platform", "cuda_version", "git_sha")

@@ -33,6 +33,9 @@ def check_interleave(suite, configs: list[RunConfig]) -> None:
         if config.diagnostic_names:
             raise ConfigError(f"invalid diagnostics {config.diagnostics!r} with interleave {name!r}; valid: '' "
                               f"(diagnostics run in solo runs)")
+        if config.early_stopping:  # the lockstep arms run the target and divergence rules only
+            raise ConfigError(f"invalid early_stopping {config.early_stopping!r} with interleave {name!r}; valid: 0 "
+                              f"(early stopping runs in solo runs)")
 
 
 def lockstep_groups(configs: list[RunConfig], interleave: str) -> list[list[RunConfig]]:

@@ -14,13 +14,13 @@ import torch
 
 from harness.callbacks import MlflowEpochRecorder, StopOnSignal
 from harness.config import RunConfig
-from harness.contract import CONFIG_ID_TAG, TRAIN_EXPERIMENT
+from harness.contract import CONFIG_ID_TAG, RESTORED_EPOCH, TRAIN_EXPERIMENT
 from harness.data import InMemoryDataModule
 from harness.diagnostics import DIAGNOSTICS
 from harness.environment import environment_tags
 from harness.interrupts import check as check_interrupt
 from harness.model_registry import build_model
-from harness.stopping import Convergence, DivergenceStop, StopReason
+from harness.stopping import Convergence, DivergenceStop, EarlyStopping, StopReason
 from harness.system import ClassifierSystem
 from harness.timing import EpochTimer
 from harness.tracking import Tracker
@@ -35,6 +35,7 @@ class RunResult:
     epochs_to_target: int | None  # 1-based epoch that first reached the target; None = censored
     wall_time_s: float  # seconds, data setup + fit, evaluation included
     run_id: str | None = None
+    restored_epoch: int | None = None  # early stopping: the epoch whose weights the run ended with
 
     @property
     def converged(self) -> bool:
@@ -67,6 +68,8 @@ class RunResult:
         if self.converged:
             out["epochs_to_target"] = float(self.epochs_to_target)
             out["time_to_target_s"] = self.time_to_target_s
+        if self.restored_epoch is not None:
+            out[RESTORED_EPOCH] = float(self.restored_epoch)
         if self.history:
             out["final_val_acc"] = self.history[-1].get("val/acc", math.nan)
             out["final_val_loss"] = self.history[-1].get("val/loss", math.nan)
@@ -124,6 +127,8 @@ def train(config: RunConfig, tracker: Tracker | None = None, experiment: str = T
     timer, convergence = EpochTimer(), Convergence(config)
     callbacks: list[pl.Callback] = [timer, convergence, DivergenceStop(), StopReason(), StopOnSignal(),
                                     *(extra_callbacks or [])]
+    if config.early_stopping:
+        callbacks.insert(2, EarlyStopping(config))  # after Convergence: a run that reaches its target says so
     if run_id is not None:
         callbacks.append(MlflowEpochRecorder(tracker, run_id))
     for name in config.diagnostic_names:
@@ -143,7 +148,8 @@ def train(config: RunConfig, tracker: Tracker | None = None, experiment: str = T
             # restore Ctrl-C and surface it as the interruption it was.
             signal.signal(signal.SIGINT, signal.default_int_handler)
             raise KeyboardInterrupt from None
-    result = RunResult(config, system.history, system.stop_reason, convergence.epoch, wall, run_id)
+    result = RunResult(config, system.history, system.stop_reason, convergence.epoch, wall, run_id,
+                       system.restored_epoch)
     if run_id is not None:
         tracker.log_dataset(run_id, config.dataset, f"harness.datasets:{config.dataset}",
                             {"train": datamodule.x_train, "validation": datamodule.x_val})  # the splits as trained on

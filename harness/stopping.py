@@ -1,6 +1,7 @@
 """Stopping rules as independent callbacks: convergence (target reached), divergence, and the recorded stop reason."""
 from __future__ import annotations
 
+import copy
 import math
 
 import pytorch_lightning as pl
@@ -41,6 +42,29 @@ class DivergenceStop(pl.Callback):
         if self.epoch is None and not math.isfinite(loss):
             self.epoch = trainer.current_epoch + 1
             request_stop(trainer, pl_module, "diverged")
+
+
+class EarlyStopping(pl.Callback):
+    """Stops after `early_stopping` epochs in a row without a val/loss below the best so far (stop_reason
+    early_stopped); at fit end, however the run stopped, restores the best epoch's weights (and BN statistics)
+    and records that 1-based epoch in pl_module.restored_epoch. Ties keep the earlier epoch."""
+
+    def __init__(self, config: RunConfig):
+        self.patience = config.early_stopping
+        self.best_loss, self.best_epoch, self.best_state = math.inf, None, None
+
+    def on_train_epoch_end(self, trainer, pl_module) -> None:  # after validation: outside the timed region
+        loss, epoch = pl_module.epoch_metrics.get("val/loss", math.nan), trainer.current_epoch + 1
+        if loss < self.best_loss:  # a NaN loss is never an improvement
+            self.best_loss, self.best_epoch = loss, epoch
+            self.best_state = copy.deepcopy(pl_module.model.state_dict())
+        elif epoch - (self.best_epoch or 0) >= self.patience:
+            request_stop(trainer, pl_module, "early_stopped")
+
+    def on_fit_end(self, trainer, pl_module) -> None:
+        if self.best_state is not None:
+            pl_module.model.load_state_dict(self.best_state)
+            pl_module.restored_epoch = self.best_epoch
 
 
 class StopReason(pl.Callback):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 import pytorch_lightning as pl
 import torch
@@ -11,7 +12,9 @@ from torch import nn
 from harness.clipping import clip_gradients
 from harness.config import RunConfig
 from harness.optimizers import make_optimizer
+from harness.regularization import apply_max_norm, expected_calibration_error, hidden_weights, mc_dropout_probs, nll, penalty
 from harness.schedules import LrSchedule
+from harness.timing import synchronize
 
 
 class ClassifierSystem(pl.LightningModule):
@@ -28,6 +31,8 @@ class ClassifierSystem(pl.LightningModule):
       feature works (DDP and other strategies), at Lightning's per-step cost.
     Both loops clip gradients between backward and the optimizer step (config.clip) and step the lr
     schedule after each optimizer step or after each epoch's validation, as the schedule's definition says.
+    Both add the l1/l2 penalty on the hidden weights to the loss they minimize (train/loss records the
+    cross-entropy alone, comparable across penalties) and apply max-norm after each optimizer step.
     """
 
     def __init__(self, model: nn.Module, config: RunConfig):
@@ -42,6 +47,9 @@ class ClassifierSystem(pl.LightningModule):
         self._n_batches = 0
         self._optimizer: torch.optim.Optimizer | None = None
         self._schedule: LrSchedule | None = None  # None for the constant schedule: nothing to step
+        regularized = config.l1 or config.l2 or config.max_norm
+        self._hidden = hidden_weights(model) if regularized else []  # what the penalties and max-norm act on
+        self.restored_epoch: int | None = None  # set by harness.stopping.EarlyStopping when it restores weights
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.model(x)
@@ -75,7 +83,7 @@ class ClassifierSystem(pl.LightningModule):
             x, y = batch  # (B, F), (B,)
             loss = F.cross_entropy(self.model(x), y)
             self._accumulate(loss.detach())
-            return loss
+            return self._regularized(loss)
         opt = self.optimizers().optimizer  # the inner torch optimizer, unwrapped on purpose (see class doc)
         for x, y in batch:  # batch: one epoch of (B, F), (B,) batches
             self.train_batch(opt, x, y)
@@ -85,12 +93,27 @@ class ClassifierSystem(pl.LightningModule):
         """One manual optimization step on a (B, F), (B,) batch: the 'epoch' loop's unit (and lockstep's)."""
         opt.zero_grad(set_to_none=True)
         loss = F.cross_entropy(self.model(x), y)
-        loss.backward()
+        self._regularized(loss).backward()
         clip_gradients(self.model.parameters(), self.config.clip, self.config.clip_threshold)
         opt.step()
+        self._after_step()
         if self._schedule is not None:
             self._schedule.after_batch()
         self._accumulate(loss.detach())
+
+    def _regularized(self, loss: torch.Tensor) -> torch.Tensor:
+        """The minimized loss: cross-entropy plus the l1/l2 penalty on the hidden weights (when set)."""
+        extra = penalty(self._hidden, self.config.l1, self.config.l2)
+        return loss if extra is None else loss + extra
+
+    def _after_step(self) -> None:
+        if self.config.max_norm:
+            apply_max_norm(self._hidden, self.config.max_norm)
+
+    def optimizer_step(self, *args, **kwargs) -> None:
+        """The 'step' loop's optimizer step, then max-norm: both inside the timed training step."""
+        super().optimizer_step(*args, **kwargs)
+        self._after_step()
 
     def configure_gradient_clipping(self, optimizer, gradient_clip_val=None, gradient_clip_algorithm=None) -> None:
         """The 'step' loop's clipping (Lightning calls this between backward and the optimizer step)."""
@@ -119,6 +142,8 @@ class ClassifierSystem(pl.LightningModule):
     def evaluate(self, val: tuple[torch.Tensor, torch.Tensor], datamodule) -> None:
         """This epoch's validation figures (and, with eval_train, the whole training split's), into epoch_metrics."""
         x, y = val
+        if self.config.mc_samples:
+            self._evaluate_mc(x, y)
         logits = self.model(x)
         self.epoch_metrics["val/loss"] = float(F.cross_entropy(logits, y))
         self.epoch_metrics["val/acc"] = float((logits.argmax(1) == y).float().mean())
@@ -126,6 +151,20 @@ class ClassifierSystem(pl.LightningModule):
             logits = self.model(datamodule.x_train)
             self.epoch_metrics["train/eval_loss"] = float(F.cross_entropy(logits, datamodule.y_train))
             self.epoch_metrics["train/acc"] = float((logits.argmax(1) == datamodule.y_train).float().mean())
+
+    def _evaluate_mc(self, x: torch.Tensor, y: torch.Tensor) -> None:
+        """MC dropout against one deterministic pass: each on its own clock (seconds, device synchronized); NLL, ECE."""
+        synchronize(x.device)
+        t0 = time.perf_counter()
+        probs = torch.softmax(self.model(x), dim=1)  # (N_val, C), dropout off
+        synchronize(x.device)
+        t1 = time.perf_counter()
+        mc = mc_dropout_probs(self.model, x, self.config.mc_samples)  # (N_val, C), mean of T passes
+        synchronize(x.device)
+        self.epoch_metrics.update({
+            "val/forward_time_s": t1 - t0, "val/mc_time_s": time.perf_counter() - t1,
+            "val/ece": expected_calibration_error(probs, y), "val/mc_nll": nll(mc, y),
+            "val/mc_ece": expected_calibration_error(mc, y), "val/mc_acc": float((mc.argmax(1) == y).float().mean())})
 
     def on_train_epoch_end(self) -> None:
         self._finish_train_loss()

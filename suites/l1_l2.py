@@ -1,0 +1,88 @@
+"""l1 and l2 penalties: l1 drives many weights to (near) zero, a sparse net, while l2 only shrinks them; both
+shrink the generalization gap.
+
+Source: the chapter ("l1 regularization ... if you want a sparse model (with many weights equal to 0)"; l2 to
+constrain the weights); Tibshirani 1996 (the lasso's exact zeros). No source figure: thresholds are set from the
+definitions, in advance.
+
+Setup (as bn-regularization and max-norm): digits with 80% held out (359 training digits), 4 hidden layers of
+256 ReLU units (He init), Nesterov momentum lr 0.01, batch 32, a fixed 40 epochs, eval_train. The penalty
+l1 * sum |w| or l2 * sum w^2 is added to the training loss for the hidden Linear weights (RunConfig l1, l2;
+never biases or the head; apart from weight_decay). Arms: none; l1 1e-4 and 1e-3; l2 1e-3 and 1e-2.
+Near zero = |w| < 1e-3, about 1% of the He-initialized weights (std 0.09-0.18): the share of hidden weights
+that near zero at the last epoch is recorded per run (suite callback, weights/near_zero_share). SGD-type
+steps on |w| never land on exactly 0 (they oscillate within about lr * l1 of it), hence a band, not == 0.
+Gap = validation loss - training loss at the last epoch (nats; bn-regularization's LossGap callback).
+
+Verdict per arm, paired by seed against none (median over seeds, exact 95% interval), fixed in advance:
+- "l1 makes the hidden weights sparse":     near-zero share difference l1 - none > 0.1 (a tenth of the weights)
+- "l2 shrinks but does not sparsify":       near-zero share difference l2 - none < 0.1
+- "the penalty shrinks the loss gap":       gap difference penalty - none < 0 (every arm; the l2 rows are the claim)
+"""
+import pytorch_lightning as pl
+import torch
+
+from harness.config import RunConfig
+from harness.measures import column
+from harness.rules import paired_verdicts
+from harness.suite import Suite
+from harness.verdict import DifferenceStatement
+from suites.bn_regularization import LossGap
+
+NEAR_ZERO = 1e-3  # |w| below this counts as zero (weight units; He init std here is 0.09-0.18)
+SPARSE_SHARE = 0.1  # l1 must put at least a tenth more of the hidden weights near zero than no penalty
+SHARE = column("weights/near_zero_share")
+GAP = column("gap/loss")
+SPARSE = DifferenceStatement("l1 makes the hidden weights sparse", f"share |w| < {NEAR_ZERO:g} difference",
+                             SHARE, ">", SPARSE_SHARE)
+NOT_SPARSE = DifferenceStatement("l2 shrinks but does not sparsify", f"share |w| < {NEAR_ZERO:g} difference",
+                                 SHARE, "<", SPARSE_SHARE)
+SHRINKS = DifferenceStatement("the penalty shrinks the loss gap", "loss gap difference (nats)", GAP, "<")
+ARMS = ((0.0, 0.0), (1e-4, 0.0), (1e-3, 0.0), (0.0, 1e-3), (0.0, 1e-2))
+
+
+class NearZeroShare(pl.Callback):
+    """Per epoch, weights/near_zero_share = the share of all hidden Linear weights with |w| < NEAR_ZERO."""
+
+    def on_train_epoch_end(self, trainer, pl_module) -> None:  # after validation, before the MLflow recorder
+        with torch.no_grad():
+            flat = torch.cat([b.linear.weight.flatten() for b in pl_module.model.hidden])
+            pl_module.epoch_metrics["weights/near_zero_share"] = float((flat.abs() < NEAR_ZERO).float().mean())
+
+
+def run(config: RunConfig, tracker, experiment: str, parent_run_id: str):
+    """One training run with the loss-gap and near-zero-share callbacks."""
+    from harness.runner import train
+
+    return train(config, tracker, experiment, parent_run_id, extra_callbacks=[LossGap(), NearZeroShare()])
+
+
+def arm(l1: float, l2: float) -> str:
+    return f"l1={l1:g}" if l1 else f"l2={l2:g}" if l2 else "none"
+
+
+def judge(runs):
+    runs = runs.assign(penalty=[arm(a, b) for a, b in zip(runs.l1, runs.l2)])
+    l1_arms = [arm(a, b) for a, b in ARMS if a]
+    l2_arms = [arm(a, b) for a, b in ARMS if b]
+    present = set(runs.penalty)
+    return (paired_verdicts(runs, [SPARSE], "penalty", "none", [], levels=[a for a in l1_arms if a in present])
+            + paired_verdicts(runs, [NOT_SPARSE], "penalty", "none", [], levels=[a for a in l2_arms if a in present])
+            + paired_verdicts(runs, [SHRINKS], "penalty", "none", []))
+
+
+SUITE = Suite(
+    name="l1-l2",
+    claim="l1 makes a net's hidden weights sparse, l2 shrinks them without zeros; both shrink the train-validation loss gap",
+    source="Geron, Hands-On ML, ch. 'Training Deep Neural Networks' (l1 and l2 regularization); Tibshirani 1996",
+    base=RunConfig.chapter_recipe(val_fraction=0.8, depth=4, width=256, activation="relu", max_epochs=40,
+                                  stop_at_target=False, eval_train=True, threads=1),
+    grid={("l1", "l2"): ARMS},
+    seeds=6,
+    judge=judge,
+    timing=False,  # weights and losses, not seconds
+    run=run,
+    # ci: none, l1 1e-3, l2 1e-2; 10 epochs
+    scales={"ci": {"seeds": 3, "max_epochs": 10, "grid": {("l1", "l2"): (ARMS[0], ARMS[2], ARMS[4])}},
+            "nightly": {"seeds": 12, "width": 1024}},
+)

@@ -1,0 +1,47 @@
+"""dropout: CI scale (500 training rows, rates 0 and 0.5, 12 epochs, 3 seeds) trains the fixed budget with the
+rate applied; both main rows flip between supported and refuted on a synthetic table at the default scale."""
+from __future__ import annotations
+
+import pytest
+
+from suites._synthetic import censored, outcomes, reached, runs_table
+from suites.dropout import SUITE
+
+
+def test_every_run_trains_the_whole_budget_on_mnist1d(result):
+    runs = result.runs
+    assert len(runs) == 6 and not result.failures  # 2 rates x 3 seeds
+    assert (runs.dataset == "mnist1d").all() and set(runs.dropout) == {0.0, 0.5}
+    assert (runs.stop_reason == "max_epochs").all() and (runs.epochs_run == 12).all()
+    assert (runs.final_val_acc > 0.15).all()  # above chance (0.1)
+
+
+def test_rows_pair_each_rate_with_no_dropout_per_size(result):
+    groups = {v.group for v in result.verdicts}
+    assert groups == {"n_samples=1000, target_value=0.28, dropout 0.5 vs 0.0"}
+    assert [v.metric for v in result.verdicts] == ["final val error ratio", "epochs-to-target ratio"]
+    assert all(v.n == 3 for v in result.verdicts)
+
+
+def _table(as_claimed: bool):
+    def metrics(cfg):
+        dropped = cfg.dropout > 0
+        better = dropped == as_claimed
+        epochs = 20 if dropped == as_claimed else 10
+        return {**reached(epochs), "stop_reason": "max_epochs", "epochs_run": 40.0,
+                "final_val_acc": (0.6 if better else 0.5) - 0.001 * cfg.seed}
+    return runs_table(SUITE, metrics)
+
+
+@pytest.mark.parametrize("as_claimed, want", [(True, "supported"), (False, "refuted")])
+def test_main_rows_flip_with_the_effect(as_claimed, want):
+    verdicts = SUITE.judge(_table(as_claimed))
+    for statement in ("dropout lowers the validation error", "dropout converges slower"):
+        assert outcomes(verdicts, statement) == [want] * 4, statement  # 2 sizes x 2 rates
+
+
+def test_a_rate_that_never_reaches_the_target_counts_as_slower():
+    def metrics(cfg):
+        return {**(censored(40) if cfg.dropout == 0.5 else reached(10)), "final_val_acc": 0.5}
+    verdicts = SUITE.judge(runs_table(SUITE, metrics))
+    assert outcomes(verdicts, "dropout converges slower", "dropout 0.5") == ["supported"] * 2

@@ -1,0 +1,39 @@
+"""max-norm: CI scale (r off, 1.5, 0.5; no dropout; 10 epochs; 3 seeds) keeps every hidden row within r and records
+the loss gap; every main row flips between supported and refuted on a synthetic table at the default scale."""
+from __future__ import annotations
+
+import pytest
+
+from suites._synthetic import outcomes, runs_table
+from suites.max_norm import SUITE
+
+
+def test_the_fixed_budget_runs_and_records_the_gap(result):
+    runs = result.runs
+    assert len(runs) == 9 and not result.failures  # 3 r x 3 seeds
+    assert (runs.epochs_run == 10).all() and (runs.stop_reason == "max_epochs").all()
+    assert (runs["gap/loss"] - (runs["final_val_loss"] - runs["train/eval_loss"])).abs().max() < 1e-9
+    assert (runs.final_val_acc > 0.7).all()  # r 0.5 (a third of the init row norm) still trains
+
+
+def test_rows_compare_each_r_with_off_and_the_smallest_with_the_largest(result):
+    shrinks = [v.group for v in result.verdicts if v.statement == "max-norm shrinks the train-validation loss gap"]
+    assert shrinks == ["dropout=0.0, max_norm 1.5 vs 0.0", "dropout=0.0, max_norm 0.5 vs 0.0"]
+    (smaller,) = [v for v in result.verdicts if v.statement == "a smaller r regularizes more"]
+    assert smaller.group == "dropout=0.0, max_norm 0.5 vs 1.5" and smaller.n == 3
+
+
+def _table(regularizes: bool):
+    def metrics(cfg):
+        r = cfg.max_norm
+        strength = 0.0 if r == 0 else 1.0 / r  # smaller r, stronger constraint
+        gap = 0.5 + (-0.1 if regularizes else 0.1) * strength + 0.01 * cfg.seed
+        return {"stop_reason": "max_epochs", "epochs_run": 40.0, "gap/loss": gap, "final_val_acc": 0.9}
+    return runs_table(SUITE, metrics)
+
+
+@pytest.mark.parametrize("regularizes, want", [(True, "supported"), (False, "refuted")])
+def test_main_rows_flip_with_the_effect(regularizes, want):
+    verdicts = SUITE.judge(_table(regularizes))
+    assert outcomes(verdicts, "max-norm shrinks the train-validation loss gap") == [want] * 6  # 2 dropout x 3 r
+    assert outcomes(verdicts, "a smaller r regularizes more") == [want] * 2
