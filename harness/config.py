@@ -29,6 +29,14 @@ def parse_milestones(text: str) -> tuple[int, ...]:
     return values
 
 
+def parse_classes(text: str) -> tuple[int, ...]:
+    """'3,5' -> (3, 5): the labels a run keeps, in their new order; () = all; ValueError unless >= 2 distinct labels >= 0."""
+    values = tuple(int(v) for v in text.split(",") if v.strip())
+    if values and (len(values) < 2 or len(set(values)) < len(values) or min(values) < 0):
+        raise ValueError(text)
+    return values
+
+
 class ConfigError(ValueError):
     """A configuration value out of range or unknown; the message is one line naming it and the valid choices."""
 
@@ -58,6 +66,14 @@ class RunConfig:
     input_norm: bool = False  # BatchNorm1d on the raw inputs, before the first Linear ("BN as the first layer")
     dropout: float = 0.0  # drop probability after each hidden block; 0 = no dropout module
     dropout_kind: str = "plain"  # plain (nn.Dropout) or alpha (nn.AlphaDropout, for SELU)
+    # --- layer reuse --- (harness.reuse; the data fields below are what a reused model is moved to)
+    classes: str = ""  # labels kept, comma-separated, relabelled 0..n-1 in the order given (e.g. "3,5"); "" = all
+    train_per_class: int = 0  # keep the first n training examples of each class (a random subset: split_seed); 0 = all
+    save_model: bool = False  # save the trained state_dict as the run's artifact (after training, untimed)
+    reuse_from: str = ""  # source: a run id, or "field=value;..." = this config so changed (found or trained first)
+    reuse_layers: int = 0  # k: the first k hidden layers start from the source's weights; the output layer is new
+    freeze_epochs: int = 0  # the reused layers take no updates for this many epochs
+    unfreeze_lr_factor: float = 1.0  # lr multiplier from the first epoch after the freeze (the chapter: lower)
     # --- optimization ---
     optimizer: str = "sgd"  # key into harness.optimizers.OPTIMIZERS
     lr: float = 0.01  # learning rate
@@ -158,6 +174,7 @@ class RunConfig:
         if not (self.lr > 0.0 and self.lr < float("inf")):
             raise ConfigError(f"invalid lr {self.lr!r}; must be a positive finite number")
         self._validate_optimization()
+        self._validate_reuse()
         if self.strategy != "auto" and self.loop != "step":
             raise ConfigError(f"invalid loop {self.loop!r} for strategy {self.strategy!r}; multi-device strategies need loop 'step'")
         if self.dataset in IDX_DATASETS and not self.data_path:
@@ -188,6 +205,38 @@ class RunConfig:
             raise ConfigError(f"invalid milestones {self.milestones!r}; must be increasing positive epochs, e.g. '10,20'") from None
         if self.schedule == "piecewise" and not milestones:
             raise ConfigError("invalid milestones '' for schedule 'piecewise'; must name at least one epoch, e.g. '10,20'")
+
+    def _validate_reuse(self) -> None:
+        try:
+            labels = parse_classes(self.classes)
+        except ValueError:
+            raise ConfigError(f"invalid classes {self.classes!r}; must be distinct labels >= 0, at least 2, e.g. '3,5'") from None
+        if labels and self.dataset == "synthetic" and max(labels) >= self.n_classes:
+            raise ConfigError(f"invalid classes {self.classes!r}; synthetic has labels 0..{self.n_classes - 1}")
+        for bad in ("train_per_class", "freeze_epochs"):
+            if getattr(self, bad) < 0:
+                raise ConfigError(f"invalid {bad} {getattr(self, bad)!r}; must be >= 0")
+        if not 0 <= self.reuse_layers <= self.depth:
+            raise ConfigError(f"invalid reuse_layers {self.reuse_layers!r}; must be in [0, depth={self.depth}]")
+        if bool(self.reuse_layers) != bool(self.reuse_from):
+            raise ConfigError(f"invalid reuse_from {self.reuse_from!r} with reuse_layers {self.reuse_layers!r}; "
+                              f"set both (a source and k >= 1) or neither")
+        if not (0.0 < self.unfreeze_lr_factor < float("inf")):
+            raise ConfigError(f"invalid unfreeze_lr_factor {self.unfreeze_lr_factor!r}; must be a positive finite number")
+        if self.unfreeze_lr_factor != 1.0 and self.schedule != "constant":  # the schedule would overwrite the lr
+            raise ConfigError(f"invalid unfreeze_lr_factor {self.unfreeze_lr_factor!r} with schedule "
+                              f"{self.schedule!r}; valid: 1.0, or schedule 'constant'")
+        if "=" in self.reuse_from:
+            self.reuse_source()  # its fields must name a valid config
+
+    def reuse_source(self) -> "RunConfig":
+        """The source config a "field=value;..." reuse_from names: this config so changed, reuse off, model saved."""
+        changes = dict(part.split("=", 1) for part in self.reuse_from.split(";") if part.strip())
+        unknown = sorted(set(changes) - set(self.field_names()))
+        if unknown:
+            raise ConfigError(f"invalid reuse_from {self.reuse_from!r}: unknown field {unknown[0]!r}")
+        return RunConfig.from_params({**self.as_params(), **changes, "reuse_from": "", "reuse_layers": "0",
+                                      "freeze_epochs": "0", "unfreeze_lr_factor": "1.0", "save_model": "True"})
 
     # -- derived --
     @property
