@@ -8,7 +8,7 @@ from pathlib import Path
 import pytorch_lightning as pl
 import torch
 
-from harness.config import RunConfig
+from harness.config import ConfigError, RunConfig
 from harness.contract import CONFIG_ID_TAG, MODEL_ARTIFACT
 
 
@@ -23,12 +23,17 @@ def save_state(tracker, run_id: str, model: torch.nn.Module) -> None:
 
 def load_state(client, run_id: str) -> dict[str, torch.Tensor]:
     """A run's saved state_dict (read from its artifact), on the CPU."""
+    try:
+        client.get_run(run_id)
+    except Exception:  # MLflow's own error types for an unknown or malformed id
+        raise ConfigError(f"invalid reuse_from {run_id!r}: no such run in the store; valid: a run id, or "
+                          f"'field=value;...' naming a source config") from None
     with tempfile.TemporaryDirectory() as tmp:
         try:
             path = client.download_artifacts(run_id, MODEL_ARTIFACT, tmp)
-        except Exception as e:  # MLflow raises its own types for a missing artifact
-            raise ValueError(f"invalid reuse_from {run_id!r}: the run has no saved model ({MODEL_ARTIFACT}; "
-                             f"train it with save_model=True)") from e
+        except Exception:  # MLflow raises its own types for a missing artifact
+            raise ConfigError(f"invalid reuse_from {run_id!r}: the run has no saved model ({MODEL_ARTIFACT}; "
+                              f"train it with save_model=True)") from None
         return torch.load(path, map_location="cpu", weights_only=True)
 
 
@@ -52,7 +57,7 @@ def load_layers(model: torch.nn.Module, state: dict, k: int) -> list[str]:
     own = model.state_dict()
     if not keys or any(key not in own or own[key].shape != state[key].shape for key in keys):
         bad = next((key for key in keys if key not in own or own[key].shape != state[key].shape), "hidden.*")
-        raise ValueError(f"invalid reuse_layers {k}: the source's {bad} does not fit this model "
+        raise ConfigError(f"invalid reuse_layers {k}: the source's {bad} does not fit this model "
                          f"(same depth >= k, width and hidden-layer kinds needed)")
     with torch.no_grad():
         for key in keys:

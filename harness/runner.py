@@ -13,7 +13,7 @@ import pytorch_lightning as pl
 import torch
 
 from harness.callbacks import MlflowEpochRecorder, StopOnSignal
-from harness.config import RunConfig
+from harness.config import ConfigError, RunConfig
 from harness.contract import CONFIG_ID_TAG, REUSED_FROM_TAG, TRAIN_EXPERIMENT
 from harness.data import InMemoryDataModule
 from harness.diagnostics import DIAGNOSTICS
@@ -165,7 +165,7 @@ def _reuse_source(config: RunConfig, tracker: Tracker | None, experiment: str, p
     if not config.reuse_from:
         return None
     if tracker is None:
-        raise ValueError(f"invalid reuse_from {config.reuse_from!r} without a tracking store; the source's weights "
+        raise ConfigError(f"invalid reuse_from {config.reuse_from!r} without a tracking store; the source's weights "
                          f"are read from its MLflow artifact")
     if "=" not in config.reuse_from:
         return config.reuse_from

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sklearn.datasets import load_digits
 
 from harness.contract import REUSED_FROM_TAG
 from suites._synthetic import outcomes, runs_table
@@ -15,7 +16,8 @@ def test_classifiers_reuse_the_grids_autoencoders(suite_run):
     runs = result.runs
     assert len(runs) == 18 and not result.failures  # (autoencoder, pretrained, scratch) x 6 seeds
     autoencoders = runs[runs.model == "autoencoder"].set_index("seed")
-    assert (autoencoders.final_val_loss < 0.9).all()  # reconstructs standardized inputs better than their mean (1.0)
+    pixel_variance = float(load_digits().data.var(0).mean())  # the loss of predicting each pixel's mean: ~19
+    assert (autoencoders.final_val_loss < 0.5 * pixel_variance).all()
     for _, row in runs[runs.reuse_layers > 0].iterrows():
         assert tracker.client.get_run(row.run_id).data.tags[REUSED_FROM_TAG] == autoencoders.run_id[row.seed]
     rows = {v.statement: v for v in result.verdicts}

@@ -8,7 +8,9 @@ says he picked a favourable setup ("try changing the classes or the random seed 
 improvement generally drops, or even vanishes or reverses").
 
 The recipe, fixed before any run (2nd edition's schedule; the lr is Keras's SGD default, 10x the book's, for
-digits' 8x8 inputs): 3 hidden ReLU layers of 100 (He init; the 3rd edition's model A), plain SGD lr 0.01,
+digits' 8x8 inputs): raw pixel values (0-16), not standardized, so the source and the target see inputs on
+one fixed scale, as the book's x/255 (each run standardizing with its own training split's statistics would
+shift the reused layers' inputs, a harness artefact); 3 hidden ReLU layers of 100 (He init; the 3rd edition's model A), plain SGD lr 0.01,
 batch 32. Per class pair (a, b) and seed: the source trains on the other 8 classes' whole training split for
 20 epochs and saves its weights (a real run in the store, save_model); the target trains on 100 training
 images per class of a and b (200 in all, as in the book) for 20 epochs: "reuse" starts from the source's 3
@@ -113,7 +115,7 @@ SUITE = Suite(
     claim="reusing the hidden layers of a model trained on 8 classes helps a 2-class task with 200 examples; other setups shrink or reverse the gain",
     source="Geron, Hands-On ML, ch. 'Training Deep Neural Networks' (transfer learning with Keras: 91.85% -> 93.85%, and its caveat)",
     base=RunConfig(depth=DEPTH, width=100, activation="relu", optimizer="sgd", lr=0.01, batch_size=32,
-                   val_fraction=0.3, n_samples=12000, max_epochs=20, stop_at_target=False, target_value=0.9,
+                   standardize=False, val_fraction=0.3, n_samples=12000, max_epochs=20, stop_at_target=False, target_value=0.9,
                    threads=1),
     grid={GRID_KEY: DIGITS + FASHION},
     seeds=6,

@@ -4,7 +4,9 @@ Source: the chapter (train an autoencoder on all the unlabeled data, reuse its l
 few labels); Hinton et al. 2006; Erhan et al. 2010 (pretraining acts as a regularizer: lower test error and
 lower variance across random initializations, more so with depth; recalled, not checked: CLAIMS.md's dagger).
 
-Setup, fixed before any run: digits, 30% held out for validation; per seed and depth D in {2, 4} (hidden ReLU
+Setup, fixed before any run: digits as raw pixel values (0-16, not standardized: the autoencoder and the
+classifier see one fixed input scale; standardizing each run on its own training split would shift the
+reused layers' inputs), 30% held out for validation; per seed and depth D in {2, 4} (hidden ReLU
 layers of 100, He init, Adam lr 1e-3): a denoising autoencoder (model 'autoencoder': the classifier's D hidden
 blocks, a linear decoder, 25% input masking) trains on every training input, labels unused, for 20 epochs
 and saves its weights (a real run in the store); then a classifier sees 5 labelled training images per class
@@ -93,7 +95,7 @@ SUITE = Suite(
     name="unsupervised-pretraining",
     claim="autoencoder pretraining on unlabeled inputs lowers the error and its spread across seeds when labels are few",
     source="Geron, Hands-On ML, ch. 'Training Deep Neural Networks' (unsupervised pretraining); Hinton et al. 2006; Erhan et al. 2010",
-    base=RunConfig(width=100, activation="relu", optimizer="adam", lr=1e-3, val_fraction=0.3, stop_at_target=False,
+    base=RunConfig(width=100, activation="relu", optimizer="adam", lr=1e-3, standardize=False, val_fraction=0.3, stop_at_target=False,
                    threads=1),
     grid={GRID_KEY: points(DEPTHS)},
     seeds=6,
