@@ -144,6 +144,8 @@ def train(config: RunConfig, tracker: Tracker | None = None, experiment: str = T
             trainer.fit(system, datamodule=datamodule)
             wall = time.perf_counter() - t0
             check_interrupt()  # StopOnSignal stopped the fit: the run ends KILLED, not FINISHED
+            if run_id is not None and config.save_model:  # after fit (untimed); a failed write fails the run
+                save_state(tracker, run_id, system.model)
         except (KeyboardInterrupt, SystemExit):
             # Lightning catches Ctrl-C inside fit, ignores further SIGINTs and calls sys.exit(1):
             # restore Ctrl-C and surface it as the interruption it was.
@@ -151,8 +153,6 @@ def train(config: RunConfig, tracker: Tracker | None = None, experiment: str = T
             raise KeyboardInterrupt from None
     result = RunResult(config, system.history, system.stop_reason, convergence.epoch, wall, run_id)
     if run_id is not None:
-        if config.save_model:  # after fit: outside every timed region
-            save_state(tracker, run_id, system.model)
         tracker.log_dataset(run_id, config.dataset, f"harness.datasets:{config.dataset}",
                             {"train": datamodule.x_train, "validation": datamodule.x_val})  # the splits as trained on
         tracker.finish(run_id, stop_reason=result.stop_reason, metrics=result.summary())
