@@ -6,7 +6,8 @@ import hashlib
 import json
 from dataclasses import dataclass, fields
 
-from harness import names
+from harness import config_checks, names
+from harness.config_checks import ConfigError, parse_classes, parse_milestones  # noqa: F401  (re-exported: the config's errors and parsers)
 from harness.datasets import DATASETS, IDX_DATASETS
 from harness.model_registry import MODELS, unsupported_axis
 
@@ -19,18 +20,6 @@ TARGET_METRICS = {"val/acc": "max", "val/loss": "min"}
 # The chapter's recipe (its BN exercise): a 20x100 MLP, Nesterov momentum at lr 0.01, batches of 32, on digits
 # here (CIFAR-10 in the book). Suites start from it and change what their claim is about.
 CHAPTER_RECIPE = dict(dataset="digits", depth=20, width=100, optimizer="nesterov", lr=0.01, batch_size=32)
-
-
-def parse_milestones(text: str) -> tuple[int, ...]:
-    """'10,20' -> (10, 20): epochs after which piecewise scheduling multiplies the lr; ValueError unless increasing positive ints."""
-    values = tuple(int(v) for v in text.split(",") if v.strip())
-    if any(v < 1 for v in values) or list(values) != sorted(set(values)):
-        raise ValueError(text)
-    return values
-
-
-class ConfigError(ValueError):
-    """A configuration value out of range or unknown; the message is one line naming it and the valid choices."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +47,14 @@ class RunConfig:
     input_norm: bool = False  # BatchNorm1d on the raw inputs, before the first Linear ("BN as the first layer")
     dropout: float = 0.0  # drop probability after each hidden block; 0 = no dropout module
     dropout_kind: str = "plain"  # plain (nn.Dropout) or alpha (nn.AlphaDropout, for SELU)
+    # --- layer reuse --- (harness.reuse; the data fields below are what a reused model is moved to)
+    classes: str = ""  # labels kept, comma-separated, relabelled 0..n-1 in the order given (e.g. "3,5"); "" = all
+    train_per_class: int = 0  # keep the first n training examples of each class (a random subset: split_seed); 0 = all
+    save_model: bool = False  # save the trained state_dict as the run's artifact (after training, untimed)
+    reuse_from: str = ""  # source: a run id, or "field=value;..." = this config so changed (found or trained first)
+    reuse_layers: int = 0  # k: the first k hidden layers start from the source's weights; the output layer is new
+    freeze_epochs: int = 0  # the reused layers take no updates for this many epochs
+    unfreeze_lr_factor: float = 1.0  # lr multiplier from the first epoch after the freeze (the chapter: lower)
     # --- optimization ---
     optimizer: str = "sgd"  # key into harness.optimizers.OPTIMIZERS
     lr: float = 0.01  # learning rate
@@ -164,52 +161,22 @@ class RunConfig:
             raise ConfigError(f"invalid dropout {self.dropout!r}; must be in [0, 1)")
         if not (self.lr > 0.0 and self.lr < float("inf")):
             raise ConfigError(f"invalid lr {self.lr!r}; must be a positive finite number")
-        self._validate_optimization()
-        self._validate_regularization()
+        config_checks.check_optimization(self)
+        config_checks.check_regularization(self)
+        config_checks.check_reuse(self)
         if self.strategy != "auto" and self.loop != "step":
             raise ConfigError(f"invalid loop {self.loop!r} for strategy {self.strategy!r}; multi-device strategies need loop 'step'")
         if self.dataset in IDX_DATASETS and not self.data_path:
             raise ConfigError(f"dataset {self.dataset!r} needs data_path (a folder with its IDX files)")
 
-    def _validate_optimization(self) -> None:
-        def within(name: str, low: float, high: float, closed_low: bool = True) -> None:
-            value = getattr(self, name)
-            ok = (low <= value if closed_low else low < value) and value < high
-            if not ok:
-                raise ConfigError(f"invalid {name} {value!r}; must be in {'[' if closed_low else '('}{low}, {high})")
-
-        for name in ("momentum", "beta1", "beta2", "rho"):
-            within(name, 0.0, 1.0)
-        for name in ("clip_threshold", "decay_epochs", "decay_power"):
-            within(name, 0.0, float("inf"), closed_low=False)
-        within("eps", 0.0, float("inf"))
-        within("cycle_div", 1.0, float("inf"))
-        if not 0.0 < self.decay_factor <= 1.0:
-            raise ConfigError(f"invalid decay_factor {self.decay_factor!r}; must be in (0, 1]")
-        if self.patience < 0:
-            raise ConfigError(f"invalid patience {self.patience!r}; must be >= 0")
-        if self.optimizer == "nesterov" and self.momentum == 0.0:
-            raise ConfigError("invalid momentum 0.0 for optimizer 'nesterov'; must be in (0, 1)")
-        try:
-            milestones = parse_milestones(self.milestones)
-        except ValueError:
-            raise ConfigError(f"invalid milestones {self.milestones!r}; must be increasing positive epochs, e.g. '10,20'") from None
-        if self.schedule == "piecewise" and not milestones:
-            raise ConfigError("invalid milestones '' for schedule 'piecewise'; must name at least one epoch, e.g. '10,20'")
-
-    def _validate_regularization(self) -> None:
-        for name in ("l1", "l2", "max_norm"):
-            value = getattr(self, name)
-            if not (value >= 0.0 and value < float("inf")):
-                raise ConfigError(f"invalid {name} {value!r}; must be a finite number >= 0 (0 = off)")
-            if value and self.model != "mlp":  # they act on the MLP's hidden Linear weights (harness.regularization)
-                raise ConfigError(f"invalid {name} {value!r} for model {self.model!r}; {name} needs model 'mlp'")
-        for name in ("early_stopping", "mc_samples"):
-            if getattr(self, name) < 0:
-                raise ConfigError(f"invalid {name} {getattr(self, name)!r}; must be >= 0 (0 = off)")
-        if self.mc_samples and self.dropout == 0.0:
-            raise ConfigError(f"invalid mc_samples {self.mc_samples!r} with dropout 0.0; MC dropout needs dropout "
-                              f"in (0, 1), or mc_samples 0")
+    def reuse_source(self) -> "RunConfig":
+        """The source config a "field=value;..." reuse_from names: this config so changed, reuse off, model saved."""
+        changes = dict(part.split("=", 1) for part in self.reuse_from.split(";") if part.strip())
+        unknown = sorted(set(changes) - set(self.field_names()))
+        if unknown:
+            raise ConfigError(f"invalid reuse_from {self.reuse_from!r}: unknown field {unknown[0]!r}")
+        return RunConfig.from_params({**self.as_params(), **changes, "reuse_from": "", "reuse_layers": "0",
+                                      "freeze_epochs": "0", "unfreeze_lr_factor": "1.0", "save_model": "True"})
 
     # -- derived --
     @property

@@ -41,6 +41,7 @@ STOP_REASON_TAG = "stop_reason"
 # Why a run stopped: training outcomes, then what the run lifecycle and resume record.
 STOP_REASONS = ("target", "max_epochs", "diverged", "early_stopped", "interrupted", "failed", "abandoned", "measured")
 CONFIG_ID_TAG = "config_id"
+REUSED_FROM_TAG = "reused_from"  # the run whose saved layers a run started from (layer reuse)
 ENVIRONMENT_TAGS = ("device", "device_type", "threads", "torch_version", "lightning_version", "harness_version",
                     "python_version", "platform", "cuda_version", "git_sha")
 RUN_TAGS = (STOP_REASON_TAG, CONFIG_ID_TAG, *ENVIRONMENT_TAGS)
@@ -51,6 +52,7 @@ INVOCATION_TAGS = ("scale", "seeds", "n_configs", "claim", "workers", "engine", 
 VERDICT_TXT, VERDICT_JSON, JUDGED_RUNS = "verdict.txt", "verdict.json", "judged_runs.json"
 LOOKS_JSON = "looks.json"  # the seed counts and levels of an invocation's looks (adaptive seeds)
 TRACEBACK = "traceback.txt"
+MODEL_ARTIFACT = "model/state_dict.pt"  # a child run's trained weights (save_model), torch.save of its state_dict
 REPORT_DIR = "report"  # artifact folder of a parent run that holds its report
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytorch_lightning as pl
 import torch
 
-from harness.config import RunConfig
+from harness.config import RunConfig, parse_classes
 from harness.datasets import DATASETS
 
 
@@ -23,6 +23,32 @@ def distort_features(X: np.ndarray, cfg: RunConfig) -> np.ndarray:
     scale = 10.0 ** rng.uniform(-cfg.feature_scale_decades, cfg.feature_scale_decades, X.shape[1:])  # (F,) or (C, ...)
     offset = rng.uniform(-cfg.feature_offset, cfg.feature_offset, X.shape[1:])  # (F,) or (C, ...)
     return (X * scale + offset).astype(np.float32)
+
+
+def keep_classes(X: np.ndarray, y: np.ndarray, cfg: RunConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Only the examples of cfg.classes, relabelled 0..n-1 in the order listed; unchanged when classes is ''."""
+    labels = parse_classes(cfg.classes)
+    if not labels:
+        return X, y
+    missing = sorted(set(labels) - set(np.unique(y).tolist()))
+    if missing:
+        raise ValueError(f"invalid classes {cfg.classes!r}: dataset {cfg.dataset!r} has no label {missing[0]}")
+    keep = np.isin(y, labels)
+    relabel = np.full(int(y.max()) + 1, -1, dtype=np.int64)
+    relabel[list(labels)] = np.arange(len(labels))
+    return X[keep], relabel[y[keep]]
+
+
+def first_per_class(y: torch.Tensor, idx: torch.Tensor, n: int) -> torch.Tensor:
+    """The first n indices of each class in idx's (random) order, order kept; idx (N,) -> (<= n * classes,)."""
+    seen: dict[int, int] = {}
+    keep = []
+    for i in idx.tolist():
+        label = int(y[i])
+        if seen.get(label, 0) < n:
+            seen[label] = seen.get(label, 0) + 1
+            keep.append(i)
+    return torch.tensor(keep, dtype=torch.long)
 
 
 class ShuffledBatches:
@@ -72,6 +98,7 @@ class InMemoryDataModule(pl.LightningDataModule):
             return
         cfg = self.config
         X, y = DATASETS.get(cfg.dataset).load(cfg)
+        X, y = keep_classes(X, y, cfg)
         X = distort_features(X, cfg)
         g = torch.Generator().manual_seed(cfg.split_seed)
         order = torch.randperm(len(X), generator=g)
@@ -80,6 +107,8 @@ class InMemoryDataModule(pl.LightningDataModule):
         n_val = max(1, int(round(len(order) * cfg.val_fraction)))
         val_idx, train_idx = order[:n_val], order[n_val:]
         X, y = torch.from_numpy(X), torch.from_numpy(y)
+        if cfg.train_per_class:  # few labels: the validation split stays whole
+            train_idx = first_per_class(y, train_idx, cfg.train_per_class)
         self.x_train, self.y_train = X[train_idx], y[train_idx]  # (N_train, F), (N_train,)
         self.x_val, self.y_val = X[val_idx], y[val_idx]  # (N_val, F), (N_val,)
         if len(self.x_train) < cfg.batch_size:

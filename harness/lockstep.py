@@ -200,6 +200,8 @@ def train_lockstep(configs: list[RunConfig], tracker: Tracker | None = None, exp
         if differ:
             raise ConfigError(f"invalid lockstep arms: they differ in {differ[0]!r}; valid: configs that differ "
                               f"only in {interleave!r}")
+    if any(c.reuse_layers or c.save_model for c in configs):  # layer reuse lives in harness.runner.train only
+        raise ConfigError("invalid lockstep arms: they reuse or save layers; valid: runs without reuse_from, save_model")
     tags = {TIMING_TAG: "interleaved", INTERLEAVED_TAG: arms_label(configs, interleave)}
     arms: list[Arm] = []
     check_interrupt()  # a safe point between runs (harness.interrupts)

@@ -36,6 +36,8 @@ MODELS.register("mlp", Model("harness.model:build_mlp", MODEL_AXES,
                              "Linear blocks with the config's activation, init, BN placement, depth, width, dropout"))
 MODELS.register("cnn", Model("harness.cnn:build_cnn", MODEL_AXES[:-1],
                              "Conv1d/Conv2d blocks for (N, C, L) / (N, C, H, W) data, the MLP's axes but input_norm"))
+MODELS.register("autoencoder", Model("harness.autoencoder:build_autoencoder", ("activation", "init", "depth", "width"),
+                                     "denoising autoencoder: the MLP's hidden blocks, a linear decoder (pretraining)"))
 
 
 def register_model(name: str, supports=(), doc: str = ""):

@@ -13,13 +13,14 @@ import pytorch_lightning as pl
 import torch
 
 from harness.callbacks import MlflowEpochRecorder, StopOnSignal
-from harness.config import RunConfig
-from harness.contract import CONFIG_ID_TAG, RESTORED_EPOCH, TRAIN_EXPERIMENT
+from harness.config import ConfigError, RunConfig
+from harness.contract import CONFIG_ID_TAG, RESTORED_EPOCH, REUSED_FROM_TAG, TRAIN_EXPERIMENT
 from harness.data import InMemoryDataModule
 from harness.diagnostics import DIAGNOSTICS
 from harness.environment import environment_tags
 from harness.interrupts import check as check_interrupt
 from harness.model_registry import build_model
+from harness.reuse import FreezeThenUnfreeze, finished_run, load_layers, load_state, reused_parameters, save_state
 from harness.stopping import Convergence, DivergenceStop, EarlyStopping, StopReason
 from harness.system import ClassifierSystem
 from harness.timing import EpochTimer
@@ -81,14 +82,14 @@ def run_name(config: RunConfig) -> str:
 
 
 def _start(config: RunConfig, tracker: Tracker | None, experiment: str,
-           parent_run_id: str | None) -> tuple[RunConfig, str | None]:
+           parent_run_id: str | None, tags: dict[str, str] | None = None) -> tuple[RunConfig, str | None]:
     """Resolve the device, pin threads and seed, and open the child run (when recording): (config, run_id)."""
     config = config.resolved()
     torch.set_num_threads(config.threads)
     pl.seed_everything(config.seed, verbose=False)
     if tracker is None:
         return config, None
-    tags = {**environment_tags(config.device, config.threads), CONFIG_ID_TAG: config.config_id}
+    tags = {**environment_tags(config.device, config.threads), CONFIG_ID_TAG: config.config_id, **(tags or {})}
     return config, tracker.start_child(experiment, parent_run_id, run_name(config), config.as_params(), tags)
 
 
@@ -122,7 +123,10 @@ def train(config: RunConfig, tracker: Tracker | None = None, experiment: str = T
     if int(os.environ.get("LOCAL_RANK", "0")) > 0 or int(os.environ.get("NODE_RANK", "0")) > 0:
         tracker = None  # a process Lightning launched for another DDP rank: rank 0 alone records the run
     check_interrupt()  # a safe point between runs: a signal recorded since the last one stops here
-    config, run_id = _start(config, tracker, experiment, parent_run_id)
+    source_id = _reuse_source(config, tracker, experiment, parent_run_id)
+    source_state = load_state(tracker.client, source_id) if source_id else None  # before the run opens: a bad
+    config, run_id = _start(config, tracker, experiment, parent_run_id,  # source writes nothing
+                            {REUSED_FROM_TAG: source_id} if source_id else None)
 
     timer, convergence = EpochTimer(), Convergence(config)
     callbacks: list[pl.Callback] = [timer, convergence, DivergenceStop(), StopReason(), StopOnSignal(),
@@ -138,11 +142,17 @@ def train(config: RunConfig, tracker: Tracker | None = None, experiment: str = T
             t0 = time.perf_counter()
             datamodule = InMemoryDataModule(config)
             datamodule.setup("fit")
-            system = ClassifierSystem(build_model(config, datamodule.n_features, datamodule.n_classes), config)
+            model = build_model(config, datamodule.n_features, datamodule.n_classes)
+            if source_state is not None:  # before the clock: the freeze switch runs ahead of the epoch timer
+                load_layers(model, source_state, config.reuse_layers)
+                callbacks.insert(0, FreezeThenUnfreeze(reused_parameters(model, config.reuse_layers), config))
+            system = ClassifierSystem(model, config)
             trainer = make_trainer(config, callbacks, **trainer_overrides)
             trainer.fit(system, datamodule=datamodule)
             wall = time.perf_counter() - t0
             check_interrupt()  # StopOnSignal stopped the fit: the run ends KILLED, not FINISHED
+            if run_id is not None and config.save_model:  # after fit (untimed); a failed write fails the run
+                save_state(tracker, run_id, system.model)
         except (KeyboardInterrupt, SystemExit):
             # Lightning catches Ctrl-C inside fit, ignores further SIGINTs and calls sys.exit(1):
             # restore Ctrl-C and surface it as the interruption it was.
@@ -155,6 +165,21 @@ def train(config: RunConfig, tracker: Tracker | None = None, experiment: str = T
                             {"train": datamodule.x_train, "validation": datamodule.x_val})  # the splits as trained on
         tracker.finish(run_id, stop_reason=result.stop_reason, metrics=result.summary())
     return result
+
+
+def _reuse_source(config: RunConfig, tracker: Tracker | None, experiment: str, parent_run_id: str | None) -> str | None:
+    """The run id whose saved layers this run starts from: reuse_from itself, or the newest finished run of the
+    source config reuse_from describes ("field=value;..."), trained first (a real run, same parent) when absent."""
+    if not config.reuse_from:
+        return None
+    if tracker is None:
+        raise ConfigError(f"invalid reuse_from {config.reuse_from!r} without a tracking store; the source's weights "
+                         f"are read from its MLflow artifact")
+    if "=" not in config.reuse_from:
+        return config.reuse_from
+    source = config.reuse_source().resolved()  # as its run records it, so its config_id matches
+    found = finished_run(tracker.client, tracker.experiment_id(experiment), source)
+    return found or train(source, tracker, experiment, parent_run_id).run_id
 
 
 def measure(fn, config: RunConfig, tracker: Tracker | None = None, experiment: str = "measure",

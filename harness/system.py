@@ -74,6 +74,11 @@ class ClassifierSystem(pl.LightningModule):
         self.epoch_metrics = {"train/lr": float(self._optimizer.param_groups[0]["lr"])}  # the epoch's first step's lr
         self._loss_sum, self._n_batches = None, 0
 
+    def loss(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Cross-entropy of the model's logits, or the model's own loss(x, y) where it has one (an autoencoder's)."""
+        own = getattr(self.model, "loss", None)
+        return own(x, y) if own is not None else F.cross_entropy(self.model(x), y)
+
     def _accumulate(self, loss: torch.Tensor) -> None:
         self._loss_sum = loss if self._loss_sum is None else self._loss_sum + loss
         self._n_batches += 1
@@ -81,7 +86,7 @@ class ClassifierSystem(pl.LightningModule):
     def training_step(self, batch, batch_idx):
         if self.automatic_optimization:
             x, y = batch  # (B, F), (B,)
-            loss = F.cross_entropy(self.model(x), y)
+            loss = self.loss(x, y)
             self._accumulate(loss.detach())
             return self._regularized(loss)
         opt = self.optimizers().optimizer  # the inner torch optimizer, unwrapped on purpose (see class doc)
@@ -92,7 +97,7 @@ class ClassifierSystem(pl.LightningModule):
     def train_batch(self, opt: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor) -> None:
         """One manual optimization step on a (B, F), (B,) batch: the 'epoch' loop's unit (and lockstep's)."""
         opt.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(self.model(x), y)
+        loss = self.loss(x, y)
         self._regularized(loss).backward()
         clip_gradients(self.model.parameters(), self.config.clip, self.config.clip_threshold)
         opt.step()
@@ -142,6 +147,9 @@ class ClassifierSystem(pl.LightningModule):
     def evaluate(self, val: tuple[torch.Tensor, torch.Tensor], datamodule) -> None:
         """This epoch's validation figures (and, with eval_train, the whole training split's), into epoch_metrics."""
         x, y = val
+        if hasattr(self.model, "loss"):  # not a classifier: its own loss is the one validation figure
+            self.epoch_metrics["val/loss"] = float(self.model.loss(x, y))
+            return
         if self.config.mc_samples:
             self._evaluate_mc(x, y)
         logits = self.model(x)
