@@ -1,5 +1,7 @@
-"""adamw-vs-l2 at CI scale (the algebra, and one cell per method, 6 seeds, 6 epochs), and its rules both ways."""
+"""adamw-vs-l2 at CI scale (the algebra, and one cell per method, 6 seeds, 6 epochs), and its rules both ways (error ratio, best-decay shift)."""
 from __future__ import annotations
+
+import math
 
 import pandas as pd
 import pytest
@@ -25,13 +27,18 @@ def synthetic(adamw_better: bool, seeds: int = 6) -> pd.DataFrame:
     for seed in range(seeds):
         for _, opt, lr, wd in TASK_POINTS:
             good = (opt == "adamw") == adamw_better
+            decay = lr * wd if opt == "adamw" else wd
+            peak = 3e-3 if good or lr == 3e-3 else 3e-2  # the worse method's best decay follows 1/lr
             rows.append(dict(seed=seed, dataset="digits", optimizer=opt, lr=lr, weight_decay=wd,
-                             final_val_acc=(0.97 if good else 0.95) - (0.01 if lr == 3e-3 else 0.0) - 0.001 * seed))
+                             final_val_acc=(0.97 if good else 0.95) - (0.01 if lr == 3e-3 else 0.0) - 0.001 * seed
+                             - 0.002 * abs(math.log10(decay / peak))))
     return pd.DataFrame(rows)
 
 
 @pytest.mark.parametrize("better", [True, False])
 def test_main_rows_flip_with_the_effect(better):
     verdicts = judge(synthetic(better))
-    assert len(verdicts) == 3
+    assert len(verdicts) == 5  # 2 algebra rows, the error ratio, Adam+l2's shift, the shift difference
+    moves = [v for v in verdicts if v.statement == "for Adam+l2 the best decay moves with the lr"]
+    assert moves[0].effect == pytest.approx(1.0 if better else 0.0)  # decades: 3e-2 at lr 3e-4, 3e-3 at lr 3e-3
     assert {v.outcome for v in verdicts} == {"supported" if better else "refuted"}
