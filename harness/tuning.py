@@ -1,7 +1,7 @@
 """Tuning recorded in the verdict: each arm of a suite at the grid value of a knob (the lr) with the best median over seeds."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pandas as pd
 

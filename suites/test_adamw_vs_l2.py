@@ -6,7 +6,7 @@ import math
 import pandas as pd
 import pytest
 
-from suites.adamw_vs_l2 import ANALYTIC, TASK_POINTS, SUITE, judge  # noqa: F401
+from suites.adamw_vs_l2 import ANALYTIC, SUITE, TASK_POINTS, judge  # noqa: F401
 
 
 def test_the_algebra_is_exact_and_both_methods_train(result):

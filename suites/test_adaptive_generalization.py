@@ -4,7 +4,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from suites.adaptive_generalization import ADAPTIVE, ANALYTIC, CONSTRUCTION_POINTS, N_TRAIN, SUITE, TASK_POINTS, judge  # noqa: F401
+from suites.adaptive_generalization import (  # noqa: F401
+    ADAPTIVE,
+    ANALYTIC,
+    CONSTRUCTION_POINTS,
+    SUITE,
+    TASK_POINTS,
+    judge,
+)
 
 
 def test_the_construction_separates_gradient_descent_from_adaptive_methods(result):

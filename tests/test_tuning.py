@@ -21,7 +21,7 @@ def test_the_best_median_is_chosen_and_named():
 
 def test_a_held_out_split_chooses_on_one_half_and_returns_the_other():
     # lr 0.1 wins on the even seeds, lr 0.01 on the odd ones: the choice follows the selection seeds only
-    acc = lambda s, lr: 0.9 if (lr == 0.1) == (s % 2 == 0) else 0.8  # noqa: E731
+    acc = lambda s, lr: 0.9 if (lr == 0.1) == (s % 2 == 0) else 0.8
     best = tuned(table(acc), ["optimizer"], final_val_acc, lower_is_better=False, select_on=lambda s: s % 2 == 0)
     assert set(best.lr) == {0.1} and sorted(best.seed) == list(range(1, 12, 2))
     assert (best.final_val_acc == 0.8).all()  # judged on seeds that did not choose it: no credit for the choice
@@ -33,7 +33,7 @@ def test_choosing_on_the_judged_seeds_favours_the_choice_and_the_split_does_not(
     gaps_same, gaps_split = [], []
     for _ in range(200):
         noise = {(s, lr): rng.normal(0.9, 0.01) for s in range(12) for lr in (0.01, 0.1)}
-        runs = table(lambda s, lr: noise[(s, lr)])
+        runs = table(lambda s, lr, noise=noise: noise[(s, lr)])
         same = tuned(runs[runs.seed % 2 == 1], ["optimizer"], final_val_acc, lower_is_better=False)
         split = tuned(runs, ["optimizer"], final_val_acc, lower_is_better=False, select_on=lambda s: s % 2 == 0)
         gaps_same.append(same.final_val_acc.median() - 0.9)
