@@ -90,11 +90,18 @@ MOVES_LESS = DifferenceStatement("the best decay moves less with the lr for Adam
 
 
 def decay_shifts(task: pd.DataFrame) -> pd.DataFrame:
-    """Per seed and optimizer: |log10 best decay at the highest lr - at the lowest| (decades), the decay as gridded (l2 or d)."""
+    """Per seed and optimizer: |log10 best decay at the highest lr - at the lowest| (decades), the decay as gridded (l2 or d).
+
+    Only seeds that have every (lr, decay) cell of the optimizer count: a seed added later behind a
+    few cells (adaptive seeds) would otherwise pick its best from part of the grid.
+    """
     decay = np.where(task.optimizer == "adamw", task.lr * task.weight_decay, task.weight_decay)
     task = task.assign(log_decay=np.round(np.log10(decay.astype(float)), 3))  # d = lr * (d / lr) to 6 digits
+    cells = task.groupby("optimizer").apply(lambda g: len(g[["lr", "log_decay"]].drop_duplicates()))
     rows = []
     for (seed, opt), runs in task.groupby(["seed", "optimizer"]):
+        if len(runs[["lr", "log_decay"]].drop_duplicates()) < cells[opt]:
+            continue
         best = {}
         for lr, at in runs.groupby("lr"):
             top = at[at.final_val_acc == at.final_val_acc.max()]
