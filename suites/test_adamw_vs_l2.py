@@ -6,7 +6,7 @@ import math
 import pandas as pd
 import pytest
 
-from suites.adamw_vs_l2 import ANALYTIC, SUITE, TASK_POINTS, judge  # noqa: F401
+from suites.adamw_vs_l2 import ANALYTIC, SUITE, TASK_POINTS, decay_shifts, judge  # noqa: F401
 
 
 def test_the_algebra_is_exact_and_both_methods_train(result):
@@ -42,3 +42,11 @@ def test_main_rows_flip_with_the_effect(better):
     moves = [v for v in verdicts if v.statement == "for Adam+l2 the best decay moves with the lr"]
     assert moves[0].effect == pytest.approx(1.0 if better else 0.0)  # decades: 3e-2 at lr 3e-4, 3e-3 at lr 3e-3
     assert {v.outcome for v in verdicts} == {"supported" if better else "refuted"}
+
+
+def test_a_seed_without_the_whole_grid_has_no_shift():
+    runs = synthetic(True)
+    task = runs[runs.dataset == "digits"]
+    extra = task[(task.seed == 0) & (task.lr == 3e-3)].assign(seed=6)  # a seed added behind one lr's cells only
+    shifts = decay_shifts(pd.concat([task, extra]))
+    assert sorted(shifts.seed.unique()) == list(range(6))
