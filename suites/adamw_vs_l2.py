@@ -10,16 +10,23 @@ Two parts, through the real torch optimizers (harness.optimizers):
    SGD with l2 in the gradient vs the decoupled step w(1 - lr*decay) - lr*g; Adam with l2
    (Adam's weight_decay) vs AdamW. Gap = |difference of the two new weights| / |the step|.
 2. Training: 3 hidden ReLU layers of 256 (He init) on digits with half held out (898 training rows,
-   so regularization matters), batch 32, a fixed 20 epochs; Adam+l2 with l2 in {1e-4, 1e-3, 1e-2} and
-   AdamW with per-step decay d in {3e-4, 1e-3, 3e-3} (weight_decay = d / lr), each at lr 1e-3 and 3e-3:
-   the same 6-cell budget each; each method at its cell with the highest median final val acc
-   (chosen on validation; the cell is in the row's label). (MNIST-1D would be a better test of
-   generalization than digits.)
+   so regularization matters), batch 32, a fixed 20 epochs; Adam+l2 with l2 and AdamW with per-step
+   decay d (weight_decay = d / lr) on the same half-decade grid 3e-4 ... 3e-2, each at lr 3e-4 and
+   3e-3 (a decade apart, so a best decay that follows 1/lr moves by two grid points): the same
+   10-cell budget each; each method at its cell with the highest median final val acc (chosen on
+   validation; the cell is in the row's label). (MNIST-1D would be a better test of generalization
+   than digits.)
+   Per seed and lr, the best decay is the grid value with the highest final val acc (ties: the
+   geometric mean of the tied values); its shift is |log10 best(3e-3) - log10 best(3e-4)|, in
+   decades (a best decay at a grid edge may lie beyond it: the shift is then a lower bound).
 
 Verdicts (median over seeds, exact 95% interval):
 - SGD forms: gap < 1e-12; Adam forms: gap > 0.01;
-- final validation error (1 - acc) ratio AdamW / Adam+l2 at each one's tuned cell < 1, paired by seed.
+- final validation error (1 - acc) ratio AdamW / Adam+l2 at each one's tuned cell < 1, paired by seed;
+- premise: for Adam+l2 the best decay moves with the lr, shift > 0.25 decades (half a grid step);
+- the best decay moves less for AdamW: shift difference AdamW - Adam+l2 < 0 decades, paired by seed.
 """
+import numpy as np
 import pandas as pd
 import torch
 
@@ -30,13 +37,12 @@ from harness.rules import paired_verdicts, threshold_verdicts
 from harness.stats import Measured
 from harness.suite import Suite
 from harness.tuning import tuned
-from harness.verdict import RatioStatement, ThresholdStatement
+from harness.verdict import DifferenceStatement, RatioStatement, ThresholdStatement
 
 ANALYTIC = "synthetic"  # the dataset field marks the algebra arm (no data read)
 STEP_LR, STEP_DECAY, DIM = 0.01, 0.1, 100
-LRS = (1e-3, 3e-3)
-L2 = (1e-4, 1e-3, 1e-2)
-PER_STEP_DECAY = (3e-4, 1e-3, 3e-3)
+LRS = (3e-4, 3e-3)
+DECAYS = (3e-4, 1e-3, 3e-3, 1e-2, 3e-2)  # l2 for Adam+l2, per-step decay d for AdamW: half decades
 
 
 def gap(a: torch.Tensor, b: torch.Tensor, w0: torch.Tensor) -> float:
@@ -76,6 +82,36 @@ ALGEBRA = [ThresholdStatement("for SGD, l2 and weight decay are the same step", 
 LOWER_ERROR = RatioStatement("AdamW reaches a lower validation error than Adam+l2", "final val error ratio", val_error, "<")
 
 
+SHIFT = column("decay_shift")
+MOVES = ThresholdStatement("for Adam+l2 the best decay moves with the lr", "shift of the best decay (decades)", SHIFT,
+                           ">", 0.25, where=(("optimizer", "adam"),))
+MOVES_LESS = DifferenceStatement("the best decay moves less with the lr for AdamW than for Adam+l2",
+                                 "shift difference (decades)", SHIFT, "<")
+
+
+def decay_shifts(task: pd.DataFrame) -> pd.DataFrame:
+    """Per seed and optimizer: |log10 best decay at the highest lr - at the lowest| (decades), the decay as gridded (l2 or d).
+
+    Only seeds that have every (lr, decay) cell of the optimizer count: a seed added later behind a
+    few cells (adaptive seeds) would otherwise pick its best from part of the grid.
+    """
+    decay = np.where(task.optimizer == "adamw", task.lr * task.weight_decay, task.weight_decay)
+    task = task.assign(log_decay=np.round(np.log10(decay.astype(float)), 3))  # d = lr * (d / lr) to 6 digits
+    cells = task.groupby("optimizer").apply(lambda g: len(g[["lr", "log_decay"]].drop_duplicates()))
+    rows = []
+    for (seed, opt), runs in task.groupby(["seed", "optimizer"]):
+        if len(runs[["lr", "log_decay"]].drop_duplicates()) < cells[opt]:
+            continue
+        best = {}
+        for lr, at in runs.groupby("lr"):
+            top = at[at.final_val_acc == at.final_val_acc.max()]
+            best[lr] = top.log_decay.mean()  # ties: the geometric mean of the tied decays
+        if len(best) > 1:
+            rows.append(dict(seed=seed, optimizer=opt, dataset=runs.dataset.iloc[0],
+                             decay_shift=abs(best[max(best)] - best[min(best)])))
+    return pd.DataFrame(rows, columns=["seed", "optimizer", "dataset", "decay_shift"])
+
+
 def judge(runs):
     algebra, task = runs[runs.dataset == ANALYTIC], runs[runs.dataset != ANALYTIC]
     verdicts = threshold_verdicts(algebra, ALGEBRA, ["dataset"])
@@ -84,13 +120,17 @@ def judge(runs):
         best = tuned(cells, ["optimizer"], final_val_acc, knob="cell", lower_is_better=False)
         adam = best[best.optimizer == "adam"].arm
         verdicts += paired_verdicts(best, [LOWER_ERROR], "arm", adam.iloc[0] if len(adam) else "adam", ["dataset"])
+        shifts = decay_shifts(task)
+        if len(shifts):
+            verdicts += (threshold_verdicts(shifts, [MOVES], ["dataset", "optimizer"])
+                         + paired_verdicts(shifts, [MOVES_LESS], "optimizer", "adam", ["dataset"]))
     return verdicts
 
 
 GRID_KEY = ("dataset", "optimizer", "lr", "weight_decay")
 ALGEBRA_POINTS = ((ANALYTIC, "adam", 0.01, 0.0),)
-TASK_POINTS = (*(("digits", "adam", lr, l2) for lr in LRS for l2 in L2),
-               *(("digits", "adamw", lr, round(d / lr, 6)) for lr in LRS for d in PER_STEP_DECAY))
+TASK_POINTS = (*(("digits", "adam", lr, l2) for lr in LRS for l2 in DECAYS),
+               *(("digits", "adamw", lr, round(d / lr, 6)) for lr in LRS for d in DECAYS))
 
 SUITE = Suite(
     name="adamw-vs-l2",

@@ -1,10 +1,12 @@
-"""adamw-vs-l2 at CI scale (the algebra, and one cell per method, 6 seeds, 6 epochs), and its rules both ways."""
+"""adamw-vs-l2 at CI scale (the algebra, and one cell per method, 6 seeds, 6 epochs), and its rules both ways (error ratio, best-decay shift)."""
 from __future__ import annotations
+
+import math
 
 import pandas as pd
 import pytest
 
-from suites.adamw_vs_l2 import ANALYTIC, TASK_POINTS, SUITE, judge  # noqa: F401
+from suites.adamw_vs_l2 import ANALYTIC, SUITE, TASK_POINTS, decay_shifts, judge  # noqa: F401
 
 
 def test_the_algebra_is_exact_and_both_methods_train(result):
@@ -25,13 +27,26 @@ def synthetic(adamw_better: bool, seeds: int = 6) -> pd.DataFrame:
     for seed in range(seeds):
         for _, opt, lr, wd in TASK_POINTS:
             good = (opt == "adamw") == adamw_better
+            decay = lr * wd if opt == "adamw" else wd
+            peak = 3e-3 if good or lr == 3e-3 else 3e-2  # the worse method's best decay follows 1/lr
             rows.append(dict(seed=seed, dataset="digits", optimizer=opt, lr=lr, weight_decay=wd,
-                             final_val_acc=(0.97 if good else 0.95) - (0.01 if lr == 3e-3 else 0.0) - 0.001 * seed))
+                             final_val_acc=(0.97 if good else 0.95) - (0.01 if lr == 3e-3 else 0.0) - 0.001 * seed
+                             - 0.002 * abs(math.log10(decay / peak))))
     return pd.DataFrame(rows)
 
 
 @pytest.mark.parametrize("better", [True, False])
 def test_main_rows_flip_with_the_effect(better):
     verdicts = judge(synthetic(better))
-    assert len(verdicts) == 3
+    assert len(verdicts) == 5  # 2 algebra rows, the error ratio, Adam+l2's shift, the shift difference
+    moves = [v for v in verdicts if v.statement == "for Adam+l2 the best decay moves with the lr"]
+    assert moves[0].effect == pytest.approx(1.0 if better else 0.0)  # decades: 3e-2 at lr 3e-4, 3e-3 at lr 3e-3
     assert {v.outcome for v in verdicts} == {"supported" if better else "refuted"}
+
+
+def test_a_seed_without_the_whole_grid_has_no_shift():
+    runs = synthetic(True)
+    task = runs[runs.dataset == "digits"]
+    extra = task[(task.seed == 0) & (task.lr == 3e-3)].assign(seed=6)  # a seed added behind one lr's cells only
+    shifts = decay_shifts(pd.concat([task, extra]))
+    assert sorted(shifts.seed.unique()) == list(range(6))
