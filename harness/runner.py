@@ -143,10 +143,15 @@ def train(config: RunConfig, tracker: Tracker | None = None, experiment: str = T
             raise KeyboardInterrupt from None
     result = RunResult(config, system.history, system.stop_reason, convergence.epoch, wall, run_id)
     if run_id is not None:
-        tracker.log_dataset(run_id, config.dataset, f"harness.datasets:{config.dataset}",
-                            {"train": datamodule.x_train, "validation": datamodule.x_val})  # the splits as trained on
+        log_splits(tracker, run_id, config, datamodule)
         tracker.finish(run_id, stop_reason=result.stop_reason, metrics=result.summary())
     return result
+
+
+def log_splits(tracker: Tracker, run_id: str, config: RunConfig, datamodule: InMemoryDataModule) -> None:
+    """The run's dataset inputs: its train and validation splits as trained on (MLflow's Dataset column)."""
+    tracker.log_dataset(run_id, config.dataset, f"harness.datasets:{config.dataset}",
+                        {"train": datamodule.x_train, "validation": datamodule.x_val})
 
 
 def measure(fn, config: RunConfig, tracker: Tracker | None = None, experiment: str = "measure",
