@@ -15,12 +15,12 @@ from pathlib import Path
 import pandas as pd
 from mlflow.tracking import MlflowClient
 
-from harness import plots
+from harness import plots, report_cache
 from harness.answer import grid_rows, plain_answer, short_group
 from harness.contract import REPORT_DIR
 from harness.decomposition import DECOMP_NOTE, decomposition, decomposition_rows, grid_keys, metric_rows
 from harness.judging import judge_stored, verdict_json
-from harness.queries import find_parent, load_history, recorded_verdict
+from harness.queries import find_parent, load_histories, recorded_verdict
 from harness.stats import LEVEL
 from harness.tables import TABLE_FORMATS, Rows, format_table, verdict_rows
 from harness.tables import render as render_rows
@@ -129,7 +129,18 @@ def _coloured(table_html: str) -> str:
     return table_html
 
 
-def make_plots(report: Report, client: MlflowClient, out_dir: Path) -> None:
+def plot_histories(report: Report, client: MlflowClient) -> dict[str, pd.DataFrame]:
+    """Run id -> the per-epoch values the plots draw: the target metric, epoch times, per-layer gradient norms."""
+    runs = report.runs
+    if not len(runs):
+        return {}
+    # The runs table holds every metric a run logged (its latest value) as a column: no run is read twice.
+    wanted = [str(runs["target_metric"].iloc[0]), "train/epoch_time_s",
+              *(c for c in runs.columns if plots.GRAD_LAYER.match(str(c)))]
+    return load_histories(client, list(runs["run_id"]), list(dict.fromkeys(wanted)))
+
+
+def make_plots(report: Report, histories: dict[str, pd.DataFrame], out_dir: Path) -> None:
     """Write the PNGs into out_dir; a plot whose data the runs lack is skipped with a note saying why."""
     runs, keys = report.runs, report.keys
     if report.verdicts:  # the claim's own plot first
@@ -143,7 +154,6 @@ def make_plots(report: Report, client: MlflowClient, out_dir: Path) -> None:
     if not len(runs):
         report.notes.append("learning curves skipped: no finished runs")
         return
-    histories = {rid: load_history(client, rid) for rid in runs["run_id"]}
     metric = str(runs["target_metric"].iloc[0])
     if any(metric in h for h in histories.values()):
         targets = runs["target_value"].unique()
@@ -177,6 +187,14 @@ def build_report(client: MlflowClient, suite, parent_run_id: str | None = None) 
     return Report(suite, parent, runs, keys, header, verdicts, check, decomposition(runs, keys))
 
 
+def _plots_key(report: Report, histories: dict[str, pd.DataFrame]) -> str:
+    """The digest of everything the plots are drawn from: runs, verdict rows, histories, and the drawing code."""
+    drawn = [f"{rid}\n{histories[rid].to_csv(index=False)}" for rid in sorted(histories)]
+    code = [Path(plots.__file__).read_bytes(), Path(__file__).read_bytes(), plots.matplotlib.__version__]
+    return report_cache.digest([report.runs.to_csv(index=False), verdict_json(report.verdicts), *report.keys,
+                                *drawn, *code])
+
+
 def default_out_dir(suite_name: str, parent_run_id: str) -> Path:
     return Path("reports") / f"{suite_name}-{parent_run_id[:8]}"
 
@@ -191,10 +209,18 @@ def write_report(tracker, suite, parent_run_id: str | None = None, out_dir: Path
     out_dir = Path(out_dir) if out_dir is not None else default_out_dir(suite.name, report.parent.info.run_id)
     out_dir.mkdir(parents=True, exist_ok=True)
     report.out_dir = out_dir
-    make_plots(report, tracker.client, out_dir)
+    run_id, histories = report.parent.info.run_id, plot_histories(report, tracker.client)
+    key = _plots_key(report, histories)
+    reused = report_cache.restore(tracker.client, run_id, key, out_dir)
+    if reused is None:
+        make_plots(report, histories, out_dir)
+    else:  # drawn from the very same data and code when they were attached: copied, not drawn again
+        report.plots, report.notes = reused
     for fmt, name in (("text", "report.txt"), ("markdown", "report.md"), ("html", "report.html")):
         (out_dir / name).write_text(render(report, fmt))
     if log:
-        for name in ["report.txt", "report.md", "report.html", *report.plots]:
-            tracker.log_artifact(report.parent.info.run_id, str(out_dir / name), REPORT_DIR)
+        index = report_cache.write_index(out_dir, key, report.plots, report.notes)
+        for name in ["report.txt", "report.md", "report.html", *(report.plots if reused is None else [])]:
+            tracker.log_artifact(run_id, str(out_dir / name), REPORT_DIR)
+        tracker.log_artifact(run_id, str(index), REPORT_DIR)  # last: it vouches for the plots logged before it
     return report
