@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import base64
 import html
+import importlib.metadata
+import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 from mlflow.tracking import MlflowClient
 
-from harness import plots, report_cache
+from harness import report_cache
 from harness.answer import grid_rows, plain_answer, short_group
-from harness.contract import REPORT_DIR
+from harness.contract import GRAD_LAYER, REPORT_DIR
 from harness.decomposition import DECOMP_NOTE, decomposition, decomposition_rows, grid_keys, metric_rows
 from harness.judging import judge_stored, verdict_json
 from harness.queries import find_parent, load_histories, recorded_verdict
 from harness.stats import LEVEL
-from harness.tables import TABLE_FORMATS, Rows, format_table, verdict_rows
+from harness.tables import OUTCOME_COLOURS, TABLE_FORMATS, Rows, format_table, verdict_rows
 from harness.tables import render as render_rows
 from harness.verdict import Verdict
 
@@ -109,7 +111,7 @@ def render(report: Report, fmt: str) -> str:
              "td,th{border:1px solid #ccc;padding:3px 6px;text-align:left}th{background:#eee}"
              "tbody tr:nth-child(even){background:#fafafa}img{max-width:100%}pre{background:#f6f6f6;padding:.6em}"
              ".answer{background:#f3f7ff;border-left:4px solid #4a78c2;padding:.5em 1em}"
-             + "".join(f"td.{o}{{background:{c};color:white;font-weight:bold}}" for o, c in plots.OUTCOME_COLOURS.items()))
+             + "".join(f"td.{o}{{background:{c};color:white;font-weight:bold}}" for o, c in OUTCOME_COLOURS.items()))
     head, *lines = answer.splitlines()
     answer_html = (f"<div class=answer><b>{html.escape(head)}</b><ul>"
                    + "".join(f"<li>{html.escape(line[2:])}</li>" for line in lines) + "</ul></div>"
@@ -124,7 +126,7 @@ def render(report: Report, fmt: str) -> str:
 
 def _coloured(table_html: str) -> str:
     """Outcome cells of an html table get their outcome's class (green, red, grey)."""
-    for outcome in plots.OUTCOME_COLOURS:
+    for outcome in OUTCOME_COLOURS:
         table_html = table_html.replace(f"<td>{outcome.upper()}</td>", f"<td class={outcome}>{outcome.upper()}</td>")
     return table_html
 
@@ -136,12 +138,14 @@ def plot_histories(report: Report, client: MlflowClient) -> dict[str, pd.DataFra
         return {}
     # The runs table holds every metric a run logged (its latest value) as a column: no run is read twice.
     wanted = [str(runs["target_metric"].iloc[0]), "train/epoch_time_s",
-              *(c for c in runs.columns if plots.GRAD_LAYER.match(str(c)))]
+              *(c for c in runs.columns if GRAD_LAYER.match(str(c)))]
     return load_histories(client, list(runs["run_id"]), list(dict.fromkeys(wanted)))
 
 
 def make_plots(report: Report, histories: dict[str, pd.DataFrame], out_dir: Path) -> None:
     """Write the PNGs into out_dir; a plot whose data the runs lack is skipped with a note saying why."""
+    from harness import plots  # matplotlib: only where a plot is drawn (a report whose plots are reused needs none)
+
     runs, keys = report.runs, report.keys
     if report.verdicts:  # the claim's own plot first
         report.plots["forest.png"] = plots.plot_forest(report.verdicts, short_group, out_dir / "forest.png")
@@ -190,7 +194,8 @@ def build_report(client: MlflowClient, suite, parent_run_id: str | None = None) 
 def _plots_key(report: Report, histories: dict[str, pd.DataFrame]) -> str:
     """The digest of everything the plots are drawn from: runs, verdict rows, histories, and the drawing code."""
     drawn = [f"{rid}\n{histories[rid].to_csv(index=False)}" for rid in sorted(histories)]
-    code = [Path(plots.__file__).read_bytes(), Path(__file__).read_bytes(), plots.matplotlib.__version__]
+    code = [Path(importlib.util.find_spec("harness.plots").origin).read_bytes(), Path(__file__).read_bytes(),
+            importlib.metadata.version("matplotlib")]  # found without importing either
     return report_cache.digest([report.runs.to_csv(index=False), verdict_json(report.verdicts), *report.keys,
                                 *drawn, *code])
 
