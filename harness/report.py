@@ -29,6 +29,7 @@ from harness.tables import render as render_rows
 from harness.verdict import Verdict
 
 FORMATS = TABLE_FORMATS
+REUSED_NOTE = "plots reused: those attached to the parent run were drawn from these very runs, verdicts and histories"
 
 
 @dataclass
@@ -220,12 +221,13 @@ def write_report(tracker, suite, parent_run_id: str | None = None, out_dir: Path
     if reused is None:
         make_plots(report, histories, out_dir)
     else:  # drawn from the very same data and code when they were attached: copied, not drawn again
-        report.plots, report.notes = reused
+        report.plots, report.notes = reused[0], [*reused[1], REUSED_NOTE]
     for fmt, name in (("text", "report.txt"), ("markdown", "report.md"), ("html", "report.html")):
         (out_dir / name).write_text(render(report, fmt))
     if log:
-        index = report_cache.write_index(out_dir, key, report.plots, report.notes)
         for name in ["report.txt", "report.md", "report.html", *(report.plots if reused is None else [])]:
             tracker.log_artifact(run_id, str(out_dir / name), REPORT_DIR)
-        tracker.log_artifact(run_id, str(index), REPORT_DIR)  # last: it vouches for the plots logged before it
+        if reused is None:  # last: it vouches for the plots logged before it
+            tracker.log_artifact(run_id, str(report_cache.write_index(out_dir, key, report.plots, report.notes)),
+                                 REPORT_DIR)
     return report

@@ -37,14 +37,18 @@ def restore(client, run_id: str, key: str, out_dir: Path) -> tuple[dict[str, Pat
         if index.get("digest") != key:
             return None
         plots = {}
-        for name in index["plots"]:
+        for name, sha in index["plots"].items():
+            local = Path(client.download_artifacts(run_id, f"{REPORT_DIR}/{name}", tmp))
+            if hashlib.sha256(local.read_bytes()).hexdigest() != sha:  # overwritten since (e.g. an older harness)
+                return None
             plots[name] = out_dir / name
-            shutil.copyfile(client.download_artifacts(run_id, f"{REPORT_DIR}/{name}", tmp), plots[name])
+            shutil.copyfile(local, plots[name])
     return plots, list(index["notes"])
 
 
 def write_index(out_dir: Path, key: str, plots: dict[str, Path], notes: list[str]) -> Path:
     """report/plots.json, logged with the plots: what a later report compares its digest with."""
     path = out_dir / INDEX
-    path.write_text(json.dumps({"digest": key, "plots": list(plots), "notes": notes}, indent=1))
+    files = {name: hashlib.sha256(p.read_bytes()).hexdigest() for name, p in plots.items()}  # as logged beside it
+    path.write_text(json.dumps({"digest": key, "plots": files, "notes": notes}, indent=1))
     return path

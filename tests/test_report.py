@@ -13,7 +13,7 @@ from harness.cli import main
 from harness.judging import judge_stored, verdict_json
 from harness.pipeline import Execution, run_suite
 from harness.queries import load_histories, load_history, recorded_verdict
-from harness.report import build_report, render, write_report
+from harness.report import REUSED_NOTE, build_report, render, write_report
 from harness.stats import Estimate, Measured
 from harness.tables import fmt_interval
 from harness.tracking import Tracker
@@ -135,14 +135,20 @@ def test_plots_are_reused_while_their_data_is_unchanged_and_drawn_again_once_the
     monkeypatch.setattr(plots, "plot_forest", lambda *a, real=plots.plot_forest: drawn.append(1) or real(*a))
     first = write_report(tracker, suite, parent, tmp_path / "first")
     second = write_report(Tracker(tiny_invocation[0]), suite, parent, tmp_path / "second")  # a new client, as later
-    assert len(drawn) == 1 and list(second.plots) == list(first.plots) and second.notes == first.notes
+    assert len(drawn) == 1 and list(second.plots) == list(first.plots) and second.notes == [*first.notes, REUSED_NOTE]
     for name, path in second.plots.items():
         assert path.parent == tmp_path / "second" and path.read_bytes() == first.plots[name].read_bytes()
     # The store changes under the invocation (one more epoch in a run's history): the plots are drawn anew.
     tracker.log_metrics(first.runs["run_id"].iloc[0], {"val/acc": 0.5}, step=5)
     third = write_report(tracker, suite, parent, tmp_path / "third")
-    assert len(drawn) == 2 and set(third.plots) == set(first.plots)
+    assert len(drawn) == 2 and set(third.plots) == set(first.plots) and REUSED_NOTE not in third.notes
     assert third.plots["learning_curves.png"].read_bytes() != first.plots["learning_curves.png"].read_bytes()
+    # A plot overwritten since it was vouched for (another program logged a file of that name): drawn anew too.
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "forest.png").write_bytes(PNG_MAGIC)
+    tracker.log_artifact(parent, str(tmp_path / "other" / "forest.png"), "report")
+    fourth = write_report(tracker, suite, parent, tmp_path / "fourth")
+    assert len(drawn) == 3 and fourth.plots["forest.png"].read_bytes() == third.plots["forest.png"].read_bytes()
 
 
 def test_cli_report_prints_the_format_asked_and_writes_the_files(registered, tmp_path, capsys):
