@@ -18,8 +18,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
-from harness.contract import GRAD_LAYER  # noqa: E402,F401 -- also plots.GRAD_LAYER to callers
-from harness.tables import OUTCOME_COLOURS  # noqa: E402,F401 -- also plots.OUTCOME_COLOURS to callers
+from harness.contract import GRAD_LAYER  # also plots.GRAD_LAYER to callers
+from harness.tables import OUTCOME_COLOURS  # also plots.OUTCOME_COLOURS to callers
 
 DPI = 110
 
