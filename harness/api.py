@@ -2,7 +2,8 @@
 
 A suite file defines SUITE (a harness.Suite); `load_suite_file` imports it, `suites_in` finds every one in a
 folder, and installed packages declare theirs (and models and datasets) under the entry-point groups
-`harness.suites`, `harness.models` and `harness.datasets` (README, "Your model, your data, your CI").
+`harness.suites`, `harness.models` and `harness.datasets` (README, "Your model, your data, your CI"). A suite's
+flip test builds synthetic runs tables with `runs_table`, `reached` and `censored` and reads rows with `outcomes`.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from harness.datasets import DATASETS, Dataset
 from harness.model_registry import MODELS, Model
 from harness.rules import paired_verdicts, threshold_verdicts
 from harness.suite import Suite, suites
+from harness.synthetic import censored, outcomes, reached, runs_table  # noqa: F401 (public: a suite's flip tests)
 from harness.verdict import PairedStatement, ThresholdStatement, Verdict
 
 Judge = Callable[[pd.DataFrame], list[Verdict]]

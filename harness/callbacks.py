@@ -1,6 +1,8 @@
-"""The harness's Lightning callbacks outside timing and stopping rules: per-epoch MLflow writes, and acting on a
-recorded Ctrl-C or SIGTERM (harness.interrupts) at batch and epoch ends."""
+"""The harness's Lightning callbacks outside timing and stopping rules: per-epoch MLflow writes, derived per-epoch
+metrics, and acting on a recorded Ctrl-C or SIGTERM (harness.interrupts) at batch and epoch ends."""
 from __future__ import annotations
+
+from typing import Mapping
 
 import pytorch_lightning as pl
 
@@ -30,6 +32,23 @@ class StopOnSignal(pl.Callback):
 
     def on_validation_end(self, trainer, pl_module) -> None:
         self._stop_if_signalled(trainer)
+
+
+class EpochMetrics(pl.Callback):
+    """Base for a callback that adds metrics derived from each epoch's figures (e.g. a validation - training loss gap).
+
+    Subclasses implement `derive`; what it returns joins the epoch's metrics, so the run's history holds it and
+    the MLflow recorder logs it with the epoch's other metrics (step = epoch). Pass instances to
+    `harness.runner.train(..., extra_callbacks=[...])`, which puts them before the recorder: it runs after
+    validation, outside the timed region, in solo and lockstep runs alike.
+    """
+
+    def derive(self, metrics: Mapping[str, float], epoch: int) -> dict[str, float]:
+        """This epoch's new metrics from its figures so far (train/loss, val/loss, val/acc, ...); epoch is 1-based."""
+        raise NotImplementedError
+
+    def on_train_epoch_end(self, trainer, pl_module) -> None:
+        pl_module.epoch_metrics.update(self.derive(dict(pl_module.epoch_metrics), trainer.current_epoch + 1))
 
 
 class MlflowEpochRecorder(pl.Callback):

@@ -74,3 +74,26 @@ def unless_diverged(value_fn: ValueFn) -> ValueFn:
         return Measured(math.nan) if diverged(row) else value_fn(row)
 
     return value
+
+
+def accuracy_or_zero_if_diverged(row: pd.Series) -> Measured:
+    """Final validation accuracy; 0 for a diverged run, so divergence counts as an outcome instead of dropping the pair.
+
+    (0 is below chance: a net with NaN weights no longer predicts at all.)
+    """
+    return Measured(0.0) if diverged(row) else final_val_acc(row)
+
+
+def log_distance_from_one(name: str) -> ValueFn:
+    """|log| of a stored ratio column: 0 at a ratio of 1, equal for x and 1/x; nan when unmeasured or not positive.
+
+    For a claim that a ratio stays near 1 (e.g. gradient first/last layer: vanishing and exploding both move away).
+    """
+
+    def value(row: pd.Series) -> Measured:
+        raw = row.get(name, math.nan)
+        r = math.nan if raw is None else float(raw)
+        return Measured(abs(math.log(r)) if r > 0 else math.nan)
+
+    value.__name__ = f"log_distance_from_one({name!r})"
+    return value

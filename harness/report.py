@@ -44,6 +44,7 @@ class Report:
     decomposition: pd.DataFrame | None  # one row per configuration; None for suites that do not train
     plots: dict[str, Path] = field(default_factory=dict)  # file name -> path
     notes: list[str] = field(default_factory=list)  # plots skipped and why
+    sections: list = field(default_factory=list)  # harness.tables.Section, from the suite's report_section
     out_dir: Path | None = None  # where the files were written
 
     @property
@@ -85,6 +86,7 @@ def render(report: Report, fmt: str) -> str:
         parts = [report.title, "", report.header.rstrip(), *_invocation_lines(report), "",
                  "VERDICTS", format_table(report.verdicts) if report.verdicts else "(no verdict rows)", "",
                  heading.upper().replace(" X ", " x "), intro, *([render_rows(rows, "text")] if rows else [])]
+        parts += [line for s in report.sections for line in ("", s.heading.upper(), s.intro, render_rows(s.rows, "text"))]
         parts += ["", "PLOTS"] + [f"  {p}" for p in report.plots.values()] + [f"  note: {n}" for n in report.notes]
         if report.verdicts:
             parts += ["", "VERDICT GRID", render_rows(grid_rows(report.verdicts), "text")]
@@ -99,6 +101,8 @@ def render(report: Report, fmt: str) -> str:
                  *[f"- {line}" for line in _invocation_lines(report)], "", "## Verdicts", "",
                  render_rows(vrows, "markdown") if report.verdicts else "(no verdict rows)", "",
                  f"## {heading}", "", intro, "", *([render_rows(rows, "markdown")] if rows else [])]
+        parts += [line for s in report.sections for line in ("", f"## {s.heading}", "", s.intro, "",
+                                                            render_rows(s.rows, "markdown"))]
         parts += ["", "## Plots", ""] + [f"![{name}]({name})" for name in report.plots]
         parts += [f"- note: {n}" for n in report.notes]
         return "\n".join(parts) + "\n"
@@ -122,6 +126,8 @@ def render(report: Report, fmt: str) -> str:
             f"<pre>{html.escape(report.header.rstrip())}</pre><ul>{inv}</ul>"
             f"<h2>Verdicts</h2>{_coloured(render_rows(vrows, 'html')) if report.verdicts else '<p>(no verdict rows)</p>'}"
             f"<h2>{html.escape(heading)}</h2><p>{html.escape(intro)}</p>{render_rows(rows, 'html') if rows else ''}"
+            + "".join(f"<h2>{html.escape(s.heading)}</h2><p>{html.escape(s.intro)}</p>{render_rows(s.rows, 'html')}"
+                      for s in report.sections) +
             f"<h2>Plots</h2>{images}{notes}</body></html>\n")
 
 
@@ -150,6 +156,9 @@ def make_plots(report: Report, histories: dict[str, pd.DataFrame], out_dir: Path
     runs, keys = report.runs, report.keys
     if report.verdicts:  # the claim's own plot first
         report.plots["forest.png"] = plots.plot_forest(report.verdicts, short_group, out_dir / "forest.png")
+    if report.suite.report_section is not None and len(runs):  # the suite's own section (e.g. profiles) and plots
+        report.sections.append(report.suite.report_section(runs, out_dir))
+        report.plots.update(report.sections[-1].plots)
     label_title = ", ".join(keys) if keys else "configuration"
     if report.decomposition is not None:
         report.plots["decomposition.png"] = plots.plot_decomposition(report.decomposition, label_title,

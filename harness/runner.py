@@ -111,6 +111,8 @@ def train(config: RunConfig, tracker: Tracker | None = None, experiment: str = T
           **trainer_overrides) -> RunResult:
     """Train one configuration; with a tracker, record it as one (child) run.
 
+    `extra_callbacks` run before the MLflow recorder, so an EpochMetrics callback's derived metrics are logged.
+
     An exception marks the run FAILED with its traceback attached and is re-raised; Ctrl-C marks
     it KILLED. A finished run is never touched again.
     """

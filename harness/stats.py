@@ -261,3 +261,12 @@ class Estimate:
         if math.isinf(self.hi):
             return f">{self.lo:.{digits}g}"
         return f"{self.lo:.{digits}g}..{self.hi:.{digits}g}"
+
+
+def two_seed_range(sd: float) -> float:
+    """1.96·√2·sd: the 95% range of the difference between two seeds whose values have standard deviation sd.
+
+    An equivalence or non-inferiority margin fixed in advance from seed noise measured on seeds a suite never
+    uses (normal approximation): a difference inside it is what two runs of one config show by chance.
+    """
+    return 1.96 * math.sqrt(2) * sd

@@ -34,6 +34,9 @@ class Suite:
     # Adaptive seeds (harness.sequential): the cap on seeds per configuration; 0 = twice the first look.
     max_seeds: int = 0
     interleave: str | None = None  # config field whose levels train in lockstep, step by step, per seed (harness.lockstep)
+    # An extra section for `harness report` (after the decomposition): a module-level function
+    # (runs as stored, output folder) -> harness.tables.Section, which writes its own plots there; None = none.
+    report_section: Callable[..., Any] | None = None
 
     def configs(self, seeds: int | None = None, device: str = "cpu", scale: str = "default") -> list[RunConfig]:
         """Every (grid point, seed) as a validated config, in run order (seed-major, so a cut-short suite keeps whole pairs)."""

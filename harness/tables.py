@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import html
 import math
+from pathlib import Path
+from typing import NamedTuple
 
 from harness.stats import LEVEL
 from harness.verdict import Verdict
@@ -10,6 +12,15 @@ from harness.verdict import Verdict
 Rows = list[tuple[str, ...]]  # header row first
 TABLE_FORMATS = ("text", "markdown", "html")
 OUTCOME_COLOURS = {"supported": "#1a9850", "refuted": "#d73027", "inconclusive": "#8c8c8c"}  # html cells and plots
+
+
+class Section(NamedTuple):
+    """An extra report section a suite declares (Suite.report_section): a table and the plots it wrote."""
+
+    heading: str
+    intro: str
+    rows: Rows
+    plots: dict[str, Path]  # file name -> path
 
 
 def fmt(x: float) -> str:

@@ -158,19 +158,27 @@ def _unfavourable(v: Verdict) -> float:
 def all_of(verdicts: list[Verdict], statement: str, group: str) -> Verdict:
     """The claim that every row's claim holds (intersection-union): supported only when every row is
     supported, refuted when any row is refuted, else inconclusive. Effect, interval, rule and n are
-    the least favourable row's; the note names it."""
+    the least favourable row's; the note names it. Rows of different metrics cannot be ranked on one scale:
+    among the rows of the worst outcome, the least favourable of the first listed metric is shown, its metric
+    says so and the note lists every metric the claim spans."""
     if not verdicts:
         return Verdict(statement, group, "-", math.nan, math.nan, math.nan, math.nan, "<", 0, "inconclusive", "no rows")
     outcomes = [v.outcome for v in verdicts]
     outcome = ("refuted" if "refuted" in outcomes else "supported" if all(o == "supported" for o in outcomes)
                else "inconclusive")
     rank = {"refuted": 2, "inconclusive": 1, "supported": 0}
-    worst = max(verdicts, key=lambda v: (rank[v.outcome], _unfavourable(v) if not math.isnan(v.effect) else math.inf))
+    metrics = list(dict.fromkeys(v.metric for v in verdicts))  # distinct, in row order
+    worst_outcome = max(rank[o] for o in outcomes)
+    candidates = [v for v in verdicts if rank[v.outcome] == worst_outcome]
+    # How far toward the wrong side is comparable within one metric only: first the metric of the first such row.
+    same = [v for v in candidates if v.metric == candidates[0].metric]
+    worst = max(same, key=lambda v: _unfavourable(v) if not math.isnan(v.effect) else math.inf)
+    metric, spans = worst.metric, ""
+    if len(metrics) > 1:
+        metric, spans = f"{worst.metric} (least favourable; {len(metrics)} metrics)", f"; metrics: {'; '.join(metrics)}"
     counts = ", ".join(f"{outcomes.count(o)} {o}" for o in ("supported", "refuted", "inconclusive") if o in outcomes)
-    return Verdict(statement, group, worst.metric, worst.effect, worst.low, worst.high, worst.threshold,
-                   worst.direction, worst.n, outcome, f"{len(verdicts)} rows: {counts}; shown: {worst.group}")
-
-
+    return Verdict(statement, group, metric, worst.effect, worst.low, worst.high, worst.threshold,
+                   worst.direction, worst.n, outcome, f"{len(verdicts)} rows: {counts}; shown: {worst.group}{spans}")
 
 
 def select(verdicts: list[Verdict], statement: str, *, group: str | None = None, group_has: str = "",

@@ -1,44 +1,4 @@
-"""Synthetic runs tables for the suites' flip tests: shaped like harness.queries.load_runs, one row per (grid point, seed).
+"""Kept for suite tests written against the old path: the builders live in harness.synthetic (also via harness.api)."""
+from harness.synthetic import censored, outcomes, reached, runs_table
 
-A suite's rule must be able to come out supported or refuted: its test builds the table of the
-effect as claimed and of the effect reversed, feeds both to SUITE.judge and checks that the row flips.
-"""
-from __future__ import annotations
-
-import dataclasses
-from typing import Callable
-
-import pandas as pd
-
-from harness.config import RunConfig
-from harness.suite import Suite
-
-
-def reached(epochs: float, epoch_s: float = 0.1) -> dict:
-    """The summary of a run that reached its target after `epochs` epochs of `epoch_s` timed seconds each."""
-    return {"converged": 1, "epochs_to_target": float(epochs), "epochs_run": float(epochs), "stop_reason": "target",
-            "time_to_target_s": epochs * epoch_s, "train_time_s": epochs * epoch_s, "median_epoch_time_s": epoch_s}
-
-
-def censored(epochs: float, epoch_s: float = 0.1, reason: str = "max_epochs") -> dict:
-    """The summary of a run that stopped (budget, divergence) after `epochs` epochs without reaching its target."""
-    return {"converged": 0, "epochs_run": float(epochs), "stop_reason": reason, "train_time_s": epochs * epoch_s,
-            "median_epoch_time_s": epoch_s}
-
-
-def runs_table(suite: Suite, metrics: Callable[[RunConfig], dict], seeds: int | None = None,
-               scale: str = "default") -> pd.DataFrame:
-    """Every config of the suite at `scale` (its seeds, unless given), as typed config columns plus metrics(config)."""
-    rows = []
-    for cfg in suite.configs(seeds=seeds, scale=scale):
-        row = dataclasses.asdict(cfg)
-        row.update({"status": "FINISHED", "run_id": f"r{len(rows)}", **metrics(cfg)})
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def outcomes(verdicts, statement: str, group_has: str = "") -> list[str]:
-    """The outcomes of a statement's rows (optionally of groups containing a text), in table order."""
-    rows = [v for v in verdicts if v.statement == statement and group_has in v.group]
-    assert rows, (statement, group_has)
-    return [v.outcome for v in rows]
+__all__ = ["censored", "outcomes", "reached", "runs_table"]

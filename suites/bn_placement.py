@@ -35,14 +35,14 @@ from harness.bounds import WITHIN_DIFFERENCE, WITHIN_RATIO
 from harness.config import RunConfig
 from harness.measures import epochs_to_target, final_val_acc
 from harness.rules import paired_verdicts
+from harness.stats import two_seed_range
 from harness.suite import Suite
 from harness.verdict import PairedStatement, all_of
 
 # sd over seeds 100-105 of one config (BN before): final val acc, and log(epochs to 0.93)
 NOISE = {"relu": (0.0139, 0.225), "elu": (0.0069, 0.311), "tanh": (0.0078, 0.392)}
-TWO_SEEDS = 1.96 * math.sqrt(2)  # 95% range of a difference of two independent seeds, in sd
-ACC_MARGIN = round(TWO_SEEDS * max(a for a, _ in NOISE.values()), 3)  # 0.039
-EPOCHS_MARGIN = round(math.exp(TWO_SEEDS * max(e for _, e in NOISE.values())), 2)  # 2.96: epochs are 2-13 integers
+ACC_MARGIN = round(two_seed_range(max(a for a, _ in NOISE.values())), 3)  # 0.039
+EPOCHS_MARGIN = round(math.exp(two_seed_range(max(e for _, e in NOISE.values()))), 2)  # 2.96: epochs are 2-13 integers
 
 EQUIVALENT = [
     PairedStatement("no consistent winner in epochs", "epochs-to-target ratio", epochs_to_target,

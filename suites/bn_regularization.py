@@ -27,8 +27,7 @@ interval over seeds):
   "BN raises validation accuracy":                   final validation accuracy difference > 0
 supported when the interval lies wholly on the claimed side, refuted when wholly on the other.
 """
-import pytorch_lightning as pl
-
+from harness.callbacks import EpochMetrics
 from harness.config import RunConfig
 from harness.measures import column, final_val_acc
 from harness.rules import paired_verdicts
@@ -47,22 +46,22 @@ STATEMENTS = [
 PREMISE = Rule("without BN the oversized net overfits", "val - train loss gap (nats)", ">", OVERFIT_MARGIN)
 
 
-class LossGap(pl.Callback):
+class LossGap(EpochMetrics):
     """Per epoch, gap/loss = val/loss - train/eval_loss; from the first epoch at training loss <= MATCH_LOSS on,
     gap/loss_at_match and gap/match_epoch hold that epoch's figures (so the run's last value is the matched one)."""
 
     def __init__(self):
-        self.matched: tuple[float, float] | None = None
+        self.matched: tuple[float, float] | None = None  # (gap in nats, 1-based epoch) at the first matched epoch
 
-    def on_train_epoch_end(self, trainer, pl_module) -> None:  # runs before the MLflow recorder's hook
-        m = pl_module.epoch_metrics
-        if "train/eval_loss" not in m or "val/loss" not in m:
-            return
-        m["gap/loss"] = m["val/loss"] - m["train/eval_loss"]
-        if self.matched is None and m["train/eval_loss"] <= MATCH_LOSS:
-            self.matched = (m["gap/loss"], float(trainer.current_epoch + 1))
+    def derive(self, metrics, epoch: int) -> dict[str, float]:
+        if "train/eval_loss" not in metrics or "val/loss" not in metrics:
+            return {}
+        out = {"gap/loss": metrics["val/loss"] - metrics["train/eval_loss"]}
+        if self.matched is None and metrics["train/eval_loss"] <= MATCH_LOSS:
+            self.matched = (out["gap/loss"], float(epoch))
         if self.matched is not None:
-            m["gap/loss_at_match"], m["gap/match_epoch"] = self.matched
+            out["gap/loss_at_match"], out["gap/match_epoch"] = self.matched
+        return out
 
 
 def run(config: RunConfig, tracker, experiment: str, parent_run_id: str):

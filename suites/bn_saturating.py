@@ -22,20 +22,11 @@ Verdict per (activation, init), thresholds fixed in advance; median over seeds, 
   with BN: |log ratio| BN - |log ratio| none < 0, paired by seed. Healthy flow is a ratio near 1;
   a ratio above 1 is explosion toward the input, not flow, so "BN / none > 1" would reward it.
 """
-import math
-
 from harness.config import RunConfig
-from harness.measures import column, epochs_to_target
+from harness.measures import column, epochs_to_target, log_distance_from_one
 from harness.rules import paired_verdicts, threshold_verdicts
-from harness.stats import Measured
 from harness.suite import Suite
 from harness.verdict import DifferenceStatement, RatioStatement, ThresholdStatement
-
-
-def log_distance_from_one(row) -> Measured:
-    """|log| of the first/last gradient ratio at init: 0 when both ends get the same gradient; nan when unmeasured."""
-    r = float(row.get("grad/first_last_ratio_init", math.nan))
-    return Measured(abs(math.log(r)) if r > 0 else math.nan)
 
 
 THRESHOLDS = [ThresholdStatement("with BN it trains", "final val acc", column("final_val_acc"), ">", 0.5,
@@ -43,7 +34,7 @@ THRESHOLDS = [ThresholdStatement("with BN it trains", "final val acc", column("f
 RATIOS = [
     RatioStatement("BN needs fewer epochs", "epochs-to-target ratio", epochs_to_target, "<"),
     DifferenceStatement("BN keeps gradients flowing", "|log grad ratio L1/L20| at init, BN - none",
-                        log_distance_from_one, "<"),
+                        log_distance_from_one("grad/first_last_ratio_init"), "<"),
 ]
 
 

@@ -32,16 +32,10 @@ seed, median over seeds with the exact 95% interval:
 Default 6 seeds; all rows are paired differences over the same 6 seeds.
 """
 from harness.config import RunConfig
-from harness.measures import column, diverged
+from harness.measures import accuracy_or_zero_if_diverged, column
 from harness.rules import paired_verdicts
-from harness.stats import Measured
 from harness.suite import Suite
 from harness.verdict import DifferenceStatement
-
-
-def accuracy_or_zero_if_diverged(row) -> Measured:
-    """Final validation accuracy; 0 for a diverged run (worse than chance: it no longer predicts at all)."""
-    return Measured(0.0) if diverged(row) else Measured(float(row["final_val_acc"]))
 
 
 HIGH_LR, LOW_LR = 0.3, 0.01

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.verdict import select
-from suites._synthetic import outcomes, reached, runs_table
+from harness.synthetic import outcomes, reached, runs_table
 from suites.activations import SUITE
 
 

@@ -11,7 +11,7 @@ import math
 import pytest
 
 from harness.verdict import select
-from suites._synthetic import outcomes, runs_table
+from harness.synthetic import outcomes, runs_table
 from suites.bn_inference import BATCH_SIZES, SUITE, TOLERANCE, VARIANTS
 
 

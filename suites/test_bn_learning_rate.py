@@ -7,7 +7,7 @@ import math
 import pytest
 
 from harness.verdict import select
-from suites._synthetic import censored, outcomes, reached, runs_table
+from harness.synthetic import censored, outcomes, reached, runs_table
 from suites.bn_learning_rate import SUITE
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from harness.bounds import WITHIN_DIFFERENCE, WITHIN_RATIO
 from harness.verdict import select
-from suites._synthetic import outcomes, reached, runs_table
+from harness.synthetic import outcomes, reached, runs_table
 from suites.bn_placement import ACC_MARGIN, EPOCHS_MARGIN, SUITE
 
 

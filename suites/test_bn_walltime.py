@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from harness.verdict import select
-from suites._synthetic import censored, outcomes, reached, runs_table
+from harness.synthetic import censored, outcomes, reached, runs_table
 from suites.bn_walltime import STATEMENTS, SUITE
 
 ROWS = [st.statement for st in STATEMENTS]

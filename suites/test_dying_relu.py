@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from harness.verdict import select
-from suites._synthetic import censored, outcomes, runs_table
+from harness.synthetic import censored, outcomes, runs_table
 from suites.dying_relu import HIGH_LR, LOW_LR, SUITE
 
 

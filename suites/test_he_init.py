@@ -12,7 +12,7 @@ import pytest
 
 from harness.queries import load_history
 from harness.verdict import select
-from suites._synthetic import censored, outcomes, reached, runs_table
+from harness.synthetic import censored, outcomes, reached, runs_table
 from suites.he_init import SUITE  # noqa: F401  (the shared fixture in suites/conftest.py runs it)
 
 

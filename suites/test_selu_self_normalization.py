@@ -12,7 +12,7 @@ import pytest
 
 from harness.queries import load_history
 from harness.verdict import select
-from suites._synthetic import outcomes, runs_table
+from harness.synthetic import outcomes, runs_table
 from suites.selu_self_normalization import LAST, SUITE, domain_distance
 
 

@@ -6,6 +6,7 @@ import json
 import pytest
 from mlflow.tracking import MlflowClient
 
+from harness.callbacks import EpochMetrics
 from harness.config import RunConfig
 from harness.contract import EPOCH_METRICS, SUMMARY_METRICS
 from harness.pipeline import Execution, run_suite
@@ -147,3 +148,19 @@ def test_an_error_outside_any_run_marks_the_parent_failed(tracker, store_uri):
     assert parent.info.status == "FAILED"
     children = load_runs(client, "tiny-bn", parent.info.run_id)
     assert len(children) == 2  # the finished runs are kept
+
+
+class _LossRatio(EpochMetrics):
+    """A derived metric for the test: val/loss / train/loss, per epoch."""
+
+    def derive(self, metrics, epoch):
+        return {"derived/loss_ratio": metrics["val/loss"] / metrics["train/loss"], "derived/epoch": float(epoch)}
+
+
+def test_a_derived_epoch_metric_is_in_the_history_and_logged_per_epoch(tracker, tiny, store_uri):
+    result = train(tiny.replace(stop_at_target=False), tracker, extra_callbacks=[_LossRatio()])
+    assert [h["derived/epoch"] for h in result.history] == [1.0, 2.0, 3.0]
+    assert all(h["derived/loss_ratio"] == h["val/loss"] / h["train/loss"] for h in result.history)
+    history = load_history(MlflowClient(store_uri), result.run_id)
+    assert list(history["derived/epoch"]) == [1.0, 2.0, 3.0]  # logged at step = epoch, with the epoch's figures
+    assert list(history["derived/loss_ratio"]) == pytest.approx([h["derived/loss_ratio"] for h in result.history])

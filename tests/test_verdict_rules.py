@@ -93,6 +93,18 @@ def test_all_of_is_intersection_union():
     assert all_of([_v("supported", 0.5, "a"), _v("supported", 0.9, "b")], "all", "g").high == 0.9
 
 
+def test_all_of_over_two_metrics_shows_a_row_of_one_metric_and_says_so():
+    epochs = [_v("supported", 0.5, "a"), _v("inconclusive", 1.2, "b")]
+    # a wider miss on another scale (seconds) must not be ranked against the epochs rows
+    seconds = [Verdict("s", g, "time", 40.0, 10.0, high, 1.0, "<", 3, o) for g, high, o in
+               (("c", 90.0, "inconclusive"), ("d", 0.5, "supported"))]
+    row = all_of(epochs + seconds, "all", "g")
+    assert row.outcome == "inconclusive" and row.high == 1.2 and "shown: b" in row.note
+    assert row.metric == "m (least favourable; 2 metrics)" and row.note.endswith("metrics: m; time")
+    assert all_of(seconds + epochs, "all", "g").metric == "time (least favourable; 2 metrics)"
+    assert all_of(epochs, "all", "g").metric == "m"  # one metric: its own name
+
+
 def test_largest_passing_bounds_at_the_grid_ends():
     lrs = [0.01, 0.1, 1.0]
     rows = []
