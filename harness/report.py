@@ -226,7 +226,9 @@ def write_report(tracker, suite, parent_run_id: str | None = None, out_dir: Path
     report.out_dir = out_dir
     run_id, histories = report.parent.info.run_id, plot_histories(report, tracker.client)
     key = _plots_key(report, histories)
-    reused = report_cache.restore(tracker.client, run_id, key, out_dir)
+    # A suite's own report section draws its own plots with its own code, which the digest does not cover.
+    cacheable = report.suite.report_section is None
+    reused = report_cache.restore(tracker.client, run_id, key, out_dir) if cacheable else None
     if reused is None:
         make_plots(report, histories, out_dir)
     else:  # drawn from the very same data and code when they were attached: copied, not drawn again
@@ -236,7 +238,7 @@ def write_report(tracker, suite, parent_run_id: str | None = None, out_dir: Path
     if log:
         for name in ["report.txt", "report.md", "report.html", *(report.plots if reused is None else [])]:
             tracker.log_artifact(run_id, str(out_dir / name), REPORT_DIR)
-        if reused is None:  # last: it vouches for the plots logged before it
+        if reused is None and cacheable:  # last: it vouches for the plots logged before it
             tracker.log_artifact(run_id, str(report_cache.write_index(out_dir, key, report.plots, report.notes)),
                                  REPORT_DIR)
     return report
