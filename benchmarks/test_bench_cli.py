@@ -18,7 +18,8 @@ pytestmark = pytest.mark.benchmark_suite
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = {"help": ["--help"], "list": ["list"], "run-help": ["run", "--help"], "misspelled-suite": ["run", "bn-waltime"],
-        "bad-scale": ["run", "bn-walltime", "--scale", "cii"], "bad-activation": ["train", "--activation", "rleu"]}
+        "bad-scale": ["run", "bn-walltime", "--scale", "cii"], "bad-activation": ["train", "--activation", "rleu"],
+        "workers-for-a-timing-suite": ["run", "bn-walltime", "--workers", "2"]}
 
 
 def cli(args: list[str], cwd: Path = ROOT) -> subprocess.CompletedProcess:
@@ -35,21 +36,52 @@ def test_bench_cli_answers_at_once(benchmark, name):
 
 
 @pytest.fixture(scope="module")
-def headline_store(tmp_path_factory) -> Path:
-    """The README's first command at CI scale, one seed: a real bn-walltime invocation in a store of its own."""
+def headline_store(tmp_path_factory) -> tuple[Path, str]:
+    """(working folder, tracking URI) of a bn-walltime invocation.
+
+    $HARNESS_BENCH_REPORT_STORE (a tracking URI) names one, e.g. a scratch copy of the main job's store
+    (`harness run bn-walltime`, 108 runs; the drawn-plots benchmark writes a metric to it); else the README's
+    first command at CI scale, one seed (8 runs), is run into a store of its own.
+    """
     folder = tmp_path_factory.mktemp("headline")
-    done = cli(["run", "bn-walltime", "--scale", "ci", "--seeds", "1", "--no-progress"], cwd=folder)
-    assert done.returncode == 0, done.stderr
-    return folder
+    uri = os.environ.get("HARNESS_BENCH_REPORT_STORE")
+    if uri is None:
+        uri = f"sqlite:///{folder}/mlruns/mlflow.db"
+        done = cli(["run", "bn-walltime", "--scale", "ci", "--seeds", "1", "--no-progress", "--tracking-uri", uri],
+                   cwd=folder)
+        assert done.returncode == 0, done.stderr
+    return folder, uri
 
 
-def test_bench_report(benchmark, headline_store):
+def report(folder: Path, uri: str) -> subprocess.CompletedProcess:
+    shutil.rmtree(folder / "reports", ignore_errors=True)  # the files are written anew each time
+    return cli(["report", "bn-walltime", "--tracking-uri", uri], cwd=folder)
+
+
+@pytest.mark.parametrize("plots", ["drawn", "reused"])
+def test_bench_report(benchmark, headline_store, plots):
+    """drawn: the store changed since the plots were attached (a metric more on a judged run), so every plot is
+    drawn again, as on the first report after a run; reused: nothing changed, so the attached PNGs are copied."""
+    from harness.queries import find_parent, invocation_runs
+    from harness.report import REUSED_NOTE
+    from harness.tracking import Tracker
+
+    folder, uri = headline_store
+    client = Tracker(uri).client
+    parent = find_parent(client, "bn-walltime", None).info.run_id
+    judged = invocation_runs(client, "bn-walltime", parent)["run_id"].iloc[0]
+    rounds = iter(range(10**6))
+
+    def change_the_store():
+        client.log_metric(judged, "bench/round", next(rounds))  # the runs table differs: the digest does
+        return (folder, uri), {}
+
     benchmark.extra_info["load_average_1min"] = os.getloadavg()[0]
-
-    def report():
-        shutil.rmtree(headline_store / "reports", ignore_errors=True)
-        return cli(["report", "bn-walltime"], cwd=headline_store)
-
-    result = benchmark.pedantic(report, rounds=5, iterations=1, warmup_rounds=1)
+    benchmark.extra_info["judged_runs"] = len(invocation_runs(client, "bn-walltime", parent))
+    if plots == "drawn":
+        result = benchmark.pedantic(report, setup=change_the_store, rounds=5, iterations=1, warmup_rounds=1)
+    else:
+        result = benchmark.pedantic(report, args=(folder, uri), rounds=5, iterations=1, warmup_rounds=1)
     assert result.returncode == 0, result.stderr
     assert result.stdout.rstrip().splitlines()[-4].startswith("ANSWER to ")
+    assert (REUSED_NOTE in result.stdout) == (plots == "reused")

@@ -16,7 +16,7 @@ from harness.logs import quiet
 from harness.store import StoreError, existing_store_uri, resolve_tracking_uri
 
 DEVICES = names.constant("config.py", "DEVICES")
-ENGINES = names.constant("pipeline.py", "ENGINES")
+ENGINES = names.constant("execution.py", "ENGINES")
 DEFAULT_DEVICE = "auto"  # the same for `run` and `train`: CUDA where there is one, else the CPU
 # config field -> the valid values, for help and the fast check (registry axes read from their modules)
 CHOICES = {"activation": names.registry_names("activation"), "init": ("auto", *names.registry_names("init")),
@@ -145,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_tracking(runs)
     _add_train(sub)
     report = sub.add_parser("report", help="a suite invocation's verdict, time decomposition and plots (logged to its parent run)")
-    report.add_argument("suite")
+    report.add_argument("suite", help="a suite's name, or the .py file that defines it (as for `harness run`)")
     report.add_argument("--run", default=None, help="parent run id or a unique prefix (default: the newest; see `harness runs`)")
     report.add_argument("--format", default="text", choices=("text", "markdown", "html"), help="what is printed")
     report.add_argument("--out", default=None, help="folder for the files (default: reports/<suite>-<run id prefix>)")
@@ -177,8 +177,12 @@ def cmd_list(args) -> int:
     return 0
 
 
-def _registered_suite(name: str):
-    """The suite, importing only its own module (another suite's may import torch)."""
+def _suite(name: str):
+    """A user's suite file (`run ./my_suite.py`) or a registered suite, importing only its module (others may need torch)."""
+    if name.endswith(".py"):
+        from harness.api import load_suite_file
+
+        return load_suite_file(name)
     check_suite(name)
     entry = names.suite_index().get(name)
     if entry is None:  # registered at run time in this process
@@ -189,30 +193,36 @@ def _registered_suite(name: str):
 
 
 def cmd_run(args) -> int:
-    suite = None
-    if args.suite.endswith(".py"):  # a user's suite file (harness run ./my_suite.py)
-        from harness.api import load_suite_file
-
-        suite = load_suite_file(args.suite)
-        suite.scale_overrides(args.scale)
+    if args.suite.endswith(".py"):
+        suite = entry = _suite(args.suite)
+        suite.scale_overrides(args.scale)  # an unknown scale: one line naming the valid ones
     else:
         check_suite(args.suite, args.scale)
+        suite, entry = None, names.suite_index().get(args.suite)
     check_choice("device", args.device, DEVICES)
     check_choice("--engine", args.engine, ENGINES)
     if args.seeds is not None and args.max_seeds is not None:
         raise UsageError("invalid --max-seeds with --seeds: a fixed seed count takes no cap; drop one of them")
+    from harness.execution import Execution  # neither torch nor MLflow: options are refused before either loads
+
+    options = Execution(scale=args.scale, progress=not args.no_progress and sys.stderr.isatty(), **{
+        k: getattr(args, k) for k in ("workers", "engine", "ray_address", "pack", "parallel_timing", "force")})
+    # Whether the suite judges time (so refuses --workers), read from its source where it is a literal there.
+    options.validate(entry if entry is not None and entry.timing is not None else _suite(args.suite))
+    suite = suite or _suite(args.suite)
+    if args.seeds is None:
+        suite.seed_plan(args.scale, args.max_seeds)  # a cap below the first look, refused before torch is imported
     from harness.commands import run_command
 
-    return run_command(args, suite or _registered_suite(args.suite),
-                       progress=not args.no_progress and sys.stderr.isatty())
+    return run_command(args, suite, options)
 
 
 def cmd_runs(args) -> int:
-    from harness.invocations import invocation_lines
-
     if args.suite is not None:
         check_suite(args.suite)
     tracker = _stored_tracker(args.tracking_uri)
+    from harness.invocations import invocation_lines
+
     print("\n".join(invocation_lines(tracker.client, args.suite)))
     return 0
 
@@ -235,9 +245,10 @@ def _stored_tracker(uri_arg):
 
 
 def cmd_report(args) -> int:
+    suite, tracker = _suite(args.suite), _stored_tracker(args.tracking_uri)  # bad input refused before MLflow loads
     from harness.commands import report_command
 
-    return report_command(_registered_suite(args.suite), _stored_tracker(args.tracking_uri), args)
+    return report_command(suite, tracker, args)
 
 
 def cmd_compare(args) -> int:
@@ -247,7 +258,7 @@ def cmd_compare(args) -> int:
 
     tracker = _stored_tracker(args.tracking_uri)
     a, b = (resolve_run_id(tracker.client, r) for r in (args.run_a, args.run_b))
-    suite = _registered_suite(parent_of(tracker.client, a).data.tags.get(SUITE_TAG, ""))
+    suite = _suite(parent_of(tracker.client, a).data.tags.get(SUITE_TAG, ""))
     print(render(compare(tracker.client, suite, a, b), args.format), end="")
     return 0
 

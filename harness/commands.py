@@ -29,17 +29,14 @@ def threads_warning(threads: int, workers: int) -> str | None:
             f"are free (load average {load:.1f}): runs will compete for them and time slower")
 
 
-def run_command(args, suite, progress: bool) -> int:
+def run_command(args, suite, options) -> int:
+    """Run the suite with `options` (a harness.execution.Execution the command line has validated)."""
     from harness.judging import family_line
-    from harness.pipeline import Execution, check_configs, run_suite  # torch and Lightning: only to train
+    from harness.pipeline import check_configs, run_suite  # torch and Lightning: only to train
     from harness.runner import run_name
     from harness.tables import format_table
 
     quiet()  # again: importing Lightning resets its loggers' levels
-    options = Execution(scale=args.scale, progress=progress, workers=args.workers, engine=args.engine,
-                        ray_address=args.ray_address, pack=args.pack, parallel_timing=args.parallel_timing,
-                        force=args.force)
-    options.validate(suite)
     looks = None
     if args.seeds is None:  # adaptive: looks fixed now, before any run
         from harness.sequential import Looks

@@ -5,6 +5,8 @@ the writer (harness.tracking.Tracker) and the readers (harness.queries) take the
 """
 from __future__ import annotations
 
+import re
+
 DEFAULT_TRACKING_URI = "sqlite:///mlruns/mlflow.db"
 TRAIN_EXPERIMENT = "train"  # single `harness train` runs
 # MLflow 3's experiment kind: the UI opens a classic-ML experiment on its runs table, not the GenAI overview
@@ -64,3 +66,7 @@ def effect_metric(slug: str) -> str:
 def verdict_tag(slug: str) -> str:
     """The parent-run tag holding one verdict row's outcome."""
     return f"verdict/{slug}"
+
+
+# per-layer gradient metrics (harness.diagnostics), e.g. grad/norm/layer_03, layers 1-based
+GRAD_LAYER = re.compile(r"^grad/(?P<name>.+)/layer_(?P<layer>\d+)$")

@@ -27,7 +27,7 @@ from harness.contract import INTERLEAVED_TAG, TIMING_TAG, TRAIN_EXPERIMENT
 from harness.data import InMemoryDataModule, OneItem
 from harness.interrupts import check as check_interrupt
 from harness.model_registry import build_model
-from harness.runner import RunResult, _recorded, _start
+from harness.runner import RunResult, _recorded, _start, log_splits
 from harness.stopping import Convergence, DivergenceStop, StopReason
 from harness.system import ClassifierSystem
 from harness.timing import StepClock, synchronize
@@ -225,7 +225,7 @@ def train_lockstep(configs: list[RunConfig], tracker: Tracker | None = None, exp
         result = RunResult(arm.config, arm.system.history, arm.system.stop_reason, arm.convergence.epoch,
                            arm.wall_s, arm.run_id)
         if arm.run_id is not None:
-            tracker.log_metrics(arm.run_id, result.summary())
-            tracker.finish(arm.run_id, stop_reason=result.stop_reason)
+            log_splits(tracker, arm.run_id, arm.config, arm.datamodule)
+            tracker.finish(arm.run_id, stop_reason=result.stop_reason, metrics=result.summary())
         results.append(result)
     return results

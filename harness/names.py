@@ -74,6 +74,7 @@ class SuiteEntry:
     claim: str
     scales: tuple[str, ...]  # 'default' first, then the scales the suite defines
     module: str  # e.g. 'suites.bn_walltime': importing it alone loads this suite, not every suite's imports
+    timing: bool | None  # judges wall-clock time (never side by side); None: not a literal, import the suite to know
 
 
 def _suites_dir() -> Path:
@@ -91,6 +92,13 @@ def _suite_call(tree: ast.Module) -> ast.Call | None:
     return None
 
 
+def _suite_default(name: str):
+    """A Suite field's default, as harness/suite.py declares it."""
+    cls = next(n for n in _tree(PACKAGE / "suite.py").body if isinstance(n, ast.ClassDef) and n.name == "Suite")
+    return next(ast.literal_eval(n.value) for n in cls.body
+                if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name) and n.target.id == name)
+
+
 @lru_cache(maxsize=None)
 def suite_index() -> dict[str, SuiteEntry]:
     """Every suite in suites/ (modules that are not test_*, _* or conftest and assign SUITE = Suite(...)), by name."""
@@ -104,8 +112,9 @@ def suite_index() -> dict[str, SuiteEntry]:
         kw = {k.arg: k.value for k in call.keywords}
         scales = kw.get("scales")
         keys = [ast.literal_eval(k) for k in scales.keys] if isinstance(scales, ast.Dict) else []
+        timing = kw.get("timing", ast.Constant(_suite_default("timing")))
         entry = SuiteEntry(ast.literal_eval(kw["name"]), ast.literal_eval(kw["claim"]), ("default", *keys),
-                           f"suites.{path.stem}")
+                           f"suites.{path.stem}", timing.value if isinstance(timing, ast.Constant) else None)
         out[entry.name] = entry
     return out
 

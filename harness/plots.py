@@ -7,7 +7,6 @@ two or more fields, curves are faceted by the first field (one row each) and col
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 from typing import Callable
 
@@ -19,8 +18,10 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
+from harness.contract import GRAD_LAYER  # also plots.GRAD_LAYER to callers
+from harness.tables import OUTCOME_COLOURS  # also plots.OUTCOME_COLOURS to callers
+
 DPI = 110
-GRAD_LAYER = re.compile(r"^grad/(?P<name>.+)/layer_(?P<layer>\d+)$")  # e.g. grad/norm/layer_03 (1-based)
 
 
 def _colors(n: int) -> list:
@@ -205,9 +206,6 @@ def plot_grad_norms(runs: pd.DataFrame, histories: dict[str, pd.DataFrame], keys
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
-
-
-OUTCOME_COLOURS = {"supported": "#1a9850", "refuted": "#d73027", "inconclusive": "#8c8c8c"}
 
 
 def _is_ratio(rows) -> bool:

@@ -74,18 +74,37 @@ def load_runs(client: MlflowClient, suite: str, parent_run_id: str | None = None
     return df
 
 
-def load_history(client: MlflowClient, run_id: str) -> pd.DataFrame:
-    """Per-epoch metrics of one run: one row per epoch (step), one column per metric."""
-    run = client.get_run(run_id)
-    frames = []
-    keys = list(run.data.metrics)
+def load_history(client: MlflowClient, run_id: str, keys: list[str] | None = None) -> pd.DataFrame:
+    """Per-epoch metrics of one run (all, or only `keys`): one row per epoch (step), one column per metric."""
+    keys = list(client.get_run(run_id).data.metrics) if keys is None else keys
     # One request per metric: per-layer diagnostics make ~200 per run, which one at a time through a tracking
     # server take ~45 ms each (40 s for a 4-run report); 8 in flight take a seventh of that.
     with ThreadPoolExecutor(max_workers=8) as pool:
         histories = list(pool.map(lambda key: client.get_metric_history(run_id, key), keys))
-    for key, hist in zip(keys, histories):
-        if len(hist) > 1 or (hist and hist[0].step > 0):
-            frames.append(pd.Series({m.step: m.value for m in hist}, name=key))
+    return _history_frame(dict(zip(keys, histories)))
+
+
+def load_histories(client: MlflowClient, run_ids: list[str], keys: list[str]) -> dict[str, pd.DataFrame]:
+    """`keys`' per-epoch values of many runs, run id -> what load_history(client, run_id, keys) gives.
+
+    On an SQL store one query per metric for all runs (MLflow's own get_metric_history_bulk, what its
+    UI's charts use): a 108-run report's learning curves read in ~0.1 s instead of ~3 s, run by run.
+    """
+    bulk = getattr(getattr(getattr(client, "_tracking_client", None), "store", None), "get_metric_history_bulk", None)
+    if bulk is None:  # e.g. a tracking server's REST store: run by run
+        return {run_id: load_history(client, run_id, keys) for run_id in run_ids}
+    points: dict[str, dict[str, list]] = {run_id: {} for run_id in run_ids}
+    for key in keys:
+        for start in range(0, len(run_ids), 500):  # SQLite caps the variables of one statement (999 in old builds)
+            for m in bulk(run_ids[start:start + 500], key, max_results=None):
+                points[m.run_id].setdefault(key, []).append(m)  # a Metric with its run id
+    return {run_id: _history_frame(by_key) for run_id, by_key in points.items()}
+
+
+def _history_frame(histories: dict[str, list]) -> pd.DataFrame:
+    """Metric key -> its logged values, as one frame: a row per step, a column per metric with a per-epoch history."""
+    frames = [pd.Series({m.step: m.value for m in hist}, name=key) for key, hist in histories.items()
+              if len(hist) > 1 or (hist and hist[0].step > 0)]  # a summary (one value at step 0) is no history
     if not frames:
         return pd.DataFrame()
     # One consolidated frame (per-layer diagnostics give hundreds of columns), rows in step order.

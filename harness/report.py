@@ -9,24 +9,27 @@ from __future__ import annotations
 
 import base64
 import html
+import importlib.metadata
+import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 from mlflow.tracking import MlflowClient
 
-from harness import plots
+from harness import report_cache
 from harness.answer import grid_rows, plain_answer, short_group
-from harness.contract import REPORT_DIR
+from harness.contract import GRAD_LAYER, REPORT_DIR
 from harness.decomposition import DECOMP_NOTE, decomposition, decomposition_rows, grid_keys, metric_rows
 from harness.judging import judge_stored, verdict_json
-from harness.queries import find_parent, load_history, recorded_verdict
+from harness.queries import find_parent, load_histories, recorded_verdict
 from harness.stats import LEVEL
-from harness.tables import TABLE_FORMATS, Rows, format_table, verdict_rows
+from harness.tables import OUTCOME_COLOURS, TABLE_FORMATS, Rows, format_table, verdict_rows
 from harness.tables import render as render_rows
 from harness.verdict import Verdict
 
 FORMATS = TABLE_FORMATS
+REUSED_NOTE = "plots reused: those attached to the parent run were drawn from these very runs, verdicts and histories"
 
 
 @dataclass
@@ -113,7 +116,7 @@ def render(report: Report, fmt: str) -> str:
              "td,th{border:1px solid #ccc;padding:3px 6px;text-align:left}th{background:#eee}"
              "tbody tr:nth-child(even){background:#fafafa}img{max-width:100%}pre{background:#f6f6f6;padding:.6em}"
              ".answer{background:#f3f7ff;border-left:4px solid #4a78c2;padding:.5em 1em}"
-             + "".join(f"td.{o}{{background:{c};color:white;font-weight:bold}}" for o, c in plots.OUTCOME_COLOURS.items()))
+             + "".join(f"td.{o}{{background:{c};color:white;font-weight:bold}}" for o, c in OUTCOME_COLOURS.items()))
     head, *lines = answer.splitlines()
     answer_html = (f"<div class=answer><b>{html.escape(head)}</b><ul>"
                    + "".join(f"<li>{html.escape(line[2:])}</li>" for line in lines) + "</ul></div>"
@@ -130,13 +133,26 @@ def render(report: Report, fmt: str) -> str:
 
 def _coloured(table_html: str) -> str:
     """Outcome cells of an html table get their outcome's class (green, red, grey)."""
-    for outcome in plots.OUTCOME_COLOURS:
+    for outcome in OUTCOME_COLOURS:
         table_html = table_html.replace(f"<td>{outcome.upper()}</td>", f"<td class={outcome}>{outcome.upper()}</td>")
     return table_html
 
 
-def make_plots(report: Report, client: MlflowClient, out_dir: Path) -> None:
+def plot_histories(report: Report, client: MlflowClient) -> dict[str, pd.DataFrame]:
+    """Run id -> the per-epoch values the plots draw: the target metric, epoch times, per-layer gradient norms."""
+    runs = report.runs
+    if not len(runs):
+        return {}
+    # The runs table holds every metric a run logged (its latest value) as a column: no run is read twice.
+    wanted = [str(runs["target_metric"].iloc[0]), "train/epoch_time_s",
+              *(c for c in runs.columns if GRAD_LAYER.match(str(c)))]
+    return load_histories(client, list(runs["run_id"]), list(dict.fromkeys(wanted)))
+
+
+def make_plots(report: Report, histories: dict[str, pd.DataFrame], out_dir: Path) -> None:
     """Write the PNGs into out_dir; a plot whose data the runs lack is skipped with a note saying why."""
+    from harness import plots  # matplotlib: only where a plot is drawn (a report whose plots are reused needs none)
+
     runs, keys = report.runs, report.keys
     if report.verdicts:  # the claim's own plot first
         report.plots["forest.png"] = plots.plot_forest(report.verdicts, short_group, out_dir / "forest.png")
@@ -152,7 +168,6 @@ def make_plots(report: Report, client: MlflowClient, out_dir: Path) -> None:
     if not len(runs):
         report.notes.append("learning curves skipped: no finished runs")
         return
-    histories = {rid: load_history(client, rid) for rid in runs["run_id"]}
     metric = str(runs["target_metric"].iloc[0])
     if any(metric in h for h in histories.values()):
         targets = runs["target_value"].unique()
@@ -186,6 +201,15 @@ def build_report(client: MlflowClient, suite, parent_run_id: str | None = None) 
     return Report(suite, parent, runs, keys, header, verdicts, check, decomposition(runs, keys))
 
 
+def _plots_key(report: Report, histories: dict[str, pd.DataFrame]) -> str:
+    """The digest of everything the plots are drawn from: runs, verdict rows, histories, and the drawing code."""
+    drawn = [f"{rid}\n{histories[rid].to_csv(index=False)}" for rid in sorted(histories)]
+    code = [Path(importlib.util.find_spec("harness.plots").origin).read_bytes(), Path(__file__).read_bytes(),
+            importlib.metadata.version("matplotlib")]  # found without importing either
+    return report_cache.digest([report.runs.to_csv(index=False), verdict_json(report.verdicts), *report.keys,
+                                *drawn, *code])
+
+
 def default_out_dir(suite_name: str, parent_run_id: str) -> Path:
     return Path("reports") / f"{suite_name}-{parent_run_id[:8]}"
 
@@ -200,10 +224,21 @@ def write_report(tracker, suite, parent_run_id: str | None = None, out_dir: Path
     out_dir = Path(out_dir) if out_dir is not None else default_out_dir(suite.name, report.parent.info.run_id)
     out_dir.mkdir(parents=True, exist_ok=True)
     report.out_dir = out_dir
-    make_plots(report, tracker.client, out_dir)
+    run_id, histories = report.parent.info.run_id, plot_histories(report, tracker.client)
+    key = _plots_key(report, histories)
+    # A suite's own report section draws its own plots with its own code, which the digest does not cover.
+    cacheable = report.suite.report_section is None
+    reused = report_cache.restore(tracker.client, run_id, key, out_dir) if cacheable else None
+    if reused is None:
+        make_plots(report, histories, out_dir)
+    else:  # drawn from the very same data and code when they were attached: copied, not drawn again
+        report.plots, report.notes = reused[0], [*reused[1], REUSED_NOTE]
     for fmt, name in (("text", "report.txt"), ("markdown", "report.md"), ("html", "report.html")):
         (out_dir / name).write_text(render(report, fmt))
     if log:
-        for name in ["report.txt", "report.md", "report.html", *report.plots]:
-            tracker.log_artifact(report.parent.info.run_id, str(out_dir / name), REPORT_DIR)
+        for name in ["report.txt", "report.md", "report.html", *(report.plots if reused is None else [])]:
+            tracker.log_artifact(run_id, str(out_dir / name), REPORT_DIR)
+        if reused is None and cacheable:  # last: it vouches for the plots logged before it
+            tracker.log_artifact(run_id, str(report_cache.write_index(out_dir, key, report.plots, report.notes)),
+                                 REPORT_DIR)
     return report

@@ -161,8 +161,7 @@ def train(config: RunConfig, tracker: Tracker | None = None, experiment: str = T
     result = RunResult(config, system.history, system.stop_reason, convergence.epoch, wall, run_id,
                        system.restored_epoch)
     if run_id is not None:
-        tracker.log_dataset(run_id, config.dataset, f"harness.datasets:{config.dataset}",
-                            {"train": datamodule.x_train, "validation": datamodule.x_val})  # the splits as trained on
+        log_splits(tracker, run_id, config, datamodule)
         tracker.finish(run_id, stop_reason=result.stop_reason, metrics=result.summary())
     return result
 
@@ -180,6 +179,12 @@ def _reuse_source(config: RunConfig, tracker: Tracker | None, experiment: str, p
     source = config.reuse_source().resolved()  # as its run records it, so its config_id matches
     found = finished_run(tracker.client, tracker.experiment_id(experiment), source)
     return found or train(source, tracker, experiment, parent_run_id).run_id
+
+
+def log_splits(tracker: Tracker, run_id: str, config: RunConfig, datamodule: InMemoryDataModule) -> None:
+    """The run's dataset inputs: its train and validation splits as trained on (MLflow's Dataset column)."""
+    tracker.log_dataset(run_id, config.dataset, f"harness.datasets:{config.dataset}",
+                        {"train": datamodule.x_train, "validation": datamodule.x_val})
 
 
 def measure(fn, config: RunConfig, tracker: Tracker | None = None, experiment: str = "measure",

@@ -12,7 +12,14 @@ from torch import nn
 from harness.clipping import clip_gradients
 from harness.config import RunConfig
 from harness.optimizers import make_optimizer
-from harness.regularization import apply_max_norm, expected_calibration_error, hidden_weights, mc_dropout_probs, nll, penalty
+from harness.regularization import (
+    apply_max_norm,
+    expected_calibration_error,
+    hidden_weights,
+    mc_dropout_probs,
+    nll,
+    penalty,
+)
 from harness.schedules import LrSchedule
 from harness.timing import synchronize
 

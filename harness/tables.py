@@ -11,6 +11,7 @@ from harness.verdict import Verdict
 
 Rows = list[tuple[str, ...]]  # header row first
 TABLE_FORMATS = ("text", "markdown", "html")
+OUTCOME_COLOURS = {"supported": "#1a9850", "refuted": "#d73027", "inconclusive": "#8c8c8c"}  # html cells and plots
 
 
 class Section(NamedTuple):

@@ -28,7 +28,6 @@ from harness.rules import paired_verdicts, threshold_verdicts
 from harness.suite import Suite
 from harness.verdict import DifferenceStatement, RatioStatement, ThresholdStatement
 
-
 THRESHOLDS = [ThresholdStatement("with BN it trains", "final val acc", column("final_val_acc"), ">", 0.5,
                                  (("norm", "before"),))]
 RATIOS = [

@@ -37,7 +37,6 @@ from harness.rules import paired_verdicts
 from harness.suite import Suite
 from harness.verdict import DifferenceStatement
 
-
 HIGH_LR, LOW_LR = 0.3, 0.01
 REMEDIES = ("leaky_relu", "leaky_relu_0.2", "elu")
 POINTS = (

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from harness.verdict import select
 from harness.synthetic import censored, outcomes, reached, runs_table
+from harness.verdict import select
 from suites.bn_learning_rate import SUITE
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from harness.bounds import WITHIN_DIFFERENCE, WITHIN_RATIO
-from harness.verdict import select
 from harness.synthetic import outcomes, reached, runs_table
+from harness.verdict import select
 from suites.bn_placement import ACC_MARGIN, EPOCHS_MARGIN, SUITE
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.verdict import select
 from harness.synthetic import censored, outcomes, reached, runs_table
+from harness.verdict import select
 from suites.bn_saturating import SUITE
 
 

@@ -11,8 +11,8 @@ import math
 import pytest
 
 from harness.queries import load_history
-from harness.verdict import select
 from harness.synthetic import censored, outcomes, reached, runs_table
+from harness.verdict import select
 from suites.he_init import SUITE  # noqa: F401  (the shared fixture in suites/conftest.py runs it)
 
 

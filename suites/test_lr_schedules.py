@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from suites.lr_schedules import B, POINTS, SUITE, judge  # noqa: F401
+from suites.lr_schedules import POINTS, SUITE, B, judge  # noqa: F401
 
 
 def test_every_schedule_trains_and_logs_its_lr(result):

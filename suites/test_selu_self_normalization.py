@@ -11,8 +11,8 @@ import math
 import pytest
 
 from harness.queries import load_history
-from harness.verdict import select
 from harness.synthetic import outcomes, runs_table
+from harness.verdict import select
 from suites.selu_self_normalization import LAST, SUITE, domain_distance
 
 

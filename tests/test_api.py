@@ -12,6 +12,7 @@ from mlflow.tracking import MlflowClient
 
 import harness
 from harness.api import installed_suites, load_plugins, load_suite_file, paired, suites_in
+from harness.cli import main
 from harness.config import ConfigError, RunConfig
 from harness.contract import CHILD, PARENT, ROLE_TAG, VERDICT_JSON
 from harness.data import InMemoryDataModule
@@ -89,7 +90,7 @@ def test_import_harness_is_light_and_exposes_the_api_lazily():
         harness.nope
 
 
-def test_a_suite_file_outside_the_repo_runs_records_and_is_judged(user_suite_file, store_uri):
+def test_a_suite_file_outside_the_repo_runs_records_and_is_judged(user_suite_file, store_uri, tmp_path, capsys):
     suite = load_suite_file(user_suite_file)
     result = harness.run(suite, scale="ci", store=store_uri)
     built = sys.modules["api_test_suite"].BUILT
@@ -107,6 +108,12 @@ def test_a_suite_file_outside_the_repo_runs_records_and_is_judged(user_suite_fil
     reverse = paired("width", 64, 2, [RatioStatement("wider needs more epochs", "epochs ratio",
                                                      harness.epochs_to_target, ">")])
     assert reverse(result.runs)[0].outcome == "refuted"
+    # `harness report` takes the file as `harness run` does.
+    capsys.readouterr()
+    assert main(["report", str(user_suite_file), "--tracking-uri", store_uri, "--out", str(tmp_path / "r")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{suite.name}: report on invocation ") and result.parent_run_id in out.splitlines()[0]
+    assert "ANSWER to 'a wider net needs fewer epochs" in out and (tmp_path / "r" / "report.html").is_file()
 
 
 def test_suite_file_errors_are_one_line(tmp_path):

@@ -4,11 +4,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from mlflow.tracking import MlflowClient
 
 from harness.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("argv,needle", [
@@ -50,6 +53,29 @@ def test_console_script_on_bad_input(tmp_path):
     assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
     assert "unknown suite 'nope'" in proc.stderr
     assert not (tmp_path / "mlruns").exists()
+
+
+HEAVY = ("torch", "pytorch_lightning", "mlflow")  # seconds to import; a refusal needs none of them
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["run", "bn-walltime", "--workers", "2"], "judges wall-clock time"),  # read from the suite's source
+    (["run", "bn-walltime", "--engine", "ray", "--workers", "2"], "invalid --workers 2 with --engine ray"),
+    (["run", "bn-saturating", "--max-seeds", "2"], "invalid --max-seeds 2; must be >= 6"),
+    (["report", "bn-walltime"], "no store at"),
+    (["runs", "bn-waltime"], "did you mean 'bn-walltime'?"),
+    (["report", "./missing_suite.py"], "invalid suite file 'missing_suite.py'"),
+])
+def test_run_refuses_before_importing_torch_lightning_or_mlflow(argv, needle, tmp_path):
+    """Refusals cost Python's start-up, not torch's 5 s (timed in benchmarks/test_bench_cli.py)."""
+    argv = [*argv, "--tracking-uri", f"sqlite:///{tmp_path}/none/mlflow.db"]
+    code = (f"import sys; from harness.cli import main; code = main({argv!r}); "
+            f"print(code, [m for m in {HEAVY!r} if m in sys.modules])")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
+    assert proc.stdout.split() == ["2", "[]"], proc.stdout + proc.stderr
+    assert needle in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert not (tmp_path / "none").exists()
 
 
 def test_list_names_the_headline_suite(capsys):

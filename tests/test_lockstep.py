@@ -58,6 +58,13 @@ def test_lockstep_arms_are_the_solo_runs_bit_for_bit(arms, tracker):
         assert set(run.data.metrics) == set(solo_run.data.metrics)
         assert set(run.data.metrics) >= set(SUMMARY_METRICS)  # both converged: every summary metric is there
         assert load_history(client, a.run_id)[list(FIGURES)].equals(load_history(client, s.run_id)[list(FIGURES)])
+        # the same dataset inputs as the solo run (names, digests of the splits, shapes): the UI's Dataset column
+        assert inputs(run) == inputs(solo_run) and {name for name, _, _ in inputs(run)} == {"digits/train",
+                                                                                            "digits/validation"}
+
+
+def inputs(run) -> set[tuple[str, str, str]]:
+    return {(i.dataset.name, i.dataset.digest, i.dataset.profile) for i in run.inputs.dataset_inputs}
 
 
 def test_without_the_rng_swaps_the_dropout_masks_differ(arms, monkeypatch):

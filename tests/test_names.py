@@ -31,6 +31,7 @@ def test_static_suite_index_equals_the_imported_suites():
         entry = index[name]
         assert entry.claim == suite.claim
         assert entry.scales == ("default", *suite.scales)
+        assert entry.timing is suite.timing  # what `run --workers` is refused on before torch is imported
         assert __import__(entry.module, fromlist=["SUITE"]).SUITE is suite
 
 

@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 from mlflow.tracking import MlflowClient
 
+from harness import plots
 from harness.cli import main
 from harness.judging import judge_stored, verdict_json
 from harness.pipeline import Execution, run_suite
-from harness.queries import recorded_verdict
-from harness.report import build_report, render, write_report
+from harness.queries import load_histories, load_history, recorded_verdict
+from harness.report import REUSED_NOTE, build_report, render, write_report
 from harness.stats import Estimate, Measured
 from harness.tables import fmt_interval
 from harness.tracking import Tracker
@@ -91,7 +92,7 @@ def test_report_writes_files_and_logs_them_to_the_parent_run(tiny_invocation, tm
         data = path.read_bytes()
         assert data[:8] == PNG_MAGIC and len(data) > 10_000
     logged = {a.path for a in tracker.client.list_artifacts(parent, "report")}
-    expected = {"report.txt", "report.md", "report.html", *report.plots}
+    expected = {"report.txt", "report.md", "report.html", "plots.json", *report.plots}
     assert logged == {f"report/{name}" for name in expected}
     text = (tmp_path / "out" / "report.txt").read_text()
     for needle in ("VERDICTS", "TOTAL = EPOCHS x TIME PER EPOCH", "epochs to target", ">4", "needs >= 6 seeds"):
@@ -111,6 +112,43 @@ def test_report_without_gradient_metrics_skips_that_plot_with_a_note(tiny_invoca
     assert "grad_norm.png" not in report.plots and "learning_curves.png" in report.plots
     assert any("gradient norms skipped" in n for n in report.notes)
     assert "note: per-layer gradient norms skipped" in render(report, "text")
+
+
+def test_histories_read_in_one_query_per_metric_equal_those_read_run_by_run(tiny_invocation):
+    uri, suite, parent = tiny_invocation
+    client = MlflowClient(uri)
+    runs = build_report(client, suite, parent).runs
+    keys = ["val/acc", "train/epoch_time_s", "grad/norm/layer_01", "converged"]  # the last: a summary, no history
+    bulk = load_histories(client, list(runs["run_id"]), keys)
+    assert set(bulk) == set(runs["run_id"])
+    for run_id, frame in bulk.items():
+        assert frame.equals(load_history(client, run_id, keys)) and len(frame) >= 2, run_id
+        assert "converged" not in frame and {"epoch", "val/acc", "grad/norm/layer_01"} <= set(frame)
+
+
+def test_plots_are_reused_while_their_data_is_unchanged_and_drawn_again_once_the_store_changes(
+        tiny_invocation, tmp_path, monkeypatch):
+    suite = tiny_suite(lrs=(0.01,), seeds=1, diagnostics="", name="tiny-plot-cache")
+    tracker = Tracker(tiny_invocation[0])  # the shared store, an experiment of its own
+    parent = run_suite(suite, tracker, suite.configs(), Execution(progress=False)).parent_run_id
+    drawn = []  # one entry per forest plot actually rendered
+    monkeypatch.setattr(plots, "plot_forest", lambda *a, real=plots.plot_forest: drawn.append(1) or real(*a))
+    first = write_report(tracker, suite, parent, tmp_path / "first")
+    second = write_report(Tracker(tiny_invocation[0]), suite, parent, tmp_path / "second")  # a new client, as later
+    assert len(drawn) == 1 and list(second.plots) == list(first.plots) and second.notes == [*first.notes, REUSED_NOTE]
+    for name, path in second.plots.items():
+        assert path.parent == tmp_path / "second" and path.read_bytes() == first.plots[name].read_bytes()
+    # The store changes under the invocation (one more epoch in a run's history): the plots are drawn anew.
+    tracker.log_metrics(first.runs["run_id"].iloc[0], {"val/acc": 0.5}, step=5)
+    third = write_report(tracker, suite, parent, tmp_path / "third")
+    assert len(drawn) == 2 and set(third.plots) == set(first.plots) and REUSED_NOTE not in third.notes
+    assert third.plots["learning_curves.png"].read_bytes() != first.plots["learning_curves.png"].read_bytes()
+    # A plot overwritten since it was vouched for (another program logged a file of that name): drawn anew too.
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "forest.png").write_bytes(PNG_MAGIC)
+    tracker.log_artifact(parent, str(tmp_path / "other" / "forest.png"), "report")
+    fourth = write_report(tracker, suite, parent, tmp_path / "fourth")
+    assert len(drawn) == 3 and fourth.plots["forest.png"].read_bytes() == third.plots["forest.png"].read_bytes()
 
 
 def test_cli_report_prints_the_format_asked_and_writes_the_files(registered, tmp_path, capsys):
