@@ -52,7 +52,7 @@ SUITE = Suite(
                    target_value=0.55, stop_at_target=True, threads=1),
     grid={GRID_KEY: POINTS},
     seeds=6,
-    max_seeds=12,  # looks at 6, 9, 12 seeds: a ratio of epochs to 0.55 moves in steps of about 1/8
+    max_seeds=14,  # looks at 6, 9, 14 seeds: a ratio of epochs to 0.55 moves in steps of about 1/8
     judge=judge,
     timing=False,  # epochs, not seconds
     # ci: beta 0.9 and 0.99 at effective lr 0.3 only (no tuning), 2 seeds, 10 epochs.
