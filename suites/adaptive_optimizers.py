@@ -4,12 +4,17 @@ Source: the chapter; Duchi et al. 2011 (AdaGrad); Hinton's lecture 6e (RMSProp);
 (Adam); Dozat 2016 (Nadam). The book's notebook (Fashion-MNIST, 10 epochs, single runs): AdaGrad
 84.2%, RMSProp 86.4%, Adam 87.0%.
 
-Grid: adagrad, rmsprop, adam, nadam x lr in {3e-4, 1e-3, 3e-3, 1e-2, 3e-2} (half decades); 5 hidden
-ReLU layers of 100 (He init) on digits, batch 32, a fixed 10 epochs (target 0.95 recorded for
-epochs to target). Each optimizer is tuned on the same grid: the lr with the highest median final
-val acc over seeds (the choice is in the row's label). The `updates` diagnostic records the
-effective learning rate |dW|/|g| at init and at the end. (MNIST-1D or Fashion-MNIST would be closer
-to the book's setting.)
+Grid: adagrad, rmsprop, adam, nadam x lr in {1e-3, 3e-3, 1e-2, 3e-2, 1e-1} (half decades); 3 hidden
+ReLU layers of 64 (He init) on MNIST-1D (4000 train / 1000 validation), batch 64, a fixed 10 epochs
+(target 0.55 recorded for epochs to target). Each optimizer is tuned on the same grid: the lr with
+the highest median final val acc over seeds (the choice is in the row's label). The `updates`
+diagnostic records the effective learning rate |dW|/|g| at init and at the end. Grid and target were
+fixed from a pilot on seeds 100-102 (never judged), 10 epochs: best median final val acc rmsprop,
+adam, nadam at 1e-2 (0.60, 0.60, 0.63; all collapse to 0.09-0.19 at 1e-1), adagrad at 1e-1 (0.57;
+0.45 at 3e-1, 0.56 at 3e-2), and 3e-4 was never within 15 points of the best, so the grid moved up a
+half decade from digits' {3e-4 ... 3e-2}. At the tuned rates Adam and Nadam crossed 0.55 in 5-8
+epochs and none crossed 0.6 in all 3 seeds, so 0.55 sits below the ~0.6 the curves reach at 10
+epochs. (On digits every optimizer sat on the ~97% plateau, a validation example or two apart.)
 
 Verdicts (median over seeds, exact 95% interval; thresholds fixed in advance):
 - at each one's tuned lr, RMSProp vs AdaGrad: final training loss ratio < 1, final val acc difference > 0;
@@ -28,7 +33,7 @@ from harness.suite import Suite
 from harness.tuning import tuned
 from harness.verdict import DifferenceStatement, RatioStatement, ThresholdStatement
 
-LRS = (3e-4, 1e-3, 3e-3, 1e-2, 3e-2)
+LRS = (1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
 OPTIMIZERS = ("adagrad", "rmsprop", "adam", "nadam")
 GRID_KEY = ("optimizer", "lr")
 WITHIN = 0.01  # "within 1 point of the best"
@@ -75,14 +80,14 @@ SUITE = Suite(
     claim="AdaGrad stops too early and RMSProp does better; Adam needs little tuning; Nadam is often slightly faster than Adam",
     source="Duchi et al. 2011; Hinton lecture 6e; Kingma & Ba 2015; Dozat 2016; Geron, Hands-On ML, ch. 'Training Deep "
            "Neural Networks' (AdaGrad, RMSProp, Adam, Nadam)",
-    base=RunConfig(dataset="digits", depth=5, width=100, activation="relu", batch_size=32, max_epochs=10,
-                   stop_at_target=False, target_value=0.95, diagnostics="updates", diag_every=10, threads=1),
+    base=RunConfig(dataset="mnist1d", depth=3, width=64, activation="relu", batch_size=64, max_epochs=10,
+                   stop_at_target=False, target_value=0.55, diagnostics="updates", diag_every=10, threads=1),
     grid={GRID_KEY: tuple((o, lr) for o in OPTIMIZERS for lr in LRS)},
     seeds=6,
-    max_seeds=9,
+    max_seeds=14,  # looks at 6, 9, 14 seeds: final accuracies on MNIST-1D spread ~0.02-0.03 between seeds
     judge=judge,
     timing=False,
-    # ci: adagrad at 1e-2 vs rmsprop at 1e-3 (their tuned rates at default scale), 2 seeds.
-    scales={"ci": {"seeds": 2, "grid": {GRID_KEY: (("adagrad", 1e-2), ("rmsprop", 1e-3))}},
+    # ci: adagrad at 1e-1 vs rmsprop at 1e-2 (their best rates in the pilot on seeds 100-102), 2 seeds.
+    scales={"ci": {"seeds": 2, "grid": {GRID_KEY: (("adagrad", 1e-1), ("rmsprop", 1e-2))}},
             "nightly": {"seeds": 12, "max_epochs": 20, "diag_every": 20}},
 )

@@ -4,16 +4,22 @@ Source: the chapter (power, exponential, piecewise constant, performance schedul
 "exponential and performance scheduling both work", qualitative); Senior et al. 2013; Smith 2018 and
 Smith & Topin 2019 (1cycle on CIFAR-10: 91.9% in 100 epochs vs 90.3% in 800 with a step schedule).
 
-Setting: 5 hidden ReLU layers of 100 (He init) on digits, Nesterov momentum 0.9 (the chapter's
-recipe), batch 32, budget B = 10 epochs, no early stop (target 0.96 recorded). Schedule parameters
-fixed in advance from the budget (harness.schedules): power s = 1 epoch, c = 1 (lr/11 at the end);
-exponential s = B (10x lower at the end); piecewise x0.1 after epochs 5 and 8; performance x0.5
-after 2 epochs without a lower val/loss; 1cycle from lr/10 to lr (the peak) and back, then 1000x
-down. Every schedule is tuned on the same lr grid {0.01, 0.03, 0.1} (for 1cycle, the peak) by the
-highest median final val acc (the choice is in the row's label). Also piecewise at 2B = 20 epochs
-(x0.1 after epochs 10 and 16), tuned the same way. Epochs, not seconds: the machine is shared, and
-every schedule's per-step cost is the same LambdaLR or plateau step. (MNIST-1D would separate the
-schedules more than digits.)
+Setting: MNIST-1D (4000 train / 1000 validation), 3 hidden ReLU layers of 64 (He init), Nesterov
+momentum 0.9 (the chapter's recipe), batch 64, budget B = 10 epochs, no early stop (target 0.6
+recorded). (On digits every schedule sat within a validation example or two of ~97%; on MNIST-1D a
+constant rate is still climbing at 10 epochs, ~0.6, and piecewise at 2B reaches ~0.67.) Schedule
+parameters fixed in advance from the budget (harness.schedules): power s = 1 epoch, c = 1 (lr/11 at the
+end); exponential s = B (10x lower at the end); piecewise x0.1 after epochs 5 and 8; performance x0.5
+after every epoch without a lower val/loss (patience 0: in the pilot below, at patience 1 or 2 it never
+fired at lr 0.03-0.1 within 10 epochs, the constant rate under another name); 1cycle from lr/10 to lr
+(the peak) and back, then 1000x down. Every schedule is tuned on the same lr grid {0.03, 0.1, 0.3} (for
+1cycle, the peak) by the highest median final val acc (the choice is in the row's label). The grid was
+fixed from a pilot on seeds 100-102 (never judged): over {0.01, 0.03, 0.1, 0.3} every schedule's best
+median was at 0.1 (1cycle 0.64, performance at patience 0 0.64, piecewise 0.61, exponential 0.61,
+constant 0.60, power 0.58); 0.3 was lower for every schedule and 0.01 never within 5 points, so the grid
+brackets the optimum. Also piecewise at 2B = 20 epochs (x0.1 after epochs 10 and 16), tuned the same
+way. Epochs, not seconds: the machine is shared, and every schedule's per-step cost is the same LambdaLR
+or plateau step.
 
 Verdicts (median over seeds, exact 95% interval; paired by seed, each arm at its tuned lr):
 - per schedule vs constant at B: final val acc difference > 0;
@@ -27,7 +33,7 @@ from harness.tuning import tuned
 from harness.verdict import DifferenceStatement
 
 B = 10
-LRS = (0.01, 0.03, 0.1)
+LRS = (0.03, 0.1, 0.3)
 GRID_KEY = ("schedule", "max_epochs", "milestones", "decay_epochs", "decay_factor", "lr")
 SCHEDULES = (("constant", B, "", 10.0, 0.1), ("power", B, "", 1.0, 0.1), ("exponential", B, "", float(B), 0.1),
              ("piecewise", B, "5,8", 10.0, 0.1), ("performance", B, "", 10.0, 0.5), ("1cycle", B, "", 10.0, 0.1),
@@ -60,16 +66,16 @@ SUITE = Suite(
           "1cycle in budget B matches a step schedule in 2B",
     source="Senior et al. 2013; Smith 2018; Smith & Topin 2019; Geron, Hands-On ML, ch. 'Training Deep Neural Networks' "
            "(learning rate scheduling)",
-    base=RunConfig(dataset="digits", depth=5, width=100, activation="relu", optimizer="nesterov", batch_size=32,
-                   max_epochs=B, stop_at_target=False, target_value=0.96, patience=2, threads=1),
+    base=RunConfig(dataset="mnist1d", depth=3, width=64, activation="relu", optimizer="nesterov", batch_size=64,
+                   max_epochs=B, stop_at_target=False, target_value=0.6, patience=0, threads=1),
     grid={GRID_KEY: POINTS},
     seeds=6,
-    max_seeds=9,
+    max_seeds=14,  # looks at 6, 9, 14 seeds: paired final-acc differences spread ~0.03 between seeds
     judge=judge,
     timing=False,  # epochs and accuracy; every schedule's per-step cost is the same scheduler step
-    # ci: constant vs exponential vs 1cycle at lr 0.03 (no tuning), 2 seeds.
+    # ci: constant vs exponential vs 1cycle at lr 0.1 (no tuning), 2 seeds.
     scales={"ci": {"seeds": 2,
                    "grid": {GRID_KEY: tuple(p for p in POINTS if p[0] in ("constant", "exponential", "1cycle")
-                                            and p[-1] == 0.03)}},
+                                            and p[-1] == 0.1)}},
             "nightly": {"seeds": 12}},
 )

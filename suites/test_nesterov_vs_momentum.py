@@ -10,7 +10,7 @@ from suites.nesterov_vs_momentum import BETAS, POINTS, SUITE, judge  # noqa: F40
 def test_every_arm_trains_and_rows_name_the_tuned_rates(result):
     runs = result.runs
     assert len(runs) == 8 and not result.failures  # 2 optimizers x 2 betas x 2 seeds
-    assert (runs.final_val_acc > 0.9).all()  # every arm learns digits at these rates
+    assert (runs.final_val_acc > 0.4).all()  # every arm learns MNIST-1D at these rates (chance 0.1)
     rows = [v for v in result.verdicts if v.statement == "Nesterov reaches the target in fewer epochs"]
     assert [v.group for v in rows] == ["momentum=0.9, arm nesterov/0.9@0.03 vs momentum/0.9@0.03",
                                        "momentum=0.99, arm nesterov/0.99@0.003 vs momentum/0.99@0.003"]
