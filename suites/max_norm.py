@@ -29,7 +29,7 @@ from harness.rules import paired_verdicts
 from harness.suite import Suite
 from harness.tuning import tuned
 from harness.verdict import DifferenceStatement
-from suites.bn_regularization import run  # noqa: F401  (one training run with the LossGap callback)
+from suites.bn_regularization import run  # one training run with the LossGap callback
 
 GAP = column("gap/loss")
 SHRINKS = DifferenceStatement("max-norm shrinks the train-validation loss gap", "loss gap difference (nats)", GAP, "<")
