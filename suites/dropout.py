@@ -5,25 +5,32 @@ Source: Srivastava et al. 2014 (MNIST error 1.60% -> 1.25% with dropout; SVHN 3.
 about 2x more training).
 
 Setup: MNIST-1D (digits is too easy for a gap to show), 3 hidden layers of 256 ReLU units (He init; ~140k
-weights for 40 inputs), Adam lr 1e-3, batch 64, a fixed budget of 40 epochs (stop_at_target off, so every
+weights for 40 inputs), Adam, batch 64, a fixed budget of 40 epochs (stop_at_target off, so every
 arm gets the same training). Training-set sizes: n_samples 1000 and 4000 with half held out (500 and 2000
 training rows). Dropout rates 0 (baseline), 0.2 and 0.5 after every hidden block.
 Convergence: the first epoch at a validation accuracy both arms reach in calibration runs (0.28 at 500
 training rows, 0.40 at 2000: near the no-dropout net's best); a run that never gets there is censored at
 the budget, so its ratio is a bound.
 
-Grid: (n_samples, target) x rate x 6 seeds. Verdict per size and rate, paired by seed against rate 0
-(median over seeds, exact 95% interval); thresholds fixed in advance:
+Tuned lr: each (size, rate) runs at Adam lr 1e-3 and 3e-3 and is judged at the one with the higher median
+final validation accuracy (harness.tuning; the choice is in the row's label). The grid was fixed from a
+pilot on seeds 100-101 (never judged) over {3e-4, 1e-3, 3e-3}: 3e-4 was lower for every arm, and 3e-3 helped
+dropout most (rate 0.5 at 2000 rows: 0.40 at 1e-3, 0.47 at 3e-3; rate 0: 0.51 and 0.53), as Srivastava et
+al. note dropout nets want larger rates; a single 1e-3 judged dropout at a rate that favours the baseline.
+
+Grid: (n_samples, target) x rate x lr x 6 seeds. Verdict per size and rate, paired by seed against rate 0
+(median over seeds, exact 95% interval; each arm at its tuned lr); thresholds fixed in advance:
 - "dropout lowers the validation error":   final validation error ratio dropout / none < 1
 - "dropout converges slower":              epochs-to-target ratio dropout / none > 1 (the chapter: about 2)
 """
 import pandas as pd
 
 from harness.config import RunConfig
-from harness.measures import epochs_to_target
+from harness.measures import epochs_to_target, final_val_acc
 from harness.rules import paired_verdicts
 from harness.stats import Measured
 from harness.suite import Suite
+from harness.tuning import tuned
 from harness.verdict import RatioStatement
 
 
@@ -37,10 +44,17 @@ STATEMENTS = [
     RatioStatement("dropout converges slower", "epochs-to-target ratio", epochs_to_target, ">"),
 ]
 SIZES = ("n_samples", "target_value")
+LR, LRS = 1e-3, (1e-3, 3e-3)  # Adam; LR alone at CI scale
 
 
 def judge(runs):
-    return paired_verdicts(runs, STATEMENTS, "dropout", 0.0, list(SIZES))
+    verdicts = []
+    for _, size in runs.groupby(list(SIZES), sort=False):  # each rate tuned per training-set size
+        best = tuned(size, ["dropout"], final_val_acc, lower_is_better=False)
+        none = best[best.dropout == 0.0].arm
+        if len(none):
+            verdicts += paired_verdicts(best, STATEMENTS, "arm", none.iloc[0], list(SIZES))
+    return verdicts
 
 
 SUITE = Suite(
@@ -48,13 +62,13 @@ SUITE = Suite(
     claim="dropout lowers an oversized net's validation error at each training-set size, and converges slower (~2x epochs)",
     source="Srivastava et al. 2014; Geron, Hands-On ML, ch. 'Training Deep Neural Networks' (dropout)",
     base=RunConfig(dataset="mnist1d", val_fraction=0.5, depth=3, width=256, activation="relu", optimizer="adam",
-                   lr=1e-3, batch_size=64, max_epochs=40, stop_at_target=False, target_metric="val/acc", threads=1),
-    grid={SIZES: ((1000, 0.28), (4000, 0.40)), "dropout": (0.0, 0.2, 0.5)},
+                   lr=LR, batch_size=64, max_epochs=40, stop_at_target=False, target_metric="val/acc", threads=1),
+    grid={SIZES: ((1000, 0.28), (4000, 0.40)), "dropout": (0.0, 0.2, 0.5), "lr": LRS},
     seeds=6,
     judge=judge,
     timing=False,  # epochs and errors, not seconds
-    # ci: 500 training rows, rates 0 and 0.5, 12 epochs
-    scales={"ci": {"seeds": 3, "max_epochs": 12, "grid": {SIZES: ((1000, 0.28),), "dropout": (0.0, 0.5)}},
+    # ci: 500 training rows, rates 0 and 0.5 at lr LR only (no tuning), 12 epochs
+    scales={"ci": {"seeds": 3, "max_epochs": 12, "grid": {SIZES: ((1000, 0.28),), "dropout": (0.0, 0.5), "lr": (LR,)}},
             "nightly": {"seeds": 12, "max_epochs": 80,
                         "grid": {SIZES: ((1000, 0.28), (2000, 0.35), (4000, 0.40), (10000, 0.5))}}},
 )

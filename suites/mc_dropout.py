@@ -12,6 +12,7 @@ so the deterministic net is overconfident, where the chapter says MC dropout hel
 Every validation also runs the MC pass (harness.regularization, config mc_samples = T): the same weights,
 T passes with dropout on, softmax probabilities averaged; the deterministic pass is the usual one (dropout off).
 Both are measured on the last epoch's weights, so each comparison is paired within a run, then judged over seeds.
+The lr is not tuned (one Adam lr 1e-3): both sides are passes of the same trained net, so the lr cannot favour either.
 
 Grid: T in (10, 30) x 6 seeds. Verdict per T (median over seeds, exact 95% interval), thresholds fixed in advance:
 - "MC dropout lowers the NLL":          val/mc_nll - val/loss (nats) < 0

@@ -1,11 +1,12 @@
-"""dropout: CI scale (500 training rows, rates 0 and 0.5, 12 epochs, 3 seeds) trains the fixed budget with the
-rate applied; both main rows flip between supported and refuted on a synthetic table at the default scale."""
+"""dropout: CI scale (500 training rows, rates 0 and 0.5 at lr 1e-3, 12 epochs, 3 seeds) trains the fixed budget with
+the rate applied; both main rows flip between supported and refuted on a synthetic table at the default scale, judged
+at each arm's tuned lr."""
 from __future__ import annotations
 
 import pytest
 
 from suites._synthetic import censored, outcomes, reached, runs_table
-from suites.dropout import SUITE
+from suites.dropout import LRS, SUITE
 
 
 def test_every_run_trains_the_whole_budget_on_mnist1d(result):
@@ -18,18 +19,20 @@ def test_every_run_trains_the_whole_budget_on_mnist1d(result):
 
 def test_rows_pair_each_rate_with_no_dropout_per_size(result):
     groups = {v.group for v in result.verdicts}
-    assert groups == {"n_samples=1000, target_value=0.28, dropout 0.5 vs 0.0"}
+    assert groups == {"n_samples=1000, target_value=0.28, arm 0.5@0.001 vs 0.0@0.001"}
     assert [v.metric for v in result.verdicts] == ["final val error ratio", "epochs-to-target ratio"]
     assert all(v.n == 3 for v in result.verdicts)
 
 
 def _table(as_claimed: bool):
+    """Dropout arms tuned at 3e-3, no dropout at 1e-3; the other lr is worse and shows the reversed effect."""
     def metrics(cfg):
         dropped = cfg.dropout > 0
-        better = dropped == as_claimed
-        epochs = 20 if dropped == as_claimed else 10
+        tuned = cfg.lr == (LRS[1] if dropped else LRS[0])
+        claimed = (dropped == as_claimed) == tuned  # the effect as claimed only at the tuned lr
+        epochs = 20 if claimed else 10
         return {**reached(epochs), "stop_reason": "max_epochs", "epochs_run": 40.0,
-                "final_val_acc": (0.6 if better else 0.5) - 0.001 * cfg.seed}
+                "final_val_acc": (0.6 if claimed else 0.5) - (0 if tuned else 0.2) - 0.001 * cfg.seed}
     return runs_table(SUITE, metrics)
 
 
@@ -38,10 +41,11 @@ def test_main_rows_flip_with_the_effect(as_claimed, want):
     verdicts = SUITE.judge(_table(as_claimed))
     for statement in ("dropout lowers the validation error", "dropout converges slower"):
         assert outcomes(verdicts, statement) == [want] * 4, statement  # 2 sizes x 2 rates
+    assert verdicts[0].group == "n_samples=1000, target_value=0.28, arm 0.2@0.003 vs 0.0@0.001"
 
 
 def test_a_rate_that_never_reaches_the_target_counts_as_slower():
     def metrics(cfg):
         return {**(censored(40) if cfg.dropout == 0.5 else reached(10)), "final_val_acc": 0.5}
     verdicts = SUITE.judge(runs_table(SUITE, metrics))
-    assert outcomes(verdicts, "dropout converges slower", "dropout 0.5") == ["supported"] * 2
+    assert outcomes(verdicts, "dropout converges slower", "arm 0.5@") == ["supported"] * 2
