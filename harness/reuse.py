@@ -46,17 +46,23 @@ def finished_run(client, experiment_id: str | None, config: RunConfig) -> str | 
     return runs[0].info.run_id if runs else None
 
 
+def _in_first_layers(name: str, k: int) -> bool:
+    """Whether a state_dict or parameter name belongs to model.hidden[0..k-1]."""
+    return name.startswith("hidden.") and int(name.split(".")[1]) < k
+
+
 def reused_keys(state: dict, k: int) -> list[str]:
     """The state_dict entries of the first k hidden layers (model.hidden[0..k-1]: weights, biases, BN buffers)."""
-    return [key for key in state if key.startswith("hidden.") and int(key.split(".")[1]) < k]
+    return [key for key in state if _in_first_layers(key, k)]
 
 
 def load_layers(model: torch.nn.Module, state: dict, k: int) -> list[str]:
     """Copy the first k hidden layers' entries of `state` into `model` bit for bit; the rest (the head) stays new."""
     keys = reused_keys(state, k)
     own = model.state_dict()
-    if not keys or any(key not in own or own[key].shape != state[key].shape for key in keys):
-        bad = next((key for key in keys if key not in own or own[key].shape != state[key].shape), "hidden.*")
+    bad = next((key for key in keys if key not in own or own[key].shape != state[key].shape), None)
+    if not keys or bad is not None:
+        bad = bad or "hidden.*"
         raise ConfigError(f"invalid reuse_layers {k}: the source's {bad} does not fit this model "
                          f"(same depth >= k, width and hidden-layer kinds needed)")
     with torch.no_grad():
@@ -66,7 +72,7 @@ def load_layers(model: torch.nn.Module, state: dict, k: int) -> list[str]:
 
 
 def reused_parameters(model: torch.nn.Module, k: int) -> list[torch.nn.Parameter]:
-    return [p for name, p in model.named_parameters() if name.startswith("hidden.") and int(name.split(".")[1]) < k]
+    return [p for name, p in model.named_parameters() if _in_first_layers(name, k)]
 
 
 class FreezeThenUnfreeze(pl.Callback):

@@ -157,9 +157,8 @@ class ClassifierSystem(pl.LightningModule):
         if hasattr(self.model, "loss"):  # not a classifier: its own loss is the one validation figure
             self.epoch_metrics["val/loss"] = float(self.model.loss(x, y))
             return
-        if self.config.mc_samples:
-            self._evaluate_mc(x, y)
-        logits = self.model(x)
+        # With MC dropout the timed deterministic pass is this epoch's validation pass too: computed once.
+        logits = self._evaluate_mc(x, y) if self.config.mc_samples else self.model(x)
         self.epoch_metrics["val/loss"] = float(F.cross_entropy(logits, y))
         self.epoch_metrics["val/acc"] = float((logits.argmax(1) == y).float().mean())
         if self.config.eval_train:  # the whole training split, eval mode: for train/validation gaps
@@ -167,19 +166,22 @@ class ClassifierSystem(pl.LightningModule):
             self.epoch_metrics["train/eval_loss"] = float(F.cross_entropy(logits, datamodule.y_train))
             self.epoch_metrics["train/acc"] = float((logits.argmax(1) == datamodule.y_train).float().mean())
 
-    def _evaluate_mc(self, x: torch.Tensor, y: torch.Tensor) -> None:
-        """MC dropout against one deterministic pass: each on its own clock (seconds, device synchronized); NLL, ECE."""
+    def _evaluate_mc(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """MC dropout against one deterministic pass: each on its own clock (seconds, device synchronized); NLL, ECE.
+
+        Returns the deterministic pass's (N_val, C) logits, the epoch's validation figures' source."""
         synchronize(x.device)
         t0 = time.perf_counter()
-        probs = torch.softmax(self.model(x), dim=1)  # (N_val, C), dropout off
+        logits = self.model(x)  # (N_val, C), dropout off
         synchronize(x.device)
         t1 = time.perf_counter()
         mc = mc_dropout_probs(self.model, x, self.config.mc_samples)  # (N_val, C), mean of T passes
         synchronize(x.device)
         self.epoch_metrics.update({
             "val/forward_time_s": t1 - t0, "val/mc_time_s": time.perf_counter() - t1,
-            "val/ece": expected_calibration_error(probs, y), "val/mc_nll": nll(mc, y),
+            "val/ece": expected_calibration_error(torch.softmax(logits, dim=1), y), "val/mc_nll": nll(mc, y),
             "val/mc_ece": expected_calibration_error(mc, y), "val/mc_acc": float((mc.argmax(1) == y).float().mean())})
+        return logits
 
     def on_train_epoch_end(self) -> None:
         self._finish_train_loss()
