@@ -13,8 +13,10 @@ import math
 import numpy as np
 from scipy import stats
 
+from harness.stats import LEVEL
 
-def sd_ratio(treatment, baseline, level: float = 0.95) -> tuple[float, float, float]:
+
+def sd_ratio(treatment, baseline, level: float = LEVEL) -> tuple[float, float, float]:
     """(sd ratio, low, high) of paired values (one per seed): sd(treatment) / sd(baseline) and its `level` interval.
 
     nan when fewer than 3 pairs; (inf or 0, ...) bounds follow from a zero spread on either side.
