@@ -225,7 +225,8 @@ def train_lockstep(configs: list[RunConfig], tracker: Tracker | None = None, exp
         result = RunResult(arm.config, arm.system.history, arm.system.stop_reason, arm.convergence.epoch,
                            arm.wall_s, arm.run_id)
         if arm.run_id is not None:
-            log_splits(tracker, arm.run_id, arm.config, arm.datamodule)
+            with _recorded(tracker, arm.run_id):  # a store error here fails the run; it never leaves it RUNNING
+                log_splits(tracker, arm.run_id, arm.config, arm.datamodule)
             tracker.finish(arm.run_id, stop_reason=result.stop_reason, metrics=result.summary())
         results.append(result)
     return results

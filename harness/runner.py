@@ -161,7 +161,8 @@ def train(config: RunConfig, tracker: Tracker | None = None, experiment: str = T
     result = RunResult(config, system.history, system.stop_reason, convergence.epoch, wall, run_id,
                        system.restored_epoch)
     if run_id is not None:
-        log_splits(tracker, run_id, config, datamodule)
+        with _recorded(tracker, run_id):  # a store error here fails the run; it never leaves it RUNNING
+            log_splits(tracker, run_id, config, datamodule)
         tracker.finish(run_id, stop_reason=result.stop_reason, metrics=result.summary())
     return result
 

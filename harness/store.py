@@ -141,12 +141,27 @@ def configure_sqlite(uri: str, wal: bool = False) -> None:
             pass  # another process holds the file right now; the next tracker opening it tries again
 
 
-def retry_locked(write, attempts: int = 5, wait_s: float = 1.0):
-    """Run a store write, retrying while SQLite says the database is locked (past even the busy timeout)."""
+# A get-or-create that lost a race: two writers (workers starting their first runs together) both missed
+# the row and both inserted it; the loser's insert is rolled back, and the same write, repeated, finds the row.
+DUPLICATE_KEY = ("UNIQUE constraint failed", "duplicate key value violates unique constraint")
+
+
+def _retry(write, transient: tuple[str, ...], attempts: int, wait_s: float):
     for attempt in range(attempts):
         try:
             return write()
-        except Exception as e:  # MLflow wraps sqlite3.OperationalError in its own exception types
-            if "database is locked" not in str(e) or attempt == attempts - 1:
+        except Exception as e:  # MLflow wraps the driver's error (sqlite3, psycopg, the server's 400) in its own types
+            if not any(m in str(e) for m in transient) or attempt == attempts - 1:
                 raise
             time.sleep(wait_s * (attempt + 1))
+
+
+def retry_locked(write, attempts: int = 5, wait_s: float = 1.0):
+    """Run a store write, retrying while SQLite says the database is locked (past even the busy timeout)."""
+    return _retry(write, ("database is locked",), attempts, wait_s)
+
+
+def retry_duplicate(write, attempts: int = 4, wait_s: float = 0.05):
+    """Run a get-or-create store write (MLflow's log_inputs), repeating it when a concurrent writer inserted the
+    same row first; a database still locked is waited out as by retry_locked."""
+    return _retry(lambda: retry_locked(write), DUPLICATE_KEY, attempts, wait_s)

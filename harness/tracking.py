@@ -28,7 +28,7 @@ from harness.contract import (
     SUITE_TAG,
     TRACEBACK,
 )
-from harness.store import StoreError, check_store, configure_sqlite, retry_locked, sqlite_path
+from harness.store import StoreError, check_store, configure_sqlite, retry_duplicate, retry_locked, sqlite_path
 
 DATASET_CONTEXT = "mlflow.data.context"  # MLflow's input tag: what the split was used for (the UI shows it)
 
@@ -115,7 +115,7 @@ class Tracker:
             profile = json.dumps({"num_rows": int(array.shape[0]), "num_features": int(array.shape[1])})
             inputs.append(DatasetInput(Dataset(f"{name}/{context}", digest, "code", source, profile=profile),
                                        tags=[InputTag(DATASET_CONTEXT, context)]))
-        self.client.log_inputs(run_id, datasets=inputs)
+        retry_duplicate(lambda: self.client.log_inputs(run_id, datasets=inputs))  # workers log one dataset at once
 
     def log_text(self, run_id: str, text: str, name: str) -> None:
         self.client.log_text(run_id, text, name)
