@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import warnings
 from pathlib import Path
 
@@ -20,6 +21,19 @@ def _quiet_logs():
         logging.getLogger(name).setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", message=".*treespec.*")
     yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _report_memos(tmp_path_factory):
+    """Report memos (harness.report_memo) in the session's temporary folder, not the user's ~/.cache; set in
+    os.environ so that every CLI subprocess inherits it."""
+    saved = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if saved is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = saved
 
 
 @pytest.fixture(scope="session")

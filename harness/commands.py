@@ -11,6 +11,7 @@ import sys
 
 from harness.answer import plain_answer
 from harness.contract import TRAIN_EXPERIMENT
+from harness.interrupts import check as check_interrupt
 from harness.invocations import resolve_run_id, say
 from harness.logs import quiet
 from harness.remote import redact
@@ -58,12 +59,17 @@ def run_command(args, suite, options) -> int:
     tracker = Tracker(resolve_tracking_uri(args.tracking_uri))
     result = run_suite(suite, tracker, configs, options, looks)
     answer = plain_answer(result.verdicts, suite.claim)  # also the parent run's description (harness.judging)
+    where = f"`harness report {suite.name}` for plots"
+    if not args.no_report:
+        check_interrupt()  # a safe point: a signal during the runs or the judging skips the report
+        _, _, report = make_report(tracker, suite, args.suite, None, None)  # what `harness report` then reprints
+        where = f"report: {report.out_dir / 'report.html'}"
     print(format_table(result.verdicts, result.header))
     print(family_line(result.verdicts))
     for config, error in result.failures:
         print(f"FAILED run {run_name(config)}: {error}", file=sys.stderr)
     print(f"\nstore: {redact(tracker.uri)}  experiment: {suite.name}  parent run: {result.parent_run_id[:8]} "
-          f"({result.parent_run_id}); `harness report {suite.name}` for plots")
+          f"({result.parent_run_id}); {where}")
     print(f"\n{answer}")
     return 0
 
@@ -86,13 +92,28 @@ def train_command(values: dict, tracking_uri: str) -> int:
     return 0
 
 
+def make_report(tracker: Tracker, suite, suite_arg: str, run: str | None, out: str | None,
+                fmt: str = "text") -> tuple[str, str, object]:
+    """Write the report of one invocation (the newest, or `run`: an id or a unique prefix) and remember it for
+    `harness report` (harness.report_memo). Returns what `harness report` prints: (stdout, stderr, the Report)."""
+    from harness.report import render, write_report
+    from harness.report_memo import Request, record, store_digest
+
+    request = Request.of(tracker.uri, suite_arg, run, out, fmt)
+    before = store_digest(request.db) if request else None  # the store as the report is about to read it
+    run_id = resolve_run_id(tracker.client, run, suite.name) if run else None
+    report = write_report(tracker, suite, run_id, out)
+    names = ["report.txt", "report.md", "report.html", *report.plots]
+    stdout = render(report, fmt)
+    stderr = (f"files: {report.out_dir} ({', '.join(names[:3])}, {', '.join(report.plots) or 'no plots'}); "
+              f"logged to parent run {report.parent.info.run_id} under report/\n")
+    record(request, before, report.parent.info.artifact_uri, stdout, stderr, [report.out_dir / n for n in names])
+    return stdout, stderr, report
+
+
 def report_command(suite, tracker: Tracker, args) -> int:
     quiet()  # again: importing Lightning resets its loggers' levels
-    from harness.report import render, write_report
-
-    run_id = resolve_run_id(tracker.client, args.run, suite.name) if args.run else None
-    report = write_report(tracker, suite, run_id, args.out)
-    print(render(report, args.format), end="")
-    print(f"files: {report.out_dir} (report.txt, report.md, report.html, {', '.join(report.plots) or 'no plots'}); "
-          f"logged to parent run {report.parent.info.run_id} under report/", file=sys.stderr)
+    stdout, stderr, _ = make_report(tracker, suite, args.suite, args.run, args.out, args.format)
+    sys.stdout.write(stdout)
+    sys.stderr.write(stderr)
     return 0

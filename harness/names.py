@@ -77,7 +77,7 @@ class SuiteEntry:
     timing: bool | None  # judges wall-clock time (never side by side); None: not a literal, import the suite to know
 
 
-def _suites_dir() -> Path:
+def suites_dir() -> Path:
     spec = importlib.util.find_spec("suites")  # finds the package without running it
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("the suites package is not importable from here")
@@ -103,7 +103,7 @@ def _suite_default(name: str):
 def suite_index() -> dict[str, SuiteEntry]:
     """Every suite in suites/ (modules that are not test_*, _* or conftest and assign SUITE = Suite(...)), by name."""
     out = {}
-    for path in sorted(_suites_dir().glob("*.py"), key=lambda p: p.stem):
+    for path in sorted(suites_dir().glob("*.py"), key=lambda p: p.stem):
         if path.stem.startswith(("test_", "_", "conftest")):
             continue
         call = _suite_call(_tree(path))

@@ -74,6 +74,11 @@ def _seeds_in(runs: pd.DataFrame, pair_on: str = "seed") -> int:
     return int(runs[pair_on].nunique()) if pair_on in runs.columns and len(runs) else 0
 
 
+def _rows_by(runs: pd.DataFrame, key: str) -> dict:
+    """key value -> that run's row (a Series), each row taken out once: `.loc` per lookup costs ~0.5 ms."""
+    return {k: row for k, (_, row) in zip(runs[key], runs.iterrows())}
+
+
 def paired_verdicts(runs: pd.DataFrame, statements: list[PairedStatement], factor: str, baseline,
                     group_by: list[str], *, pair_on: str = "seed", expected_pairs: int | None = None,
                     levels: list | None = None) -> list[Verdict]:
@@ -90,11 +95,11 @@ def paired_verdicts(runs: pd.DataFrame, statements: list[PairedStatement], facto
     groups = runs.groupby(group_by, sort=False) if group_by else [((), runs)]
     for keys, group in groups:
         keys = keys if isinstance(keys, tuple) else (keys,)
-        base = group[group[factor] == baseline].set_index(pair_on)
+        base = _rows_by(group[group[factor] == baseline], pair_on)
         treatments = list(levels) if levels is not None else [v for v in group[factor].unique() if v != baseline]
         for level in treatments:
-            treat = group[group[factor] == level].set_index(pair_on)
-            pairs = sorted(set(base.index) & set(treat.index))
+            treat = _rows_by(group[group[factor] == level], pair_on)
+            pairs = sorted(set(base) & set(treat))
             label = ", ".join(filter(None, [_group_label(group_by, keys), f"{factor} {level} vs {baseline}"]))
             missing = (expected_pairs - len(pairs)) if expected_pairs else 0
             for st in statements:
@@ -102,10 +107,10 @@ def paired_verdicts(runs: pd.DataFrame, statements: list[PairedStatement], facto
                 obs, lo, hi = [], [], []
                 n_cens_b = n_cens_t = n_nan = n_div = 0
                 for p in pairs:
-                    t, b = st.value(treat.loc[p]), st.value(base.loc[p])
+                    t, b = st.value(treat[p]), st.value(base[p])
                     if math.isnan(t.value) or math.isnan(b.value):
                         n_nan += 1
-                        n_div += diverged(treat.loc[p]) or diverged(base.loc[p])
+                        n_div += diverged(treat[p]) or diverged(base[p])
                         continue
                     o, l, h = bounds(t, b)
                     obs.append(o), lo.append(l), hi.append(h)

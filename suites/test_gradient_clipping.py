@@ -20,7 +20,9 @@ def test_unclipped_blows_up_and_clipped_trains(result):
 
 def test_value_clipping_turns_the_gradient_and_norm_clipping_does_not(result):
     runs = result.runs
-    assert (runs[runs["clip"] == "value"]["upd/clip_cosine"] < 0.99).all()
+    # Value clipping turns the update (by 7-40 degrees here: cosines 0.77-0.99 across CPUs and seeds); norm clipping
+    # only rescales it (cosine 1 up to rounding).
+    assert (runs[runs["clip"] == "value"]["upd/clip_cosine"] < 0.999).all()
     assert (runs[runs["clip"] == "norm"]["upd/clip_cosine"] > 0.9999).all()
     assert runs[runs["clip"] == "none"]["upd/clip_cosine"].tolist() == pytest.approx([1.0, 1.0], abs=1e-12)
 

@@ -56,7 +56,10 @@ def test_lockstep_arms_are_the_solo_runs_bit_for_bit(arms, tracker):
         assert run.data.tags[INTERLEAVED_TAG] == "norm=none,before,after"
         assert run.data.tags["stop_reason"] == solo_run.data.tags["stop_reason"]
         assert set(run.data.metrics) == set(solo_run.data.metrics)
-        assert set(run.data.metrics) >= set(SUMMARY_METRICS)  # both converged: every summary metric is there
+        # Every summary metric; those to target only where the run got there (within 6 epochs on one CPU, not on
+        # another: the arms are equal to their solo runs bit for bit, not to other machines')
+        unreached = set() if a.epochs_to_target else {"epochs_to_target", "time_to_target_s"}
+        assert set(run.data.metrics) >= set(SUMMARY_METRICS) - unreached
         assert load_history(client, a.run_id)[list(FIGURES)].equals(load_history(client, s.run_id)[list(FIGURES)])
         # the same dataset inputs as the solo run (names, digests of the splits, shapes): the UI's Dataset column
         assert inputs(run) == inputs(solo_run) and {name for name, _, _ in inputs(run)} == {"digits/train",
