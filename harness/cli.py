@@ -96,12 +96,12 @@ def _stored_tracker(uri_arg):
 
 
 def cmd_report(args) -> int:
-    if not args.suite.endswith(".py"):
+    if not args.suite.endswith(".py"):  # a suite file is loaded first (its errors first) and never replayed
         check_suite(args.suite)
-    from harness.report_memo import Request, replay  # the standard library only
+        from harness.report_memo import Request, replay  # the standard library only
 
-    if replay(Request.of(existing_store_uri(args.tracking_uri), args.suite, args.run, args.out, args.format)):
-        return 0  # made before from exactly this store, code and request: printed again without MLflow
+        if replay(Request.of(existing_store_uri(args.tracking_uri), args.suite, args.run, args.out, args.format)):
+            return 0  # made before from exactly this store, code and request: printed again without MLflow
     suite, tracker = _suite(args.suite), _stored_tracker(args.tracking_uri)  # bad input refused before MLflow loads
     from harness.commands import report_command
 
