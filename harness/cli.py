@@ -167,8 +167,11 @@ def main(argv: list[str] | None = None) -> int:
         if type(e).__name__ == "ServerGone" and type(e).__module__ == "harness.remote":
             print(f"harness: error: {e}", file=sys.stderr)  # not bad input: the server went away mid-command
             return 1
-        if not _is_bad_input(e):
-            raise
+        if not _is_bad_input(e):  # a bug: one line and the traceback in a file, never a traceback on the terminal
+            from harness.errors import EXIT_INTERNAL, internal_error
+
+            print(f"harness: {internal_error(e, f'harness {command}')}", file=sys.stderr)
+            return EXIT_INTERNAL
         print(f"harness: error: {e}", file=sys.stderr)
         return 2
 

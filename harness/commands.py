@@ -11,6 +11,7 @@ import sys
 
 from harness.answer import plain_answer
 from harness.contract import TRAIN_EXPERIMENT
+from harness.errors import EXIT_INTERNAL, internal_error
 from harness.interrupts import check as check_interrupt
 from harness.invocations import resolve_run_id, say
 from harness.logs import quiet
@@ -59,19 +60,25 @@ def run_command(args, suite, options) -> int:
     tracker = Tracker(resolve_tracking_uri(args.tracking_uri))
     result = run_suite(suite, tracker, configs, options, looks)
     answer = plain_answer(result.verdicts, suite.claim)  # also the parent run's description (harness.judging)
-    where = f"`harness report {suite.name}` for plots"
+    where, report_error = f"`harness report {suite.name}` for plots", None
     if not args.no_report:
         check_interrupt()  # a safe point: a signal during the runs or the judging skips the report
-        _, _, report = make_report(tracker, suite, args.suite, None, None)  # what `harness report` then reprints
-        where = f"report: {report.out_dir / 'report.html'}"
+        try:
+            _, _, report = make_report(tracker, suite, args.suite, None, None)  # what `harness report` then reprints
+            where = f"report: {report.out_dir / 'report.html'}"
+        except Exception as e:  # the verdict is recorded: say what failed, where the verdict is, and go on to print it
+            report_error = internal_error(e, "the report")
     print(format_table(result.verdicts, result.header))
     print(family_line(result.verdicts))
     for config, error in result.failures:
         print(f"FAILED run {run_name(config)}: {error}", file=sys.stderr)
     print(f"\nstore: {redact(tracker.uri)}  experiment: {suite.name}  parent run: {result.parent_run_id[:8]} "
           f"({result.parent_run_id}); {where}")
+    if report_error:
+        print(f"harness: {report_error}; the verdict is recorded in the store: parent run {result.parent_run_id[:8]} "
+              f"(its verdict.json), and printed above", file=sys.stderr)
     print(f"\n{answer}")
-    return 0
+    return EXIT_INTERNAL if report_error else 0
 
 
 def train_command(values: dict, tracking_uri: str) -> int:

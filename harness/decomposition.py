@@ -30,13 +30,30 @@ def config_label(row, keys: list[str]) -> str:
     return ", ".join(str(row[k]) for k in keys) if keys else "all runs"
 
 
+def _groups(runs: pd.DataFrame, keys: list[str]):
+    return runs.groupby(keys, sort=False) if keys else [((), runs)]
+
+
+def untrained(runs: pd.DataFrame, keys: list[str]) -> list[str]:
+    """Labels of the configurations none of whose runs trained (an arm measured without training: no epoch time).
+
+    They have no epochs x epoch-time decomposition and are left out of it (the report says which).
+    """
+    if not len(runs) or "median_epoch_time_s" not in runs.columns:
+        return []
+    return [config_label(group.iloc[0], keys) for _, group in _groups(runs, keys)
+            if group["median_epoch_time_s"].isna().all()]
+
+
 def decomposition(runs: pd.DataFrame, keys: list[str]) -> pd.DataFrame | None:
-    """Per configuration: median epoch time, epochs to target, time to target (Estimates), convergence and stop reasons."""
+    """Per configuration that trained: median epoch time, epochs to target, time to target (Estimates), convergence
+    and stop reasons. None when no configuration trained; configurations that did not are left out (untrained())."""
     if not len(runs) or not set(TRAINING_METRICS) <= set(runs.columns):
         return None
     rows = []
-    groups = runs.groupby(keys, sort=False) if keys else [((), runs)]
-    for values, group in groups:
+    for values, group in _groups(runs, keys):
+        if group["median_epoch_time_s"].isna().all():
+            continue  # measured without training: see untrained()
         records = [r for _, r in group.iterrows()]
         epoch_time = Estimate.of([median_epoch_time(r) for r in records])
         epochs = Estimate.of([epochs_to_target(r) for r in records])
@@ -54,7 +71,7 @@ def decomposition(runs: pd.DataFrame, keys: list[str]) -> pd.DataFrame | None:
             "product": epochs.lo * epoch_time.lo if not math.isinf(epochs.hi) else math.nan,
             "stops": ", ".join(f"{k} {v}" for k, v in stops.items()),
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows) if rows else None
 
 
 def decomposition_rows(table: pd.DataFrame, keys: list[str]) -> Rows:
@@ -80,8 +97,7 @@ def metric_rows(runs: pd.DataFrame, keys: list[str]) -> list[tuple[str, ...]] | 
         return None
     metrics = metrics[:MAX_METRIC_COLUMNS]
     rows = [(", ".join(keys) or "configuration", "n", *metrics)]
-    groups = runs.groupby(keys, sort=False) if keys else [((), runs)]
-    for _, group in groups:
+    for _, group in _groups(runs, keys):
         rows.append((config_label(group.iloc[0], keys), str(len(group)),
                      *(fmt(float(group[m].median())) for m in metrics)))
     return rows

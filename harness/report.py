@@ -20,7 +20,7 @@ from mlflow.tracking import MlflowClient
 from harness import report_cache
 from harness.answer import grid_rows, plain_answer, short_group
 from harness.contract import GRAD_LAYER, REPORT_DIR
-from harness.decomposition import DECOMP_NOTE, decomposition, decomposition_rows, grid_keys, metric_rows
+from harness.decomposition import DECOMP_NOTE, decomposition, decomposition_rows, grid_keys, metric_rows, untrained
 from harness.judging import judge_stored, verdict_json
 from harness.queries import find_parent, load_histories, recorded_verdict
 from harness.stats import LEVEL
@@ -67,8 +67,11 @@ def _second_section(report: Report) -> tuple[str, str, Rows | None]:
     """(heading, intro, table rows): the decomposition, or for suites that do not train, their measured medians."""
     level = f"{int(LEVEL * 100)}%"
     if report.decomposition is not None:
-        return ("Total = epochs x time per epoch", DECOMP_NOTE.format(level=level),
-                decomposition_rows(report.decomposition, report.keys))
+        left_out = untrained(report.runs, report.keys)
+        intro = DECOMP_NOTE.format(level=level)
+        if left_out:
+            intro += (f" Left out: {'; '.join(left_out)} (measured without training: no epochs, no epoch time).")
+        return "Total = epochs x time per epoch", intro, decomposition_rows(report.decomposition, report.keys)
     rows = metric_rows(report.runs, report.keys)
     intro = "These runs record no training epochs, so there is no epochs x epoch-time decomposition."
     if rows:

@@ -240,18 +240,22 @@ class Estimate:
     hi: float
     low: float  # LEVEL interval, low end (-inf when too few seeds bound it)
     high: float  # LEVEL interval, high end (inf when censoring or too few seeds leave it open)
-    n: int
+    n: int  # seeds with a value
     n_censored: int
+    n_missing: int = 0  # seeds without a value (a run that measured something else, or nothing): left out, counted
 
     @classmethod
     def of(cls, values: list[Measured]) -> "Estimate":
-        lower = np.array([v.value for v in values], float)
-        upper = np.array([math.inf if v.censored else v.value for v in values], float)
-        if not len(values):
-            return cls(math.nan, math.nan, math.nan, math.nan, 0, 0)
+        """The median of the seeds that have a value; seeds without one (nan) are left out and counted in n_missing."""
+        measured = [v for v in values if not math.isnan(v.value)]
+        missing = len(values) - len(measured)
+        if not measured:
+            return cls(math.nan, math.nan, math.nan, math.nan, 0, 0, missing)
+        lower = np.array([v.value for v in measured], float)
+        upper = np.array([math.inf if v.censored else v.value for v in measured], float)
         low, high = interval(lower, upper)
-        return cls(float(np.median(lower)), float(np.median(upper)), low, high, len(values),
-                   sum(v.censored for v in values))
+        return cls(float(np.median(lower)), float(np.median(upper)), low, high, len(measured),
+                   sum(v.censored for v in measured), missing)
 
     def point(self, digits: int = 3) -> str:
         if math.isnan(self.lo):

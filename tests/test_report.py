@@ -63,6 +63,29 @@ def test_estimate_bounds_a_censored_median():
     assert between.point() == "10..12"  # the censored run (> 10) could be the median, up to 12
 
 
+def test_an_estimate_leaves_out_seeds_without_a_value_and_counts_them():
+    some = Estimate.of([Measured(3.0), Measured(math.nan), Measured(5.0)])
+    assert (some.lo, some.n, some.n_missing) == (4.0, 2, 1)
+    none = Estimate.of([Measured(math.nan)] * 3)
+    assert none.n == 0 and none.n_missing == 3 and none.point() == "-"
+
+
+def test_configurations_that_never_trained_are_left_out_of_the_decomposition_and_named():
+    import pandas as pd
+
+    from harness.decomposition import decomposition, untrained
+
+    trained = dict(median_epoch_time_s=0.1, converged=1, epochs_run=3, train_time_s=0.3, epochs_to_target=3,
+                   time_to_target_s=0.3, max_epochs=5, stop_reason="target")
+    measured = dict(median_epoch_time_s=math.nan, converged=math.nan, epochs_run=math.nan, train_time_s=math.nan,
+                    epochs_to_target=math.nan, time_to_target_s=math.nan, max_epochs=5, stop_reason="measured")
+    runs = pd.DataFrame([{"dataset": "digits", "seed": s, **trained} for s in range(2)]
+                        + [{"dataset": "synthetic", "seed": s, **measured} for s in range(2)])
+    table = decomposition(runs, ["dataset"])
+    assert list(table["label"]) == ["digits"] and untrained(runs, ["dataset"]) == ["synthetic"]
+    assert decomposition(runs[runs.dataset == "synthetic"], ["dataset"]) is None  # nothing trained: no table
+
+
 def test_decomposition_per_configuration_matches_the_runs(tiny_invocation):
     uri, suite, parent = tiny_invocation
     report = build_report(MlflowClient(uri), suite, None)  # None: the newest invocation

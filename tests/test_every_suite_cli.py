@@ -1,0 +1,63 @@
+"""Every shipped suite through the command line, report included, in an empty folder: exit 0, its verdict table,
+its report, and the answer last.
+
+One seed each (`--seeds 1`, at the ci scale's grid and budget): the path from the command line through the
+runs, the judge, the report and the answer is what is under test here, and every suite's statistics have
+their own tests (tests/suites/). One seed is the hardest case for a report: every interval is open.
+In-process (harness.cli.main, the console script's own function) to keep the cost to the runs themselves;
+tests/test_cli.py and tests/test_report_memo.py run the command as a process.
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from harness import names
+from harness.cli import main
+from tests.stores import copy_store
+
+SUITES = sorted(names.suite_index())
+
+
+@pytest.mark.parametrize("name", SUITES)
+def test_every_suite_runs_and_reports_through_the_command_line(name, tmp_path, monkeypatch, capsys, _empty_store):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mlruns").mkdir()
+    copy_store(_empty_store, tmp_path / "mlruns" / "mlflow.db")  # the store `run` would create, made once per session
+
+    code = main(["run", name, "--scale", "ci", "--seeds", "1", "--no-progress"])
+    out, err = capsys.readouterr()
+    assert code == 0, f"exit {code}\n{err[-3000:]}"
+    assert "Traceback" not in out + err
+    assert re.search(r"^statement\s.*\sverdict\b", out, re.M), out[-3000:]  # the verdict table's header
+    lines = out.rstrip().splitlines()
+    start = max(i for i, line in enumerate(lines) if line.startswith("ANSWER to "))
+    answer = lines[start:]
+    assert answer[1:] and all(line.startswith("- ") for line in answer[1:]), "\n".join(answer)  # the answer is last
+    report = re.search(r"report: (\S+report\.html)", out)
+    assert report and (tmp_path / report.group(1)).stat().st_size > 0, out[-2000:]
+
+    assert main(["report", name]) == 0  # made again or replayed: the same invocation, its answer last
+    again = capsys.readouterr().out.rstrip().splitlines()
+    assert again[-len(answer):] == answer
+
+
+def test_an_error_after_the_verdict_is_one_line_naming_where_the_verdict_is(tmp_path):
+    """The report cannot be written (`reports` is a file): the table and the answer still print, then one line, exit 4."""
+    (tmp_path / "reports").write_text("not a folder\n")
+    env = {**os.environ, "HARNESS_DEBUG": "0"}
+    out = subprocess.run([sys.executable, "-m", "harness.cli", "run", "bn-saturating", "--scale", "ci", "--seeds", "1",
+                          "--no-progress"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 4, out.stderr[-3000:]
+    assert "Traceback" not in out.stdout + out.stderr
+    assert re.search(r"^statement\s.*\sverdict\b", out.stdout, re.M)
+    assert out.stdout.rstrip().splitlines()[-1].startswith("- ")  # the answer is still last
+    said = [line for line in out.stderr.splitlines() if line.startswith("harness: the report failed")]
+    assert len(said) == 1, out.stderr
+    assert "the verdict is recorded in the store: parent run" in said[0] and "traceback in " in said[0]
+    log = re.search(r"traceback in (\S+?)\)", said[0]).group(1)
+    assert "Traceback" in open(log).read()
