@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.config import RunConfig
-from harness.tracking import Tracker
+from harness.config.run_config import RunConfig
+from harness.store.tracking import Tracker
 from tests.report_suite import registered, tiny_invocation, tiny_store  # noqa: F401  (report/compare/browser tests share one run)
 from tests.server_fixtures import auth_server, mlflow_server, pg_cluster  # noqa: F401  (a real PostgreSQL + mlflow server)
 from tests.stores import copy_store
@@ -25,7 +25,7 @@ def _quiet_logs():
 
 @pytest.fixture(scope="session", autouse=True)
 def _report_memos(tmp_path_factory):
-    """Report memos (harness.report_memo) in the session's temporary folder, not the user's ~/.cache; set in
+    """Report memos (harness.report.memo) in the session's temporary folder, not the user's ~/.cache; set in
     os.environ so that every CLI subprocess inherits it."""
     saved = os.environ.get("XDG_CACHE_HOME")
     os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
@@ -68,7 +68,7 @@ def tiny() -> RunConfig:
 @pytest.fixture(scope="session")
 def ci_suite_run(tmp_path_factory, _empty_store):
     """Runs a suite at a scale (CI by default) into a fresh store of its own: returns (tracker, SuiteResult)."""
-    from harness.pipeline import Execution, run_suite
+    from harness.execute.pipeline import Execution, run_suite
 
     def run(suite, seeds: int | None = None, scale: str = "ci"):
         db = tmp_path_factory.mktemp(suite.name) / "mlflow.db"

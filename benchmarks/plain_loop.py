@@ -6,11 +6,11 @@ import time
 import torch
 import torch.nn.functional as F
 
-from harness.config import RunConfig
-from harness.data import InMemoryDataModule
-from harness.model import build_mlp
-from harness.optimizers import OPTIMIZERS
-from harness.timing import synchronize
+from harness.config.run_config import RunConfig
+from harness.data.datamodule import InMemoryDataModule
+from harness.nn.mlp import build_mlp
+from harness.nn.optimizers import OPTIMIZERS
+from harness.train.timing import synchronize
 
 
 class PlainLoop:

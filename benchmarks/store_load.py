@@ -1,4 +1,4 @@
-"""N concurrent writers recording short runs through harness.tracking.Tracker: the figures of ci/store_load.py.
+"""N concurrent writers recording short runs through harness.store.tracking.Tracker: the figures of ci/store_load.py.
 
 A module (not the script) so that the writer processes, forked from multiprocessing's forkserver, can import it.
 """
@@ -19,9 +19,9 @@ EPOCH_KEYS = ("train/loss", "train/epoch_time_s", "val/loss", "val/acc")
 
 def _writer(uri: str, parent: str, runs: int, epochs: int, ready, start, results, index: int) -> None:
     """One writer: `runs` runs recorded one after another; puts (latencies, errors) on the results queue."""
-    from harness.config import RunConfig
-    from harness.environment import environment_tags
-    from harness.tracking import Tracker
+    from harness.config.run_config import RunConfig
+    from harness.core.environment import environment_tags
+    from harness.store.tracking import Tracker
 
     tracker = Tracker(uri)
     tags = environment_tags("cpu", 1)
@@ -46,14 +46,14 @@ def _writer(uri: str, parent: str, runs: int, epochs: int, ready, start, results
 
 def cell(uri: str, writers: int, runs: int, epochs: int, max_seconds: float) -> dict:
     """One measurement: `writers` processes at once against the store; the figures and the lost-run check."""
-    from harness.queries import search_all
-    from harness.contract import PARENT_TAG
-    from harness.tracking import Tracker
+    from harness.store.queries import search_all
+    from harness.core.contract import PARENT_TAG
+    from harness.store.tracking import Tracker
 
     tracker = Tracker(uri)
     parent = tracker.start_parent(EXPERIMENT, f"{writers} writers", {"writers": str(writers)})
     ctx = mp.get_context("forkserver")  # writers fork from a clean process that imported the harness once
-    ctx.set_forkserver_preload(["harness.tracking", "harness.environment", "mlflow.store.tracking.sqlalchemy_store"])
+    ctx.set_forkserver_preload(["harness.store.tracking", "harness.core.environment", "mlflow.store.tracking.sqlalchemy_store"])
     ready, start, results = ctx.Queue(), ctx.Event(), ctx.Queue()
     procs = [ctx.Process(target=_writer, args=(uri, parent, runs, epochs, ready, start, results, i))
              for i in range(writers)]

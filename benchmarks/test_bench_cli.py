@@ -1,6 +1,6 @@
 """How long a person waits for the command line: help, `list`, bad input, and `report` on a real store.
 
-Each command runs as a user runs it, a fresh `python -m harness.cli` process (interpreter start-up
+Each command runs as a user runs it, a fresh `python -m harness.cli.main` process (interpreter start-up
 included), 5 rounds; the benchmark's median is the figure the README states (goal: < 1 s for help,
 list and bad input; < 3 s for report). The load average at the start travels in extra_info.
 """
@@ -23,7 +23,7 @@ FAST = {"help": ["--help"], "list": ["list"], "run-help": ["run", "--help"], "mi
 
 
 def cli(args: list[str], cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "harness.cli", *args], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "harness.cli.main", *args], cwd=cwd, capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=600)
 
 
@@ -63,10 +63,10 @@ def test_bench_report(benchmark, headline_store, plots):
     """drawn: the store changed since the plots were attached (a metric more on a judged run), so the report is made
     from the store and every plot drawn again; reused: nothing changed but the report's files were deleted, so it is
     made from the store and the attached PNGs are copied; replayed: nothing changed at all (as after `harness run`,
-    which writes the report), so the memo is printed again without MLflow (harness.report_memo)."""
-    from harness.queries import find_parent, invocation_runs
-    from harness.report import REUSED_NOTE
-    from harness.tracking import Tracker
+    which writes the report), so the memo is printed again without MLflow (harness.report.memo)."""
+    from harness.store.queries import find_parent, invocation_runs
+    from harness.report.build import REUSED_NOTE
+    from harness.store.tracking import Tracker
 
     folder, uri = headline_store
     client = Tracker(uri).client

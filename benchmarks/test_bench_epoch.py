@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.plain_loop import PlainLoop
-from harness.activations import ACTIVATIONS
-from harness.config import NORMS, RunConfig
+from harness.nn.activations import ACTIVATIONS
+from harness.config.run_config import NORMS, RunConfig
 
 pytestmark = pytest.mark.benchmark_suite
 

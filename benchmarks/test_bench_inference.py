@@ -13,10 +13,10 @@ import time
 import pytest
 import torch
 
-from harness.config import RunConfig
-from harness.data import InMemoryDataModule
-from harness.fusion import fuse_bn
-from harness.model import build_mlp
+from harness.config.run_config import RunConfig
+from harness.data.datamodule import InMemoryDataModule
+from harness.nn.fusion import fuse_bn
+from harness.nn.mlp import build_mlp
 from suites.bn_inference import trained_bn_net
 
 pytestmark = pytest.mark.benchmark_suite

@@ -21,8 +21,8 @@ import pytorch_lightning as pl
 import torch
 
 from benchmarks.plain_loop import PlainLoop
-from harness.config import RunConfig
-from harness.runner import train
+from harness.config.run_config import RunConfig
+from harness.train.runner import train
 
 pytestmark = pytest.mark.benchmark_suite
 

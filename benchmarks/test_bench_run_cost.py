@@ -2,7 +2,7 @@
 set-up, per-epoch writes, the summary, the dataset inputs and the final status (goal: <= 0.2 s on our 2-core CPU).
 
 Each round trains one tiny configuration (2x16 MLP, digits, 2 epochs) as a child run into a real SQLite store,
-through harness.runner.train with the suite's own Tracker (reused across runs, as a suite does). Cost = the
+through harness.train.runner.train with the suite's own Tracker (reused across runs, as a suite does). Cost = the
 call's wall time - timed training - validation. The first run (imports, experiment creation) is warm-up.
 """
 from __future__ import annotations
@@ -13,9 +13,9 @@ import time
 
 import pytest
 
-from harness.config import RunConfig
-from harness.runner import train
-from harness.tracking import Tracker
+from harness.config.run_config import RunConfig
+from harness.train.runner import train
+from harness.store.tracking import Tracker
 
 pytestmark = pytest.mark.benchmark_suite
 

@@ -8,7 +8,7 @@ machine_key() {
   python - <<'PY'
 import os, platform, re
 import torch
-from harness.environment import cpu_model
+from harness.core.environment import cpu_model
 key = f"{cpu_model()}-{os.cpu_count()}cores-py{platform.python_version()}-torch{torch.__version__}"
 print(re.sub(r"[^A-Za-z0-9.+-]+", "_", key))
 PY

@@ -2,8 +2,8 @@
 
     python ci/store_load.py [--writers 1 2 4 8] [--runs 8] [--epochs 10] [--stores server sqlite] [--json out.json]
 
-Each writer is a process that records `runs` runs the way harness.runner does, through
-harness.tracking.Tracker: a child run with the config's params and the environment tags, one batch
+Each writer is a process that records `runs` runs the way harness.train.runner does, through
+harness.store.tracking.Tracker: a child run with the config's params and the environment tags, one batch
 of metrics per epoch, the summary metrics, then FINISHED (no training: the figures are the store's).
 Reported per (store, writers): runs/s over the whole cell, p50/p95 seconds to record one run (create
 to finish), runs that raised, and a check that nothing was lost: every run a writer recorded is in
@@ -51,7 +51,7 @@ def main(argv=None) -> int:
     from tests.server_fixtures import MlflowServer, Postgres, Unavailable
 
     rows, tmp = [], Path(tempfile.mkdtemp(prefix="store-load-"))
-    from harness.environment import cpu_model
+    from harness.core.environment import cpu_model
 
     machine = {"host": socket.gethostname(), "cpu": cpu_model(), "cpus": os.cpu_count(),
                "load_before": os.getloadavg()}

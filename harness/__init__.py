@@ -10,18 +10,18 @@ from harness.version import __version__
 
 # public name -> the module that defines it; resolved lazily by __getattr__ (PEP 562)
 _PUBLIC = {
-    "RunConfig": "harness.config", "ConfigError": "harness.config",
-    "Suite": "harness.suite",
-    "register_model": "harness.model_registry", "build_model": "harness.model_registry",
-    "register_dataset": "harness.datasets",
-    "Verdict": "harness.verdict", "RatioStatement": "harness.verdict", "DifferenceStatement": "harness.verdict",
-    "ThresholdStatement": "harness.verdict", "all_of": "harness.verdict", "select": "harness.verdict",
-    "epochs_to_target": "harness.measures", "time_to_target": "harness.measures",
-    "median_epoch_time": "harness.measures", "final_val_acc": "harness.measures", "column": "harness.measures",
+    "RunConfig": "harness.config.run_config", "ConfigError": "harness.config.run_config",
+    "Suite": "harness.judge.suite",
+    "register_model": "harness.nn.models", "build_model": "harness.nn.models",
+    "register_dataset": "harness.data.datasets",
+    "Verdict": "harness.judge.verdict", "RatioStatement": "harness.judge.verdict", "DifferenceStatement": "harness.judge.verdict",
+    "ThresholdStatement": "harness.judge.verdict", "all_of": "harness.judge.verdict", "select": "harness.judge.verdict",
+    "epochs_to_target": "harness.judge.measures", "time_to_target": "harness.judge.measures",
+    "median_epoch_time": "harness.judge.measures", "final_val_acc": "harness.judge.measures", "column": "harness.judge.measures",
     "paired": "harness.api", "thresholds": "harness.api", "run": "harness.api", "load_suite_file": "harness.api",
     "suites_in": "harness.api", "find_suite": "harness.api", "installed_suites": "harness.api",
     "load_plugins": "harness.api",
-    "effect_history": "harness.history", "check": "harness.history",
+    "effect_history": "harness.report.history", "check": "harness.report.history",
 }
 __all__ = ["__version__", *_PUBLIC]
 

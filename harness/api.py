@@ -2,7 +2,7 @@
 
 A suite file defines SUITE (a harness.Suite); `load_suite_file` imports it, `suites_in` finds every one in a
 folder, and installed packages declare theirs (and models and datasets) under the entry-point groups
-`harness.suites`, `harness.models` and `harness.datasets` (README, "Your model, your data, your CI"). A suite's
+`harness.suites`, `harness.models` and `harness.data.datasets` (README, "Your model, your data, your CI"). A suite's
 flip test builds synthetic runs tables with `runs_table`, `reached` and `censored` and reads rows with `outcomes`.
 """
 from __future__ import annotations
@@ -17,16 +17,16 @@ from typing import Callable, Sequence
 
 import pandas as pd
 
-from harness.config import ConfigError
-from harness.datasets import DATASETS, Dataset
-from harness.model_registry import MODELS, Model
-from harness.rules import paired_verdicts, threshold_verdicts
-from harness.suite import Suite, suites
-from harness.synthetic import censored, outcomes, reached, runs_table  # noqa: F401 (public: a suite's flip tests)
-from harness.verdict import PairedStatement, ThresholdStatement, Verdict
+from harness.config.run_config import ConfigError
+from harness.data.datasets import DATASETS, Dataset
+from harness.nn.models import MODELS, Model
+from harness.judge.rules import paired_verdicts, threshold_verdicts
+from harness.judge.suite import Suite, suites
+from harness.judge.simulated import censored, outcomes, reached, runs_table  # noqa: F401 (public: a suite's flip tests)
+from harness.judge.verdict import PairedStatement, ThresholdStatement, Verdict
 
 Judge = Callable[[pd.DataFrame], list[Verdict]]
-SUITE_GROUP, MODEL_GROUP, DATASET_GROUP = "harness.suites", "harness.models", "harness.datasets"
+SUITE_GROUP, MODEL_GROUP, DATASET_GROUP = "harness.suites", "harness.models", "harness.data.datasets"
 
 
 def paired(factor: str, treatment, baseline, statements: Sequence[PairedStatement], group_by: Sequence[str] = ()) -> Judge:
@@ -143,7 +143,7 @@ def find_suite(suite) -> Suite:
 
 @lru_cache(maxsize=None)
 def load_plugins() -> tuple[str, ...]:
-    """Import the models and datasets installed packages declare (groups harness.models, harness.datasets), once.
+    """Import the models and datasets installed packages declare (groups harness.models, harness.data.datasets), once.
 
     An entry point may name a module (importing it runs its register_model / register_dataset decorators) or
     a factory / loader, which is registered under the entry point's name (a factory honours the axes in its
@@ -167,9 +167,9 @@ def run(suite: Suite, scale: str = "ci", seeds: int | None = None, store: str | 
 
     A fixed seed count (the scale's, or `seeds`), one look; `harness run` adds adaptive seeds on top.
     """
-    from harness.pipeline import Execution, run_suite
-    from harness.store import resolve_tracking_uri
-    from harness.tracking import Tracker
+    from harness.execute.pipeline import Execution, run_suite
+    from harness.store.location import resolve_tracking_uri
+    from harness.store.tracking import Tracker
 
     tracker = Tracker(resolve_tracking_uri(store))
     return run_suite(suite, tracker, suite.configs(seeds, device, scale), Execution(scale=scale, progress=False))

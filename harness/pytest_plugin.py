@@ -31,14 +31,14 @@ class SuiteVerdicts:
 
     @property
     def table(self) -> str:
-        from harness.judging import family_line
-        from harness.tables import format_table
+        from harness.execute.judging import family_line
+        from harness.judge.tables import format_table
 
         return format_table(self.verdicts, self.result.header) + "\n" + family_line(self.verdicts)
 
     def rows(self, statement: str, group: str = "") -> list:
         """The rows of a statement whose group contains `group`; AssertionError (with the table) when there are none."""
-        from harness.verdict import select
+        from harness.judge.verdict import select
 
         found = select(self.verdicts, statement, group_has=group)
         if not found:

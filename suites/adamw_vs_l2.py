@@ -5,7 +5,7 @@ relative on their image tasks, recalled, not checked; it also decouples the best
 learning rate); the chapter ("use AdamW"). PyTorch's AdamW multiplies the decay by the lr
 (w <- w - lr*wd*w): the paper's per-step decay d is lr * weight_decay, which is how the grid is set.
 
-Two parts, through the real torch optimizers (harness.optimizers):
+Two parts, through the real torch optimizers (harness.nn.optimizers):
 1. One-step algebra (exact, float64, 100 weights and a gradient drawn per seed, lr 0.01, decay 0.1):
    SGD with l2 in the gradient vs the decoupled step w(1 - lr*decay) - lr*g; Adam with l2
    (Adam's weight_decay) vs AdamW. Gap = |difference of the two new weights| / |the step|.
@@ -30,14 +30,14 @@ import numpy as np
 import pandas as pd
 import torch
 
-from harness.config import RunConfig
-from harness.measures import column, final_val_acc
-from harness.optimizers import make_optimizer
-from harness.rules import paired_verdicts, threshold_verdicts
-from harness.stats import Measured
-from harness.suite import Suite
-from harness.tuning import tuned
-from harness.verdict import DifferenceStatement, RatioStatement, ThresholdStatement
+from harness.config.run_config import RunConfig
+from harness.judge.measures import column, final_val_acc
+from harness.nn.optimizers import make_optimizer
+from harness.judge.rules import paired_verdicts, threshold_verdicts
+from harness.stats.median import Measured
+from harness.judge.suite import Suite
+from harness.judge.tuning import tuned
+from harness.judge.verdict import DifferenceStatement, RatioStatement, ThresholdStatement
 
 ANALYTIC = "synthetic"  # the dataset field marks the algebra arm (no data read)
 STEP_LR, STEP_DECAY, DIM = 0.01, 0.1, 100
@@ -50,7 +50,7 @@ def gap(a: torch.Tensor, b: torch.Tensor, w0: torch.Tensor) -> float:
 
 
 def one_step(config: RunConfig) -> dict:
-    """Both forms of each optimizer from the same weights and gradient (seeded by harness.runner.measure)."""
+    """Both forms of each optimizer from the same weights and gradient (seeded by harness.train.runner.measure)."""
     w0, g = torch.randn(DIM, dtype=torch.float64), torch.randn(DIM, dtype=torch.float64)
 
     def step(name: str) -> torch.Tensor:
@@ -65,8 +65,8 @@ def one_step(config: RunConfig) -> dict:
 
 
 def run(config: RunConfig, tracker, experiment: str, parent_run_id: str):
-    """The algebra arm is measured (harness.runner.measure); digits arms train."""
-    from harness.runner import measure, train
+    """The algebra arm is measured (harness.train.runner.measure); digits arms train."""
+    from harness.train.runner import measure, train
 
     if config.dataset == ANALYTIC:
         return measure(one_step, config, tracker, experiment, parent_run_id)

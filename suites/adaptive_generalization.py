@@ -7,7 +7,7 @@ arbitrarily close to half as p -> 1/2) and section 4 (tuned SGD ahead of tuned a
 CIFAR-10, a character-level language model and parsing); the chapter ("adaptive optimization methods
 ... can lead to solutions that generalize poorly on some datasets").
 
-Two parts, through the real torch optimizers (harness.optimizers):
+Two parts, through the real torch optimizers (harness.nn.optimizers):
 1. The construction, exact and cheap (float64, full batch unless said): n = 100 training and 200 test
    points, y = +1 with probability p = 0.55, else -1; x has feature 1 = y, features 2 and 3 = 1,
    and features of its own: one if y = +1, five if y = -1, in d = 3 + 5 * 300 dimensions (test
@@ -23,7 +23,7 @@ Two parts, through the real torch optimizers (harness.optimizers):
    1000 held out), batch 32, a fixed 20 epochs (the nets fit the training split: the gap is
    generalization); SGD with momentum 0.9 on lr {0.01, 0.03, 0.1} and Adam on lr {1e-3, 3e-3,
    1e-2} (each grid centred on the method's usual rate, a half-decade either side), each at the lr with
-   the highest median final validation accuracy (harness.tuning; the validation split is the test
+   the highest median final validation accuracy (harness.judge.tuning; the validation split is the test
    set here, so the tuned value is chosen on the runs it judges: a selection bias shared by both arms).
 
 Verdicts (median over seeds, exact 95% interval; thresholds fixed in advance from the paper):
@@ -35,13 +35,13 @@ Verdicts (median over seeds, exact 95% interval; thresholds fixed in advance fro
 """
 import torch
 
-from harness.config import RunConfig
-from harness.measures import column, final_val_acc
-from harness.optimizers import make_optimizer
-from harness.rules import paired_verdicts, threshold_verdicts
-from harness.suite import Suite
-from harness.tuning import tuned
-from harness.verdict import DifferenceStatement, ThresholdStatement
+from harness.config.run_config import RunConfig
+from harness.judge.measures import column, final_val_acc
+from harness.nn.optimizers import make_optimizer
+from harness.judge.rules import paired_verdicts, threshold_verdicts
+from harness.judge.suite import Suite
+from harness.judge.tuning import tuned
+from harness.judge.verdict import DifferenceStatement, ThresholdStatement
 
 ANALYTIC = "synthetic"  # the dataset field marks the construction's arms (no data read)
 N_TRAIN, N_TEST, P_POSITIVE = 100, 200, 0.55
@@ -93,8 +93,8 @@ def construction(config: RunConfig) -> dict:
 
 
 def run(config: RunConfig, tracker, experiment: str, parent_run_id: str):
-    """The construction's arms are measured (harness.runner.measure); MNIST-1D arms train."""
-    from harness.runner import measure, train
+    """The construction's arms are measured (harness.train.runner.measure); MNIST-1D arms train."""
+    from harness.train.runner import measure, train
 
     if config.dataset == ANALYTIC:
         return measure(construction, config, tracker, experiment, parent_run_id)

@@ -7,7 +7,7 @@ the next layer instead). No source figure; here: the 20x100 MLP of the chapter's
 One run per (activation, placement, seed) measures three nets in eval mode under inference_mode:
   none  - the same MLP built without BN;
   bn    - the BN MLP after 20 training steps on digits (so its running statistics are real);
-  fused - that BN MLP with every BN folded away (harness.fusion.fuse_bn).
+  fused - that BN MLP with every BN folded away (harness.nn.fusion.fuse_bn).
 At batch sizes 1, 32 and 1024, on the selected device (synchronized before every clock read):
 WARMUP untimed calls per net, then REPEATS timed single calls per net, interleaved (none, bn,
 fused, rotating who goes first) so a busy machine slows all three alike; a net's latency is the
@@ -37,16 +37,16 @@ import time
 
 import torch
 
-from harness.config import RunConfig
-from harness.data import InMemoryDataModule
-from harness.fusion import count_batchnorm, fuse_bn
-from harness.measures import column
-from harness.model import build_mlp
-from harness.optimizers import OPTIMIZERS
-from harness.rules import threshold_verdicts
-from harness.suite import Suite
-from harness.timing import synchronize
-from harness.verdict import ThresholdStatement, all_of
+from harness.config.run_config import RunConfig
+from harness.data.datamodule import InMemoryDataModule
+from harness.nn.fusion import count_batchnorm, fuse_bn
+from harness.judge.measures import column
+from harness.nn.mlp import build_mlp
+from harness.nn.optimizers import OPTIMIZERS
+from harness.judge.rules import threshold_verdicts
+from harness.judge.suite import Suite
+from harness.train.timing import synchronize
+from harness.judge.verdict import ThresholdStatement, all_of
 
 BATCH_SIZES = (1, 32, 1024)
 VARIANTS = ("none", "bn", "fused")
@@ -78,7 +78,7 @@ def latency(config: RunConfig) -> dict:
     device = torch.device(config.device)
     data = InMemoryDataModule(config)
     data.setup("fit")
-    bn = trained_bn_net(config, data, device)  # seeded by harness.runner.measure
+    bn = trained_bn_net(config, data, device)  # seeded by harness.train.runner.measure
     fused = fuse_bn(bn)
     none = build_mlp(config.replace(norm="none"), data.n_features, data.n_classes).to(device).eval()
     nets = {"none": none, "bn": bn, "fused": fused}
@@ -114,7 +114,7 @@ def latency(config: RunConfig) -> dict:
 
 def run(config: RunConfig, tracker, experiment: str, parent_run_id: str) -> dict:
     """One activation, placement and seed: the three nets' latencies recorded as a child run."""
-    from harness.runner import measure
+    from harness.train.runner import measure
 
     return measure(latency, config, tracker, experiment, parent_run_id)
 

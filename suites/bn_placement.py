@@ -31,13 +31,13 @@ exact 95% interval over seeds):
 """
 import math
 
-from harness.bounds import WITHIN_DIFFERENCE, WITHIN_RATIO
-from harness.config import RunConfig
-from harness.measures import epochs_to_target, final_val_acc
-from harness.rules import paired_verdicts
-from harness.stats import two_seed_range
-from harness.suite import Suite
-from harness.verdict import PairedStatement, all_of
+from harness.stats.bounds import WITHIN_DIFFERENCE, WITHIN_RATIO
+from harness.config.run_config import RunConfig
+from harness.judge.measures import epochs_to_target, final_val_acc
+from harness.judge.rules import paired_verdicts
+from harness.stats.median import two_seed_range
+from harness.judge.suite import Suite
+from harness.judge.verdict import PairedStatement, all_of
 
 # sd over seeds 100-105 of one config (BN before): final val acc, and log(epochs to 0.93)
 NOISE = {"relu": (0.0139, 0.225), "elu": (0.0069, 0.311), "tanh": (0.0078, 0.392)}

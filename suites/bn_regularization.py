@@ -27,12 +27,12 @@ interval over seeds):
   "BN raises validation accuracy":                   final validation accuracy difference > 0
 supported when the interval lies wholly on the claimed side, refuted when wholly on the other.
 """
-from harness.callbacks import EpochMetrics
-from harness.config import RunConfig
-from harness.measures import column, final_val_acc
-from harness.rules import paired_verdicts
-from harness.suite import Suite
-from harness.verdict import DifferenceStatement, Rule, verdict_from_bounds
+from harness.train.callbacks import EpochMetrics
+from harness.config.run_config import RunConfig
+from harness.judge.measures import column, final_val_acc
+from harness.judge.rules import paired_verdicts
+from harness.judge.suite import Suite
+from harness.judge.verdict import DifferenceStatement, Rule, verdict_from_bounds
 
 MATCH_LOSS = 0.1  # nats of training cross-entropy at which the arms are compared
 OVERFIT_MARGIN = 0.1  # nats of validation minus training loss
@@ -66,7 +66,7 @@ class LossGap(EpochMetrics):
 
 def run(config: RunConfig, tracker, experiment: str, parent_run_id: str):
     """One training run with the loss-gap callback."""
-    from harness.runner import train
+    from harness.train.runner import train
 
     return train(config, tracker, experiment, parent_run_id, extra_callbacks=[LossGap()])
 

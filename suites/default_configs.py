@@ -5,7 +5,7 @@ most cases"): 2nd edition He init, ELU, BN if deep, early stopping + l2, momentu
 3rd edition He init, ReLU if shallow / Swish if deep, BN if deep, early stopping + weight decay, AdamW,
 performance scheduling or 1cycle; and its self-normalizing configuration (Klambauer et al. 2017): LeCun init,
 SELU, no BN, alpha dropout if needed, standardized inputs, with the 2nd edition's optimizer and schedule.
-Scoring: AlgoPerf (Dahl et al. 2023), harness.profiles.
+Scoring: AlgoPerf (Dahl et al. 2023), harness.stats.profiles.
 
 Arms (fields fixed here; "deep" = 20 hidden layers, "shallow" = 5):
 - `2nd-ed`: he_normal, elu, BN before if deep, nadam with weight_decay 1e-4 (added to the gradient: that is l2
@@ -22,14 +22,14 @@ plateau from a pilot on seed 100 (never a judged seed), below where the pilot's 
 so that a good arm reaches it in a few: digits 0.9 / 0.8 (depth 5 / 20), mnist1d 0.35 / 0.35, synthetic 0.6 / 0.5
 (TASKS below).
 Each arm's lr is tuned per task on its own two-point grid (LRS; for 1cycle, the peak) by the lowest median time
-to target over seeds, a miss counting as infinite (harness.tuning); the choice is in every row's label.
+to target over seeds, a miss counting as infinite (harness.judge.tuning); the choice is in every row's label.
 
 Verdicts (per task; time to target = timed training seconds, censored at the seconds spent when missed; paired
 by seed, median and exact 95% interval): for each default (2nd-ed, 3rd-ed, selu), its time-to-target ratio
 over the best other arm on that task (the lowest median time among the other four) < 2. Choosing the fastest
 other arm by its median on the same seeds favours the comparator, so the rule errs against the default.
 2 = within AlgoPerf's tau range [1, 4], a task on which the arm still earns 2/3 of its credit.
-The performance profiles and scores (harness.profiles: per task the median over seeds, a miss scores nothing)
+The performance profiles and scores (harness.stats.profiles: per task the median over seeds, a miss scores nothing)
 are the descriptive summary, in `harness report default-configs`; they carry no interval.
 """
 from __future__ import annotations
@@ -38,14 +38,14 @@ import math
 
 import pandas as pd
 
-from harness.config import RunConfig
-from harness.measures import time_to_target
-from harness.profiles import task_times
-from harness.rules import paired_verdicts
-from harness.stats import Measured
-from harness.suite import Suite
-from harness.tuning import tuned
-from harness.verdict import RatioStatement
+from harness.config.run_config import RunConfig
+from harness.judge.measures import time_to_target
+from harness.stats.profiles import task_times
+from harness.judge.rules import paired_verdicts
+from harness.stats.median import Measured
+from harness.judge.suite import Suite
+from harness.judge.tuning import tuned
+from harness.judge.verdict import RatioStatement
 
 SHALLOW, DEEP = 5, 20
 # task -> (dataset, depth, target val acc); targets from the seed-100 pilot (see the docstring)
@@ -125,8 +125,8 @@ def judge(runs):
 
 
 def profile_section(runs, out_dir):
-    """The report's performance profiles: one plot and a table of scores (harness.profile_report)."""
-    from harness.profile_report import profile_section as section
+    """The report's performance profiles: one plot and a table of scores (harness.report.profile_plot)."""
+    from harness.report.profile_plot import profile_section as section
 
     return section(tuned_runs(runs).rename(columns={"arm": "label"}).rename(columns={"name": "arm"}), out_dir)
 

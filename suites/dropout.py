@@ -13,7 +13,7 @@ training rows, 0.40 at 2000: near the no-dropout net's best); a run that never g
 the budget, so its ratio is a bound.
 
 Tuned lr: each (size, rate) runs at Adam lr 1e-3 and 3e-3 and is judged at the one with the higher median
-final validation accuracy (harness.tuning; the choice is in the row's label). The grid was fixed from a
+final validation accuracy (harness.judge.tuning; the choice is in the row's label). The grid was fixed from a
 pilot on seeds 100-101 (never judged) over {3e-4, 1e-3, 3e-3}: 3e-4 was lower for every arm, and 3e-3 helped
 dropout most (rate 0.5 at 2000 rows: 0.40 at 1e-3, 0.47 at 3e-3; rate 0: 0.51 and 0.53), as Srivastava et
 al. note dropout nets want larger rates; a single 1e-3 judged dropout at a rate that favours the baseline.
@@ -25,13 +25,13 @@ Grid: (n_samples, target) x rate x lr x 6 seeds. Verdict per size and rate, pair
 """
 import pandas as pd
 
-from harness.config import RunConfig
-from harness.measures import epochs_to_target, final_val_acc
-from harness.rules import paired_verdicts
-from harness.stats import Measured
-from harness.suite import Suite
-from harness.tuning import tuned
-from harness.verdict import RatioStatement
+from harness.config.run_config import RunConfig
+from harness.judge.measures import epochs_to_target, final_val_acc
+from harness.judge.rules import paired_verdicts
+from harness.stats.median import Measured
+from harness.judge.suite import Suite
+from harness.judge.tuning import tuned
+from harness.judge.verdict import RatioStatement
 
 
 def val_error(row: pd.Series) -> Measured:

@@ -29,12 +29,12 @@ import math
 
 import pandas as pd
 
-from harness.config import RunConfig
-from harness.measures import column, final_val_acc
-from harness.rules import paired_verdicts, threshold_verdicts
-from harness.stats import Measured
-from harness.suite import Suite
-from harness.verdict import DifferenceStatement, RatioStatement, ThresholdStatement
+from harness.config.run_config import RunConfig
+from harness.judge.measures import column, final_val_acc
+from harness.judge.rules import paired_verdicts, threshold_verdicts
+from harness.stats.median import Measured
+from harness.judge.suite import Suite
+from harness.judge.verdict import DifferenceStatement, RatioStatement, ThresholdStatement
 
 CHAPTER_T = 1.0  # the chapter's (and Keras's clipnorm example's) threshold
 MEDIAN_NORM = 2.5  # median gradient norm at init on a batch of 32 (pilot, 3 seeds)

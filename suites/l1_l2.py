@@ -15,7 +15,7 @@ steps on |w| never land on exactly 0 (they oscillate within about lr * l1 of it)
 Gap = validation loss - training loss at the last epoch (nats; bn-regularization's LossGap callback).
 
 Tuned lr: each arm runs at lr 0.01 and 0.03 and is judged at the one with the higher median final validation
-accuracy (harness.tuning; the choice is in the row's label). The grid was fixed from a pilot on seeds 100-101
+accuracy (harness.judge.tuning; the choice is in the row's label). The grid was fixed from a pilot on seeds 100-101
 (never judged; none, l1 1e-3, l2 1e-2) over {0.003, 0.01, 0.03}: 0.003 was lowest for every arm; l1 was best at
 0.03 (0.947), l2 at 0.01 (0.954), none tied (0.937) but its gap grew from 0.27 to 0.41 nats at 0.03.
 
@@ -28,12 +28,12 @@ lr), fixed in advance:
 import pytorch_lightning as pl
 import torch
 
-from harness.config import RunConfig
-from harness.measures import column, final_val_acc
-from harness.rules import paired_verdicts
-from harness.suite import Suite
-from harness.tuning import tuned
-from harness.verdict import DifferenceStatement
+from harness.config.run_config import RunConfig
+from harness.judge.measures import column, final_val_acc
+from harness.judge.rules import paired_verdicts
+from harness.judge.suite import Suite
+from harness.judge.tuning import tuned
+from harness.judge.verdict import DifferenceStatement
 from suites.bn_regularization import LossGap
 
 NEAR_ZERO = 1e-3  # |w| below this counts as zero (weight units; He init std here is 0.09-0.18)
@@ -60,7 +60,7 @@ class NearZeroShare(pl.Callback):
 
 def run(config: RunConfig, tracker, experiment: str, parent_run_id: str):
     """One training run with the loss-gap and near-zero-share callbacks."""
-    from harness.runner import train
+    from harness.train.runner import train
 
     return train(config, tracker, experiment, parent_run_id, extra_callbacks=[LossGap(), NearZeroShare()])
 

@@ -8,7 +8,7 @@ Setting: MNIST-1D (4000 train / 1000 validation), 3 hidden ReLU layers of 64 (He
 momentum 0.9 (the chapter's recipe), batch 64, budget B = 10 epochs, no early stop (target 0.6
 recorded). (On digits every schedule sat within a validation example or two of ~97%; on MNIST-1D a
 constant rate is still climbing at 10 epochs, ~0.6, and piecewise at 2B reaches ~0.67.) Schedule
-parameters fixed in advance from the budget (harness.schedules): power s = 1 epoch, c = 1 (lr/11 at the
+parameters fixed in advance from the budget (harness.nn.schedules): power s = 1 epoch, c = 1 (lr/11 at the
 end); exponential s = B (10x lower at the end); piecewise x0.1 after epochs 5 and 8; performance x0.5
 after every epoch without a lower val/loss (patience 0: in the pilot below, at patience 1 or 2 it never
 fired at lr 0.03-0.1 within 10 epochs, the constant rate under another name); 1cycle from lr/10 to lr
@@ -25,12 +25,12 @@ Verdicts (median over seeds, exact 95% interval; paired by seed, each arm at its
 - per schedule vs constant at B: final val acc difference > 0;
 - 1cycle at B vs piecewise at 2B: final val acc difference > -0.01 (non-inferior within one point).
 """
-from harness.config import RunConfig
-from harness.measures import final_val_acc
-from harness.rules import paired_verdicts
-from harness.suite import Suite
-from harness.tuning import tuned
-from harness.verdict import DifferenceStatement
+from harness.config.run_config import RunConfig
+from harness.judge.measures import final_val_acc
+from harness.judge.rules import paired_verdicts
+from harness.judge.suite import Suite
+from harness.judge.tuning import tuned
+from harness.judge.verdict import DifferenceStatement
 
 B = 10
 LRS = (0.03, 0.1, 0.3)

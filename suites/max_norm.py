@@ -12,7 +12,7 @@ a little, 1.0 and 0.5 clearly. Gap = validation loss - training loss at the last
 bn-regularization's LossGap callback): the loss gap does not saturate as the accuracy gap does.
 
 Tuned lr: each (dropout, r) runs at lr 0.01 and 0.03 and is judged at the one with the higher median final
-validation accuracy (harness.tuning; the choice is in the row's label). The grid was fixed from a pilot on
+validation accuracy (harness.judge.tuning; the choice is in the row's label). The grid was fixed from a pilot on
 seeds 100-101 (never judged, no dropout, r off and 0.5) over {0.003, 0.01, 0.03}: 0.003 was lowest for both
 (0.93 off, 0.90 at r 0.5); r 0.5 gained from 0.03 (0.94 -> 0.945), off did not (0.937 both) while its gap grew
 (0.27 -> 0.41 nats), so the lr moves the gap and each arm must get its own.
@@ -23,12 +23,12 @@ arm at its tuned lr), thresholds fixed in advance:
 - "max-norm shrinks the train-validation loss gap":   gap difference r - off < 0, for each r
 - "a smaller r regularizes more":                     gap difference r 0.5 - r 1.5 < 0
 """
-from harness.config import RunConfig
-from harness.measures import column, final_val_acc
-from harness.rules import paired_verdicts
-from harness.suite import Suite
-from harness.tuning import tuned
-from harness.verdict import DifferenceStatement
+from harness.config.run_config import RunConfig
+from harness.judge.measures import column, final_val_acc
+from harness.judge.rules import paired_verdicts
+from harness.judge.suite import Suite
+from harness.judge.tuning import tuned
+from harness.judge.verdict import DifferenceStatement
 from suites.bn_regularization import run  # one training run with the LossGap callback
 
 GAP = column("gap/loss")

@@ -9,7 +9,7 @@ Setup: MNIST-1D (2000 examples, half held out: 1000 training, 1000 validation ro
 ReLU units (He init) with dropout 0.2 after each (the chapter's MC example's rate), Adam lr 1e-3, batch 64, a
 fixed 40 epochs (stop_at_target off): past the best validation loss (about epoch 12-20 in calibration runs),
 so the deterministic net is overconfident, where the chapter says MC dropout helps.
-Every validation also runs the MC pass (harness.regularization, config mc_samples = T): the same weights,
+Every validation also runs the MC pass (harness.nn.regularization, config mc_samples = T): the same weights,
 T passes with dropout on, softmax probabilities averaged; the deterministic pass is the usual one (dropout off).
 Both are measured on the last epoch's weights, so each comparison is paired within a run, then judged over seeds.
 The lr is not tuned (one Adam lr 1e-3): both sides are passes of the same trained net, so the lr cannot favour either.
@@ -31,13 +31,13 @@ import statistics
 import pandas as pd
 import pytorch_lightning as pl
 
-from harness.bounds import WITHIN_DIFFERENCE, WITHIN_RATIO
-from harness.config import RunConfig
-from harness.measures import column
-from harness.rules import paired_verdicts, threshold_verdicts
-from harness.stats import Measured
-from harness.suite import Suite
-from harness.verdict import RatioStatement, ThresholdStatement
+from harness.stats.bounds import WITHIN_DIFFERENCE, WITHIN_RATIO
+from harness.config.run_config import RunConfig
+from harness.judge.measures import column
+from harness.judge.rules import paired_verdicts, threshold_verdicts
+from harness.stats.median import Measured
+from harness.judge.suite import Suite
+from harness.judge.verdict import RatioStatement, ThresholdStatement
 
 ACC_MARGIN = 0.01  # accuracy points (as a fraction) MC dropout may move either way and still count as "the same"
 LATENCY_FACTOR = 2.0  # the per-sample MC cost may be within 2x of one deterministic pass
@@ -63,7 +63,7 @@ class LatencyRatio(pl.Callback):
 
 def run(config: RunConfig, tracker, experiment: str, parent_run_id: str):
     """One training run with the latency callback."""
-    from harness.runner import train
+    from harness.train.runner import train
 
     return train(config, tracker, experiment, parent_run_id, extra_callbacks=[LatencyRatio()])
 

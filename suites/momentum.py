@@ -4,7 +4,7 @@ Source: Polyak 1964 (heavy ball); the chapter ("if the gradient remains constant
 velocity ... is equal to that gradient multiplied by the learning rate multiplied by 1/(1-beta)";
 "10 times faster than Gradient Descent" at beta 0.9); Nesterov 1983 / Sutskever et al. 2013.
 
-Three parts, each through the real torch optimizers of harness.optimizers (config fields
+Three parts, each through the real torch optimizers of harness.nn.optimizers (config fields
 optimizer, momentum):
 1. Constant gradient (exact): a float64 parameter under the linear loss g.w (g ~ N(0, I) in 5
    dimensions, drawn per seed), 3000 steps at lr 1e-3; the last step's length over lr*|g|, against
@@ -31,14 +31,14 @@ import math
 import pandas as pd
 import torch
 
-from harness.config import RunConfig
-from harness.measures import column, epochs_to_target
-from harness.optimizers import make_optimizer
-from harness.rules import paired_verdicts, threshold_verdicts
-from harness.stats import Measured
-from harness.suite import Suite
-from harness.tuning import tuned
-from harness.verdict import RatioStatement, ThresholdStatement
+from harness.config.run_config import RunConfig
+from harness.judge.measures import column, epochs_to_target
+from harness.nn.optimizers import make_optimizer
+from harness.judge.rules import paired_verdicts, threshold_verdicts
+from harness.stats.median import Measured
+from harness.judge.suite import Suite
+from harness.judge.tuning import tuned
+from harness.judge.verdict import RatioStatement, ThresholdStatement
 
 ANALYTIC = "synthetic"  # the dataset field marks the analytic arms (no data read): constant gradient and quadratic
 KAPPA, DIM, TOL, MAX_ITERS = 100.0, 20, 1e-6, 2000
@@ -98,8 +98,8 @@ def analytic(config: RunConfig) -> dict:
 
 
 def run(config: RunConfig, tracker, experiment: str, parent_run_id: str):
-    """Analytic arms are measured (harness.runner.measure); digits arms train."""
-    from harness.runner import measure, train
+    """Analytic arms are measured (harness.train.runner.measure); digits arms train."""
+    from harness.train.runner import measure, train
 
     if config.dataset == ANALYTIC:
         return measure(analytic, config, tracker, experiment, parent_run_id)

@@ -19,12 +19,12 @@ Verdicts (median over seeds, exact 95% interval; paired by seed, each arm at its
   censored at the whole 20-epoch budget);
 - "at every beta" (all rows supported; refuted if any row is).
 """
-from harness.config import RunConfig
-from harness.measures import epochs_to_target
-from harness.rules import paired_verdicts
-from harness.suite import Suite
-from harness.tuning import tuned
-from harness.verdict import RatioStatement, all_of
+from harness.config.run_config import RunConfig
+from harness.judge.measures import epochs_to_target
+from harness.judge.rules import paired_verdicts
+from harness.judge.suite import Suite
+from harness.judge.tuning import tuned
+from harness.judge.verdict import RatioStatement, all_of
 
 BETAS = (0.9, 0.95, 0.99)
 EFFECTIVE_LRS = (0.1, 0.3, 1.0)  # lr / (1 - beta)

@@ -27,13 +27,13 @@ import math
 
 import torch
 
-from harness.config import RunConfig
-from harness.data import InMemoryDataModule
-from harness.measures import column
-from harness.model import build_mlp
-from harness.rules import threshold_verdicts
-from harness.suite import Suite
-from harness.verdict import ThresholdStatement
+from harness.config.run_config import RunConfig
+from harness.data.datamodule import InMemoryDataModule
+from harness.judge.measures import column
+from harness.nn.mlp import build_mlp
+from harness.judge.rules import threshold_verdicts
+from harness.judge.suite import Suite
+from harness.judge.verdict import ThresholdStatement
 
 MEAN_LIMIT = 0.1  # |mean| within the source's domain
 VAR_RANGE = (0.8, 1.5)  # variance within the source's domain
@@ -53,7 +53,7 @@ def forward_stats(config: RunConfig) -> dict:
     """Per-layer output mean/std of a freshly initialized net on the training split, and the share of layers outside the domain."""
     data = InMemoryDataModule(config)
     data.setup("fit")
-    model = build_mlp(config, data.n_features, data.n_classes)  # seeded by harness.runner.measure
+    model = build_mlp(config, data.n_features, data.n_classes)  # seeded by harness.train.runner.measure
     model.train()  # dropout active, BN on batch statistics: the net as its first training step sees it
     means, stds = [], []
     with torch.no_grad():
@@ -73,7 +73,7 @@ def forward_stats(config: RunConfig) -> dict:
 
 def run(config: RunConfig, tracker, experiment: str, parent_run_id: str) -> dict:
     """One variant and seed: the forward statistics recorded as a child run (per-layer lists with step = layer)."""
-    from harness.runner import measure
+    from harness.train.runner import measure
 
     return measure(forward_stats, config, tracker, experiment, parent_run_id)
 

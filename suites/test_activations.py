@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.synthetic import outcomes, reached, runs_table
-from harness.verdict import select
+from harness.judge.simulated import outcomes, reached, runs_table
+from harness.judge.verdict import select
 from suites.activations import SUITE
 
 

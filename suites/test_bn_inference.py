@@ -10,8 +10,8 @@ import math
 
 import pytest
 
-from harness.synthetic import outcomes, runs_table
-from harness.verdict import select
+from harness.judge.simulated import outcomes, runs_table
+from harness.judge.verdict import select
 from suites.bn_inference import BATCH_SIZES, SUITE, TOLERANCE, VARIANTS
 
 

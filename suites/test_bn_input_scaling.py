@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.synthetic import censored, outcomes, reached, runs_table
-from harness.verdict import select
+from harness.judge.simulated import censored, outcomes, reached, runs_table
+from harness.judge.verdict import select
 from suites.bn_input_scaling import ACC_MARGIN, EPOCHS_MARGIN, SUITE, arm
 
 STATEMENT = "BN first makes standardizing unnecessary"

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from harness.synthetic import censored, outcomes, reached, runs_table
-from harness.verdict import select
+from harness.judge.simulated import censored, outcomes, reached, runs_table
+from harness.judge.verdict import select
 from suites.bn_learning_rate import SUITE
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness.bounds import WITHIN_DIFFERENCE, WITHIN_RATIO
-from harness.synthetic import outcomes, reached, runs_table
-from harness.verdict import select
+from harness.stats.bounds import WITHIN_DIFFERENCE, WITHIN_RATIO
+from harness.judge.simulated import outcomes, reached, runs_table
+from harness.judge.verdict import select
 from suites.bn_placement import ACC_MARGIN, EPOCHS_MARGIN, SUITE
 
 

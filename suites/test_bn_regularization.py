@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.synthetic import outcomes, runs_table
+from harness.judge.simulated import outcomes, runs_table
 from suites.bn_regularization import MATCH_LOSS, SUITE
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.synthetic import censored, outcomes, reached, runs_table
-from harness.verdict import select
+from harness.judge.simulated import censored, outcomes, reached, runs_table
+from harness.judge.verdict import select
 from suites.bn_walltime import STATEMENTS, SUITE
 
 ROWS = [st.statement for st in STATEMENTS]

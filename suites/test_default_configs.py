@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from harness.report import render, write_report
+from harness.report.build import render, write_report
 from suites._synthetic import censored, outcomes, reached, runs_table
 from suites.default_configs import DEFAULTS, LRS, SUITE, TASKS, WITHIN, arm_fields, arm_name, named, profile_section
 

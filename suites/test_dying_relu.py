@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.synthetic import censored, outcomes, runs_table
-from harness.verdict import select
+from harness.judge.simulated import censored, outcomes, runs_table
+from harness.judge.verdict import select
 from suites.dying_relu import HIGH_LR, LOW_LR, SUITE
 
 

@@ -10,9 +10,9 @@ import math
 
 import pytest
 
-from harness.queries import load_history
-from harness.synthetic import censored, outcomes, reached, runs_table
-from harness.verdict import select
+from harness.store.queries import load_history
+from harness.judge.simulated import censored, outcomes, reached, runs_table
+from harness.judge.verdict import select
 from suites.he_init import SUITE  # noqa: F401  (the shared fixture in suites/conftest.py runs it)
 
 

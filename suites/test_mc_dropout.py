@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.contract import MC_METRICS
+from harness.core.contract import MC_METRICS
 from suites._synthetic import outcomes, runs_table
 from suites.mc_dropout import SUITE, T_LARGE
 

@@ -10,9 +10,9 @@ import math
 
 import pytest
 
-from harness.queries import load_history
-from harness.synthetic import outcomes, runs_table
-from harness.verdict import select
+from harness.store.queries import load_history
+from harness.judge.simulated import outcomes, runs_table
+from harness.judge.verdict import select
 from suites.selu_self_normalization import LAST, SUITE, domain_distance
 
 

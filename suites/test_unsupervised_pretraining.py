@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
-from harness.contract import REUSED_FROM_TAG
+from harness.core.contract import REUSED_FROM_TAG
 from suites._synthetic import outcomes, runs_table
 from suites.unsupervised_pretraining import LOWER_ERROR, SPREAD, SUITE, arm, judge  # noqa: F401
 

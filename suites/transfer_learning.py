@@ -36,13 +36,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from harness.config import RunConfig
-from harness.datasets import find_idx
-from harness.measures import column
-from harness.rules import paired_verdicts, threshold_verdicts
-from harness.stats import Measured
-from harness.suite import Suite
-from harness.verdict import DifferenceStatement, ThresholdStatement
+from harness.config.run_config import RunConfig
+from harness.data.datasets import find_idx
+from harness.judge.measures import column
+from harness.judge.rules import paired_verdicts, threshold_verdicts
+from harness.stats.median import Measured
+from harness.judge.suite import Suite
+from harness.judge.verdict import DifferenceStatement, ThresholdStatement
 
 DEPTH, FREEZE, SLOWER = 3, 4, 0.1  # reused hidden layers, frozen epochs, lr multiplier after unfreezing
 PER_CLASS = 100  # training images per class of the 2-class task: 200, as in the book

@@ -17,7 +17,7 @@ accuracy on the whole validation split (539 images).
 Verdicts per depth:
 - validation error difference pretrained - scratch < 0, paired by seed (exact 95% interval of the median);
 - spread across seeds: sd(pretrained error) / sd(scratch error) < 1, with the Pitman-Morgan interval
-  (harness.spread: exact for bivariate-normal errors; a percentile bootstrap of sds is not calibrated at 6
+  (harness.stats.spread: exact for bivariate-normal errors; a percentile bootstrap of sds is not calibrated at 6
   seeds; at heavy tails (t3) this one covers ~0.87 at 6 seeds, so a spread verdict is weaker evidence than
   the difference row's distribution-free one).
 """
@@ -27,13 +27,13 @@ import math
 
 import pandas as pd
 
-from harness.bounds import judge as judge_interval
-from harness.config import RunConfig
-from harness.rules import paired_verdicts
-from harness.spread import sd_ratio
-from harness.stats import Measured, current_level
-from harness.suite import Suite
-from harness.verdict import DifferenceStatement, Verdict, lean
+from harness.stats.bounds import judge as judge_interval
+from harness.config.run_config import RunConfig
+from harness.judge.rules import paired_verdicts
+from harness.stats.spread import sd_ratio
+from harness.stats.median import Measured, current_level
+from harness.judge.suite import Suite
+from harness.judge.verdict import DifferenceStatement, Verdict, lean
 
 DEPTHS = (2, 4)
 PER_CLASS = 5  # labelled training images per class

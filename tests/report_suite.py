@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from harness.config import RunConfig
-from harness.pipeline import Execution, run_suite
-from harness.rules import paired_verdicts
-from harness.suite import Suite
-from harness.tracking import Tracker
+from harness.config.run_config import RunConfig
+from harness.execute.pipeline import Execution, run_suite
+from harness.judge.rules import paired_verdicts
+from harness.judge.suite import Suite
+from harness.store.tracking import Tracker
 from suites.bn_walltime import STATEMENTS  # the shipped headline rules, judged per learning rate instead of activation
 from tests.stores import copy_store
 
@@ -55,7 +55,7 @@ def tiny_invocation(tiny_store):
 @pytest.fixture
 def registered(tiny_invocation, monkeypatch):
     """The tiny suite registered for the CLI, for this test only."""
-    from harness.suite import suites
+    from harness.judge.suite import suites
 
     uri, suite, parent = tiny_invocation
     monkeypatch.setitem(suites()._entries, suite.name, suite)

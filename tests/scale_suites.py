@@ -10,11 +10,11 @@ import signal
 
 import pytorch_lightning as pl
 
-from harness.config import RunConfig
-from harness.measures import epochs_to_target, median_epoch_time
-from harness.rules import paired_verdicts
-from harness.suite import Suite
-from harness.verdict import RatioStatement
+from harness.config.run_config import RunConfig
+from harness.judge.measures import epochs_to_target, median_epoch_time
+from harness.judge.rules import paired_verdicts
+from harness.judge.suite import Suite
+from harness.judge.verdict import RatioStatement
 
 BASE = RunConfig(dataset="digits", depth=3, width=32, optimizer="sgd", lr=0.05, batch_size=32, max_epochs=6,
                  target_metric="val/acc", target_value=0.9, threads=1)
@@ -57,8 +57,8 @@ class CtrlC(pl.Callback):
 
 
 def run_with_ctrl_c_in_seed_1(config: RunConfig, tracker, experiment: str, parent_run_id: str):
-    """harness.runner.train, except that a seed-1 run is interrupted by Ctrl-C at the end of its 2nd epoch."""
-    from harness.runner import train
+    """harness.train.runner.train, except that a seed-1 run is interrupted by Ctrl-C at the end of its 2nd epoch."""
+    from harness.train.runner import train
 
     callbacks = [CtrlC(at_epoch=2)] if config.seed == 1 else []
     return train(config, tracker, experiment, parent_run_id, extra_callbacks=callbacks)

@@ -154,8 +154,8 @@ class MlflowServer:
 
 
 def cli(*argv: str, env: dict | None = None, timeout: float = 240) -> subprocess.CompletedProcess:
-    """`python -m harness.cli ...` from the checkout, in a session of its own (killed whole on timeout)."""
-    proc = subprocess.Popen([sys.executable, "-m", "harness.cli", *argv], cwd=ROOT, env={**os.environ, **(env or {})},
+    """`python -m harness.cli.main ...` from the checkout, in a session of its own (killed whole on timeout)."""
+    proc = subprocess.Popen([sys.executable, "-m", "harness.cli.main", *argv], cwd=ROOT, env={**os.environ, **(env or {})},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         out, err = proc.communicate(timeout=timeout)

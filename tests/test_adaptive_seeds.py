@@ -6,17 +6,17 @@ import json
 
 import pytest
 
-from harness.cli import main
-from harness.config import RunConfig
-from harness.judging import judge_stored, verdict_json
-from harness.measures import column
-from harness.pipeline import Execution, run_suite
-from harness.queries import artifact_text, load_runs, recorded_verdict
-from harness.rules import threshold_verdicts
-from harness.sequential import Looks
-from harness.suite import Suite
-from harness.tracking import Tracker
-from harness.verdict import ThresholdStatement
+from harness.cli.main import main
+from harness.config.run_config import RunConfig
+from harness.execute.judging import judge_stored, verdict_json
+from harness.judge.measures import column
+from harness.execute.pipeline import Execution, run_suite
+from harness.store.queries import artifact_text, load_runs, recorded_verdict
+from harness.judge.rules import threshold_verdicts
+from harness.judge.sequential import Looks
+from harness.judge.suite import Suite
+from harness.store.tracking import Tracker
+from harness.judge.verdict import ThresholdStatement
 
 # Rules on the seed number itself, so which rows decide is known in advance: lr 0.01's row is supported at
 # the first look (every seed >= 0); lr 0.02's interval of seeds 0..n-1 always straddles 3, so it never decides.

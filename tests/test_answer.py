@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import math
 
-from harness import plots
-from harness.answer import grid_rows, plain_answer, row_keys, short_group, statement_line
-from harness.verdict import Verdict
+from harness.report import plots
+from harness.judge.answer import grid_rows, plain_answer, row_keys, short_group, statement_line
+from harness.judge.verdict import Verdict
 
 INF = math.inf
 

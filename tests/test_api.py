@@ -12,14 +12,14 @@ from mlflow.tracking import MlflowClient
 
 import harness
 from harness.api import installed_suites, load_plugins, load_suite_file, paired, suites_in
-from harness.cli import main
-from harness.config import ConfigError, RunConfig
-from harness.contract import CHILD, PARENT, ROLE_TAG, VERDICT_JSON
-from harness.data import InMemoryDataModule
-from harness.datasets import DATASETS
-from harness.model_registry import MODELS, build_model
-from harness.queries import load_runs, parent_runs
-from harness.verdict import RatioStatement
+from harness.cli.main import main
+from harness.config.run_config import ConfigError, RunConfig
+from harness.core.contract import CHILD, PARENT, ROLE_TAG, VERDICT_JSON
+from harness.data.datamodule import InMemoryDataModule
+from harness.data.datasets import DATASETS
+from harness.nn.models import MODELS, build_model
+from harness.store.queries import load_runs, parent_runs
+from harness.judge.verdict import RatioStatement
 from harness.version import __version__
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,7 +47,7 @@ def blobs(config):
 @harness.register_model("api-test-net", supports=("width", "activation"))
 def net(config, n_features, n_classes):
     BUILT.append(config.width)
-    from harness.activations import ACTIVATIONS
+    from harness.nn.activations import ACTIVATIONS
     return nn.Sequential(nn.Linear(n_features, config.width), ACTIVATIONS.get(config.activation).make(),
                          nn.Linear(config.width, n_classes))
 
@@ -191,11 +191,11 @@ def test_entry_points_of_an_installed_package(tmp_path, monkeypatch):
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: ep-test-pkg\nVersion: 0.1\n")
     (dist / "entry_points.txt").write_text("[harness.suites]\nep-test = ep_test_pkg:SUITE\n\n"
                                            "[harness.models]\nep-test-net = ep_test_pkg\n\n"
-                                           "[harness.datasets]\nep-test-data = ep_test_pkg:load\n")
+                                           "[harness.data.datasets]\nep-test-data = ep_test_pkg:load\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     load_plugins.cache_clear()
     try:
-        assert "harness.datasets:ep-test-data" in load_plugins()
+        assert "harness.data.datasets:ep-test-data" in load_plugins()
         assert "ep-test-net" in MODELS and "ep-test-data" in DATASETS
         assert DATASETS.get("ep-test-data").load(RunConfig())[0].shape == (10, 3)
         assert DATASETS.get("ep-test-data").doc == "entry point ep_test_pkg:load"  # no docstring: where it came from

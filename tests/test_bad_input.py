@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 from mlflow.tracking import MlflowClient
 
-from harness.cli import main
+from harness.cli.main import main
 
 
 def store_snapshot(uri: str) -> list[tuple[str, int]]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -9,7 +10,7 @@ import textwrap
 import pytest
 
 from harness.tools.benchlog import EXPERIMENT, log_report, main
-from harness.tracking import Tracker
+from harness.store.tracking import Tracker
 
 TINY_BENCH = textwrap.dedent('''
     def test_sum(benchmark):
@@ -25,9 +26,11 @@ def report(tmp_path_factory) -> dict:
     (folder / "test_tiny.py").write_text(TINY_BENCH)
     (folder / "pytest.ini").write_text("[pytest]\n")  # its own rootdir: none of this project's conftest or addopts
     out = folder / "bench.json"
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_tiny.py",
-                           f"--benchmark-json={out}"],
-                          cwd=folder, capture_output=True, text=True, timeout=120)
+    # Not as an xdist worker: pytest-benchmark turns itself off where it sees xdist's worker variables.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+                           "test_tiny.py", f"--benchmark-json={out}"],
+                          cwd=folder, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     data = json.loads(out.read_text())
     data["harness"] = {"scale": "quick", "threads": 1}  # what benchmarks/conftest.py adds

@@ -19,9 +19,9 @@ import urllib.request
 import pytest
 from mlflow.tracking import MlflowClient
 
-from harness.cli import main
-from harness.report import write_report
-from harness.tracking import Tracker
+from harness.cli.main import main
+from harness.report.build import write_report
+from harness.store.tracking import Tracker
 from tests.stores import stop_group
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -44,7 +44,7 @@ def ui(tiny_store, request, tmp_path_factory):
     log = tmp_path_factory.mktemp("ui") / "server.log"
     with open(log, "w") as out:
         # A new session, so the server and its workers can be stopped together by process group.
-        proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "ui", "--tracking-uri", tiny_store,
+        proc = subprocess.Popen([sys.executable, "-m", "harness.cli.main", "ui", "--tracking-uri", tiny_store,
                                  "--port", str(port)], stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from mlflow.tracking import MlflowClient
 
-from harness.cli import main
+from harness.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -69,7 +69,7 @@ HEAVY = ("torch", "pytorch_lightning", "mlflow")  # seconds to import; a refusal
 def test_run_refuses_before_importing_torch_lightning_or_mlflow(argv, needle, tmp_path):
     """Refusals cost Python's start-up, not torch's 5 s (timed in benchmarks/test_bench_cli.py)."""
     argv = [*argv, "--tracking-uri", f"sqlite:///{tmp_path}/none/mlflow.db"]
-    code = (f"import sys; from harness.cli import main; code = main({argv!r}); "
+    code = (f"import sys; from harness.cli.main import main; code = main({argv!r}); "
             f"print(code, [m for m in {HEAVY!r} if m in sys.modules])")
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120,
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)

@@ -5,10 +5,10 @@ import pytest
 import pytorch_lightning as pl
 import torch
 
-from harness.clipping import clip_gradients, total_grad_norm
-from harness.config import ConfigError, RunConfig
-from harness.lockstep import train_lockstep
-from harness.runner import train
+from harness.nn.clipping import clip_gradients, total_grad_norm
+from harness.config.run_config import ConfigError, RunConfig
+from harness.train.lockstep import train_lockstep
+from harness.train.runner import train
 
 
 def clipped(mode: str, grad: list[float], threshold: float = 1.0) -> list[float]:

@@ -12,11 +12,11 @@ import pytest
 import torch
 from torch import nn
 
-from harness.cnn import CNN
-from harness.config import ConfigError, RunConfig
-from harness.fusion import BiasMapConv, count_batchnorm, fuse_bn
-from harness.model_registry import build_model
-from harness.runner import train
+from harness.nn.cnn import CNN
+from harness.config.run_config import ConfigError, RunConfig
+from harness.nn.fusion import BiasMapConv, count_batchnorm, fuse_bn
+from harness.nn.models import build_model
+from harness.train.runner import train
 from tests.test_fusion import REL_TOL, ROUNDING_FACTOR, rel
 
 SHAPES = {"1d": (1, 40), "2d": (1, 8, 8)}  # MNIST-1D-like (C, L), digits-image (C, H, W)

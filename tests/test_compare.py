@@ -4,12 +4,12 @@ from __future__ import annotations
 import pytest
 from mlflow.tracking import MlflowClient
 
-from harness.cli import main
-from harness.compare import compare, render
-from harness.pipeline import Execution, run_suite
-from harness.queries import QueryError
-from harness.suite import suites
-from harness.tracking import Tracker
+from harness.cli.main import main
+from harness.report.compare import compare, render
+from harness.execute.pipeline import Execution, run_suite
+from harness.store.queries import QueryError
+from harness.judge.suite import suites
+from harness.store.tracking import Tracker
 from tests.report_suite import tiny_suite
 
 

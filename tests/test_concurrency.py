@@ -1,6 +1,6 @@
 """A store that never locks up: a suite run by two worker processes while a client hammers the UI's REST API.
 
-Real parts: `python -m harness.cli ui` (the MLflow server) and `python -m harness.cli run --workers 2`, each in
+Real parts: `python -m harness.cli.main ui` (the MLflow server) and `python -m harness.cli.main run --workers 2`, each in
 its own process, on one SQLite store. Every status write must land: every run FINISHED, none RUNNING, no
 "database is locked", no traceback, and every REST search answered.
 """
@@ -29,10 +29,10 @@ SCRIPT = f"""
 import sys
 sys.path.insert(0, {str(ROOT)!r})
 if __name__ == "__main__":
-    from harness.suite import suites
+    from harness.judge.suite import suites
     from tests.scale_suites import convergence_suite
     suites().register({NAME!r}, convergence_suite({NAME!r}, **{SUITE_ARGS!r}))
-    from harness.cli import main
+    from harness.cli.main import main
     sys.exit(main(sys.argv[1:]))
 """
 
@@ -73,7 +73,7 @@ def ui(store_uri, tmp_path):
     port = free_port()
     log = tmp_path / "server.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "ui", "--tracking-uri", store_uri,
+        proc = subprocess.Popen([sys.executable, "-m", "harness.cli.main", "ui", "--tracking-uri", store_uri,
                                  "--port", str(port)], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
     base = f"http://127.0.0.1:{port}"

@@ -7,12 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from harness.bounds import judge_interval, ratio_bounds
-from harness.measures import epochs_to_target, time_to_target
-from harness.rules import paired_verdicts
-from harness.runner import train
-from harness.stats import Measured, bootstrap_median_bounds
-from harness.verdict import RatioStatement
+from harness.stats.bounds import judge_interval, ratio_bounds
+from harness.judge.measures import epochs_to_target, time_to_target
+from harness.judge.rules import paired_verdicts
+from harness.train.runner import train
+from harness.stats.median import Measured
+from harness.stats.bootstrap import bootstrap_median_bounds
+from harness.judge.verdict import RatioStatement
 
 
 def test_reaching_the_target_stops_the_run_there(tiny):

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from mlflow.tracking import MlflowClient
 
-from harness.pipeline import Execution, run_suite
-from harness.suite import Suite
+from harness.execute.pipeline import Execution, run_suite
+from harness.judge.suite import Suite
 from tests.scale_suites import BASE, convergence_suite, judge_epochs, run_with_ctrl_c_in_seed_1
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,10 +26,10 @@ SCRIPT = f"""
 import sys
 sys.path.insert(0, {str(ROOT)!r})
 if __name__ == "__main__":
-    from harness.suite import suites
+    from harness.judge.suite import suites
     from tests.scale_suites import convergence_suite
     suites().register({NAME!r}, convergence_suite({NAME!r}, **{SUITE_ARGS!r}))
-    from harness.cli import main
+    from harness.cli.main import main
     sys.exit(main(sys.argv[1:]))
 """
 
@@ -150,7 +150,7 @@ def test_sigkill_halfway_then_rerun_completes_without_duplicates(tmp_path, store
     abandoned = runs["child:RUNNING"][0].info.run_id
 
     suite = convergence_suite(NAME, **SUITE_ARGS)
-    from harness.tracking import Tracker
+    from harness.store.tracking import Tracker
 
     result = run_suite(suite, Tracker(store_uri), suite.configs(), Execution(progress=False))
     runs = runs_by_status(client)

@@ -1,5 +1,5 @@
 """The GPU timing path: synchronized clocks, a run recorded on CUDA. Skipped cleanly without a GPU;
-the same logic (harness.timing.synchronize, EpochTimer) runs on CPU in every other test."""
+the same logic (harness.train.timing.synchronize, EpochTimer) runs on CPU in every other test."""
 from __future__ import annotations
 
 import time
@@ -7,8 +7,8 @@ import time
 import pytest
 import torch
 
-from harness.runner import train
-from harness.timing import synchronize
+from harness.train.runner import train
+from harness.train.timing import synchronize
 
 pytestmark = [pytest.mark.cuda,
               pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device; none here")]

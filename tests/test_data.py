@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from harness.config import ConfigError, RunConfig
-from harness.data import InMemoryDataModule, ShuffledBatches
-from harness.datasets import read_idx
-from harness.runner import train
+from harness.config.run_config import ConfigError, RunConfig
+from harness.data.datamodule import InMemoryDataModule, ShuffledBatches
+from harness.data.datasets import read_idx
+from harness.train.runner import train
 
 
 def _write_idx(path, array: np.ndarray, gz: bool = False):
@@ -125,7 +125,7 @@ def test_a_feature_constant_in_training_does_not_explode_in_validation():
 
 
 def test_mnist1d_is_generated_locally_reproducibly_and_cached(tmp_path, monkeypatch):
-    from harness.datasets import make_mnist1d
+    from harness.data.datasets import make_mnist1d
 
     monkeypatch.setenv("HARNESS_CACHE", str(tmp_path))
     make_mnist1d.cache_clear()

@@ -6,9 +6,9 @@ import pytest
 import torch
 from torch import nn
 
-from harness.config import ConfigError, RunConfig
-from harness.data import InMemoryDataModule, distort_features
-from harness.model import build_mlp
+from harness.config.run_config import ConfigError, RunConfig
+from harness.data.datamodule import InMemoryDataModule, distort_features
+from harness.nn.mlp import build_mlp
 
 
 def _setup(**kw) -> InMemoryDataModule:

@@ -11,7 +11,7 @@ import threading
 import numpy as np
 import pytest
 
-from harness.tracking import Tracker
+from harness.store.tracking import Tracker
 
 WRITERS, ROUNDS = 4, 3
 

@@ -2,8 +2,8 @@
 loss and accuracy history, epoch by epoch, in memory and as stored."""
 from __future__ import annotations
 
-from harness.queries import load_history
-from harness.runner import train
+from harness.store.queries import load_history
+from harness.train.runner import train
 
 FIGURES = ("train/loss", "val/loss", "val/acc")  # every figure except the clocks
 

@@ -10,11 +10,11 @@ import pytorch_lightning as pl
 import torch
 import torch.nn.functional as F
 
-from harness.config import ConfigError, RunConfig
-from harness.diagnostics import DIAGNOSTICS, ActivationHealth, GradientHealth, probe_mode
-from harness.model import build_mlp
-from harness.queries import load_history, load_runs
-from harness.runner import train
+from harness.config.run_config import ConfigError, RunConfig
+from harness.train.diagnostics import DIAGNOSTICS, ActivationHealth, GradientHealth, probe_mode
+from harness.nn.mlp import build_mlp
+from harness.store.queries import load_history, load_runs
+from harness.train.runner import train
 
 DIAG = "gradients,activations"
 
@@ -214,9 +214,9 @@ def _runs(rows):
 
 
 def test_threshold_rule_applies_where_it_should_and_bounds_censored_values():
-    from harness.measures import column, epochs_to_target
-    from harness.rules import threshold_verdicts
-    from harness.verdict import ThresholdStatement
+    from harness.judge.measures import column, epochs_to_target
+    from harness.judge.rules import threshold_verdicts
+    from harness.judge.verdict import ThresholdStatement
 
     runs = _runs([{"act": a, "seed": s, "ratio": r, "converged": c, "epochs_to_target": e, "epochs_run": 9,
                    "stop_reason": "target" if c else "max_epochs"}
@@ -239,9 +239,9 @@ def test_threshold_rule_applies_where_it_should_and_bounds_censored_values():
 
 
 def test_difference_rule_pairs_by_seed_and_leaves_diverged_pairs_out():
-    from harness.measures import column, unless_diverged
-    from harness.rules import paired_verdicts
-    from harness.verdict import DifferenceStatement
+    from harness.judge.measures import column, unless_diverged
+    from harness.judge.rules import paired_verdicts
+    from harness.judge.verdict import DifferenceStatement
 
     runs = _runs([{"lr": lr, "seed": s, "dead": d, "stop_reason": "diverged" if d is None else "max_epochs"}
                   for lr, s, d in [(lr, s + 3 * rep, d) for rep in range(3) for lr, s, d in [

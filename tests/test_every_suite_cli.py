@@ -4,7 +4,7 @@ its report, and the answer last.
 One seed each (`--seeds 1`, at the ci scale's grid and budget): the path from the command line through the
 runs, the judge, the report and the answer is what is under test here, and every suite's statistics have
 their own tests (tests/suites/). One seed is the hardest case for a report: every interval is open.
-In-process (harness.cli.main, the console script's own function) to keep the cost to the runs themselves;
+In-process (harness.cli.main.main, the console script's own function) to keep the cost to the runs themselves;
 tests/test_cli.py and tests/test_report_memo.py run the command as a process.
 """
 from __future__ import annotations
@@ -16,8 +16,8 @@ import sys
 
 import pytest
 
-from harness import names
-from harness.cli import main
+from harness.core import names
+from harness.cli.main import main
 from tests.stores import copy_store
 
 SUITES = sorted(names.suite_index())
@@ -50,7 +50,7 @@ def test_an_error_after_the_verdict_is_one_line_naming_where_the_verdict_is(tmp_
     """The report cannot be written (`reports` is a file): the table and the answer still print, then one line, exit 4."""
     (tmp_path / "reports").write_text("not a folder\n")
     env = {**os.environ, "HARNESS_DEBUG": "0"}
-    out = subprocess.run([sys.executable, "-m", "harness.cli", "run", "bn-saturating", "--scale", "ci", "--seeds", "1",
+    out = subprocess.run([sys.executable, "-m", "harness.cli.main", "run", "bn-saturating", "--scale", "ci", "--seeds", "1",
                           "--no-progress"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert out.returncode == 4, out.stderr[-3000:]
     assert "Traceback" not in out.stdout + out.stderr

@@ -17,10 +17,10 @@ import pytest
 import torch
 from torch import nn
 
-from harness.activations import ACTIVATIONS
-from harness.config import RunConfig
-from harness.fusion import count_batchnorm, fold_bn_backward, fuse_bn, placement
-from harness.model import build_mlp
+from harness.nn.activations import ACTIVATIONS
+from harness.config.run_config import RunConfig
+from harness.nn.fusion import count_batchnorm, fold_bn_backward, fuse_bn, placement
+from harness.nn.mlp import build_mlp
 
 N_FEATURES, N_CLASSES = 64, 10
 REL_TOL = 2e-5  # fused vs BN in float32; see the module docstring

@@ -15,18 +15,18 @@ import pytest
 import torch
 
 from harness.api import thresholds
-from harness.changepoint import change_points, segments
-from harness.config import ConfigError, RunConfig
-from harness.history import check, effect_history, history_table, invocations, plot_history
-from harness.history_cli import add_commands, main_check, main_history
-from harness.measures import column
-from harness.model_registry import build_model
-from harness.pipeline import Execution, run_suite
-from harness.queries import QueryError
-from harness.runner import measure
-from harness.suite import Suite
-from harness.tracking import Tracker
-from harness.verdict import ThresholdStatement
+from harness.stats.changepoint import change_points, segments
+from harness.config.run_config import ConfigError, RunConfig
+from harness.report.history import check, effect_history, history_table, invocations, plot_history
+from harness.cli.history import add_commands, main_check, main_history
+from harness.judge.measures import column
+from harness.nn.models import build_model
+from harness.execute.pipeline import Execution, run_suite
+from harness.store.queries import QueryError
+from harness.train.runner import measure
+from harness.judge.suite import Suite
+from harness.store.tracking import Tracker
+from harness.judge.verdict import ThresholdStatement
 
 COMMIT_A, COMMIT_B = "a" * 40, "b" * 40
 
@@ -132,7 +132,7 @@ def test_plot_writes_a_png(store, tmp_path):
 def test_change_points_find_steps_and_rarely_invent_them():
     rng = np.random.default_rng(1)
     flat = [bool(change_points(rng.normal(0, 1, 20))) for _ in range(100)]
-    assert np.mean(flat) <= 0.10  # measured 0.03 at n = 20 (harness.changepoint docstring)
+    assert np.mean(flat) <= 0.10  # measured 0.03 at n = 20 (harness.stats.changepoint docstring)
     assert change_points(np.r_[rng.normal(0, 1, 10), 5 + rng.normal(0, 1, 10)]) == [10]
     assert change_points(np.r_[rng.normal(0, 1, 19), 12.0]) == [19]  # a jump of the newest point alone
     assert [s.level for s in segments([1.0, 1.0, 1.0, 2.0, 2.0])] == [1.0, 2.0]  # noiseless: any change is a step

@@ -12,8 +12,8 @@ import math
 import numpy as np
 import pytest
 
-from harness.bounds import judge_interval
-from harness.stats import (
+from harness.stats.bounds import judge_interval
+from harness.stats.median import (
     LEVEL,
     achieved_level,
     expected_false_supports,
@@ -190,8 +190,8 @@ def test_coverage_command_prints_the_table(capsys):
 
 @pytest.mark.parametrize("first, cap", [(6, 12), (6, 16), (8, 24)])
 def test_the_harness_adaptive_plan_keeps_false_support_below_alpha_half(first, cap):
-    """The looks `harness run` uses by default (harness.sequential.Looks.plan), simulated like the looks above."""
-    from harness.sequential import Looks
+    """The looks `harness run` uses by default (harness.judge.sequential.Looks.plan), simulated like the looks above."""
+    from harness.judge.sequential import Looks
 
     looks = Looks.plan(first, cap)
     assert sum(1 - v for v in looks.levels) <= ALPHA + 1e-12 and looks.levels[0] < 1.0  # the first look can decide

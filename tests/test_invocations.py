@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from mlflow.tracking import MlflowClient
 
-from harness.cli import main
-from harness.contract import EXPERIMENT_KIND, EXPERIMENT_KIND_TAG, NOTE_TAG
-from harness.invocations import resolve_run_id
-from harness.queries import QueryError
+from harness.cli.main import main
+from harness.core.contract import EXPERIMENT_KIND, EXPERIMENT_KIND_TAG, NOTE_TAG
+from harness.store.invocations import resolve_run_id
+from harness.store.queries import QueryError
 
 
 def test_parent_is_named_and_carries_its_settings_as_params(tiny_invocation):
@@ -66,7 +66,7 @@ def test_ambiguous_and_unknown_prefixes_are_one_line_exit_2(tracker, capsys):
 
 
 def test_resume_says_what_it_does():
-    from harness.invocations import resume_message
+    from harness.store.invocations import resume_message
 
     assert resume_message(12, 0, 12) == "running 12 runs"
     assert resume_message(12, 8, 4) == "8 of 12 runs already in the store; running 4"
@@ -76,7 +76,7 @@ def test_resume_says_what_it_does():
 @pytest.mark.parametrize("load,threads,workers,warns", [(1.5, 2, 1, True), (0.1, 2, 1, False), (1.9, 1, 1, False),
                                                         (1.2, 1, 2, True)])
 def test_threads_beyond_the_free_cores_warn(monkeypatch, load, threads, workers, warns):
-    from harness import commands
+    from harness.cli import commands
 
     monkeypatch.setattr(commands.os, "cpu_count", lambda: 2)
     monkeypatch.setattr(commands.os, "getloadavg", lambda: (load, load, load))

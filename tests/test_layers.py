@@ -24,7 +24,7 @@ def internal_imports(path: Path, modules: set[str]) -> set[str]:
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            # `from harness import plots` imports the module harness.plots; `from harness.x import y`, harness.x
+            # `from harness import plots` imports the module harness.report.plots; `from harness.x import y`, harness.x
             names = [f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in modules else node.module
                      for a in node.names]
         else:

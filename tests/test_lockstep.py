@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 import torch
 
-from harness.config import ConfigError
-from harness.contract import INTERLEAVED_TAG, SUMMARY_METRICS, TIMING_TAG
-from harness.interleave import lockstep_groups
-from harness.lockstep import Arm, train_lockstep
-from harness.pipeline import Execution, run_suite
-from harness.queries import load_history
-from harness.runner import train
-from harness.suite import Suite
-from harness.timing import StepClock, synchronize
+from harness.config.run_config import ConfigError
+from harness.core.contract import INTERLEAVED_TAG, SUMMARY_METRICS, TIMING_TAG
+from harness.execute.interleave import lockstep_groups
+from harness.train.lockstep import Arm, train_lockstep
+from harness.execute.pipeline import Execution, run_suite
+from harness.store.queries import load_history
+from harness.train.runner import train
+from harness.judge.suite import Suite
+from harness.train.timing import StepClock, synchronize
 from tests.scale_suites import CtrlC, judge_epochs
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,18 +1,18 @@
-"""The names the command line reads from source files (harness.names) are exactly the imported registries' and suites'."""
+"""The names the command line reads from source files (harness.core.names) are exactly the imported registries' and suites'."""
 from __future__ import annotations
 
 import dataclasses
 
 import pytest
 
-from harness import names
-from harness.activations import ACTIVATIONS
-from harness.config import DEVICES, NORMS, RunConfig
-from harness.datasets import DATASETS
-from harness.diagnostics import DIAGNOSTICS
-from harness.inits import INITS
-from harness.optimizers import OPTIMIZERS
-from harness.suite import suites
+from harness.core import names
+from harness.nn.activations import ACTIVATIONS
+from harness.config.run_config import DEVICES, NORMS, RunConfig
+from harness.data.datasets import DATASETS
+from harness.train.diagnostics import DIAGNOSTICS
+from harness.nn.inits import INITS
+from harness.nn.optimizers import OPTIMIZERS
+from harness.judge.suite import suites
 
 REGISTRIES = {"activation": ACTIVATIONS, "init": INITS, "optimizer": OPTIMIZERS, "dataset": DATASETS,
               "diagnostic": DIAGNOSTICS}
@@ -42,8 +42,8 @@ def test_static_config_fields_equal_the_dataclass():
 
 
 def test_static_constants_equal_the_module_values():
-    assert names.constant("config.py", "DEVICES") == DEVICES
-    assert names.constant("config.py", "NORMS") == NORMS
+    assert names.constant("config/run_config.py", "DEVICES") == DEVICES
+    assert names.constant("config/run_config.py", "NORMS") == NORMS
 
 
 def test_did_you_mean_names_the_near_miss_and_only_then():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 
-from harness.pipeline import Execution, run_suite
+from harness.execute.pipeline import Execution, run_suite
 from harness.tools.nightly import compare, environment, main, plan, summarize
 from tests.scale_suites import convergence_suite
 
@@ -51,7 +51,7 @@ def test_summarize_then_compare(tracker, tmp_path, capsys):
 
 
 def test_headline_suite_has_a_nightly_scale():
-    from harness.suite import suites
+    from harness.judge.suite import suites
 
     assert ("bn-walltime", "nightly") in plan("nightly")
     configs = suites().get("bn-walltime").configs(device="cpu", scale="nightly")

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from harness.config import RunConfig
-from harness.optimizers import OPTIMIZERS, make_optimizer
-from harness.runner import train
+from harness.config.run_config import RunConfig
+from harness.nn.optimizers import OPTIMIZERS, make_optimizer
+from harness.train.runner import train
 
 
 def group(config: RunConfig) -> dict:

@@ -37,7 +37,7 @@ def test_absent_row(harness_suite):
 def project(pytester, _empty_store):
     """A made-up project; the store fixture first imports MLflow's SQL store here, since pytester's in-process runs
     drop the modules first imported inside them and a second run would then import SQLAlchemy's twice."""
-    import harness.pipeline  # noqa: F401  (same reason)
+    import harness.execute.pipeline  # noqa: F401  (same reason)
 
     pytester.makepyfile(spread_suite=SUITE_FILE, test_spread=TESTS)
     pytester.syspathinsert(ROOT)
@@ -63,7 +63,7 @@ def test_three_seeds_cannot_decide(harness_suite):
     result.assert_outcomes(passed=1)
     from mlflow.tracking import MlflowClient
 
-    from harness.queries import parent_runs
+    from harness.store.queries import parent_runs
 
     assert len(parent_runs(MlflowClient(store), "signal-spread")) == 1
 

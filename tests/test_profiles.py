@@ -1,4 +1,4 @@
-"""Performance profiles and their AlgoPerf score (harness.profiles) against a small example computed by hand."""
+"""Performance profiles and their AlgoPerf score (harness.stats.profiles) against a small example computed by hand."""
 from __future__ import annotations
 
 import math
@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from harness.profiles import breakpoints, profile, ratios, rho, score, task_times
+from harness.stats.profiles import breakpoints, profile, ratios, rho, score, task_times
 
 MISS = math.nan  # a seed that never reached the target
 

@@ -6,9 +6,9 @@ import pytest
 
 ray = pytest.importorskip("ray", reason="the optional extra [ray] is not installed")
 
-from harness.config import ConfigError  # noqa: E402
-from harness.pipeline import Execution, run_suite  # noqa: E402
-from harness.queries import load_runs  # noqa: E402
+from harness.config.run_config import ConfigError  # noqa: E402
+from harness.execute.pipeline import Execution, run_suite  # noqa: E402
+from harness.store.queries import load_runs  # noqa: E402
 from tests.scale_suites import convergence_suite, timing_suite  # noqa: E402
 
 SUITE = convergence_suite("ray-suite", activations=("relu",), seeds=2)  # 4 runs

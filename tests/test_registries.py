@@ -7,13 +7,13 @@ import pytest
 import torch
 from torch import nn
 
-from harness.activations import ACTIVATIONS
-from harness.config import NORMS, ConfigError, RunConfig
-from harness.datasets import DATASETS
-from harness.inits import INITS
-from harness.model import build_mlp
-from harness.optimizers import OPTIMIZERS
-from harness.runner import train
+from harness.nn.activations import ACTIVATIONS
+from harness.config.run_config import NORMS, ConfigError, RunConfig
+from harness.data.datasets import DATASETS
+from harness.nn.inits import INITS
+from harness.nn.mlp import build_mlp
+from harness.nn.optimizers import OPTIMIZERS
+from harness.train.runner import train
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS.names())

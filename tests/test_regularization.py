@@ -8,13 +8,13 @@ import pytorch_lightning as pl
 import torch
 import torch.nn.functional as F
 
-from harness.config import ConfigError, RunConfig
-from harness.contract import MC_METRICS, RESTORED_EPOCH
-from harness.model import build_mlp
-from harness.regularization import apply_max_norm, expected_calibration_error, mc_dropout_probs, nll, penalty
-from harness.runner import train
-from harness.stopping import EarlyStopping
-from harness.system import ClassifierSystem
+from harness.config.run_config import ConfigError, RunConfig
+from harness.core.contract import MC_METRICS, RESTORED_EPOCH
+from harness.nn.mlp import build_mlp
+from harness.nn.regularization import apply_max_norm, expected_calibration_error, mc_dropout_probs, nll, penalty
+from harness.train.runner import train
+from harness.train.stopping import EarlyStopping
+from harness.train.system import ClassifierSystem
 
 
 def test_ece_on_a_hand_example():
@@ -186,8 +186,8 @@ def test_bad_values_fail_in_one_line_naming_them(changes, bad):
 
 
 def test_lockstep_refuses_early_stopping_in_one_line(tiny):
-    from harness.interleave import check_interleave
-    from harness.suite import Suite
+    from harness.execute.interleave import check_interleave
+    from harness.judge.suite import Suite
 
     suite = Suite("tiny-lockstep", "c", "s", tiny.replace(early_stopping=2), {"norm": ("none", "before")}, 6,
                   judge=lambda runs: [], interleave="norm")

@@ -8,15 +8,16 @@ import numpy as np
 import pytest
 from mlflow.tracking import MlflowClient
 
-from harness import plots
-from harness.cli import main
-from harness.judging import judge_stored, verdict_json
-from harness.pipeline import Execution, run_suite
-from harness.queries import load_histories, load_history, recorded_verdict
-from harness.report import REUSED_NOTE, build_report, render, write_report
-from harness.stats import Estimate, Measured
-from harness.tables import fmt_interval
-from harness.tracking import Tracker
+from harness.report import plots
+from harness.cli.main import main
+from harness.execute.judging import judge_stored, verdict_json
+from harness.execute.pipeline import Execution, run_suite
+from harness.store.queries import load_histories, load_history, recorded_verdict
+from harness.report.build import REUSED_NOTE, build_report, render, write_report
+from harness.stats.estimate import Estimate
+from harness.stats.median import Measured
+from harness.judge.tables import fmt_interval
+from harness.store.tracking import Tracker
 from tests.report_suite import tiny_suite
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -73,7 +74,7 @@ def test_an_estimate_leaves_out_seeds_without_a_value_and_counts_them():
 def test_configurations_that_never_trained_are_left_out_of_the_decomposition_and_named():
     import pandas as pd
 
-    from harness.decomposition import decomposition, untrained
+    from harness.report.decomposition import decomposition, untrained
 
     trained = dict(median_epoch_time_s=0.1, converged=1, epochs_run=3, train_time_s=0.3, epochs_to_target=3,
                    time_to_target_s=0.3, max_epochs=5, stop_reason="target")

@@ -1,5 +1,5 @@
 """`harness run` ends by writing its report, and `harness report` prints it again without MLflow while nothing it
-was made from has changed (harness.report_memo); any change to the store, the report's files or the request makes
+was made from has changed (harness.report.memo); any change to the store, the report's files or the request makes
 it from the store again. Real CLI processes on a real store of a shipped suite (bn-saturating at --scale ci)."""
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from mlflow.tracking import MlflowClient
 
-from harness.report_memo import Request, store_digest
+from harness.report.memo import Request, store_digest
 
 SUITE = "bn-saturating"
 # The CLI in a process of its own, saying afterwards whether MLflow was imported (the memo's whole point).
-PROBE = ("import sys; from harness.cli import main; code = main(sys.argv[1:]); "
+PROBE = ("import sys; from harness.cli.main import main; code = main(sys.argv[1:]); "
          "print('MLFLOW_IMPORTED' if 'mlflow' in sys.modules else 'MLFLOW_NOT_IMPORTED', file=sys.stderr); "
          "sys.exit(code)")
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from mlflow.tracking import MlflowClient
 
-from harness.pipeline import Execution, run_suite
-from harness.queries import load_runs
+from harness.execute.pipeline import Execution, run_suite
+from harness.store.queries import load_runs
 from tests.scale_suites import convergence_suite
 
 SUITE = convergence_suite("resume-suite", activations=("relu",), seeds=2)  # 4 runs

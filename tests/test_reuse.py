@@ -7,12 +7,12 @@ import pytorch_lightning as pl
 import torch
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 
-from harness.config import ConfigError, RunConfig
-from harness.contract import CONFIG_ID_TAG, REUSED_FROM_TAG
-from harness.data import InMemoryDataModule
-from harness.queries import load_history
-from harness.reuse import load_state
-from harness.runner import train
+from harness.config.run_config import ConfigError, RunConfig
+from harness.core.contract import CONFIG_ID_TAG, REUSED_FROM_TAG
+from harness.data.datamodule import InMemoryDataModule
+from harness.store.queries import load_history
+from harness.train.reuse import load_state
+from harness.train.runner import train
 
 SOURCE = RunConfig(dataset="digits", depth=3, width=32, optimizer="sgd", lr=0.05, max_epochs=2, stop_at_target=False,
                    classes="2,3,4,5,6,7,8,9", save_model=True)
@@ -49,7 +49,7 @@ class Snapshots(pl.Callback):
 
 @pytest.fixture(scope="module")
 def reused(tmp_path_factory):
-    from harness.tracking import Tracker
+    from harness.store.tracking import Tracker
 
     tracker = Tracker(f"sqlite:///{tmp_path_factory.mktemp('reuse')}/mlflow.db")
     source = train(SOURCE, tracker)
@@ -95,7 +95,7 @@ def test_the_lr_after_unfreezing_is_the_stated_one_and_the_source_is_recorded(re
 
 
 def test_a_source_described_by_fields_is_trained_once_then_found(tmp_path):
-    from harness.tracking import Tracker
+    from harness.store.tracking import Tracker
 
     tracker = Tracker(f"sqlite:///{tmp_path}/mlflow.db")
     spec = SOURCE.replace(**{**TARGET, "max_epochs": 1},
@@ -109,7 +109,7 @@ def test_a_source_described_by_fields_is_trained_once_then_found(tmp_path):
 
 
 def test_a_run_without_a_saved_model_is_refused_before_the_target_opens(tmp_path):
-    from harness.tracking import Tracker
+    from harness.store.tracking import Tracker
 
     tracker = Tracker(f"sqlite:///{tmp_path}/mlflow.db")
     plain = train(SOURCE.replace(save_model=False, max_epochs=1), tracker, "reuse")
@@ -145,7 +145,7 @@ def test_classes_are_kept_relabelled_and_few_per_class():
 
 
 def test_the_autoencoder_learns_to_reconstruct_and_gives_its_layers(tmp_path):
-    from harness.tracking import Tracker
+    from harness.store.tracking import Tracker
 
     tracker = Tracker(f"sqlite:///{tmp_path}/mlflow.db")
     ae = train(RunConfig(model="autoencoder", depth=2, width=32, optimizer="adam", lr=0.003, max_epochs=3,

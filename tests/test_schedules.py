@@ -7,10 +7,10 @@ import math
 import pytest
 import torch
 
-from harness.config import ConfigError, RunConfig
-from harness.lockstep import train_lockstep
-from harness.runner import train
-from harness.schedules import (
+from harness.config.run_config import ConfigError, RunConfig
+from harness.train.lockstep import train_lockstep
+from harness.train.runner import train
+from harness.nn.schedules import (
     SCHEDULES,
     LrSchedule,
     exponential_factor,

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from mlflow.tracking import MlflowClient
 
-from harness.cli import main
+from harness.cli.main import main
 from tests.server_fixtures import ADMIN, cli
 
 pytestmark = pytest.mark.server

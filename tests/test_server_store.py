@@ -15,7 +15,7 @@ import time
 import pytest
 from mlflow.tracking import MlflowClient
 
-from harness.suite import suites
+from harness.judge.suite import suites
 from tests.scale_suites import convergence_suite
 from tests.server_fixtures import ROOT, MlflowServer, cli
 from tests.test_crash_safety import runs_by_status_named
@@ -41,10 +41,10 @@ SCRIPT = f"""
 import sys
 sys.path.insert(0, {str(ROOT)!r})
 if __name__ == "__main__":
-    from harness.suite import suites
+    from harness.judge.suite import suites
     from tests.scale_suites import convergence_suite
     suites().register({CRASH!r}, convergence_suite({CRASH!r}, **{CRASH_ARGS!r}))
-    from harness.cli import main
+    from harness.cli.main import main
     sys.exit(main(sys.argv[1:]))
 """
 

@@ -32,10 +32,10 @@ import signal, sys
 sys.path.insert(0, {str(ROOT)!r})
 signal.signal(signal.SIGINT, signal.default_int_handler)
 if __name__ == "__main__":
-    from harness.suite import suites
+    from harness.judge.suite import suites
     from tests.scale_suites import convergence_suite
     suites().register({NAME!r}, convergence_suite({NAME!r}, **{SUITE_ARGS!r}))
-    from harness.cli import main
+    from harness.cli.main import main
     sys.exit(main(sys.argv[1:]))
 """
 

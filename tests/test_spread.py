@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from harness.spread import sd_ratio
+from harness.stats.spread import sd_ratio
 
 REPS = 4000  # simulated experiments per cell: Monte Carlo s.e. of a 0.95 coverage ~0.0035
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from pytorch_lightning.strategies import DDPStrategy, SingleDeviceStrategy
 
-from harness.config import ConfigError, RunConfig
-from harness.trainer import make_trainer
+from harness.config.run_config import ConfigError, RunConfig
+from harness.train.trainer import make_trainer
 
 
 def test_ddp_over_two_cpu_processes_reaches_the_trainer():
@@ -61,7 +61,7 @@ def test_ddp_over_two_cpu_processes_records_one_run(tmp_path):
 
 
 def test_a_suite_refuses_multi_process_strategies(tracker):
-    from harness.pipeline import Execution, run_suite
+    from harness.execute.pipeline import Execution, run_suite
     from tests.scale_suites import convergence_suite
 
     suite = convergence_suite("ddp-suite", seeds=1, strategy="ddp", devices=2, loop="step")

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 import pytorch_lightning as pl
 
-from harness.runner import train
-from harness.timing import EpochTimer
+from harness.train.runner import train
+from harness.train.timing import EpochTimer
 
 
 class ClockProbe(pl.Callback):

@@ -6,9 +6,9 @@ import time
 
 import pytorch_lightning as pl
 
-from harness.runner import train
-from harness.system import ClassifierSystem
-from harness.timing import EpochTimer
+from harness.train.runner import train
+from harness.train.system import ClassifierSystem
+from harness.train.timing import EpochTimer
 
 SLEEP = 0.5  # seconds injected into validation / logging; far above a tiny epoch's few milliseconds
 

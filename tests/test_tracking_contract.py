@@ -6,15 +6,15 @@ import json
 import pytest
 from mlflow.tracking import MlflowClient
 
-from harness.callbacks import EpochMetrics
-from harness.config import RunConfig
-from harness.contract import EPOCH_METRICS, SUMMARY_METRICS
-from harness.pipeline import Execution, run_suite
-from harness.queries import load_history, load_runs, parent_runs
-from harness.runner import train
-from harness.store import StoreError
-from harness.suite import Suite
-from harness.tracking import Tracker
+from harness.train.callbacks import EpochMetrics
+from harness.config.run_config import RunConfig
+from harness.core.contract import EPOCH_METRICS, SUMMARY_METRICS
+from harness.execute.pipeline import Execution, run_suite
+from harness.store.queries import load_history, load_runs, parent_runs
+from harness.train.runner import train
+from harness.store.location import StoreError
+from harness.judge.suite import Suite
+from harness.store.tracking import Tracker
 from suites.bn_walltime import judge
 
 

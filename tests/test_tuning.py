@@ -1,11 +1,11 @@
-"""harness.tuning: the choice, its label, seeds added behind one value, and the held-out seed split that removes selection bias."""
+"""harness.judge.tuning: the choice, its label, seeds added behind one value, and the held-out seed split that removes selection bias."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from harness.measures import final_val_acc
-from harness.tuning import tuned
+from harness.judge.measures import final_val_acc
+from harness.judge.tuning import tuned
 
 
 def table(acc) -> pd.DataFrame:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.diagnostics import DIAGNOSTICS
-from harness.runner import train
+from harness.train.diagnostics import DIAGNOSTICS
+from harness.train.runner import train
 
 FIGURES = ("train/loss", "val/loss", "val/acc", "train/lr")
 

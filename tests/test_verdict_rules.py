@@ -6,11 +6,11 @@ import math
 import pandas as pd
 import pytest
 
-from harness.bounds import WITHIN_DIFFERENCE, WITHIN_RATIO, bounded_ratio, difference_bounds, judge_equivalence
-from harness.measures import epochs_to_target
-from harness.rules import Arms, best_rows, largest_passing, largest_passing_ratio_verdict, paired_verdicts
-from harness.stats import Measured
-from harness.verdict import PairedStatement, Rule, Verdict, all_of
+from harness.stats.bounds import WITHIN_DIFFERENCE, WITHIN_RATIO, bounded_ratio, difference_bounds, judge_equivalence
+from harness.judge.measures import epochs_to_target
+from harness.judge.rules import Arms, best_rows, largest_passing, largest_passing_ratio_verdict, paired_verdicts
+from harness.stats.median import Measured
+from harness.judge.verdict import PairedStatement, Rule, Verdict, all_of
 
 
 def _runs(values: dict[str, list[float]], converged: dict[str, list[int]] | None = None) -> pd.DataFrame:

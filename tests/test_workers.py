@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from harness.config import ConfigError
-from harness.pipeline import Execution, run_suite
-from harness.queries import load_runs
-from harness.tracking import Tracker
+from harness.config.run_config import ConfigError
+from harness.execute.pipeline import Execution, run_suite
+from harness.store.queries import load_runs
+from harness.store.tracking import Tracker
 from tests.scale_suites import convergence_suite, timing_suite
 from tests.stores import copy_store
 

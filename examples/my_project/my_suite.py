@@ -28,7 +28,7 @@ def rings(config):
 @harness.register_model("tiny-mlp", supports=("activation", "depth", "width"))
 def tiny_mlp(config, n_features, n_classes):
     """Linear + activation blocks (PyTorch's default init), then a Linear head."""
-    from harness.activations import ACTIVATIONS
+    from harness.nn.activations import ACTIVATIONS
 
     layers, n_in = [], n_features
     for _ in range(config.depth):

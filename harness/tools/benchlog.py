@@ -15,9 +15,9 @@ import math
 import sys
 from pathlib import Path
 
-from harness.environment import environment_tags
-from harness.store import StoreError, resolve_tracking_uri
-from harness.tracking import Tracker
+from harness.core.environment import environment_tags
+from harness.store.location import StoreError, resolve_tracking_uri
+from harness.store.tracking import Tracker
 
 EXPERIMENT = "benchmarks"
 STATS = ("min", "max", "mean", "median", "stddev", "iqr", "q1", "q3")  # seconds, from pytest-benchmark

@@ -13,7 +13,8 @@ import math
 import numpy as np
 from scipy import optimize, special, stats
 
-from harness.stats import LEVEL, achieved_level, bootstrap_median_bounds, interval_rows, order_rank, sequential_levels
+from harness.stats.median import LEVEL, achieved_level, interval_rows, order_rank, sequential_levels
+from harness.stats.bootstrap import bootstrap_median_bounds
 
 DISTS = ("log-normal", "log-t3", "slow-seeds", "censored")
 TABLE_N = (2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 15, 17, 20, 25, 30)

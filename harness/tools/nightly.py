@@ -34,7 +34,7 @@ def environment(device: str) -> dict[str, str]:
     import pytorch_lightning
     import torch
 
-    from harness.environment import device_name, git_sha
+    from harness.core.environment import device_name, git_sha
     from harness.version import __version__
 
     env = {"device": device, "device_name": device_name(device) if device != "cuda" or torch.cuda.is_available()
@@ -55,7 +55,7 @@ def environment(device: str) -> dict[str, str]:
 
 def plan(scale: str) -> list[tuple[str, str]]:
     """Every suite with the scale it will run at: `scale` where the suite defines it, else default (reported)."""
-    from harness.suite import suites
+    from harness.judge.suite import suites
 
     return [(name, scale if scale in suite.scales or scale == "default" else "default")
             for name, suite in suites().items()]
@@ -63,7 +63,7 @@ def plan(scale: str) -> list[tuple[str, str]]:
 
 def _config_key(row) -> tuple[str, str]:
     """A configuration across seeds: hash of every config field but the seed, and a readable label."""
-    from harness.config import RunConfig
+    from harness.config.run_config import RunConfig
 
     fields = {f: str(row[f]) for f in RunConfig.field_names() if f != "seed"}
     key = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:12]
@@ -75,7 +75,7 @@ def summarize(tracking_uri: str, suites: list[str] | None = None) -> dict:
     """Per suite, its newest invocation: the verdict rows and each configuration's median epoch time."""
     from mlflow.tracking import MlflowClient
 
-    from harness.queries import invocation_runs, parent_runs, recorded_verdict
+    from harness.store.queries import invocation_runs, parent_runs, recorded_verdict
 
     client = MlflowClient(tracking_uri)
     names = suites or [e.name for e in client.search_experiments() if e.name not in ("Default", "train")]

@@ -1,0 +1,1 @@
+"""The command line: main (the entry point: instant help, list and bad input), parser, commands, history (history and check)."""

@@ -1,0 +1,72 @@
+"""The MLflow contract: every experiment, run, metric, param and tag name the harness writes or reads.
+
+Users' queries and saved MLflow UI comparisons rely on these names (README, "The MLflow contract");
+the writer (harness.store.tracking.Tracker) and the readers (harness.store.queries) take them from here only.
+"""
+from __future__ import annotations
+
+import re
+
+DEFAULT_TRACKING_URI = "sqlite:///mlruns/mlflow.db"
+TRAIN_EXPERIMENT = "train"  # single `harness train` runs
+# MLflow 3's experiment kind: the UI opens a classic-ML experiment on its runs table, not the GenAI overview
+EXPERIMENT_KIND_TAG, EXPERIMENT_KIND = "mlflow.experimentKind", "custom_model_development"
+
+# --- run roles and nesting (tags) ---
+ROLE_TAG = "harness.role"  # 'parent' (an invocation) or 'child' (one config and seed)
+PARENT, CHILD = "parent", "child"
+SUITE_TAG = "harness.judge.suite"
+PARENT_TAG = "mlflow.parentRunId"  # MLflow's own nesting tag: the UI shows children under the parent
+PROC_TAG = "harness.proc"  # host:pid:start-time of the process driving a parent run (resume)
+RESUMED_TAG = "harness.resumed"  # finished runs an invocation reused from earlier ones
+PARALLEL_TIMING_TAG = "harness.parallel_timing"
+WORKERS_TAG = "harness.workers"
+ENGINE_TAG = "harness.engine"
+TIMING_TAG = "harness.train.timing"  # 'interleaved': trained in lockstep with the arms in INTERLEAVED_TAG (absent = solo)
+INTERLEAVED_TAG = "harness.interleaved"  # field=level,level,...: the arms a run's steps alternated with
+
+# --- per-epoch metrics, step = epoch (1-based) ---
+EPOCH_METRICS = ("train/loss", "train/epoch_time_s", "val/loss", "val/acc")
+# validation clock; eval_train figures; the lr of the epoch's first step (every run)
+EPOCH_EXTRA_METRICS = ("val/time_s", "train/acc", "train/eval_loss", "train/lr")
+# with mc_samples T > 0 (harness.nn.regularization), each validation also records: the deterministic pass's ECE and
+# seconds, and the MC pass's (T passes with dropout on, probabilities averaged) NLL, ECE, accuracy and seconds
+MC_METRICS = ("val/ece", "val/forward_time_s", "val/mc_nll", "val/mc_ece", "val/mc_acc", "val/mc_time_s")
+
+# --- summary metrics, step 0 ---
+SUMMARY_METRICS = ("converged", "epochs_to_target", "time_to_target_s", "wall_time_s", "median_epoch_time_s",
+                   "epochs_run", "train_time_s", "val_time_s", "overhead_time_s", "final_val_acc", "final_val_loss")
+RESTORED_EPOCH = "restored_epoch"  # early stopping: the 1-based epoch whose weights the run ended with (best val/loss)
+
+# --- child-run tags ---
+STOP_REASON_TAG = "stop_reason"
+# Why a run stopped: training outcomes, then what the run lifecycle and resume record.
+STOP_REASONS = ("target", "max_epochs", "diverged", "early_stopped", "interrupted", "failed", "abandoned", "measured")
+CONFIG_ID_TAG = "config_id"
+REUSED_FROM_TAG = "reused_from"  # the run whose saved layers a run started from (layer reuse)
+ENVIRONMENT_TAGS = ("device", "device_type", "threads", "torch_version", "lightning_version", "harness_version",
+                    "python_version", "platform", "cuda_version", "git_sha")
+RUN_TAGS = (STOP_REASON_TAG, CONFIG_ID_TAG, *ENVIRONMENT_TAGS)
+
+# --- parent-run tags and artifacts ---
+NOTE_TAG = "mlflow.note.content"  # MLflow's run description (the UI shows it on the run page): the plain answer
+INVOCATION_TAGS = ("scale", "seeds", "n_configs", "claim", "workers", "engine", "force")
+VERDICT_TXT, VERDICT_JSON, JUDGED_RUNS = "verdict.txt", "verdict.json", "judged_runs.json"
+LOOKS_JSON = "looks.json"  # the seed counts and levels of an invocation's looks (adaptive seeds)
+TRACEBACK = "traceback.txt"
+MODEL_ARTIFACT = "model/state_dict.pt"  # a child run's trained weights (save_model), torch.save of its state_dict
+REPORT_DIR = "report"  # artifact folder of a parent run that holds its report
+
+
+def effect_metric(slug: str) -> str:
+    """The parent-run metric holding one verdict row's effect."""
+    return f"effect/{slug}"
+
+
+def verdict_tag(slug: str) -> str:
+    """The parent-run tag holding one verdict row's outcome."""
+    return f"verdict/{slug}"
+
+
+# per-layer gradient metrics (harness.train.diagnostics), e.g. grad/norm/layer_03, layers 1-based
+GRAD_LAYER = re.compile(r"^grad/(?P<name>.+)/layer_(?P<layer>\d+)$")

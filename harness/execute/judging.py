@@ -1,0 +1,107 @@
+"""Judging an invocation: which stored runs stand for the grid, the verdict rows, and their record on the parent run."""
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+
+from harness.judge.answer import plain_answer, row_keys
+from harness.core.contract import JUDGED_RUNS, LOOKS_JSON, NOTE_TAG, VERDICT_JSON, VERDICT_TXT, effect_metric, verdict_tag
+from harness.store.queries import artifact_text, invocation_runs, load_runs
+from harness.judge.sequential import Looks, judge_looks
+from harness.stats.median import LEVEL, expected_false_supports, min_seeds
+from harness.judge.tables import format_table
+from harness.store.tracking import Tracker
+from harness.judge.verdict import Verdict
+from harness.version import __version__
+
+
+def verdict_header(suite, runs: pd.DataFrame) -> str:
+    """The evidence line every verdict table carries: claim, source, seeds, interval, hardware."""
+    first = runs.iloc[0] if len(runs) else None
+    hw = (f"{first['device']} ({first['device_type']}), threads {first['threads']}, torch {first['torch_version']}, "
+          f"lightning {first['lightning_version']}") if first is not None else "no finished runs"
+    n_seeds = runs["seed"].nunique() if len(runs) else 0
+    return (f"{suite.name}: {suite.claim}\nsource: {suite.source}\n"
+            f"evidence: {len(runs)} finished runs, {n_seeds} seeds; effect = median over seeds, exact "
+            f"{int(LEVEL * 100)}% order-statistic interval of the median (needs >= {min_seeds(LEVEL)} seeds)\n"
+            f"measured on: {hw}\n")
+
+
+def select_runs(runs: pd.DataFrame, config_ids) -> pd.DataFrame:
+    """The runs that stand for a grid: this harness version's, one per config_id (the newest), in start order."""
+    if runs.empty:
+        return runs
+    keep = runs["config_id"].isin(set(config_ids)) & (runs["harness_version"] == __version__)
+    runs = runs[keep].sort_values("start_time", kind="stable")
+    return runs.drop_duplicates("config_id", keep="last").reset_index(drop=True)
+
+
+def verdict_json(verdicts: list[Verdict]) -> str:
+    """verdict.json's text: what the run records and what a report recomputes, compared byte for byte."""
+    return json.dumps([v.as_dict() for v in verdicts], indent=1, default=str)
+
+
+def judge(suite, runs: pd.DataFrame, looks: Looks | None = None) -> tuple[list[Verdict], str]:
+    """The suite's verdict rows on these runs (look by look when seeds were added sequentially), and the header."""
+    if looks is None:
+        verdicts = suite.judge(runs) if len(runs) else []
+    else:
+        verdicts = judge_looks(suite.judge, runs, looks)[0]
+    header = verdict_header(suite, runs)
+    if looks is not None:
+        header += f"seeds: {looks.describe()}\n"
+    return verdicts, header
+
+
+def family_line(verdicts: list[Verdict]) -> str:
+    """The family-wise picture: how many of these rows would come out supported by chance alone."""
+    n = sum(v.direction in ("<", ">") for v in verdicts)
+    return (f"family: {len(verdicts)} rows, {n} one-sided; if every true effect sat exactly at its threshold, about "
+            f"{expected_false_supports(n, LEVEL):.2g} of them would read supported by chance (each row errs "
+            f"<= {(1 - LEVEL) / 2 * 100:g}% one-sided; no multiplicity correction across rows)")
+
+
+def record(tracker: Tracker, parent_run_id: str, verdicts: list[Verdict], header: str) -> None:
+    """Attach the verdict to the parent run: verdict.txt, verdict.json, an effect metric and an outcome tag per row."""
+    tracker.log_text(parent_run_id, format_table(verdicts, header) + "\n" + family_line(verdicts) + "\n", VERDICT_TXT)
+    tracker.log_text(parent_run_id, verdict_json(verdicts), VERDICT_JSON)
+    keys = row_keys(verdicts)  # short and consistent: 'elu_before/time_to_target_ratio' (README, the contract)
+    tracker.set_tags(parent_run_id, {verdict_tag(k): v.outcome for k, v in zip(keys, verdicts)})
+    effects = {effect_metric(k): v.effect for k, v in zip(keys, verdicts) if math.isfinite(v.effect)}
+    if effects:
+        tracker.log_metrics(parent_run_id, effects)
+
+
+def grid_runs(tracker: Tracker, suite, config_ids) -> pd.DataFrame:
+    """The runs standing for these configurations now (see select_runs)."""
+    return select_runs(load_runs(tracker.client, suite.name), config_ids)
+
+
+def judge_and_record(suite, tracker: Tracker, parent_run_id: str, config_ids=None, looks: Looks | None = None):
+    """Judge a suite's finished runs as stored and attach the verdict to the parent run: (verdicts, runs, header).
+
+    config_ids=None judges the parent's own children. With config_ids (a resumable invocation), it
+    judges the grid: for each config_id the newest FINISHED child of this harness version, under
+    whichever parent it ran; the run ids judged are attached to the parent as judged_runs.json.
+    """
+    if config_ids is None:
+        runs = load_runs(tracker.client, suite.name, parent_run_id)
+    else:
+        runs = grid_runs(tracker, suite, config_ids)
+        tracker.log_json(parent_run_id, runs["run_id"].tolist() if len(runs) else [], JUDGED_RUNS)
+    if looks is not None:
+        tracker.log_text(parent_run_id, looks.to_json(), LOOKS_JSON)
+    verdicts, header = judge(suite, runs, looks)
+    record(tracker, parent_run_id, verdicts, header)
+    tracker.set_tags(parent_run_id, {NOTE_TAG: plain_answer(verdicts, suite.claim)})  # the UI's run description
+    return verdicts, runs, header
+
+
+def judge_stored(client, suite, parent_run_id: str) -> tuple[pd.DataFrame, list[Verdict], str]:
+    """Runs, verdicts and the evidence header of one invocation, recomputed from the store."""
+    runs = invocation_runs(client, suite.name, parent_run_id)
+    recorded = artifact_text(client, parent_run_id, LOOKS_JSON)
+    verdicts, header = judge(suite, runs, Looks.from_json(recorded) if recorded is not None else None)
+    return runs, verdicts, header

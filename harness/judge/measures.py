@@ -1,0 +1,99 @@
+"""Per-run measures: what a verdict rule reads from one stored run (a row of harness.store.queries.load_runs).
+
+Each is a ValueFn, row -> Measured: a value, and whether it is censored (the run stopped before the
+quantity was observed, so the true value is larger).
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import pandas as pd
+
+from harness.stats.median import Measured
+
+ValueFn = Callable[[pd.Series], Measured]
+
+
+def median_epoch_time(row: pd.Series) -> Measured:
+    """Median timed training seconds per epoch (the timed region only)."""
+    return Measured(float(row["median_epoch_time_s"]))
+
+
+def epochs_to_target(row: pd.Series) -> Measured:
+    """Epochs to target; a run that never got there is censored at its whole budget (max_epochs).
+
+    A run stopped early because it diverged (NaN/inf loss, which never recovers) counts as having needed
+    more than the whole budget, not just the epochs it ran.
+    """
+    if row["converged"] == 1:
+        return Measured(float(row["epochs_to_target"]))
+    return Measured(float(max(row["epochs_run"], row.get("max_epochs", row["epochs_run"]))), censored=True)
+
+
+def time_to_target(row: pd.Series) -> Measured:
+    """Timed training seconds to target; censored at the timed seconds actually spent when never reached.
+
+    (Not extrapolated to the budget: epoch times vary, so only the seconds spent are a sure lower bound.)
+    """
+    if row["converged"] == 1:
+        return Measured(float(row["time_to_target_s"]))
+    return Measured(float(row["train_time_s"]), censored=True)
+
+
+def final_val_acc(row: pd.Series) -> Measured:
+    """Validation accuracy at the last epoch; compare runs at an equal budget (stop_at_target=False)."""
+    return Measured(float(row["final_val_acc"]))
+
+
+def train_val_gap(row: pd.Series) -> Measured:
+    """Training minus validation accuracy at the last epoch (needs eval_train=True: train/acc, whole training split)."""
+    return Measured(float(row["train/acc"]) - float(row["final_val_acc"]))
+
+
+def column(name: str) -> ValueFn:
+    """A per-run value read from one stored column (a config field or a metric); nan when the run lacks it."""
+
+    def value(row: pd.Series) -> Measured:
+        raw = row.get(name, math.nan)
+        return Measured(math.nan if raw is None else float(raw))
+
+    value.__name__ = f"column({name!r})"
+    return value
+
+
+def diverged(row: pd.Series) -> bool:
+    """Whether the run stopped because its training loss went NaN or infinite."""
+    return row.get("stop_reason") == "diverged"
+
+
+def unless_diverged(value_fn: ValueFn) -> ValueFn:
+    """The value, except for a run that diverged (nan loss), whose weights no longer measure the claim: nan there."""
+
+    def value(row: pd.Series) -> Measured:
+        return Measured(math.nan) if diverged(row) else value_fn(row)
+
+    return value
+
+
+def accuracy_or_zero_if_diverged(row: pd.Series) -> Measured:
+    """Final validation accuracy; 0 for a diverged run, so divergence counts as an outcome instead of dropping the pair.
+
+    (0 is below chance: a net with NaN weights no longer predicts at all.)
+    """
+    return Measured(0.0) if diverged(row) else final_val_acc(row)
+
+
+def log_distance_from_one(name: str) -> ValueFn:
+    """|log| of a stored ratio column: 0 at a ratio of 1, equal for x and 1/x; nan when unmeasured or not positive.
+
+    For a claim that a ratio stays near 1 (e.g. gradient first/last layer: vanishing and exploding both move away).
+    """
+
+    def value(row: pd.Series) -> Measured:
+        raw = row.get(name, math.nan)
+        r = math.nan if raw is None else float(raw)
+        return Measured(abs(math.log(r)) if r > 0 else math.nan)
+
+    value.__name__ = f"log_distance_from_one({name!r})"
+    return value

@@ -1,0 +1,188 @@
+"""The rule engines: a suite's runs table (harness.store.queries.load_runs) in, verdict rows (harness.judge.verdict) out.
+
+One-group thresholds, paired treatment-vs-baseline comparisons (ratios, differences, equivalence),
+and grid reductions (the largest passing value of a field, the best run of a group).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import pandas as pd
+
+from harness.stats.bounds import bounded_ratio, bounds_of, difference_bounds, ratio_bounds
+from harness.judge.measures import diverged
+from harness.judge.verdict import PairedStatement, Rule, ThresholdStatement, Verdict, verdict_from_bounds
+
+
+@dataclass(frozen=True)
+class Arms:
+    """Treatment vs baseline: two levels of one config field, paired on another (the seed, by default)."""
+
+    factor: str
+    treatment: object
+    baseline: object
+    pair_on: str = "seed"
+
+
+def _group_label(group_by: list[str], keys: tuple) -> str:
+    return ", ".join(f"{k}={v}" for k, v in zip(group_by, keys))
+
+
+def threshold_verdicts(runs: pd.DataFrame, statements: list[ThresholdStatement], group_by: list[str],
+                       expected_n: int | None = None) -> list[Verdict]:
+    """For each group of runs (one run per seed) and each statement that applies to it: the median over seeds vs a threshold.
+
+    A censored value is bounded below (the true value is larger), never dropped; a run without the
+    value (nan: e.g. a diverged net has no gradient ratio) is left out and counted in the note.
+    """
+    verdicts = []
+    expected_n = expected_n or _seeds_in(runs)
+    for keys, group in runs.groupby(group_by, sort=False):
+        keys = keys if isinstance(keys, tuple) else (keys,)
+        first = group.iloc[0]
+        for st in statements:
+            if any(first.get(col) != want for col, want in st.where):
+                continue
+            rows = [row for _, row in group.iterrows()]
+            measured = [st.value(row) for row in rows]
+            kept = [m for m in measured if not math.isnan(m.value)]
+            notes = []
+            if len(kept) < len(measured):
+                n_div = sum(diverged(r) for r, m in zip(rows, measured) if math.isnan(m.value))
+                notes.append(f"{len(measured) - len(kept)} run(s) without a value" + (f" ({n_div} diverged)" if n_div else ""))
+            n_cens = sum(m.censored for m in kept)
+            if n_cens:
+                notes.append(f"censored in {n_cens} of {len(kept)} seeds")
+            if expected_n and len(measured) < expected_n:
+                notes.append(f"{expected_n - len(measured)} of {expected_n} run(s) missing (failed or absent)")
+            label = _group_label(group_by, keys)
+            if not kept:
+                verdicts.append(Verdict(st.statement, label, st.metric, math.nan, math.nan, math.nan, st.threshold,
+                                        st.direction, 0, "inconclusive", "; ".join([*notes, "no values"]),
+                                        expected=expected_n or 0))
+                continue
+            lo, hi = zip(*(bounds_of(m) for m in kept))
+            verdicts.append(verdict_from_bounds(st, label, [m.value for m in kept], lo, hi, "; ".join(notes),
+                                                max(expected_n or 0, len(measured))))
+    return verdicts
+
+
+def _seeds_in(runs: pd.DataFrame, pair_on: str = "seed") -> int:
+    """Seeds (pairing values) the runs table holds anywhere: what every row of a complete grid has."""
+    return int(runs[pair_on].nunique()) if pair_on in runs.columns and len(runs) else 0
+
+
+def _rows_by(runs: pd.DataFrame, key: str) -> dict:
+    """key value -> that run's row (a Series), each row taken out once: `.loc` per lookup costs ~0.5 ms."""
+    return {k: row for k, (_, row) in zip(runs[key], runs.iterrows())}
+
+
+def paired_verdicts(runs: pd.DataFrame, statements: list[PairedStatement], factor: str, baseline,
+                    group_by: list[str], *, pair_on: str = "seed", expected_pairs: int | None = None,
+                    levels: list | None = None) -> list[Verdict]:
+    """For each group and each treatment level of `factor`: treat vs baseline paired on `pair_on`, judged per statement.
+
+    A ratio (t / b) or a difference (t - b), one-sided or equivalence (see PairedStatement).
+    Censoring bounds a pair instead of dropping it (ratio_bounds, difference_bounds); a pair with a
+    nan side (e.g. a diverged net has no gradient ratio) is left out and counted in the note.
+    `levels` names the treatments compared, even when absent (a row with n = 0 says so); default:
+    every level present. An empty `group_by` makes all runs one group.
+    """
+    verdicts = []
+    expected_pairs = expected_pairs or _seeds_in(runs, pair_on)
+    groups = runs.groupby(group_by, sort=False) if group_by else [((), runs)]
+    for keys, group in groups:
+        keys = keys if isinstance(keys, tuple) else (keys,)
+        base = _rows_by(group[group[factor] == baseline], pair_on)
+        treatments = list(levels) if levels is not None else [v for v in group[factor].unique() if v != baseline]
+        for level in treatments:
+            treat = _rows_by(group[group[factor] == level], pair_on)
+            pairs = sorted(set(base) & set(treat))
+            label = ", ".join(filter(None, [_group_label(group_by, keys), f"{factor} {level} vs {baseline}"]))
+            missing = (expected_pairs - len(pairs)) if expected_pairs else 0
+            for st in statements:
+                bounds = difference_bounds if st.compare == "difference" else ratio_bounds
+                obs, lo, hi = [], [], []
+                n_cens_b = n_cens_t = n_nan = n_div = 0
+                for p in pairs:
+                    t, b = st.value(treat[p]), st.value(base[p])
+                    if math.isnan(t.value) or math.isnan(b.value):
+                        n_nan += 1
+                        n_div += diverged(treat[p]) or diverged(base[p])
+                        continue
+                    o, l, h = bounds(t, b)
+                    obs.append(o), lo.append(l), hi.append(h)
+                    n_cens_b += b.censored
+                    n_cens_t += t.censored
+                notes = []
+                if n_cens_b:
+                    notes.append(f"baseline ({factor}={baseline}) censored in {n_cens_b} of {len(obs)} seeds")
+                if n_cens_t:
+                    notes.append(f"treatment ({factor}={level}) censored in {n_cens_t} of {len(obs)} seeds")
+                if n_nan:
+                    notes.append(f"{n_nan} pair(s) without a value" + (f" ({n_div} with a diverged run)" if n_div else ""))
+                if missing > 0:
+                    notes.append(f"{missing} of {expected_pairs} pair(s) missing (failed or absent runs)")
+                verdicts.append(verdict_from_bounds(st, label, obs, lo, hi, "; ".join(notes), expected_pairs))
+    return verdicts
+
+
+def largest_passing(runs: pd.DataFrame, field: str, passes: Callable[[pd.Series], bool],
+                    by: list[str]) -> pd.DataFrame:
+    """Per group of `by` (e.g. norm, seed): the largest grid value of `field` whose run passes, with bounds.
+
+    Columns: *by, value, low, high, grid_top, holes. Inside the grid the value is exact (the quantity
+    is 'largest passing value on this grid'); when the top of the grid passes the true value may be
+    larger (high = inf); when nothing passes it lies below the grid (value = low = 0, high = the
+    smallest grid value). `holes` counts failing values between the smallest and largest passing
+    ones (a non-monotone grid: the largest passing value is then less meaningful).
+    """
+    rows = []
+    for keys, group in runs.groupby(by, sort=False):
+        keys = keys if isinstance(keys, tuple) else (keys,)
+        grid = sorted(group[field].unique())
+        ok = sorted(float(r[field]) for _, r in group.iterrows() if passes(r))
+        if not ok:
+            value, low, high = 0.0, 0.0, float(grid[0])
+        else:
+            value = low = ok[-1]
+            high = math.inf if value == grid[-1] else value
+        holes = sum(1 for g in grid if ok and ok[0] < g < ok[-1] and g not in ok)
+        rows.append({**dict(zip(by, keys)), "value": value, "low": low, "high": high,
+                     "grid_top": float(grid[-1]), "holes": holes})
+    return pd.DataFrame(rows)
+
+
+def best_rows(runs: pd.DataFrame, by: list[str], value: ValueFn) -> pd.DataFrame:
+    """Per group of `by`: the one run with the smallest value (e.g. the fastest learning rate), uncensored first."""
+    picked = []
+    for _, group in runs.groupby(by, sort=False):
+        scored = [(value(r).censored, value(r).value, i) for i, r in group.iterrows()]
+        picked.append(min(scored)[2])
+    return runs.loc[picked]
+
+
+def largest_passing_ratio_verdict(runs: pd.DataFrame, field: str, passes: Callable[[pd.Series], bool], arms: Arms,
+                                  rule: Rule) -> Verdict:
+    """Per pair (seed), the largest passing grid value of `field` (largest_passing) for treatment and baseline;
+    their ratio treatment / baseline, bounds carried through (bounded_ratio), judged as one row."""
+    factor, treatment, baseline, pair_on = arms.factor, arms.treatment, arms.baseline, arms.pair_on
+    largest = largest_passing(runs, field, passes, [factor, pair_on]).set_index([factor, pair_on])
+    levels = set(largest.index.get_level_values(0))
+    pairs = sorted({p for lv, p in largest.index if lv == treatment} & {p for lv, p in largest.index if lv == baseline})
+    obs, lo, hi = [], [], []
+    for p in pairs:
+        o, l, h = bounded_ratio(tuple(largest.loc[(treatment, p), ["value", "low", "high"]]),
+                                tuple(largest.loc[(baseline, p), ["value", "low", "high"]]))
+        obs.append(o), lo.append(l), hi.append(h)
+    notes = []
+    for lv in (treatment, baseline):  # a value open above: the grid did not reach its limit
+        if lv in levels and pairs:
+            at_top = sum(math.isinf(largest.loc[(lv, p), "high"]) for p in pairs)
+            notes.append(f"{lv} passes at the grid top in {at_top}/{len(pairs)}")
+    holes = int(largest["holes"].sum())
+    if holes:
+        notes.append(f"{holes} failing {field} value(s) between passing ones")
+    return verdict_from_bounds(rule, f"{factor} {treatment} vs {baseline}", obs, lo, hi, "; ".join(notes))

@@ -1,0 +1,128 @@
+"""Adaptive seeds: judge after a first batch of seeds, add seeds only where rows are undecided, keep the error stated.
+
+Looks happen at seed counts fixed in advance (`Looks.plan`): the first at the suite's seeds, then about
+1.5x more at each look up to a cap. At look i every row is judged on the runs with seed < n_i at level
+levels[i] (harness.stats.sequential_levels: the overall error stays <= 1 - LEVEL by the union bound,
+whatever rows stop early). A row's verdict is the first look that decides it, else its last look.
+Seeds are added only to the configurations behind undecided rows: a configuration is behind a row when
+judging without its runs changes that row (found by leaving each configuration out once, so any rule works).
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, replace
+
+import pandas as pd
+
+from harness.stats.median import LEVEL, at_level, sequential_levels
+from harness.judge.verdict import Verdict
+
+FIRST_SHARE = 0.7  # of the error budget spent at the first look: 6 seeds need >= 3.1% of the 5% to decide at all
+GROWTH = 1.5  # seeds at the next look, relative to this one
+RowKey = tuple[str, str, str]  # (statement, group, metric)
+
+
+@dataclass(frozen=True)
+class Looks:
+    """The seed counts at which an invocation judges, and the interval level of each look."""
+
+    seeds: tuple[int, ...]
+    levels: tuple[float, ...]
+
+    @classmethod
+    def plan(cls, first: int, cap: int, level: float = LEVEL) -> "Looks":
+        """Looks at first, ~1.5x first, ... up to cap (fixed before any run); levels from sequential_levels."""
+        if first < 1 or cap < first:
+            raise ValueError(f"invalid looks: first {first!r}, cap {cap!r}; valid: 1 <= first <= cap")
+        seeds = [first]
+        while seeds[-1] < cap:
+            seeds.append(min(cap, max(seeds[-1] + 1, math.ceil(seeds[-1] * GROWTH))))
+        rest = (1 - FIRST_SHARE) / (len(seeds) - 1) if len(seeds) > 1 else 0.0
+        weights = [FIRST_SHARE if len(seeds) > 1 else 1.0] + [rest] * (len(seeds) - 1)
+        return cls(tuple(seeds), tuple(sequential_levels(seeds, level, weights)))
+
+    @classmethod
+    def fixed(cls, seeds: int, level: float = LEVEL) -> "Looks":
+        """One look at a fixed seed count (--seeds N): the plain interval at `level`."""
+        return cls((seeds,), (level,))
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> "Looks":
+        raw = json.loads(text)
+        return cls(tuple(raw["seeds"]), tuple(raw["levels"]))
+
+    def describe(self) -> str:
+        if len(self.seeds) == 1:
+            return f"{self.seeds[0]} seeds, one look"
+        looks = ", ".join(f"{n} ({lv:.4g})" for n, lv in zip(self.seeds, self.levels))
+        return f"sequential looks at seeds (level): {looks}; overall {LEVEL * 100:g}% by the union bound"
+
+
+def key(v: Verdict) -> RowKey:
+    return (v.statement, v.group, v.metric)
+
+
+def judge_looks(judge, runs: pd.DataFrame, looks: Looks) -> tuple[list[Verdict], dict[RowKey, int], list[Verdict]]:
+    """Each row's verdict (the first look that decides it, else the last look with data), that look's index, and
+    every row as the last look judged it (what adding seeds after that look starts from)."""
+    chosen: dict[RowKey, Verdict] = {}
+    rows: list[Verdict] = []
+    at: dict[RowKey, int] = {}
+    order: list[RowKey] = []
+    top = int(runs["seed"].max()) + 1 if len(runs) else 0
+    for i, (n, level) in enumerate(zip(looks.seeds, looks.levels)):
+        if i > 0 and looks.seeds[i - 1] >= top:
+            break  # no runs beyond the previous look: later looks would judge the same data again
+        with at_level(level):
+            rows = judge(runs[runs["seed"] < n]) if len(runs) else []
+        for v in rows:
+            k = key(v)
+            if k not in order:
+                order.append(k)
+            if k in chosen and chosen[k].outcome != "inconclusive":
+                continue  # decided at an earlier look: frozen
+            chosen[k], at[k] = v, i
+    out = []
+    for k in order:
+        i = at[k]
+        how = f"look {i + 1} of {len(looks.seeds)}, level {looks.levels[i]:.4g}" if len(looks.seeds) > 1 else ""
+        out.append(replace(chosen[k], note="; ".join(filter(None, [chosen[k].note, how]))) if how else chosen[k])
+    return out, at, rows
+
+
+def group_of(runs: pd.DataFrame, fields: list[str]) -> pd.Series:
+    """A configuration's identity without its seed: the grid fields' values joined."""
+    return runs[fields].astype(str).agg("|".join, axis=1)
+
+
+def _same(a: Verdict | None, b: Verdict) -> bool:
+    """Two rows alike in everything a verdict says (NaN equal to NaN)."""
+    if a is None:
+        return False
+    pairs = zip(asdict(a).values(), asdict(b).values())
+    return all(x == y or (isinstance(x, float) and isinstance(y, float) and math.isnan(x) and math.isnan(y))
+               for x, y in pairs)
+
+
+def behind(judge, runs: pd.DataFrame, fields: list[str], rows: list[Verdict], level: float) -> dict[str, set[RowKey]]:
+    """For each configuration (grid values, no seed): the rows whose verdict changes when its runs are left out."""
+    base = {key(v): v for v in rows}
+    groups = group_of(runs, fields)
+    out: dict[str, set[RowKey]] = {}
+    with at_level(level):
+        for g in groups.unique():
+            try:
+                without = {key(v): v for v in judge(runs[groups != g])}
+            except (IndexError, KeyError, ValueError):  # a rule that needs every configuration: behind every row
+                without = {}
+            out[g] = {k for k, v in base.items() if not _same(without.get(k), v)}
+    return out
+
+
+def config_group(config, fields: list[str]) -> str:
+    """group_of for one configuration."""
+    return "|".join(str(getattr(config, f)) for f in fields)

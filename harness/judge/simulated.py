@@ -1,0 +1,47 @@
+"""Synthetic runs tables for a suite's flip tests: shaped like harness.store.queries.load_runs, one row per (grid point, seed).
+
+A suite's rule must be able to come out supported or refuted: its test builds the table of the
+effect as claimed and of the effect reversed, feeds both to SUITE.judge and checks that the row flips
+(no training, no store: the judge alone).
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+import pandas as pd
+
+from harness.config.run_config import RunConfig
+from harness.judge.suite import Suite
+
+
+def reached(epochs: float, epoch_s: float = 0.1) -> dict:
+    """The summary of a run that reached its target after `epochs` epochs of `epoch_s` timed seconds each."""
+    return {"converged": 1, "epochs_to_target": float(epochs), "epochs_run": float(epochs), "stop_reason": "target",
+            "time_to_target_s": epochs * epoch_s, "train_time_s": epochs * epoch_s, "median_epoch_time_s": epoch_s}
+
+
+def censored(epochs: float, epoch_s: float = 0.1, reason: str = "max_epochs") -> dict:
+    """The summary of a run that stopped (budget, divergence) after `epochs` epochs without reaching its target."""
+    return {"converged": 0, "epochs_run": float(epochs), "stop_reason": reason, "train_time_s": epochs * epoch_s,
+            "median_epoch_time_s": epoch_s}
+
+
+def runs_table(suite: Suite, metrics: Callable[[RunConfig], dict], seeds: int | None = None,
+               scale: str = "default") -> pd.DataFrame:
+    """Every config of the suite at `scale` (its seeds, unless given), as typed config columns plus metrics(config)."""
+    rows = []
+    for cfg in suite.configs(seeds=seeds, scale=scale):
+        row = dataclasses.asdict(cfg)
+        row.update({"status": "FINISHED", "run_id": f"r{len(rows)}", **metrics(cfg)})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def outcomes(verdicts, statement: str, group_has: str = "") -> list[str]:
+    """The outcomes of a statement's rows (optionally of groups containing a text), in table order."""
+    rows = [v for v in verdicts if v.statement == statement and group_has in v.group]
+    if not rows:  # a misspelt statement must fail the test, not pass it with no rows to check
+        raise ValueError(f"no verdict rows for statement {statement!r} with group containing {group_has!r}; "
+                         f"statements: {sorted({v.statement for v in verdicts})}")
+    return [v.outcome for v in rows]

@@ -1,0 +1,111 @@
+"""A suite is a claim turned into a grid of runs and a verdict rule; suites are discovered from the suites/ package."""
+from __future__ import annotations
+
+import importlib
+import itertools
+import pkgutil
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Callable
+
+import pandas as pd
+
+from harness.config.run_config import ConfigError, RunConfig
+from harness.core.registry import Registry
+from harness.judge.verdict import Verdict
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str  # CLI name and MLflow experiment name
+    claim: str  # the claim in words
+    source: str  # where the claim comes from
+    base: RunConfig  # settings shared by every run
+    # config field -> values; runs are the cartesian product, times seeds. A key may be a tuple of fields whose
+    # values are tuples taken together (zipped points, not a product), e.g. {("activation", "init"): (("sigmoid", "default"), ...)}.
+    grid: dict[str | tuple[str, ...], tuple]
+    seeds: int  # default number of seeds (0, 1, ..., seeds-1): the first look when seeds are added adaptively
+    judge: Callable[[pd.DataFrame], list[Verdict]]  # runs as stored (harness.store.queries.load_runs) -> verdicts
+    timing: bool = True  # the verdict depends on wall-clock time: never run configs side by side
+    scales: dict[str, dict[str, Any]] = field(default_factory=dict)  # scale -> base-field overrides, plus optional 'seeds', 'max_seeds' and 'grid'
+    # How one config is run: None = harness.train.runner.train; else a module-level function
+    # (config, tracker, experiment, parent_run_id) -> anything, usually wrapping harness.train.runner.measure.
+    run: Callable[..., Any] | None = None
+    # Adaptive seeds (harness.judge.sequential): the cap on seeds per configuration; 0 = twice the first look.
+    max_seeds: int = 0
+    interleave: str | None = None  # config field whose levels train in lockstep, step by step, per seed (harness.train.lockstep)
+    # An extra section for `harness report` (after the decomposition): a module-level function
+    # (runs as stored, output folder) -> harness.judge.tables.Section, which writes its own plots there; None = none.
+    report_section: Callable[..., Any] | None = None
+
+    def configs(self, seeds: int | None = None, device: str = "cpu", scale: str = "default") -> list[RunConfig]:
+        """Every (grid point, seed) as a validated config, in run order (seed-major, so a cut-short suite keeps whole pairs)."""
+        overrides = self.scale_overrides(scale)
+        overrides.pop("max_seeds", None)
+        scale_seeds = overrides.pop("seeds", self.seeds)
+        grid = {**self.grid, **overrides.pop("grid", {})}  # a scale may narrow or widen grid axes
+        n_seeds = seeds if seeds is not None else scale_seeds
+        if n_seeds < 1:
+            raise ConfigError(f"invalid --seeds {n_seeds!r}; must be >= 1")
+        base = self.base.replace(device=device, **overrides)
+        keys = list(grid)
+        points = list(itertools.product(*(grid[k] for k in keys)))
+        return [base.replace(seed=s, **_fields(keys, p)) for s in range(n_seeds) for p in points]
+
+    def seed_plan(self, scale: str = "default", max_seeds: int | None = None) -> tuple[int, int]:
+        """(first look, cap) for adaptive seeds at a scale: the first look is at least the fewest seeds that can decide."""
+        from harness.stats.median import min_seeds
+
+        overrides = self.scale_overrides(scale)
+        first = max(overrides.get("seeds", self.seeds), min_seeds())
+        cap = max_seeds if max_seeds is not None else (overrides.get("max_seeds", self.max_seeds) or 2 * first)
+        if cap < first:
+            raise ConfigError(f"invalid --max-seeds {cap!r}; must be >= {first} (the first look)")
+        return first, cap
+
+    def all_grid_fields(self) -> list[str]:
+        """The config fields the grid varies, including axes a scale adds, in order."""
+        keys = grid_fields(self.grid)  # a tuple key (zipped points) spread over its fields
+        for overrides in self.scales.values():
+            keys += [k for k in grid_fields(overrides.get("grid", {})) if k not in keys]
+        return keys
+
+    def scale_overrides(self, scale: str) -> dict[str, Any]:
+        valid = ["default", *self.scales]
+        if scale not in valid:
+            raise ConfigError(f"invalid scale {scale!r} for suite {self.name!r}; valid: {', '.join(valid)}")
+        return dict(self.scales.get(scale, {}))
+
+
+def grid_fields(grid: dict) -> list[str]:
+    """The config fields a grid varies, in order, a tuple key spread over its fields."""
+    return [f for key in grid for f in (key if isinstance(key, tuple) else (key,))]
+
+
+def _fields(keys: list, point: tuple) -> dict[str, Any]:
+    """One grid point as config fields: a tuple key spreads its tuple value over its fields."""
+    out: dict[str, Any] = {}
+    for key, value in zip(keys, point):
+        if isinstance(key, tuple):
+            if not isinstance(value, tuple) or len(value) != len(key):
+                raise ConfigError(f"invalid grid point {value!r} for {key!r}; must be a tuple of {len(key)} values")
+            out.update(zip(key, value))
+        else:
+            out[key] = value
+    return out
+
+
+@lru_cache(maxsize=None)
+def suites() -> Registry[Suite]:
+    """Every suite in the suites/ package: each module (not test_*) that defines SUITE."""
+    import suites as package
+
+    registry: Registry[Suite] = Registry("suite")
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if info.name.startswith(("test_", "_", "conftest")):
+            continue
+        module = importlib.import_module(f"suites.{info.name}")
+        suite = getattr(module, "SUITE", None)
+        if isinstance(suite, Suite):
+            registry.register(suite.name, suite)
+    return registry

@@ -1,0 +1,188 @@
+"""A verdict row and the rules that produce one: a statement about a metric, a direction and a threshold.
+
+The engines that turn a suite's runs table into rows live in harness.judge.rules; the per-run values they
+read in harness.judge.measures; the interval arithmetic in harness.stats.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from harness.stats.bounds import WITHIN_DIFFERENCE, WITHIN_RATIO, equivalence_band, judge
+from harness.judge.measures import ValueFn
+from harness.stats.median import current_level, interval, unbounded_reason
+
+
+@dataclass(frozen=True)
+class Verdict:
+    statement: str  # the claim judged, in words
+    group: str  # which slice of the grid, e.g. "relu, BN before vs none"
+    metric: str  # what the effect measures, e.g. "epoch time ratio"
+    effect: float  # median over seeds
+    low: float  # interval low end (LEVEL, exact order-statistic interval of the median over seeds)
+    high: float  # interval high end
+    threshold: float  # the claim holds when the effect is on `direction`'s side of this
+    direction: str  # '<' or '>'
+    n: int  # seeds (pairs) behind the effect
+    outcome: str  # supported / refuted / inconclusive
+    note: str = ""  # censoring, missing runs, which way an undecided row leans
+    # What the effect is known to be when censoring bounds the middle seeds: '=' exact, '<=' at most, '>=' at
+    # least, '~' neither (the median of lower bounds < effect < the median of upper bounds).
+    bound: str = "="
+    expected: int = 0  # seeds (pairs) the grid asked for; more than n when runs failed or are missing; 0 = n
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A claim judged on one number: the statement in words, what the number measures, and its side of a threshold."""
+
+    statement: str
+    metric: str
+    direction: str  # '<' or '>' (one-sided), 'within' or 'within+-' (equivalence)
+    threshold: float
+
+
+@dataclass(frozen=True)
+class ThresholdStatement:
+    """A claim about a group's own value: e.g. 'sigmoid gradients vanish' = first/last gradient ratio < 0.1."""
+
+    statement: str
+    metric: str
+    value: ValueFn
+    direction: str  # '<' or '>'
+    threshold: float
+    where: tuple[tuple[str, object], ...] = ()  # (column, value) pairs a group must match; () = every group
+
+
+@dataclass(frozen=True)
+class PairedStatement:
+    """A claim about treatment vs baseline, paired by seed, as a ratio (t / b) or a difference (t - b).
+
+    direction '<' / '>' is one-sided against `threshold`; 'within' / 'within+-' is an equivalence
+    claim (see equivalence_band): use 'within' with a ratio, 'within+-' with a difference.
+    """
+
+    statement: str
+    metric: str
+    value: ValueFn
+    direction: str
+    threshold: float
+    compare: str = "ratio"  # ratio or difference
+
+    def __post_init__(self) -> None:
+        if self.compare not in ("ratio", "difference"):
+            raise ValueError(f"invalid compare {self.compare!r}; valid: ratio, difference")
+        valid = ("<", ">", WITHIN_RATIO if self.compare == "ratio" else WITHIN_DIFFERENCE)
+        if self.direction not in valid:
+            raise ValueError(f"invalid direction {self.direction!r} for a {self.compare}; valid: {', '.join(valid)}")
+
+
+@dataclass(frozen=True)
+class RatioStatement(PairedStatement):
+    """A ratio claim, e.g. 'fewer epochs are needed' = epochs ratio BN / none < 1."""
+
+    threshold: float = 1.0
+    compare: str = "ratio"
+
+
+@dataclass(frozen=True)
+class DifferenceStatement(PairedStatement):
+    """A difference claim, e.g. 'more units die at a high learning rate' = dead-fraction difference > 0."""
+
+    threshold: float = 0.0
+    compare: str = "difference"
+
+
+def lean(effect: float, low: float, high: float, threshold: float, direction: str) -> str:
+    """Which way an undecided row leans, and why it is undecided (a note)."""
+    if math.isnan(effect):
+        return ""
+    why = "interval open" if math.isinf(low) and math.isinf(high) else "interval crosses the threshold"
+    if direction in ("<", ">"):
+        claimed = effect < threshold if direction == "<" else effect > threshold
+        return (f"leans {'supported' if claimed else 'refuted'}: median {effect:.3g} is "
+                f"{'on' if claimed else 'off'} the claimed side of {threshold:g}; {why}")
+    band = equivalence_band(direction, threshold)
+    inside = band[0] < effect < band[1]
+    return (f"leans {'supported' if inside else 'refuted'}: median {effect:.3g} is {'inside' if inside else 'outside'} "
+            f"[{band[0]:.3g}, {band[1]:.3g}]; interval reaches {'outside' if inside else 'inside'} it")
+
+
+def effect_bound(effect: float, lower: np.ndarray, upper: np.ndarray) -> str:
+    """'=', '<=', '>=' or '~': what the median is known to be, given each seed's [lower, upper]."""
+    med_lo, med_hi = float(np.median(lower)), float(np.median(upper))
+    if med_lo == med_hi or math.isnan(effect):
+        return "="
+    if med_hi == effect:
+        return "<="
+    return ">=" if med_lo == effect else "~"
+
+
+def verdict_from_bounds(rule: Rule, group: str, observed, lower, upper, note: str = "", expected: int = 0) -> Verdict:
+    """One verdict row from per-pair values, each known only to lie in [lower, upper]: median and interval over pairs."""
+    statement, metric, threshold, direction = rule.statement, rule.metric, rule.threshold, rule.direction
+    observed = np.asarray(observed, float)
+    if len(observed) == 0:
+        return Verdict(statement, group, metric, math.nan, math.nan, math.nan, threshold, direction, 0,
+                       "inconclusive", "; ".join(filter(None, [note, "no complete pairs"])), expected=expected)
+    # An undefined pair (0/0: neither side measurable) has no observed value: it could lie anywhere.
+    lower, upper = np.asarray(lower, float), np.asarray(upper, float)
+    lower, upper = np.where(np.isnan(lower), -math.inf, lower), np.where(np.isnan(upper), math.inf, upper)
+    level = current_level()
+    low, high = interval(lower, upper, level)
+    effect = float(np.nanmedian(observed)) if not np.isnan(observed).all() else math.nan
+    outcome = judge(low, high, threshold, direction)
+    leaning = lean(effect, low, high, threshold, direction) if outcome == "inconclusive" else ""
+    note = "; ".join(filter(None, [note, unbounded_reason(len(observed), level), leaning]))
+    return Verdict(statement, group, metric, effect, low, high, threshold, direction, len(observed), outcome, note,
+                   effect_bound(effect, lower, upper), expected)
+
+
+def _unfavourable(v: Verdict) -> float:
+    """How far a row's interval reaches toward (or past) the wrong side of its rule: larger = less favourable."""
+    if v.direction == "<":
+        return v.high - v.threshold
+    if v.direction == ">":
+        return v.threshold - v.low
+    lo_band, hi_band = equivalence_band(v.direction, v.threshold)
+    if v.direction == WITHIN_RATIO:  # distance in log space: a ratio band is symmetric there
+        return max(math.log(max(v.high, 1e-300)) - math.log(hi_band), math.log(lo_band) - math.log(max(v.low, 1e-300)))
+    return max(v.high - hi_band, lo_band - v.low)
+
+
+def all_of(verdicts: list[Verdict], statement: str, group: str) -> Verdict:
+    """The claim that every row's claim holds (intersection-union): supported only when every row is
+    supported, refuted when any row is refuted, else inconclusive. Effect, interval, rule and n are
+    the least favourable row's; the note names it. Rows of different metrics cannot be ranked on one scale:
+    among the rows of the worst outcome, the least favourable of the first listed metric is shown, its metric
+    says so and the note lists every metric the claim spans."""
+    if not verdicts:
+        return Verdict(statement, group, "-", math.nan, math.nan, math.nan, math.nan, "<", 0, "inconclusive", "no rows")
+    outcomes = [v.outcome for v in verdicts]
+    outcome = ("refuted" if "refuted" in outcomes else "supported" if all(o == "supported" for o in outcomes)
+               else "inconclusive")
+    rank = {"refuted": 2, "inconclusive": 1, "supported": 0}
+    metrics = list(dict.fromkeys(v.metric for v in verdicts))  # distinct, in row order
+    worst_outcome = max(rank[o] for o in outcomes)
+    candidates = [v for v in verdicts if rank[v.outcome] == worst_outcome]
+    # How far toward the wrong side is comparable within one metric only: first the metric of the first such row.
+    same = [v for v in candidates if v.metric == candidates[0].metric]
+    worst = max(same, key=lambda v: _unfavourable(v) if not math.isnan(v.effect) else math.inf)
+    metric, spans = worst.metric, ""
+    if len(metrics) > 1:
+        metric, spans = f"{worst.metric} (least favourable; {len(metrics)} metrics)", f"; metrics: {'; '.join(metrics)}"
+    counts = ", ".join(f"{outcomes.count(o)} {o}" for o in ("supported", "refuted", "inconclusive") if o in outcomes)
+    return Verdict(statement, group, metric, worst.effect, worst.low, worst.high, worst.threshold,
+                   worst.direction, worst.n, outcome, f"{len(verdicts)} rows: {counts}; shown: {worst.group}{spans}")
+
+
+def select(verdicts: list[Verdict], statement: str, *, group: str | None = None, group_has: str = "",
+           metric: str | None = None) -> list[Verdict]:
+    """The rows of one statement, optionally of one group (exact), groups containing a text, or one metric."""
+    return [v for v in verdicts if v.statement == statement and (group is None or v.group == group)
+            and group_has in v.group and (metric is None or v.metric == metric)]

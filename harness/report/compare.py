@@ -1,0 +1,204 @@
+"""Two invocations of one suite side by side (two machines, CPU vs GPU, two library versions, two thread counts).
+
+What changed, in three parts: the settings that differ (environment tags of the parent runs,
+configuration fields), the verdicts (outcome and effect, with the ratio of effects B/A), and per
+configuration the medians over seeds of epoch time, epochs to target and time to target, plus a
+run-by-run convergence check paired on (grid values, seed). Both sides are recomputed from the store
+with the same statistics, so the comparison never mixes two versions of a rule.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+from mlflow.tracking import MlflowClient
+
+from harness.config.run_config import RunConfig
+from harness.core.contract import ENVIRONMENT_TAGS, SUITE_TAG
+from harness.report.decomposition import decomposition, grid_keys
+from harness.execute.judging import judge_stored
+from harness.store.queries import QueryError, parent_of
+from harness.stats.estimate import Estimate
+from harness.judge.tables import Rows, fmt, fmt_effect, fmt_interval
+from harness.judge.tables import render as render_rows
+from harness.judge.verdict import Verdict
+
+FORMATS = ("text", "markdown")
+# Parent-run tags that say where and with what an invocation ran.
+SETTING_TAGS = (*ENVIRONMENT_TAGS, "scale", "seeds", "n_configs")
+# Config fields already reported through an environment tag of the same meaning.
+PINNED_FIELDS = ("threads", "device", "seed")
+
+
+@dataclass
+class Side:
+    parent: object  # mlflow Run
+    runs: pd.DataFrame
+    verdicts: list[Verdict]
+    table: pd.DataFrame | None  # harness.report.build.decomposition
+
+    @property
+    def label(self) -> str:
+        return f"{self.parent.info.run_name} ({self.parent.info.run_id})"
+
+
+@dataclass
+class Comparison:
+    suite: object
+    a: Side
+    b: Side
+    keys: list[str]
+    differences: list[tuple[str, str, str]]  # (setting, value in A, value in B)
+    verdicts: list[tuple[str, ...]]  # table rows, header first
+    configs: list[tuple[str, ...]] | None  # table rows, header first; None when the runs record no epochs
+    convergence: pd.DataFrame  # one row per (grid values, seed) present on both sides
+    n_verdicts_changed: int
+
+    @property
+    def convergence_unchanged(self) -> bool:
+        return bool(len(self.convergence)) and bool(self.convergence["same"].all())
+
+
+def _settings(side: Side) -> dict[str, str]:
+    tags = side.parent.data.tags
+    out = {t: tags[t] for t in SETTING_TAGS if t in tags}
+    for name in RunConfig.field_names():
+        if name in PINNED_FIELDS or name not in side.runs.columns:
+            continue
+        values = sorted({str(v) for v in side.runs[name]})
+        out[f"config.{name}"] = ", ".join(values)
+    return out
+
+
+def _ratio(b: Estimate, a: Estimate) -> str:
+    """B/A of two medians; '-' when either is only a bound (censored) or missing."""
+    if a.lo != a.hi or b.lo != b.hi or not (a.lo > 0) or math.isnan(b.lo):
+        return "-"
+    return f"{b.lo / a.lo:.3g}"
+
+
+def _verdict_rows(a: list[Verdict], b: list[Verdict]) -> tuple[Rows, int]:
+    rows = [("statement", "group", "metric", "A effect", "A interval", "A verdict", "B effect", "B interval",
+             "B verdict", "effect B/A", "changed")]
+    index_b = {(v.statement, v.group, v.metric): v for v in b}
+    seen, changed = set(), 0
+    for va in a:
+        key = (va.statement, va.group, va.metric)
+        seen.add(key)
+        vb = index_b.get(key)
+        if vb is None:
+            rows.append((*key, fmt_effect(va.effect, va.bound), fmt_interval(va.low, va.high), va.outcome.upper(),
+                         "-", "-", "(absent)", "-", "ONLY IN A"))
+            changed += 1
+            continue
+        ratio = (fmt(vb.effect / va.effect) if va.effect not in (0.0,) and math.isfinite(va.effect)
+                 and math.isfinite(vb.effect) else "-")
+        flag = "CHANGED" if va.outcome != vb.outcome else ""
+        changed += bool(flag)
+        rows.append((*key, fmt_effect(va.effect, va.bound), fmt_interval(va.low, va.high), va.outcome.upper(),
+                     fmt_effect(vb.effect, vb.bound), fmt_interval(vb.low, vb.high), vb.outcome.upper(), ratio, flag))
+    for vb in b:
+        key = (vb.statement, vb.group, vb.metric)
+        if key not in seen:
+            rows.append((*key, "-", "-", "(absent)", fmt_effect(vb.effect, vb.bound), fmt_interval(vb.low, vb.high),
+                         vb.outcome.upper(), "-", "ONLY IN B"))
+            changed += 1
+    return rows, changed
+
+
+def _config_rows(a: pd.DataFrame, b: pd.DataFrame, keys: list[str]) -> Rows:
+    rows = [(", ".join(keys) or "configuration", "A epoch time s", "B epoch time s", "epoch time B/A", "A epochs", "B epochs",
+             "A time to target s", "B time to target s", "time to target B/A", "A converged", "B converged")]
+    index_b = {r["label"]: r for _, r in b.iterrows()}
+    for _, ra in a.iterrows():
+        rb = index_b.get(ra["label"])
+        if rb is None:
+            rows.append((ra["label"], ra["epoch_time"].point(), "(absent)", "-", ra["epochs"].point(), "-",
+                         ra["time_to_target"].point(), "-", "-", ra["converged"], "-"))
+            continue
+        rows.append((ra["label"], ra["epoch_time"].point(), rb["epoch_time"].point(),
+                     _ratio(rb["epoch_time"], ra["epoch_time"]), ra["epochs"].point(), rb["epochs"].point(),
+                     ra["time_to_target"].point(), rb["time_to_target"].point(),
+                     _ratio(rb["time_to_target"], ra["time_to_target"]), ra["converged"], rb["converged"]))
+    return rows
+
+
+def _outcome(row: pd.Series) -> str:
+    """How one run ended, comparable across machines: the stop reason and the epoch it stopped at."""
+    epochs = row.get("epochs_to_target")
+    if row.get("converged") == 1 and epochs is not None and not math.isnan(epochs):
+        return f"{row['stop_reason']} at epoch {int(epochs)}"
+    ran = row.get("epochs_run")
+    return f"{row['stop_reason']} after {int(ran)} epochs" if ran is not None and not math.isnan(ran) else str(row["stop_reason"])
+
+
+def _convergence(a: pd.DataFrame, b: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    on = [*keys, "seed"]
+    left = a.assign(outcome_a=a.apply(_outcome, axis=1))[on + ["outcome_a"]]
+    right = b.assign(outcome_b=b.apply(_outcome, axis=1))[on + ["outcome_b"]]
+    merged = left.merge(right, on=on, how="inner")
+    merged["same"] = merged["outcome_a"] == merged["outcome_b"]
+    return merged
+
+
+def compare(client: MlflowClient, suite, run_a: str, run_b: str) -> Comparison:
+    """Compare two invocations of `suite` (parent run ids), both recomputed from the store."""
+    parents = [parent_of(client, r) for r in (run_a, run_b)]
+    for p in parents:
+        if p.data.tags.get(SUITE_TAG) != suite.name:
+            raise QueryError(f"invalid run {p.info.run_id!r}: an invocation of suite "
+                              f"{p.data.tags.get(SUITE_TAG)!r}, not {suite.name!r}")
+    sides = []
+    for p in parents:
+        runs, verdicts, _ = judge_stored(client, suite, p.info.run_id)
+        if not len(runs):
+            raise QueryError(f"invalid run {p.info.run_id!r}: it has no finished runs to compare")
+        sides.append((p, runs, verdicts))
+    keys = grid_keys(suite, pd.concat([sides[0][1], sides[1][1]]))
+    a, b = (Side(p, runs, verdicts, decomposition(runs, keys)) for p, runs, verdicts in sides)
+    sa, sb = _settings(a), _settings(b)
+    differences = [(k, sa.get(k, "-"), sb.get(k, "-")) for k in dict.fromkeys([*sa, *sb]) if sa.get(k) != sb.get(k)]
+    verdict_rows, n_changed = _verdict_rows(a.verdicts, b.verdicts)
+    configs = _config_rows(a.table, b.table, keys) if a.table is not None and b.table is not None else None
+    return Comparison(suite, a, b, keys, differences, verdict_rows, configs, _convergence(a.runs, b.runs, keys),
+                      n_changed)
+
+
+def render(c: Comparison, style: str = "text") -> str:
+    if style not in FORMATS:
+        raise ValueError(f"invalid format {style!r}; valid: {', '.join(FORMATS)}")
+
+    def table(rows: Rows) -> str:
+        return render_rows(rows, style)
+
+    n_pairs, n_same = len(c.convergence), int(c.convergence["same"].sum()) if len(c.convergence) else 0
+    if not n_pairs:
+        conv = "convergence: no (configuration, seed) pairs present on both sides"
+    elif n_same == n_pairs:
+        conv = f"convergence: UNCHANGED in all {n_pairs} paired runs (same stop reason at the same epoch)"
+    else:
+        conv = f"convergence: CHANGED in {n_pairs - n_same} of {n_pairs} paired runs"
+    unpaired = len(c.a.runs) + len(c.b.runs) - 2 * n_pairs
+    if unpaired:
+        conv += f"; {unpaired} run(s) without a partner on the other side (not compared)"
+    diffs = [("setting", "A", "B"), *c.differences] if c.differences else None
+    def heading(title: str, note: str = "") -> str:
+        title = title.upper() if style == "text" else f"## {title}"
+        return f"{title} ({note})" if note else title
+
+    bullet = "- " if style == "markdown" else ""
+    summary = [f"A: {c.a.label}, {len(c.a.runs)} finished runs", f"B: {c.b.label}, {len(c.b.runs)} finished runs",
+               f"verdicts: {c.n_verdicts_changed} of {len(c.verdicts) - 1} changed outcome", conv]
+    parts = [f"{'# ' if style == 'markdown' else ''}{c.suite.name}: A vs B", "",
+             *(bullet + line for line in summary), "", heading("What differs"), ""]
+    parts += [table(diffs)] if diffs else ["(no recorded setting differs)"]
+    parts += ["", heading("Verdicts"), "", table(c.verdicts) if len(c.verdicts) > 1 else "(no verdict rows)", "",
+              heading("Per configuration", "medians over seeds; '>' = censored; B/A only where both are exact"), ""]
+    parts += [table(c.configs)] if c.configs else ["(the runs record no epochs)"]
+    changed = c.convergence[~c.convergence["same"]] if n_pairs else c.convergence
+    if len(changed):
+        rows = [(*c.keys, "seed", "A", "B")]
+        rows += [tuple(str(r[k]) for k in [*c.keys, "seed", "outcome_a", "outcome_b"]) for _, r in changed.iterrows()]
+        parts += ["", heading("Runs whose convergence changed"), "", table(rows)]
+    return "\n".join(parts) + "\n"

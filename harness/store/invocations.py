@@ -1,0 +1,113 @@
+"""Invocations made findable: their names and params, `harness runs`, run-id prefixes, the UI on the runs table."""
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from mlflow.tracking import MlflowClient
+
+from harness.core.contract import EXPERIMENT_KIND, EXPERIMENT_KIND_TAG, PARENT, RESUMED_TAG, ROLE_TAG, SUITE_TAG
+from harness.store.queries import QueryError
+
+
+def parent_name(suite_name: str, configs, scale: str) -> str:
+    """What the UI's run list shows: suite, scale, seeds, device, short time, e.g. 'bn-walltime ci 2 seeds cpu 11-28 06:40'."""
+    return f"{suite_name} {scale} {len({c.seed for c in configs})} seeds {configs[0].device} {time.strftime('%m-%d %H:%M')}"
+
+
+def parent_params(configs, options) -> dict[str, str]:
+    """An invocation's settings as MLflow params, so the UI's run comparison shows them."""
+    first = configs[0]
+    return {"scale": options.scale, "seeds": str(len({c.seed for c in configs})), "threads": str(first.threads),
+            "device": first.device, "engine": options.engine, "workers": str(options.workers),
+            "force": str(options.force), "n_configs": str(len(configs))}
+
+
+def resume_message(total: int, reused: int, todo: int) -> str:
+    """What resume does, said before the progress bar."""
+    if not reused:
+        return f"running {todo} runs"
+    if not todo:
+        return f"all {total} runs already in the store (--force reruns them); judging them again"
+    return f"{reused} of {total} runs already in the store; running {todo}"
+
+
+def say(line: str) -> None:
+    """A line for the person at the terminal (stderr, so stdout stays the result)."""
+    print(line, file=sys.stderr, flush=True)
+
+
+def all_parents(client: MlflowClient, suite: str | None = None) -> list:
+    """Every invocation in the store (or one suite's), newest first."""
+    exps = [e for e in client.search_experiments() if suite is None or e.name == suite]
+    if not exps:
+        return []
+    return client.search_runs([e.experiment_id for e in exps], filter_string=f"tags.`{ROLE_TAG}` = '{PARENT}'",
+                              order_by=["attributes.start_time DESC"], max_results=5000)
+
+
+def resolve_run_id(client: MlflowClient, text: str, suite: str | None = None) -> str:
+    """A full parent run id from an id or a unique prefix; QueryError (one line, exit 2) when none or several match."""
+    parents = all_parents(client, suite)
+    matches = [p.info.run_id for p in parents if p.info.run_id.startswith(text.lower())]
+    if len(matches) == 1:
+        return matches[0]
+    where = f" of suite {suite!r}" if suite else ""
+    if matches:
+        raise QueryError(f"ambiguous run {text!r}: {len(matches)} invocations{where} start with it: "
+                         f"{', '.join(m[:12] for m in matches[:8])}")
+    newest = ", ".join(f"{p.info.run_id[:8]} ({p.data.tags.get(SUITE_TAG, '?')})" for p in parents[:5])
+    what = f"not an invocation of suite {suite!r}" if suite else "no such run"
+    raise QueryError(f"invalid run {text!r}: {what} (no invocation's id starts with it); newest: {newest or 'none'}")
+
+
+def _verdict_counts(tags: dict[str, str]) -> str:
+    outcomes = [v for k, v in tags.items() if k.startswith("verdict/")]
+    if not outcomes:
+        return "no verdict"
+    return f"{outcomes.count('supported')} sup {outcomes.count('refuted')} ref {outcomes.count('inconclusive')} inc"
+
+
+def invocation_lines(client: MlflowClient, suite: str | None = None) -> list[str]:
+    """`harness runs`: one line per invocation, newest first."""
+    rows = [("id", "started", "suite", "scale", "seeds", "threads", "device", "status", "reused/ran", "verdicts")]
+    for p in all_parents(client, suite):
+        t, params = p.data.tags, p.data.params
+        get = lambda k: params.get(k) or t.get(k, "?")  # noqa: E731 -- params since this version, tags before
+        reused = int(t.get(RESUMED_TAG, "0") or 0)
+        ran = int(get("n_configs")) - reused if get("n_configs").isdigit() else "?"
+        started = time.strftime("%Y-%m-%d %H:%M", time.localtime(p.info.start_time / 1000))
+        rows.append((p.info.run_id[:8], started, t.get(SUITE_TAG, "?"), get("scale"), get("seeds"), get("threads"),
+                     get("device"), p.info.status, f"{reused}/{ran}", _verdict_counts(t)))
+    if len(rows) == 1:
+        return ["no invocations in this store" + (f" for suite {suite!r}" if suite else "")]
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+
+
+def classic_view(client: MlflowClient) -> list:
+    """Mark every suite experiment as classic model development, so the UI opens it on its runs table
+    (MLflow 3 otherwise opens an experiment of unknown kind on its GenAI overview); returns them."""
+    exps = [e for e in client.search_experiments() if e.name != "Default"]
+    for e in exps:
+        if e.tags.get(EXPERIMENT_KIND_TAG) != EXPERIMENT_KIND:
+            client.set_experiment_tag(e.experiment_id, EXPERIMENT_KIND_TAG, EXPERIMENT_KIND)
+    return exps
+
+
+def serve_ui(tracker, host: str, port: int) -> None:
+    """Replace this process with the MLflow server (UI + REST API) on the store, printing each suite's runs-table link."""
+    argv = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", tracker.uri,
+            "--host", host, "--port", str(port), "--workers", "1"]
+    # MLflow's job runner (8 extra processes) serves GenAI features the harness does not use; an explicit setting wins.
+    os.environ.setdefault("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false")
+    url = f"http://{host}:{port}"
+    exps = classic_view(tracker.client)
+    print(f"MLflow UI on {tracker.uri}: {url}  (Ctrl-C stops it)", file=sys.stderr)
+    for exp in exps:
+        # workflowType: the UI's sidebar and pages in "Model training" mode, not GenAI (MLflow 3's default)
+        print(f"  {exp.name}: {url}/#/experiments/{exp.experiment_id}/runs?workflowType=machine_learning",
+              file=sys.stderr)
+    sys.stderr.flush()
+    os.execv(sys.executable, argv)
