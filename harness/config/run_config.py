@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 
 from harness.config import checks
 from harness.core import names
-from harness.config.checks import ConfigError, parse_classes, parse_milestones  # noqa: F401  (re-exported: the config's errors and parsers)
+from harness.config.checks import ConfigError, parse_classes, parse_milestones
 from harness.data.datasets import DATASETS, IDX_DATASETS
 from harness.nn.models import MODELS, unsupported_axis
 
@@ -169,6 +169,16 @@ class RunConfig:
             raise ConfigError(f"invalid loop {self.loop!r} for strategy {self.strategy!r}; multi-device strategies need loop 'step'")
         if self.dataset in IDX_DATASETS and not self.data_path:
             raise ConfigError(f"dataset {self.dataset!r} needs data_path (a folder with its IDX files)")
+
+    @property
+    def milestone_epochs(self) -> tuple[int, ...]:
+        """`milestones` parsed: the epochs after which a piecewise schedule multiplies the lr."""
+        return parse_milestones(self.milestones)
+
+    @property
+    def class_labels(self) -> tuple[int, ...]:
+        """`classes` parsed: the labels a run keeps, in their new order; () = all."""
+        return parse_classes(self.classes)
 
     def reuse_source(self) -> "RunConfig":
         """The source config a "field=value;..." reuse_from names: this config so changed, reuse off, model saved."""

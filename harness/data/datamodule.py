@@ -7,11 +7,10 @@ import numpy as np
 import pytorch_lightning as pl
 import torch
 
-from harness.config.run_config import RunConfig, parse_classes
 from harness.data.datasets import DATASETS
 
 
-def distort_features(X: np.ndarray, cfg: RunConfig) -> np.ndarray:
+def distort_features(X: np.ndarray, cfg) -> np.ndarray:  # cfg: a RunConfig (harness.config, a layer above)
     """Random per-feature scales and offsets (cfg.feature_scale_decades, cfg.feature_offset): x_j * 10**u_j + o_j.
 
     Drawn from split_seed, so every run seed (and the BN/no-BN arms of a pair) sees the same
@@ -25,9 +24,9 @@ def distort_features(X: np.ndarray, cfg: RunConfig) -> np.ndarray:
     return (X * scale + offset).astype(np.float32)
 
 
-def keep_classes(X: np.ndarray, y: np.ndarray, cfg: RunConfig) -> tuple[np.ndarray, np.ndarray]:
+def keep_classes(X: np.ndarray, y: np.ndarray, cfg) -> tuple[np.ndarray, np.ndarray]:  # cfg: a RunConfig
     """Only the examples of cfg.classes, relabelled 0..n-1 in the order listed; unchanged when classes is ''."""
-    labels = parse_classes(cfg.classes)
+    labels = cfg.class_labels
     if not labels:
         return X, y
     missing = sorted(set(labels) - set(np.unique(y).tolist()))
@@ -88,7 +87,7 @@ class OneItem:
 class InMemoryDataModule(pl.LightningDataModule):
     """Loads a registered dataset, splits it with a seeded generator, standardizes with train statistics."""
 
-    def __init__(self, config: RunConfig):
+    def __init__(self, config):  # config: a RunConfig (harness.config, a layer above, built on this one)
         super().__init__()
         self.config = config
         self._on_device: torch.device | None = None

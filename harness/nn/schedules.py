@@ -12,7 +12,6 @@ from typing import Callable
 
 import torch
 
-from harness.config.run_config import parse_milestones  # noqa: F401  (re-exported: the schedules read it)
 from harness.core.registry import Registry
 
 ONE_CYCLE_RISE = 0.45  # 1cycle: share of the steps spent rising to the peak lr (and as many falling back)
@@ -64,7 +63,7 @@ SCHEDULES.register("power", Schedule("batch", _lambda(
     lambda t, c, spe: power_factor(t, c.decay_epochs * spe, c.decay_power))))
 SCHEDULES.register("exponential", Schedule("batch", _lambda(lambda t, c, spe: exponential_factor(t, c.decay_epochs * spe))))
 SCHEDULES.register("piecewise", Schedule("epoch", _lambda(
-    lambda e, c, spe: piecewise_factor(e, parse_milestones(c.milestones), c.decay_factor))))
+    lambda e, c, spe: piecewise_factor(e, c.milestone_epochs, c.decay_factor))))
 SCHEDULES.register("performance", Schedule("epoch", lambda opt, c, spe: torch.optim.lr_scheduler.ReduceLROnPlateau(
     opt, mode="min", factor=c.decay_factor, patience=c.patience)))  # on val/loss: x factor after `patience` flat epochs
 SCHEDULES.register("1cycle", Schedule("batch", _lambda(
