@@ -20,11 +20,14 @@ def test_unclipped_blows_up_and_clipped_trains(result):
 
 def test_value_clipping_turns_the_gradient_and_norm_clipping_does_not(result):
     runs = result.runs
-    # Value clipping turns the update (by 7-40 degrees here: cosines 0.77-0.99 across CPUs and seeds); norm clipping
-    # only rescales it (cosine 1 up to rounding).
-    assert (runs[runs["clip"] == "value"]["upd/clip_cosine"] < 0.999).all()
-    assert (runs[runs["clip"] == "norm"]["upd/clip_cosine"] > 0.9999).all()
-    assert runs[runs["clip"] == "none"]["upd/clip_cosine"].tolist() == pytest.approx([1.0, 1.0], abs=1e-12)
+    clipping = runs[runs["clip"] != "none"]
+    # At init both clippings act (what makes the cosine a measure of what they do): each shortens the gradient.
+    assert (clipping["upd/clipped_norm_init"] < clipping["upd/grad_norm_init"]).all()
+    # Value clipping turns the gradient (cosines 0.968-0.983 at init, 6 seeds on an AMD EPYC); norm clipping only
+    # rescales it (cosine 1 up to rounding).
+    assert (runs[runs["clip"] == "value"]["upd/clip_cosine_init"] < 0.99).all()
+    assert (runs[runs["clip"] == "norm"]["upd/clip_cosine_init"] > 0.9999).all()
+    assert runs[runs["clip"] == "none"]["upd/clip_cosine_init"].tolist() == pytest.approx([1.0, 1.0], abs=1e-12)
 
 
 def test_rows_at_two_seeds_are_open_but_lean_the_measured_way(result):
@@ -44,7 +47,7 @@ def synthetic(clipping_helps: bool, seeds: int = 6) -> pd.DataFrame:
             rows.append(dict(seed=seed, lr=lr, clip=clip, clip_threshold=t, max_epochs=10, epochs_run=10,
                              converged=0, stop_reason="max_epochs", final_val_acc=(0.93 if good else 0.2) + 0.001 * seed,
                              **{"train/loss": 0.05 if good else (math.nan if lr == 1.0 else 2.0),
-                                "upd/clip_cosine": {"value": 0.9 if clipping_helps else 1.0,
+                                "upd/clip_cosine_init": {"value": 0.9 if clipping_helps else 1.0,
                                                     "norm": 1.0 if clipping_helps else 0.95}.get(clip, 1.0)}))
     return pd.DataFrame(rows)
 
