@@ -67,13 +67,26 @@ def tiny() -> RunConfig:
 
 @pytest.fixture(scope="session")
 def ci_suite_run(tmp_path_factory, _empty_store):
-    """Runs a suite at a scale (CI by default) into a fresh store of its own: returns (tracker, SuiteResult)."""
-    from harness.execute.pipeline import Execution, run_suite
+    """Runs a suite at a scale (CI by default) into a fresh store of its own, assembled as `harness run` assembles
+    it (harness.execute.pipeline.run_invocation): returns (tracker, SuiteResult).
+
+    Once per session (per xdist worker) for each (suite, seeds, scale): the suite's own tests and
+    tests/test_every_suite_cli.py read the same invocation (they share an xdist group, so one worker makes it).
+    Callers read the store; a test that writes to it works on a copy (tests.stores.copy_store).
+    """
+    from harness.execute.execution import Execution, Invocation
+    from harness.execute.pipeline import run_invocation
+
+    made: dict[tuple, tuple] = {}
 
     def run(suite, seeds: int | None = None, scale: str = "ci"):
-        db = tmp_path_factory.mktemp(suite.name) / "mlflow.db"
-        copy_store(_empty_store, db)
-        tracker = Tracker(f"sqlite:///{db}")
-        return tracker, run_suite(suite, tracker, suite.configs(seeds=seeds, scale=scale), Execution(scale=scale, progress=False))
+        key = (suite.name, seeds, scale)
+        if key not in made:
+            db = tmp_path_factory.mktemp(suite.name) / "mlflow.db"
+            copy_store(_empty_store, db)
+            invocation = Invocation.of(suite, options=Execution(scale=scale, progress=False), seeds=seeds,
+                                       store=f"sqlite:///{db}")
+            made[key] = run_invocation(suite, invocation)
+        return made[key]
 
     return run

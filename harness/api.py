@@ -162,14 +162,16 @@ def load_plugins() -> tuple[str, ...]:
     return tuple(loaded)
 
 
-def run(suite: Suite, scale: str = "ci", seeds: int | None = None, store: str | None = None, device: str = "cpu"):
+def run(suite: Suite, scale: str = "ci", seeds: int | None = None, store: str | None = None, device: str | None = None):
     """Run a suite at a scale into a store (default: the usual resolution, README "The MLflow contract"): a SuiteResult.
 
-    A fixed seed count (the scale's, or `seeds`), one look; `harness run` adds adaptive seeds on top.
+    A fixed seed count (the scale's, or `seeds`), one look; `harness run` adds adaptive seeds on top. `device`
+    None keeps the suite's (RunConfig's default, auto). Assembled as `harness run` assembles it
+    (harness.execute.pipeline.run_invocation).
     """
-    from harness.execute.pipeline import Execution, run_suite
-    from harness.store.location import resolve_tracking_uri
-    from harness.store.tracking import Tracker
+    from harness.execute.execution import Execution, Invocation
+    from harness.execute.pipeline import run_invocation
 
-    tracker = Tracker(resolve_tracking_uri(store))
-    return run_suite(suite, tracker, suite.configs(seeds, device, scale), Execution(scale=scale, progress=False))
+    invocation = Invocation.of(suite, options=Execution(scale=scale, progress=False), seeds=seeds, device=device,
+                               store=store)
+    return run_invocation(suite, invocation)[1]

@@ -160,7 +160,7 @@ def test_sigkill_halfway_then_rerun_completes_without_duplicates(tmp_path, store
     assert client.get_run(abandoned).data.tags["stop_reason"] == "abandoned"
     # Every (config, seed) finished exactly once; the earlier finished runs were kept, not redone.
     finished = [r.data.tags["config_id"] for r in runs["child:FINISHED"]]
-    assert sorted(finished) == sorted(c.config_id for c in suite.configs())
+    assert sorted(finished) == sorted(c.resolved().config_id for c in suite.configs())
     assert result.reused == len(finished_before)
     assert set(result.runs["run_id"]) >= set(finished_before.values())
     assert len(result.runs) == 8 and result.verdicts

@@ -76,11 +76,11 @@ def test_resume_says_what_it_does():
 @pytest.mark.parametrize("load,threads,workers,warns", [(1.5, 2, 1, True), (0.1, 2, 1, False), (1.9, 1, 1, False),
                                                         (1.2, 1, 2, True)])
 def test_threads_beyond_the_free_cores_warn(monkeypatch, load, threads, workers, warns):
-    from harness.cli import commands
+    from harness.execute import execution
 
-    monkeypatch.setattr(commands.os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(commands.os, "getloadavg", lambda: (load, load, load))
-    warning = commands.threads_warning(threads, workers)
+    monkeypatch.setattr(execution.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(execution.os, "getloadavg", lambda: (load, load, load))
+    warning = execution.threads_warning(threads, workers)
     assert (warning is not None) == warns
     if warns:
         assert warning.startswith(f"warning: {threads * workers} threads") and "cores are free" in warning

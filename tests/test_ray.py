@@ -26,7 +26,7 @@ def test_ray_runs_the_grid_once_each_and_judges_it(local_ray, tracker):
     result = run_suite(SUITE, tracker, SUITE.configs(), Execution(progress=False, engine="ray", pack=2))
     assert not result.failures
     runs = load_runs(tracker.client, SUITE.name)
-    assert sorted(runs["config_id"]) == sorted(c.config_id for c in SUITE.configs())  # each once
+    assert sorted(runs["config_id"]) == sorted(c.resolved().config_id for c in SUITE.configs())  # each once
     assert set(runs["parent_run_id"]) == {result.parent_run_id}
     for run_id in runs["run_id"]:
         tags = tracker.client.get_run(run_id).data.tags

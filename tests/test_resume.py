@@ -30,7 +30,7 @@ def outcomes(result) -> list[tuple]:
 
 def test_rerun_skips_finished_reruns_failed_and_force_reruns_all(tracker):
     client = tracker.client
-    configs = SUITE.configs()
+    configs = [c.resolved() for c in SUITE.configs()]  # as stored: device auto resolved
     first = run_suite(SUITE, tracker, configs, Execution(progress=False))
     assert len(children_of(client, first.parent_run_id)) == 4 and first.reused == 0
     original = {r.data.tags["config_id"]: r.info.run_id for r in children_of(client, first.parent_run_id)}
@@ -64,7 +64,7 @@ def test_rerun_skips_finished_reruns_failed_and_force_reruns_all(tracker):
 
 
 def test_other_harness_version_or_settings_are_not_reused(tracker):
-    configs = SUITE.configs()[:2]  # one seed: none and before
+    configs = [c.resolved() for c in SUITE.configs()[:2]]  # one seed: none and before; as stored (device resolved)
     first = run_suite(SUITE, tracker, configs, Execution(progress=False))
     client = tracker.client
     runs = children_of(client, first.parent_run_id)

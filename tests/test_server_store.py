@@ -155,7 +155,7 @@ def assert_grid_finished_once(client: MlflowClient, finished_before: set[str]) -
     runs = runs_by_status(client)
     assert "child:RUNNING" not in runs and "parent:RUNNING" not in runs and "child:FAILED" not in runs
     finished = [r.data.tags["config_id"] for r in runs["child:FINISHED"]]
-    assert sorted(finished) == sorted(c.config_id for c in convergence_suite(CRASH, **CRASH_ARGS).configs())
+    assert sorted(finished) == sorted(c.resolved().config_id for c in convergence_suite(CRASH, **CRASH_ARGS).configs())
     assert finished_before <= {r.info.run_id for r in runs["child:FINISHED"]}  # kept, not redone
 
 

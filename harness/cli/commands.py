@@ -5,60 +5,28 @@ Kept apart from harness.cli.main so that help, `list` and bad input never import
 """
 from __future__ import annotations
 
-import math
-import os
 import sys
 
 from harness.judge.answer import plain_answer
 from harness.core.contract import TRAIN_EXPERIMENT
 from harness.core.errors import EXIT_INTERNAL, internal_error
 from harness.core.interrupts import check as check_interrupt
-from harness.store.invocations import resolve_run_id, say
+from harness.store.invocations import resolve_run_id
 from harness.core.logs import quiet
 from harness.store.remote import redact
-from harness.store.location import resolve_tracking_uri
 from harness.store.tracking import Tracker
 
 
-def threads_warning(threads: int, workers: int) -> str | None:
-    """A warning when the runs ask for more threads than the machine has cores free now (load average)."""
-    cores, load = os.cpu_count() or 1, os.getloadavg()[0]
-    free = max(0, math.floor(cores - load + 0.5))  # whole cores, a core at least half idle counting as free
-    wanted = threads * workers
-    if wanted <= max(free, 1):
-        return None
-    return (f"warning: {wanted} threads ({threads} per run x {workers} workers) but only {free} of {cores} cores "
-            f"are free (load average {load:.1f}): runs will compete for them and time slower")
-
-
-def run_command(args, suite, options) -> int:
-    """Run the suite with `options` (a harness.execute.execution.Execution the command line has validated)."""
+def run_command(args, suite, invocation, looks=None) -> int:
+    """Run the `invocation` the command line has validated (harness.execute.execution.Invocation; adaptive `looks`
+    fixed before any run), then the report, the verdict table and the answer."""
     from harness.execute.judging import family_line
-    from harness.execute.pipeline import check_configs, run_suite  # torch and Lightning: only to train
+    from harness.execute.pipeline import run_invocation  # torch and Lightning: only to train
     from harness.train.runner import run_name
     from harness.judge.tables import format_table
 
     quiet()  # again: importing Lightning resets its loggers' levels
-    looks = None
-    if args.seeds is None:  # adaptive: looks fixed now, before any run
-        from harness.judge.sequential import Looks
-
-        looks = Looks.plan(*suite.seed_plan(args.scale, args.max_seeds))
-    first = args.seeds if looks is None else looks.seeds[0]
-    # Validate every config (and the device) before anything touches the store.
-    configs = [c.resolved() for c in suite.configs(first, args.device, args.scale)]
-    if args.threads is not None:
-        configs = [c.replace(threads=args.threads) for c in configs]
-    check_configs(configs)
-    if args.engine == "ray":
-        from harness.execute.cluster import ray_module
-
-        ray_module()  # the extra is installed, or one line saying how to install it
-    warning = threads_warning(configs[0].threads, args.workers if args.engine == "local" else 1)
-    if warning:
-        say(warning)
-    tracker = Tracker(resolve_tracking_uri(args.tracking_uri))
-    result = run_suite(suite, tracker, configs, options, looks)
+    tracker, result = run_invocation(suite, invocation, looks)
     answer = plain_answer(result.verdicts, suite.claim)  # also the parent run's description (harness.execute.judging)
     where, report_error = f"`harness report {suite.name}` for plots", None
     if not args.no_report:

@@ -10,7 +10,7 @@ import os
 import sys
 
 from harness.core import interrupts, names
-from harness.cli.parser import CHOICES, DEVICES, ENGINES, UsageError, build_parser, check_choice, check_suite
+from harness.cli.parser import CHOICES, UsageError, build_parser, check_choice, check_suite
 from harness.core.contract import SUITE_TAG
 from harness.core.logs import quiet
 from harness.store.location import StoreError, existing_store_uri, resolve_tracking_uri
@@ -50,22 +50,26 @@ def cmd_run(args) -> int:
     else:
         check_suite(args.suite, args.scale)
         suite, entry = None, names.suite_index().get(args.suite)
-    check_choice("device", args.device, DEVICES)
-    check_choice("--engine", args.engine, ENGINES)
     if args.seeds is not None and args.max_seeds is not None:
         raise UsageError("invalid --max-seeds with --seeds: a fixed seed count takes no cap; drop one of them")
-    from harness.execute.execution import Execution  # neither torch nor MLflow: options are refused before either loads
+    from harness.execute.execution import Execution, Invocation  # neither torch nor MLflow: refused before either loads
 
     options = Execution(scale=args.scale, progress=not args.no_progress and sys.stderr.isatty(), **{
         k: getattr(args, k) for k in ("workers", "engine", "ray_address", "pack", "parallel_timing", "force")})
-    # Whether the suite judges time (so refuses --workers), read from its source where it is a literal there.
-    options.validate(entry if entry is not None and entry.timing is not None else _suite(args.suite))
+    # Validated once, here. Whether the suite judges time (so refuses --workers) is read from its source where it
+    # is a literal there, so a bad option is refused before the suite's module is imported.
+    invocation = Invocation.of(entry if entry is not None and entry.timing is not None else _suite(args.suite),
+                               options=options, seeds=args.seeds, device=args.device, threads=args.threads,
+                               store=args.tracking_uri)
     suite = suite or _suite(args.suite)
-    if args.seeds is None:
-        suite.seed_plan(args.scale, args.max_seeds)  # a cap below the first look, refused before torch is imported
+    looks = None
+    if args.seeds is None:  # adaptive: the looks fixed now, before any run; a cap below the first look is refused
+        from harness.judge.sequential import Looks
+
+        looks = Looks.plan(*suite.seed_plan(args.scale, args.max_seeds))
     from harness.cli.commands import run_command
 
-    return run_command(args, suite, options)
+    return run_command(args, suite, invocation, looks)
 
 
 def cmd_runs(args) -> int:
@@ -151,7 +155,8 @@ def _is_bad_input(e: BaseException) -> bool:
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # no bars in logs
     quiet()
-    command = None
+    argv = sys.argv[1:] if argv is None else argv
+    command = argv[0] if argv and argv[0] in COMMANDS else None  # known before parsing: a Ctrl-C may come during it
     try:
         args = build_parser().parse_args(argv)
         command = args.command

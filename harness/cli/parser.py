@@ -13,7 +13,8 @@ from harness.core import names
 
 DEVICES = names.constant("config/run_config.py", "DEVICES")
 ENGINES = names.constant("execute/execution.py", "ENGINES")
-DEFAULT_DEVICE = "auto"  # the same for `run` and `train`: CUDA where there is one, else the CPU
+# The one device default, RunConfig.device's (auto: CUDA where there is one, else the CPU), for `run` and `train` alike.
+DEFAULT_DEVICE = next(f.default for f in names.config_fields() if f.name == "device")
 # config field -> the valid values, for help and the fast check (registry axes read from their modules)
 CHOICES = {"activation": names.registry_names("activation"), "init": ("auto", *names.registry_names("init")),
            "optimizer": names.registry_names("optimizer"), "dataset": names.registry_names("dataset"),
@@ -98,7 +99,8 @@ def _add_run(sub) -> None:
                           "configurations behind undecided rows, up to --max-seeds)")
     run.add_argument("--max-seeds", type=_at_least("--max-seeds", 1), default=None,
                      help="cap on adaptive seeds (default: the suite's)")
-    run.add_argument("--device", default=DEFAULT_DEVICE, help=f"one of {', '.join(DEVICES)} (default {DEFAULT_DEVICE})")
+    run.add_argument("--device", default=None, help=f"one of {', '.join(DEVICES)} (default: the suite's, {DEFAULT_DEVICE} "
+                                                    f"unless it sets one)")
     run.add_argument("--scale", default="default", help="the suite's scale: default, ci, or others it defines (listed above)")
     run.add_argument("--threads", type=_at_least("--threads", 1), default=None,
                      help="torch threads per run (default: the suite's, 1)")
@@ -123,7 +125,7 @@ def _add_train(sub) -> None:
     train = sub.add_parser("train", help="train one configuration and record it (experiment 'train')")
     for f in names.config_fields():
         flag = "--" + f.name.replace("_", "-")
-        default = DEFAULT_DEVICE if f.name == "device" else f.default
+        default = f.default
         valid = f" (one of: {', '.join(CHOICES[f.name])})" if f.name in CHOICES else ""
         if f.type == "bool":
             train.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=default, help=f.doc)

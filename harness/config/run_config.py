@@ -96,7 +96,7 @@ class RunConfig:
     diag_every: int = 1  # run the diagnostics every k epochs (and at init where they support it)
     # --- execution ---
     seed: int = 0  # seeds init, shuffling and dropout
-    device: str = "cpu"  # cpu, cuda, or auto (resolved before the run; the resolved value is what is recorded)
+    device: str = "auto"  # auto (CUDA where there is one, else the CPU), cpu or cuda; resolved before the run, the resolved value is what is recorded
     threads: int = 1  # torch intra-op threads, pinned: thread count changes both float results and timings
     loop: str = "epoch"  # epoch: one Lightning training_step iterates the epoch's batches (lean); step: one per batch (full Lightning, needed for multi-device strategies)
     strategy: str = "auto"  # Lightning strategy, passed through (e.g. ddp); non-auto needs loop="step"

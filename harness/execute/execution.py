@@ -1,13 +1,18 @@
-"""How an invocation runs its grid (engine, workers, side by side or not), validated before anything heavy is imported.
+"""What an invocation asks for (suite, seeds, device, store) and how it runs its grid (engine, workers, side by
+side or not), validated once, before anything heavy is imported.
 
 Apart from harness.execute.pipeline so that the command line refuses bad options (e.g. `--workers 2` for a
-suite that judges time) without importing torch, Lightning or MLflow.
+suite that judges time) without importing torch, Lightning or MLflow; harness.execute.pipeline.run_invocation
+then assembles and runs what was validated here.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+import os
+from dataclasses import dataclass, field
 
-from harness.config.run_config import ConfigError
+from harness.config.run_config import DEVICES, ConfigError
+from harness.core import names
 from harness.core.contract import ENGINE_TAG, PARALLEL_TIMING_TAG, WORKERS_TAG
 
 ENGINES = ("local", "ray")
@@ -57,3 +62,44 @@ class Execution:
         if suite.timing:
             tags[PARALLEL_TIMING_TAG] = "true"
         return tags
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One suite run as asked for, validated once, here, at construction: the command line builds it before torch,
+    Lightning or MLflow is imported; harness.run and the tests' fixture through Invocation.of; then
+    harness.execute.pipeline.run_invocation builds the configs, opens the store and runs it.
+
+    `name` and `timing` are all it needs of the suite (a Suite, or the command line's names.SuiteEntry read from
+    source), so a bad option is refused before the suite's module is imported.
+    """
+
+    name: str  # the suite's
+    timing: bool  # the suite judges wall-clock time (never side by side unless asked)
+    options: Execution = field(default_factory=Execution)
+    seeds: int | None = None  # a fixed seed count; None: the scale's (or, with adaptive looks, the first look's)
+    device: str | None = None  # None: the configs' own (RunConfig's default, auto: resolved once, when they are built)
+    threads: int | None = None  # torch threads per run; None: the suite's
+    store: str | None = None  # tracking URI; None: $MLFLOW_TRACKING_URI, else sqlite:///mlruns/mlflow.db
+
+    def __post_init__(self) -> None:
+        self.options.validate(self)
+        if self.device is not None and self.device not in DEVICES:  # a fixed seed count and threads: RunConfig's checks
+            raise ConfigError(f"invalid device {self.device!r}; valid: {', '.join(DEVICES)}"
+                              f"{names.did_you_mean(self.device, DEVICES)}")
+
+    @classmethod
+    def of(cls, suite, **settings) -> "Invocation":
+        """An invocation of `suite` (a Suite or a names.SuiteEntry whose timing is known) with these settings."""
+        return cls(suite.name, bool(suite.timing), **settings)
+
+
+def threads_warning(threads: int, workers: int) -> str | None:
+    """A warning when the runs ask for more threads than the machine has cores free now (load average)."""
+    cores, load = os.cpu_count() or 1, os.getloadavg()[0]
+    free = max(0, math.floor(cores - load + 0.5))  # whole cores, a core at least half idle counting as free
+    wanted = threads * workers
+    if wanted <= max(free, 1):
+        return None
+    return (f"warning: {wanted} threads ({threads} per run x {workers} workers) but only {free} of {cores} cores "
+            f"are free (load average {load:.1f}): runs will compete for them and time slower")

@@ -18,7 +18,7 @@ from harness.execute import judging
 from harness.config.run_config import ConfigError, RunConfig
 from harness.core.contract import PARALLEL_TIMING_TAG, PROC_TAG, RESUMED_TAG
 from harness.core.environment import environment_tags
-from harness.execute.execution import ENGINES, Execution  # noqa: F401 -- re-exported: the API's and tests' import
+from harness.execute.execution import ENGINES, Execution, Invocation, threads_warning  # noqa: F401 -- re-exported: the tests' import
 from harness.execute.executors import Destination, Failures, run_local_pool, run_serial
 from harness.execute.interleave import check_interleave, run_interleaved
 from harness.store.invocations import parent_name, parent_params, resume_message, say
@@ -27,7 +27,7 @@ from harness.core.processes import this_process
 from harness.store.resume import finished_runs, kill_running_children, sweep_abandoned
 from harness.train.runner import train
 from harness.judge.sequential import Looks, behind, config_group, judge_looks, key
-from harness.store.location import absolute_uri
+from harness.store.location import absolute_uri, resolve_tracking_uri
 from harness.store.tracking import Tracker
 from harness.judge.verdict import Verdict
 
@@ -42,13 +42,18 @@ class SuiteResult:
     reused: int = 0  # finished runs taken from earlier invocations instead of rerun (resume)
 
 
-def check_configs(configs: list[RunConfig]) -> None:
-    """What a grid must satisfy before anything touches the store."""
+def checked_grid(suite, configs: list[RunConfig]) -> list[RunConfig]:
+    """The grid with its device resolved (auto: CUDA where there is one, else the CPU; the one place a suite's
+    configs are resolved, so their config_ids are the ones their runs record), checked before anything touches
+    the store: ConfigError (one line) otherwise."""
+    configs = [c.resolved() for c in configs]
     multi = sorted({c.strategy for c in configs if c.strategy != "auto"})
     if multi:  # Lightning would relaunch the whole `harness run` command once per extra rank
         raise ConfigError(f"invalid strategy {multi[0]!r} in a suite: multi-process strategies are for single runs "
                           f"(harness train); parallelize a suite with --workers or --engine ray")
     check_runnable(configs)
+    check_interleave(suite, configs)
+    return configs
 
 
 def plan(suite, tracker: Tracker, configs: list[RunConfig], force: bool) -> tuple[list[RunConfig], dict[str, str]]:
@@ -127,20 +132,49 @@ def add_seeds(suite, tracker: Tracker, requested: list[RunConfig], looks: Looks,
     return reused
 
 
+def run_invocation(suite, invocation: Invocation, looks: Looks | None = None) -> tuple[Tracker, SuiteResult]:
+    """Assemble a suite run and run it: the one place that does (the command line, harness.run and the tests'
+    fixture call it). Builds the configs at the invocation's scale (the first look's seeds with adaptive `looks`),
+    resolves and checks them, then opens the store (nothing is written before) and runs them: (tracker, result).
+    """
+    if (suite.name, bool(suite.timing)) != (invocation.name, invocation.timing):
+        raise ValueError(f"an invocation of suite {invocation.name!r} cannot run suite {suite.name!r}")
+    options = invocation.options
+    seeds = looks.seeds[0] if looks is not None else invocation.seeds
+    configs = suite.configs(seeds, invocation.device, options.scale)
+    if invocation.threads is not None:
+        configs = [c.replace(threads=invocation.threads) for c in configs]
+    configs = checked_grid(suite, configs)
+    if options.engine == "ray":
+        from harness.execute.cluster import ray_module
+
+        ray_module()  # the extra is installed, or one line saying how to install it
+    warning = threads_warning(configs[0].threads, options.workers if options.engine == "local" else 1)
+    if warning:
+        say(warning)
+    tracker = Tracker(resolve_tracking_uri(invocation.store))
+    return tracker, execute_suite(suite, tracker, configs, options, looks)
+
+
 def run_suite(suite, tracker: Tracker, configs: list[RunConfig], options: Execution | None = None,
               looks: Looks | None = None) -> SuiteResult:
+    """Run a grid built by hand (the library's tests do) into `tracker`: validated here, then as execute_suite."""
+    options = options or Execution()
+    options.validate(suite)
+    return execute_suite(suite, tracker, checked_grid(suite, configs), options, looks)
+
+
+def execute_suite(suite, tracker: Tracker, configs: list[RunConfig], options: Execution,
+                  looks: Looks | None = None) -> SuiteResult:
     """Run the configs not yet finished in the store as children of one new parent run, then judge the grid.
 
+    `options` and `configs` as validated once by Invocation / checked_grid (run_invocation, run_suite).
     Resume: a config whose config_id already has a FINISHED child of this harness version (under any
     earlier parent) is skipped unless `force`; failed, killed and abandoned ones are rerun. The new
     parent judges the whole grid from the store: the newest finished run of each config_id.
     With `looks` of more than one seed count (adaptive seeds, harness.judge.sequential), `configs` is the first
     look and seeds are added to the configurations behind rows still undecided, up to the last look.
     """
-    options = options or Execution()
-    options.validate(suite)
-    check_configs(configs)
-    check_interleave(suite, configs)
     if options.side_by_side and suite.timing:
         warnings.warn(f"suite {suite.name!r} runs side by side: its timings are not comparable with runs measured "
                       f"alone (tagged {PARALLEL_TIMING_TAG}=true)", stacklevel=2)

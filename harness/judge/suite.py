@@ -38,7 +38,7 @@ class Suite:
     # (runs as stored, output folder) -> harness.judge.tables.Section, which writes its own plots there; None = none.
     report_section: Callable[..., Any] | None = None
 
-    def configs(self, seeds: int | None = None, device: str = "cpu", scale: str = "default") -> list[RunConfig]:
+    def configs(self, seeds: int | None = None, device: str | None = None, scale: str = "default") -> list[RunConfig]:
         """Every (grid point, seed) as a validated config, in run order (seed-major, so a cut-short suite keeps whole pairs)."""
         overrides = self.scale_overrides(scale)
         overrides.pop("max_seeds", None)
@@ -47,7 +47,7 @@ class Suite:
         n_seeds = seeds if seeds is not None else scale_seeds
         if n_seeds < 1:
             raise ConfigError(f"invalid --seeds {n_seeds!r}; must be >= 1")
-        base = self.base.replace(device=device, **overrides)
+        base = self.base.replace(**overrides) if device is None else self.base.replace(device=device, **overrides)  # None: the base's own
         keys = list(grid)
         points = list(itertools.product(*(grid[k] for k in keys)))
         return [base.replace(seed=s, **_fields(keys, p)) for s in range(n_seeds) for p in points]

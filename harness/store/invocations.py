@@ -7,8 +7,8 @@ import time
 
 from mlflow.tracking import MlflowClient
 
-from harness.core.contract import EXPERIMENT_KIND, EXPERIMENT_KIND_TAG, PARENT, RESUMED_TAG, ROLE_TAG, SUITE_TAG
-from harness.store.queries import QueryError
+from harness.core.contract import EXPERIMENT_KIND, EXPERIMENT_KIND_TAG, RESUMED_TAG, SUITE_TAG
+from harness.store.queries import QueryError, parent_runs
 
 
 def parent_name(suite_name: str, configs, scale: str) -> str:
@@ -38,18 +38,9 @@ def say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def all_parents(client: MlflowClient, suite: str | None = None) -> list:
-    """Every invocation in the store (or one suite's), newest first."""
-    exps = [e for e in client.search_experiments() if suite is None or e.name == suite]
-    if not exps:
-        return []
-    return client.search_runs([e.experiment_id for e in exps], filter_string=f"tags.`{ROLE_TAG}` = '{PARENT}'",
-                              order_by=["attributes.start_time DESC"], max_results=5000)
-
-
 def resolve_run_id(client: MlflowClient, text: str, suite: str | None = None) -> str:
     """A full parent run id from an id or a unique prefix; QueryError (one line, exit 2) when none or several match."""
-    parents = all_parents(client, suite)
+    parents = parent_runs(client, suite)
     matches = [p.info.run_id for p in parents if p.info.run_id.startswith(text.lower())]
     if len(matches) == 1:
         return matches[0]
@@ -72,7 +63,7 @@ def _verdict_counts(tags: dict[str, str]) -> str:
 def invocation_lines(client: MlflowClient, suite: str | None = None) -> list[str]:
     """`harness runs`: one line per invocation, newest first."""
     rows = [("id", "started", "suite", "scale", "seeds", "threads", "device", "status", "reused/ran", "verdicts")]
-    for p in all_parents(client, suite):
+    for p in parent_runs(client, suite):
         t, params = p.data.tags, p.data.params
         get = lambda k: params.get(k) or t.get(k, "?")  # noqa: E731 -- params since this version, tags before
         reused = int(t.get(RESUMED_TAG, "0") or 0)

@@ -25,24 +25,32 @@ class QueryError(ValueError):
     """The store holds nothing matching a request; the message says what exists instead."""
 
 
-def search_all(client: MlflowClient, experiment_id: str, filter_string: str) -> list:
-    """Every run of an experiment matching a filter, across MLflow's result pages."""
+PAGE = 1000  # runs per request: MLflow's page size; search_all follows the pages to the end, so no result is capped
+
+
+def search_all(client: MlflowClient, experiment_ids, filter_string: str, order_by: list[str] | None = None) -> list:
+    """Every run of the experiments (an id or a list of ids) matching a filter, across MLflow's result pages."""
+    ids = [experiment_ids] if isinstance(experiment_ids, str) else list(experiment_ids)
     runs, token = [], None
     while True:
-        page = client.search_runs([experiment_id], filter_string=filter_string, max_results=1000, page_token=token)
+        page = client.search_runs(ids, filter_string=filter_string, order_by=order_by, max_results=PAGE,
+                                  page_token=token)
         runs.extend(page)
         token = page.token
         if not token:
             return runs
 
 
-def parent_runs(client: MlflowClient, suite: str) -> list:
-    """The suite's invocations, newest first."""
-    exp = client.get_experiment_by_name(suite)
-    if exp is None:
+def parent_runs(client: MlflowClient, suite: str | None = None) -> list:
+    """The invocations (parent runs) of one suite, or of every suite with None, newest first: the one query for them."""
+    if suite is None:
+        ids = [e.experiment_id for e in client.search_experiments()]
+    else:
+        exp = client.get_experiment_by_name(suite)
+        ids = [exp.experiment_id] if exp is not None else []
+    if not ids:
         return []
-    return client.search_runs([exp.experiment_id], filter_string=f"tags.`{ROLE_TAG}` = '{PARENT}'",
-                              order_by=["attributes.start_time DESC"], max_results=1000)
+    return search_all(client, ids, f"tags.`{ROLE_TAG}` = '{PARENT}'", order_by=["attributes.start_time DESC"])
 
 
 def load_runs(client: MlflowClient, suite: str, parent_run_id: str | None = None,
