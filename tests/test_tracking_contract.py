@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from mlflow.tracking import MlflowClient
 
 from harness.train.callbacks import EpochMetrics
 from harness.config.run_config import RunConfig
-from harness.core.contract import EPOCH_METRICS, SUMMARY_METRICS
+from harness.core import contract
+from harness.core.contract import EPOCH_METRICS
+from harness.store import queries
 from harness.execute.pipeline import Execution, run_suite
 from harness.store.queries import load_history, load_runs, parent_runs
 from harness.train.runner import train
@@ -66,11 +69,77 @@ def test_child_params_metrics_and_tags(suite_run, store_uri):
         assert [m.step for m in history] == list(range(1, epochs + 1)), name  # step = epoch, 1-based
 
 
-def test_summary_metric_names_are_the_documented_ones():
-    assert SUMMARY_METRICS == ("converged", "epochs_to_target", "time_to_target_s", "wall_time_s",
-                               "median_epoch_time_s", "epochs_run", "train_time_s", "val_time_s", "overhead_time_s",
-                               "final_val_acc", "final_val_loss")
-    assert EPOCH_METRICS == ("train/loss", "train/epoch_time_s", "val/loss", "val/acc")
+def contract_names() -> set[str]:
+    """Every name harness.core.contract declares: its string constants and the strings in its tuples."""
+    out = set()
+    for name, value in vars(contract).items():
+        if name.isupper():
+            out |= {value} if isinstance(value, str) else {v for v in value if isinstance(v, str)} if isinstance(value, tuple) else set()
+    return out
+
+
+# Environment tags a run carries only where they are known: the CUDA version on a CUDA build, the git SHA in a checkout.
+WHERE_KNOWN = {"cuda_version", "git_sha"}
+ONLY_CONVERGED = {"epochs_to_target", "time_to_target_s"}  # summary metrics of a run that reached its target
+
+
+def own(tags: dict) -> set[str]:
+    """The tag keys a run carries that MLflow does not write itself (its own are mlflow.*, but for the contract's)."""
+    return {k for k in tags if not k.startswith("mlflow.") or k in (contract.PARENT_TAG, contract.NOTE_TAG)}
+
+
+def test_what_the_writers_put_in_a_real_store_is_the_contract(suite_run, store_uri, tmp_path):
+    """Read back from the store, not from the writers' code: every experiment, run, tag, param, metric and artifact
+    name is the contract's, and each name the contract says is always written is there (a renamed or new literal
+    in a writer fails here)."""
+    suite, result = suite_run
+    client = MlflowClient(store_uri)
+    known = contract_names()
+    exp = client.get_experiment_by_name(suite.name)
+    assert exp.tags[contract.EXPERIMENT_KIND_TAG] == contract.EXPERIMENT_KIND
+
+    parent = client.get_run(result.parent_run_id)
+    tags = own(parent.data.tags)
+    verdicts = {k for k in tags if k.startswith(contract.verdict_tag(""))}
+    slugs = {k.removeprefix(contract.verdict_tag("")) for k in verdicts}
+    assert len(verdicts) == len(result.verdicts) == 3
+    env = tags & set(contract.ENVIRONMENT_TAGS)
+    assert set(contract.ENVIRONMENT_TAGS) - WHERE_KNOWN <= env
+    assert tags - verdicts - env == {contract.ROLE_TAG, contract.SUITE_TAG, contract.PROC_TAG, contract.RESUMED_TAG,
+                                     contract.NOTE_TAG, *contract.INVOCATION_TAGS}
+    assert parent.data.tags[contract.ROLE_TAG] == contract.PARENT and parent.data.tags[contract.SUITE_TAG] == suite.name
+    assert set(parent.data.params) <= known and {"scale", "seeds", "n_configs"} <= set(parent.data.params)
+    assert set(parent.data.metrics) == {contract.effect_metric(s) for s in slugs}
+    assert {a.path for a in client.list_artifacts(parent.info.run_id)} == {contract.VERDICT_TXT, contract.VERDICT_JSON,
+                                                                           contract.JUDGED_RUNS}
+
+    for run_id in result.runs.run_id:
+        run = client.get_run(run_id)
+        tags, metrics = own(run.data.tags), set(run.data.metrics)
+        assert set(contract.RUN_TAGS) - WHERE_KNOWN <= tags <= {*contract.RUN_TAGS, contract.ROLE_TAG, contract.SUITE_TAG,
+                                                                contract.PARENT_TAG}
+        assert run.data.tags[contract.ROLE_TAG] == contract.CHILD
+        assert run.data.tags[contract.PARENT_TAG] == result.parent_run_id
+        assert run.data.tags[contract.STOP_REASON_TAG] in contract.STOP_REASONS
+        assert set(run.data.params) == set(RunConfig.field_names())  # the config's fields are the params
+        always = set(contract.SUMMARY_METRICS) - ONLY_CONVERGED
+        assert always | set(contract.EPOCH_METRICS) <= metrics
+        assert (ONLY_CONVERGED <= metrics) == (run.data.metrics["converged"] == 1)
+        assert metrics <= {*contract.SUMMARY_METRICS, *contract.EPOCH_METRICS, *contract.EPOCH_EXTRA_METRICS}
+        assert [m.step for m in client.get_metric_history(run_id, "wall_time_s")] == [0]  # summaries at step 0
+        assert [i.dataset.name for i in run.inputs.dataset_inputs] == ["digits/train", "digits/validation"]
+
+
+def test_parent_runs_is_one_paged_query_without_a_cap(tracker, monkeypatch):
+    """More invocations than a page holds: every one comes back, newest first, for a suite or for the whole store."""
+    monkeypatch.setattr(queries, "PAGE", 2)
+    made = []
+    for suite in ("a", "b", "a", "a", "b"):
+        made.append(tracker.start_parent(suite, suite, {}))
+        tracker.finish(made[-1])
+        time.sleep(0.002)  # distinct start times (ms), so newest-first is one order
+    assert [p.info.run_id for p in parent_runs(tracker.client, "a")] == [made[3], made[2], made[0]]
+    assert [p.info.run_id for p in parent_runs(tracker.client)] == made[::-1]
 
 
 def test_verdict_is_attached_to_the_parent(suite_run, store_uri, tmp_path):
