@@ -2,7 +2,7 @@
 
 A suite file defines SUITE (a harness.Suite); `load_suite_file` imports it, `suites_in` finds every one in a
 folder, and installed packages declare theirs (and models and datasets) under the entry-point groups
-`harness.suites`, `harness.models` and `harness.data.datasets` (README, "Your model, your data, your CI"). A suite's
+`harness.suites`, `harness.models` and `harness.datasets` (README, "Your model, your data, your CI"). A suite's
 flip test builds synthetic runs tables with `runs_table`, `reached` and `censored` and reads rows with `outcomes`.
 """
 from __future__ import annotations
@@ -26,7 +26,9 @@ from harness.judge.simulated import censored, outcomes, reached, runs_table  # n
 from harness.judge.verdict import PairedStatement, ThresholdStatement, Verdict
 
 Judge = Callable[[pd.DataFrame], list[Verdict]]
-SUITE_GROUP, MODEL_GROUP, DATASET_GROUP = "harness.suites", "harness.models", "harness.data.datasets"
+# Entry-point group names are public (installed packages declare under them): the names they had before the move to
+# layer folders, not module paths.
+SUITE_GROUP, MODEL_GROUP, DATASET_GROUP = "harness.suites", "harness.models", "harness.datasets"
 
 
 def paired(factor: str, treatment, baseline, statements: Sequence[PairedStatement], group_by: Sequence[str] = ()) -> Judge:

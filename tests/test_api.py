@@ -191,11 +191,11 @@ def test_entry_points_of_an_installed_package(tmp_path, monkeypatch):
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: ep-test-pkg\nVersion: 0.1\n")
     (dist / "entry_points.txt").write_text("[harness.suites]\nep-test = ep_test_pkg:SUITE\n\n"
                                            "[harness.models]\nep-test-net = ep_test_pkg\n\n"
-                                           "[harness.data.datasets]\nep-test-data = ep_test_pkg:load\n")
+                                           "[harness.datasets]\nep-test-data = ep_test_pkg:load\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     load_plugins.cache_clear()
     try:
-        assert "harness.data.datasets:ep-test-data" in load_plugins()
+        assert "harness.datasets:ep-test-data" in load_plugins()
         assert "ep-test-net" in MODELS and "ep-test-data" in DATASETS
         assert DATASETS.get("ep-test-data").load(RunConfig())[0].shape == (10, 3)
         assert DATASETS.get("ep-test-data").doc == "entry point ep_test_pkg:load"  # no docstring: where it came from

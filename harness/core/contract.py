@@ -15,14 +15,14 @@ EXPERIMENT_KIND_TAG, EXPERIMENT_KIND = "mlflow.experimentKind", "custom_model_de
 # --- run roles and nesting (tags) ---
 ROLE_TAG = "harness.role"  # 'parent' (an invocation) or 'child' (one config and seed)
 PARENT, CHILD = "parent", "child"
-SUITE_TAG = "harness.judge.suite"
+SUITE_TAG = "harness.suite"  # stored names are public: not a module path (it was renamed with the folders by mistake)
 PARENT_TAG = "mlflow.parentRunId"  # MLflow's own nesting tag: the UI shows children under the parent
 PROC_TAG = "harness.proc"  # host:pid:start-time of the process driving a parent run (resume)
 RESUMED_TAG = "harness.resumed"  # finished runs an invocation reused from earlier ones
 PARALLEL_TIMING_TAG = "harness.parallel_timing"
 WORKERS_TAG = "harness.workers"
 ENGINE_TAG = "harness.engine"
-TIMING_TAG = "harness.train.timing"  # 'interleaved': trained in lockstep with the arms in INTERLEAVED_TAG (absent = solo)
+TIMING_TAG = "harness.timing"  # 'interleaved': trained in lockstep with the arms in INTERLEAVED_TAG (absent = solo)
 INTERLEAVED_TAG = "harness.interleaved"  # field=level,level,...: the arms a run's steps alternated with
 
 # --- per-epoch metrics, step = epoch (1-based) ---
