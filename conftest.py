@@ -13,6 +13,36 @@ from harness.store.tracking import Tracker
 from tests.report_suite import registered, tiny_invocation, tiny_store  # noqa: F401  (report/compare/browser tests share one run)
 from tests.server_fixtures import auth_server, mlflow_server, pg_cluster  # noqa: F401  (a real PostgreSQL + mlflow server)
 from tests.stores import copy_store
+from tests.xdist_groups import group_of
+
+SERIAL_NOTE = ("timing-sensitive tests (marker serial) are left out under xdist: they run alone afterwards, "
+               "`python -m pytest -m serial` (the README's test command does both)")
+
+
+def _under_xdist(config) -> bool:
+    return bool(getattr(config.option, "numprocesses", None)) or hasattr(config, "workerinput")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which turns the xdist_group marks into work units
+def pytest_collection_modifyitems(config, items):
+    """Under xdist: each test into its group (tests/xdist_groups.py), and the timing-sensitive tests (marker serial:
+    they assert on wall-clock durations, which another worker's load would move) out, to run alone afterwards."""
+    if not _under_xdist(config):
+        return
+    for item in items:
+        group = group_of(item)
+        if group is not None and item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(group))
+    if "serial" in (config.option.markexpr or "").replace("not serial", ""):
+        return  # asked for by name (-m serial): they run, here
+    serial = [item for item in items if item.get_closest_marker("serial")]
+    if serial:
+        config.hook.pytest_deselected(items=serial)
+        items[:] = [item for item in items if not item.get_closest_marker("serial")]
+
+
+def pytest_report_header(config):
+    return SERIAL_NOTE if getattr(config.option, "numprocesses", None) else None
 
 
 @pytest.fixture(autouse=True)

@@ -37,7 +37,9 @@ if __name__ == "__main__":
 def start_cli(tmp_path: Path, uri: str, *extra: str) -> subprocess.Popen:
     script = tmp_path / "run_suite.py"
     script.write_text(SCRIPT)
-    return subprocess.Popen([sys.executable, str(script), "run", NAME, "--tracking-uri", uri, "--no-progress", *extra],
+    # --no-report: what a crash leaves in the store is under test here; the report has its own tests (test_report*.py)
+    return subprocess.Popen([sys.executable, str(script), "run", NAME, "--tracking-uri", uri, "--no-progress",
+                             "--no-report", *extra],
                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

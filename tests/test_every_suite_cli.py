@@ -1,37 +1,47 @@
-"""Every shipped suite through the command line, report included, in an empty folder: exit 0, its verdict table,
-its report, and the answer last.
+"""Every shipped suite through the command line, report included: exit 0, its verdict table, its report, and the
+answer last.
 
 One seed each (`--seeds 1`, at the ci scale's grid and budget): the path from the command line through the
 runs, the judge, the report and the answer is what is under test here, and every suite's statistics have
-their own tests (tests/suites/). One seed is the hardest case for a report: every interval is open.
-In-process (harness.cli.main.main, the console script's own function) to keep the cost to the runs themselves;
-tests/test_cli.py and tests/test_report_memo.py run the command as a process.
+their own tests (suites/test_*.py). One seed is the hardest case for a report: every interval is open.
+The runs are the suite's CI-scale invocation its own tests read (ci_suite_run, same xdist group), made by
+harness.execute.pipeline.run_invocation, the function `harness run` assembles and runs a suite with; here
+`harness run` finds seed 0's runs finished in a copy of that store and reuses them (resume), so each suite
+trains once per test session, not twice. In-process (harness.cli.main.main, the console script's own function);
+tests/test_cli.py and tests/test_report_memo.py run the command as a process, and tests/test_signals.py,
+tests/test_crash_safety.py train through it.
 """
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from harness.core import names
 from harness.cli.main import main
 from tests.stores import copy_store
+from tests.xdist_groups import suite_group
 
 SUITES = sorted(names.suite_index())
 
 
-@pytest.mark.parametrize("name", SUITES)
-def test_every_suite_runs_and_reports_through_the_command_line(name, tmp_path, monkeypatch, capsys, _empty_store):
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xdist_group(suite_group(n))) for n in SUITES])
+def test_every_suite_runs_and_reports_through_the_command_line(name, tmp_path, monkeypatch, capsys, ci_suite_run):
+    suite = importlib.import_module(names.suite_index()[name].module).SUITE
+    tracker, _ = ci_suite_run(suite)  # the suite's own tests read this invocation; the command line gets a copy
     monkeypatch.chdir(tmp_path)
     (tmp_path / "mlruns").mkdir()
-    copy_store(_empty_store, tmp_path / "mlruns" / "mlflow.db")  # the store `run` would create, made once per session
+    copy_store(Path(tracker.uri.removeprefix("sqlite:///")), tmp_path / "mlruns" / "mlflow.db")
 
     code = main(["run", name, "--scale", "ci", "--seeds", "1", "--no-progress"])
     out, err = capsys.readouterr()
     assert code == 0, f"exit {code}\n{err[-3000:]}"
+    assert re.search(r"^all \d+ runs already in the store", err, re.M), err[-3000:]  # seed 0's, reused
     assert "Traceback" not in out + err
     assert re.search(r"^statement\s.*\sverdict\b", out, re.M), out[-3000:]  # the verdict table's header
     lines = out.rstrip().splitlines()

@@ -103,7 +103,7 @@ def test_a_source_described_by_fields_is_trained_once_then_found(tmp_path):
     first, second = train(spec, tracker, "reuse"), train(spec.replace(freeze_epochs=0), tracker, "reuse")
     source_id = tracker.client.get_run(first.run_id).data.tags[REUSED_FROM_TAG]
     source = tracker.client.get_run(source_id)
-    assert source.data.tags[CONFIG_ID_TAG] == SOURCE.config_id and source.info.status == "FINISHED"
+    assert source.data.tags[CONFIG_ID_TAG] == SOURCE.resolved().config_id and source.info.status == "FINISHED"
     assert tracker.client.get_run(second.run_id).data.tags[REUSED_FROM_TAG] == source_id  # found, not retrained
     assert len(tracker.client.search_runs([source.info.experiment_id])) == 3
 

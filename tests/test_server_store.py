@@ -53,7 +53,7 @@ def start_cli(tmp_path, uri: str) -> subprocess.Popen:
     script = tmp_path / "run_suite.py"
     script.write_text(SCRIPT)
     return subprocess.Popen([sys.executable, str(script), "run", CRASH, "--seeds", "2", "--tracking-uri", uri,
-                             "--no-progress"],
+                             "--no-progress", "--no-report"],  # the report through the server: its own test below
                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -77,8 +77,8 @@ def wait_mid_run(proc: subprocess.Popen, client: MlflowClient, timeout_s: float 
 
 @pytest.fixture(scope="module")
 def workers_invocation(mlflow_server):
-    out = cli("run", SUITE, "--scale", "ci", "--seeds", str(SEEDS), "--workers", "2", "--no-progress",
-              "--tracking-uri", mlflow_server.url)
+    out = cli("run", SUITE, "--scale", "ci", "--seeds", str(SEEDS), "--workers", "2", "--no-progress", "--no-report",
+              "--tracking-uri", mlflow_server.url)  # the report: test_report_and_compare_through_the_server
     assert out.returncode == 0, out.stderr
     return parent_id(out.stdout)
 
@@ -88,7 +88,7 @@ def ray_invocation(mlflow_server, workers_invocation):
     pytest.importorskip("ray", reason="the optional extra [ray] is not installed")
     # --force: the same grid again, on a local Ray instance on 127.0.0.1 whose tasks write to the server.
     out = cli("run", SUITE, "--scale", "ci", "--seeds", str(SEEDS), "--engine", "ray", "--force", "--no-progress",
-              "--tracking-uri", mlflow_server.url, env={"RAY_USAGE_STATS_ENABLED": "0", "RAY_ADDRESS": ""})
+              "--no-report", "--tracking-uri", mlflow_server.url, env={"RAY_USAGE_STATS_ENABLED": "0", "RAY_ADDRESS": ""})
     assert out.returncode == 0, out.stderr
     return parent_id(out.stdout)
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 import statistics
 import time
 
+import pytest
 import pytorch_lightning as pl
 
 from harness.train.runner import train
 from harness.train.system import ClassifierSystem
 from harness.train.timing import EpochTimer
+
+pytestmark = pytest.mark.serial  # durations compared with each other: alone, not beside another worker's load
 
 SLEEP = 0.5  # seconds injected into validation / logging; far above a tiny epoch's few milliseconds
 

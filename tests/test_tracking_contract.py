@@ -233,3 +233,18 @@ def test_a_derived_epoch_metric_is_in_the_history_and_logged_per_epoch(tracker, 
     history = load_history(MlflowClient(store_uri), result.run_id)
     assert list(history["derived/epoch"]) == [1.0, 2.0, 3.0]  # logged at step = epoch, with the epoch's figures
     assert list(history["derived/loss_ratio"]) == pytest.approx([h["derived/loss_ratio"] for h in result.history])
+
+
+def test_a_relative_store_is_the_working_directorys_own(tmp_path, monkeypatch):
+    """MLflow keeps one store per URI string for the life of a process: the default sqlite:///mlruns/mlflow.db opened
+    from a second working directory must reach that directory's file, not the first one's."""
+    uris = []
+    for name in ("first", "second"):
+        (tmp_path / name).mkdir()
+        monkeypatch.chdir(tmp_path / name)
+        tracker = Tracker("sqlite:///mlruns/mlflow.db")
+        tracker.finish(tracker.start_parent("s", name, {}))
+        uris.append(tracker.uri)
+    assert uris == [f"sqlite:///{tmp_path / n / 'mlruns' / 'mlflow.db'}" for n in ("first", "second")]
+    for name, uri in zip(("first", "second"), uris):
+        assert [p.info.run_name for p in parent_runs(MlflowClient(uri), "s")] == [name]  # each its own, not both in one

@@ -28,7 +28,8 @@ from harness.core.contract import (
     SUITE_TAG,
     TRACEBACK,
 )
-from harness.store.location import StoreError, check_store, configure_sqlite, retry_duplicate, retry_locked, sqlite_path
+from harness.store.location import (StoreError, absolute_uri, check_store, configure_sqlite, retry_duplicate, retry_locked,
+                                    sqlite_path)
 
 DATASET_CONTEXT = "mlflow.data.context"  # MLflow's input tag: what the split was used for (the UI shows it)
 
@@ -37,6 +38,9 @@ class Tracker:
     """Thin layer over MlflowClient that writes the contract's names and nothing else; `client` is for reading."""
 
     def __init__(self, uri: str):
+        # Absolute from here on: MLflow keeps one store per URI string for the life of the process, so a relative
+        # sqlite:///mlruns/mlflow.db opened again from another working directory would reach the first one's file.
+        uri = absolute_uri(uri)
         check_store(uri)
         self.uri = uri
         self.child_tags: dict[str, str] = {}  # added to every child run (e.g. harness.workers when run side by side)
