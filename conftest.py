@@ -13,7 +13,7 @@ from harness.store.tracking import Tracker
 from tests.report_suite import registered, tiny_invocation, tiny_store  # noqa: F401  (report/compare/browser tests share one run)
 from tests.server_fixtures import auth_server, mlflow_server, pg_cluster  # noqa: F401  (a real PostgreSQL + mlflow server)
 from tests.stores import copy_store
-from tests.xdist_groups import group_of
+from tests.xdist_groups import group_of, rank
 
 SERIAL_NOTE = ("timing-sensitive tests (marker serial) are left out under xdist: they run alone afterwards, "
                "`python -m pytest -m serial` (the README's test command does both)")
@@ -29,10 +29,13 @@ def pytest_collection_modifyitems(config, items):
     they assert on wall-clock durations, which another worker's load would move) out, to run alone afterwards."""
     if not _under_xdist(config):
         return
+    groups = {}
     for item in items:
-        group = group_of(item)
-        if group is not None and item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(group))
+        marked = item.get_closest_marker("xdist_group")
+        groups[item.nodeid] = marked.args[0] if marked else group_of(item)
+        if not marked:
+            item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))
+    items.sort(key=lambda item: rank(groups[item.nodeid]))  # stable: the longest groups first, the rest as collected
     if "serial" in (config.option.markexpr or "").replace("not serial", ""):
         return  # asked for by name (-m serial): they run, here
     serial = [item for item in items if item.get_closest_marker("serial")]

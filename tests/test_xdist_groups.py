@@ -34,3 +34,5 @@ def test_a_suites_own_tests_share_its_group_with_its_command_line_run(request):
     assert group_of(Item()) == suite_group("bn-walltime")
     Item.fixturenames = ["mlflow_server", "suite_run"]
     assert group_of(Item()) == "services"
+    Item.fixturenames, Item.module, Item.nodeid = ["tmp_path"], pytest, "tests/test_x.py::test_y[1]"
+    assert group_of(Item()) == "tests/test_x.py"  # its module: a module fixture made once

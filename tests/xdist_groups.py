@@ -6,13 +6,22 @@ A group's session and module fixtures are then made once, not once per worker:
   server of each kind, started once (each start costs seconds of both cores);
 - `report-suite`: the report, compare and browser tests share one trained tiny invocation (tests/report_suite.py);
 - `suite-<name>`: a shipped suite's own tests (suites/test_<name>.py, their module fixture `suite_run`) and its
-  run through the command line (tests/test_every_suite_cli.py) read one CI-scale invocation (ci_suite_run).
-The root conftest.py applies these; a test may also carry `pytest.mark.xdist_group(...)` itself.
+  run through the command line (tests/test_every_suite_cli.py) read one CI-scale invocation (ci_suite_run);
+- every other test: its module's group (its file), so a module fixture is made once too.
+The root conftest.py applies these (a test may also carry `pytest.mark.xdist_group(...)` itself) and starts the
+longest groups first (FIRST, with pyproject's --no-loadscope-reorder): a long group left for the end would run
+alone while the other worker idles.
 """
 from __future__ import annotations
 
 SERVICES = {"pg_cluster", "mlflow_server", "auth_server"}  # session fixtures that start PostgreSQL or mlflow servers
 REPORT_SUITE = {"tiny_store", "tiny_invocation", "registered"}  # the shared tiny invocation's fixtures
+# The longest groups, longest first: summed test durations of a `-n 2` run (2026-12-06, 2-core AMD EPYC at load 6-8:
+# services 595 s, signals 394 s, ..., report-suite 64 s; the ~60 other groups 55 s or less). A group missing here
+# starts in collection order, after these: nothing breaks, the run may only end less evenly.
+FIRST = ("services", "tests/test_signals.py", "tests/test_report_memo.py", "tests/test_concurrency.py",
+         "suite-adaptive-generalization", "tests/test_crash_safety.py", "suite-momentum", "tests/test_ray.py",
+         "tests/test_plugin.py", "report-suite", "tests/test_strategy.py", "tests/test_workers.py")
 
 
 def suite_group(name: str) -> str:
@@ -20,8 +29,9 @@ def suite_group(name: str) -> str:
     return f"suite-{name}"
 
 
-def group_of(item) -> str | None:
-    """The xdist group `item` belongs to, by the fixtures it uses (their closure) and the suite its module tests."""
+def group_of(item) -> str:
+    """The xdist group `item` belongs to: by the fixtures it uses (their closure), the suite its module tests, else
+    its module (the node id's file part)."""
     fixtures = set(item.fixturenames)
     if fixtures & SERVICES:
         return "services"
@@ -30,4 +40,9 @@ def group_of(item) -> str | None:
     suite = getattr(item.module, "SUITE", None)
     if suite is not None and item.path.parent.name == "suites":
         return suite_group(suite.name)
-    return None
+    return item.nodeid.split("::", 1)[0]
+
+
+def rank(group: str) -> int:
+    """Where a group starts: FIRST's in their order, then every other (a stable sort keeps collection order)."""
+    return FIRST.index(group) if group in FIRST else len(FIRST)
