@@ -116,10 +116,8 @@ def judge(runs):
     algebra, task = runs[runs.dataset == ANALYTIC], runs[runs.dataset != ANALYTIC]
     verdicts = threshold_verdicts(algebra, ALGEBRA, ["dataset"])
     if len(task):
-        cells = task.assign(cell=[f"lr={lr:g},wd={wd:g}" for lr, wd in zip(task.lr, task.weight_decay)])
-        best = tuned(cells, ["optimizer"], final_val_acc, knob="cell", lower_is_better=False)
-        adam = best[best.optimizer == "adam"].arm
-        verdicts += paired_verdicts(best, [LOWER_ERROR], "arm", adam.iloc[0] if len(adam) else "adam", ["dataset"])
+        best = tuned(task, ["optimizer"], final_val_acc, knob=["lr", "weight_decay"], lower_is_better=False)
+        verdicts += paired_verdicts(best, [LOWER_ERROR], "optimizer", "adam", ["dataset"])
         shifts = decay_shifts(task)
         if len(shifts):
             verdicts += (threshold_verdicts(shifts, [MOVES], ["dataset", "optimizer"])
@@ -144,6 +142,8 @@ SUITE = Suite(
     judge=judge,
     timing=False,
     run=run,
+    words={"dataset": {ANALYTIC: "one step", "digits": "digits"}, "optimizer": {"adam": "Adam+l2", "adamw": "AdamW"},
+           "weight_decay": "wd {:g}"},
     # ci: the algebra (exact, seconds) and one cell per method at lr 1e-3, 6 epochs, 6 seeds.
     scales={"ci": {"seeds": 6, "max_epochs": 6,
                    "grid": {GRID_KEY: ALGEBRA_POINTS + (("digits", "adam", 1e-3, 1e-3), ("digits", "adamw", 1e-3, 1.0))}},

@@ -108,6 +108,7 @@ SUITE = Suite(
     grid={"mc_samples": (T_SMALL, T_LARGE)},
     seeds=6,
     judge=judge,
+    words={"mc_samples": "{} passes"},  # '30 passes vs 10 passes'
     timing=False,  # the latency row is a ratio of two clocks read in the same validation, not a timed training claim
     run=run,
     # ci: T = 10 only, 12 epochs, 3 seeds

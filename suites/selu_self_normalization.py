@@ -106,6 +106,10 @@ SUITE = Suite(
     judge=judge,
     timing=False,
     run=run,
+    # 'lecun_normal, standardized, dropout 0.1 alpha'; what the baseline does (no dropout, no BN) goes unsaid
+    words={"init": "{}", "standardize": {True: "standardized", False: "raw inputs"},
+           "dropout": lambda p: f"dropout {p:g}" if p else "", "dropout_kind": {"plain": "", "alpha": "alpha"},
+           "norm": {"none": "", "before": "BN"}},
     # ci: the baseline and He init, 6 seeds (the interval is defined) at the full depth: a forward pass each.
     scales={"ci": {"seeds": 6, "grid": {tuple(VARIANT): (KEEPS[0], BREAKS[0])}}, "nightly": {"seeds": 20}},
 )

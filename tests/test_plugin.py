@@ -21,7 +21,7 @@ SUITE_FILE = Path(__file__).with_name("spread_suite.py")
 
 
 def test_supported(harness_suite):
-    harness_suite(SUITE_FILE).finished().supported("the signal keeps its scale", group="depth=12")
+    harness_suite(SUITE_FILE).finished().supported("the signal keeps its scale", depth=12)
 
 
 def test_wrongly_expected_refuted(harness_suite):

@@ -26,7 +26,8 @@ from harness.execute.preflight import check_runnable
 from harness.core.processes import this_process
 from harness.store.resume import finished_runs, kill_running_children, sweep_abandoned
 from harness.train.runner import train
-from harness.judge.sequential import Looks, behind, config_group, judge_looks, key
+from harness.judge.sequential import LookJudge, Looks, behind, config_group, judge_looks
+from harness.judge.subject import identity
 from harness.store.location import absolute_uri
 from harness.store.tracking import Tracker
 from harness.judge.verdict import Verdict
@@ -100,23 +101,25 @@ def parent_tags(suite, configs: list[RunConfig], options: Execution, reused: int
             RESUMED_TAG: str(reused), PROC_TAG: this_process(), **options.child_tags(suite)}
 
 
-def add_seeds(suite, tracker: Tracker, requested: list[RunConfig], looks: Looks, run_batch) -> int:
+def add_seeds(suite, tracker: Tracker, requested: list[RunConfig], judged: LookJudge, run_batch) -> int:
     """Adaptive seeds: after each look, run the next look's seeds for the configurations behind undecided rows.
 
     `requested` (the first look's configs) grows in place; run_batch(configs) runs what the store lacks and
-    returns how many it reused. Returns the runs reused from earlier invocations.
+    returns how many it reused. Each look is judged once (`judged` keeps its rows for the verdict). Returns the
+    runs reused from earlier invocations.
     """
+    looks = judged.looks
     fields = suite.all_grid_fields()
     bases = {config_group(c, fields): c.replace(seed=0) for c in requested}
     reused = 0
     for i in range(len(looks.seeds) - 1):
         runs = judging.grid_runs(tracker, suite, {c.config_id for c in requested})
-        verdicts, at, rows_now = judge_looks(suite.judge, runs, Looks(looks.seeds[:i + 1], looks.levels[:i + 1]))
-        undecided = {key(v) for v in verdicts if v.outcome == "inconclusive"}
+        verdicts, at, rows_now = judge_looks(judged, runs, upto=i + 1)
+        undecided = {identity(v) for v in verdicts if v.outcome == "inconclusive"}
         if not undecided or not len(runs) or max(at.values()) != i:  # no data reached this look: nothing to add to
             break
         at_look = runs[runs["seed"] < looks.seeds[i]]
-        deps = behind(suite.judge, at_look, [f for f in fields if f in runs.columns], rows_now, looks.levels[i])
+        deps = behind(suite.verdicts, at_look, [f for f in fields if f in runs.columns], rows_now, looks.levels[i])
         extend = sorted(g for g, rows in deps.items() if rows & undecided)
         batch = [bases[g].replace(seed=seed) for g in extend if g in bases
                  for seed in range(looks.seeds[i], looks.seeds[i + 1])]
@@ -156,6 +159,7 @@ def run_suite(suite, tracker: Tracker, configs: list[RunConfig], options: Execut
             kill_running_children(tracker, suite.name, parent)  # a worker that died mid-run left it RUNNING
             requested = list(configs)
             reused = len(done)
+            judged = LookJudge(suite.verdicts, looks) if looks is not None else None  # each look judged once
             if looks is not None and len(looks.seeds) > 1:
                 def run_batch(batch: list[RunConfig]) -> int:
                     more, found = plan(suite, tracker, batch, options.force)
@@ -163,11 +167,11 @@ def run_suite(suite, tracker: Tracker, configs: list[RunConfig], options: Execut
                     kill_running_children(tracker, suite.name, parent)
                     return len(found)
 
-                reused += add_seeds(suite, tracker, requested, looks, run_batch)
+                reused += add_seeds(suite, tracker, requested, judged, run_batch)
                 tracker.set_tags(parent, {RESUMED_TAG: str(reused), "n_configs": str(len(requested))})
             # --force judges only this invocation's runs; otherwise the grid, reusing earlier finished runs.
             ids = None if options.force else {c.config_id for c in requested}
-            verdicts, runs, header = judging.judge_and_record(suite, tracker, parent, ids, looks)
+            verdicts, runs, header = judging.judge_and_record(suite, tracker, parent, ids, looks, judged)
             interrupts.check()  # a signal recorded while judging: the invocation ends KILLED
         except KeyboardInterrupt:
             signal.signal(signal.SIGTERM, signal.SIG_IGN)  # finish the clean-up even if asked twice

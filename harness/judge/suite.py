@@ -12,6 +12,7 @@ import pandas as pd
 
 from harness.config.run_config import ConfigError, RunConfig
 from harness.core.registry import Registry
+from harness.judge.subject import Words, speaking
 from harness.judge.verdict import Verdict
 
 
@@ -37,6 +38,20 @@ class Suite:
     # An extra section for `harness report` (after the decomposition): a module-level function
     # (runs as stored, output folder) -> harness.judge.tables.Section, which writes its own plots there; None = none.
     report_section: Callable[..., Any] | None = None
+    # How a verdict row names its fields and values, field -> a template ("lr {:g}"), a dict value -> phrase, a
+    # function, or None (never shown), e.g. {"dropout": {0.0: "none"}}: harness.judge.subject. Default "field value".
+    words: dict[str, Any] = field(default_factory=dict)
+
+    def verdicts(self, runs: pd.DataFrame) -> list[Verdict]:
+        """The suite's judge on these runs, every row labelled in the suite's words (made once, here)."""
+        with speaking(self.words_in_use()):
+            return self.judge(runs)
+
+    def words_in_use(self) -> Words:
+        """The suite's words, and the config fields no verdict label shows: those its grid never varies."""
+        grids = [self.grid, *({**self.grid, **o.get("grid", {})} for o in self.scales.values())]
+        varying = {f for grid in grids for key, values in grid.items() for f, n in _spread(key, values).items() if n > 1}
+        return Words(self.words, frozenset(set(RunConfig.field_names()) - varying))
 
     def configs(self, seeds: int | None = None, device: str = "cpu", scale: str = "default") -> list[RunConfig]:
         """Every (grid point, seed) as a validated config, in run order (seed-major, so a cut-short suite keeps whole pairs)."""
@@ -80,6 +95,13 @@ class Suite:
 def grid_fields(grid: dict) -> list[str]:
     """The config fields a grid varies, in order, a tuple key spread over its fields."""
     return [f for key in grid for f in (key if isinstance(key, tuple) else (key,))]
+
+
+def _spread(key, values: tuple) -> dict[str, int]:
+    """Field -> how many distinct values a grid axis gives it (a tuple key spread over its fields)."""
+    if not isinstance(key, tuple):
+        return {key: len(set(values))}
+    return {f: len({point[i] for point in values}) for i, f in enumerate(key)}
 
 
 def _fields(keys: list, point: tuple) -> dict[str, Any]:
