@@ -6,7 +6,9 @@ A suite names its fields and values in its own words (Suite.words), e.g.
 A field's entry is a template ("lr {:g}"), a dict value -> phrase (a missing value: the default phrase; "" hides
 that value), a function value -> phrase, or None (never shown). The default phrase is "field value". A label
 shows the fields that vary in the suite (a config field its grid never varies, at any scale, is left out: every
-row shares it) and the fields that tell the arms apart; fields of a judge's own making (e.g. a tuned 'arm') show.
+row shares it) and the fields that tell the arms apart; fields of a judge's own making (a derived column, such as
+bn-input-scaling's 'inputs') show. What tuned arms were tuned to (harness.judge.tuning) is labelled apart: it is
+a result of the judging, not part of what the row is about, and tag keys leave it out.
 """
 from __future__ import annotations
 

@@ -17,8 +17,8 @@ from harness.judge.subject import Subject, current_words, merged, subject
 from harness.stats.median import current_level, interval, unbounded_reason
 
 # verdict.json's keys, in the order a row is written; rows recorded before groups were data lack the labels and arms
-JSON_KEYS = ("statement", "group", "arms", "tuned", "group_label", "arms_label", "tuned_label", "metric", "effect", "low", "high", "threshold",
-             "direction", "n", "outcome", "note", "bound", "expected")
+JSON_KEYS = ("statement", "group", "arms", "tuned", "group_label", "arms_label", "tuned_label", "metric", "effect",
+             "low", "high", "threshold", "direction", "n", "outcome", "note", "bound", "expected")
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class Verdict:
     # result of the judging, not part of what the row is about (a rerun may tune otherwise: the same row).
     tuned: tuple[Subject, ...] = ()
     # The display label, made once when the row is made, in the words of the suite being judged (Suite.words;
-    # harness.judge.subject): the group's part ('500 training rows'), the arms' ('dropout 0.5 vs none'), the tuning's.
+    # harness.judge.subject): the group's part ('500 rows'), the arms' ('dropout 0.5 vs none'), the tuning's ('lr 0.001').
     group_label: str | None = None
     arms_label: str | None = None
     tuned_label: str | None = None
@@ -61,13 +61,13 @@ class Verdict:
 
     @property
     def subject_label(self) -> str:
-        """What the row is about in words: e.g. '500 training rows, dropout 0.5 vs none'; 'all' for every run."""
-        return ", ".join(filter(None, [self.group_label, self.arms_label])) or "all"
+        """What the row is about in words: e.g. '500 rows, dropout 0.5 vs none'; 'all' for every run."""
+        return label_of(self.group_label, self.arms_label)
 
     @property
     def label(self) -> str:
         """What every display calls the row: the subject, and what the arms were tuned to where they were."""
-        return self.subject_label + (f" (tuned: {self.tuned_label})" if self.tuned_label else "")
+        return label_of(self.group_label, self.arms_label, self.tuned_label)
 
     def about(self, fields: Mapping) -> bool:
         """Whether every field takes its value in the row's group or, failing that, its treatment arm."""
@@ -81,12 +81,11 @@ class Verdict:
         out["arms"], out["tuned"] = [a.as_dict() for a in self.arms], [a.as_dict() for a in self.tuned]
         return out
 
-    @classmethod
-    def from_dict(cls, row: Mapping) -> "Verdict":
-        """A row of verdict.json as written by as_dict (a row of the older format, group as text, is refused)."""
-        if not is_current(row):
-            raise ValueError(f"a verdict row of the older format (group as text: {row.get('group')!r})")
-        return cls(**{k: row[k] for k in JSON_KEYS})
+
+def label_of(group_label: str, arms_label: str, tuned_label: str = "") -> str:
+    """A row's display label from its parts, as made when it was judged (verdict.json keeps the parts)."""
+    subject_ = ", ".join(filter(None, [group_label, arms_label])) or "all"
+    return subject_ + (f" (tuned: {tuned_label})" if tuned_label else "")
 
 
 def is_current(row: Mapping) -> bool:

@@ -17,7 +17,7 @@ import pandas as pd
 from harness.stats.changepoint import noise_scale, segments
 from harness.config.run_config import ConfigError
 from harness.core.contract import ENVIRONMENT_TAGS
-from harness.judge.verdict import Verdict, is_current
+from harness.judge.verdict import is_current, label_of
 from harness.store.queries import QueryError, parent_runs, recorded_verdict
 
 GIT_SHA_TAG = ENVIRONMENT_TAGS[-1]  # "git_sha"
@@ -58,7 +58,9 @@ def row_id(v: dict) -> str:
 
 def row_label_of(v: dict) -> str:
     """The row's display label: as made when it was judged, or an older row's group text."""
-    return Verdict.from_dict(v).label if is_current(v) else str(v.get("group"))
+    if not is_current(v):
+        return str(v.get("group"))
+    return label_of(v.get("group_label", ""), v.get("arms_label", ""), v.get("tuned_label", ""))
 
 
 def row_scale(low: np.ndarray, high: np.ndarray) -> float:

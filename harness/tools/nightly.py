@@ -97,8 +97,8 @@ def summarize(tracking_uri: str, suites: list[str] | None = None) -> dict:
         out[name] = {
             "parent_run_id": parent.info.run_id,
             "scale": parent.data.tags.get("scale", ""),
-            "verdicts": [{k: v[k] for k in ("statement", "group", "arms", "group_label", "arms_label", "metric",
-                                            "effect", "low", "high", "n", "outcome") if k in v}
+            "verdicts": [{k: v[k] for k in ("statement", "group", "arms", "tuned", "group_label", "arms_label",
+                                            "tuned_label", "metric", "effect", "low", "high", "n", "outcome") if k in v}
                          for v in verdicts],
             "timings": {k: {"label": t["label"], "median_epoch_time_s": statistics.median(t["values"]), "n": len(t["values"])}
                         for k, t in timings.items()},
