@@ -110,7 +110,8 @@ def test_a_signal_at_any_moment_stops_the_suite(signum, mode, full_duration, tmp
             continue
         assert proc.returncode == {signal.SIGTERM: 143, signal.SIGINT: 130}[signum], f"{context}: {err}"
         assert "Traceback" not in err and "Exception ignored" not in err, f"{context}: {err}"
-        assert "run the same command again to resume" in err, context
+        # Interrupted before the command line was parsed (a slow start on a loaded machine): nothing to resume.
+        assert "run the same command again to resume" in err or not stored, f"{context}: {err}"
         assert not [r for r in stored if r.info.status == "RUNNING"], context
         children = [r for r in stored if r.data.tags.get("harness.role") == "child"]
         for run in children:

@@ -133,10 +133,12 @@ def train_group(configs: list[RunConfig], recording: Recording | None = None, *,
 
 
 def fit(arms: list[Arm], trainer_overrides: dict) -> None:
-    """The one Trainer.fit. One arm: its own system, each epoch's training steps timed by the EpochTimer, whose
-    window every other callback lies outside (listed after it; the reuse freeze before it). Several: the
-    lockstep system, each arm's steps on its own StepClock. Issue 27's per-epoch overhead is what runs here
-    outside those windows (RunResult.summary's overhead_time_s); a profiler joins as a callback after the timer."""
+    """The one Trainer.fit. One arm: its own system, each epoch's training steps timed by the EpochTimer; the reuse
+    freeze acts before the clock starts, and of the callbacks after it only StopOnSignal looks in during the
+    window (a read of the recorded signals at epoch start and batch ends); the rest act after validation.
+    Several arms: the lockstep system, each arm's steps on its own StepClock, its callbacks outside every clock.
+    Issue 27's seam: the per-epoch overhead is this fit's time outside those windows (RunResult.summary's
+    overhead_time_s); a profiler joins as a callback, or through trainer_overrides."""
     solo = len(arms) == 1
     if solo:
         (arm,) = arms
