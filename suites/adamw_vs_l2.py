@@ -50,7 +50,7 @@ def gap(a: torch.Tensor, b: torch.Tensor, w0: torch.Tensor) -> float:
 
 
 def one_step(config: RunConfig) -> dict:
-    """Both forms of each optimizer from the same weights and gradient (seeded by harness.train.runner.measure)."""
+    """Both forms of each optimizer from the same weights and gradient (seeded by harness.train.lifecycle.measure)."""
     w0, g = torch.randn(DIM, dtype=torch.float64), torch.randn(DIM, dtype=torch.float64)
 
     def step(name: str) -> torch.Tensor:
@@ -64,13 +64,14 @@ def one_step(config: RunConfig) -> dict:
     return {"sgd_gap": gap(step("sgd"), decoupled_sgd, w0), "adam_gap": gap(step("adam"), step("adamw"), w0)}
 
 
-def run(config: RunConfig, tracker, experiment: str, parent_run_id: str):
-    """The algebra arm is measured (harness.train.runner.measure); digits arms train."""
-    from harness.train.runner import measure, train
+def run(config: RunConfig, recording):
+    """The algebra arm is measured (harness.train.lifecycle.measure); digits arms train."""
+    from harness.train.fit import train
+    from harness.train.lifecycle import measure
 
     if config.dataset == ANALYTIC:
-        return measure(one_step, config, tracker, experiment, parent_run_id)
-    return train(config, tracker, experiment, parent_run_id)
+        return measure(one_step, config, recording)
+    return train(config, recording)
 
 
 def val_error(row: pd.Series) -> Measured:

@@ -92,13 +92,14 @@ def construction(config: RunConfig) -> dict:
             "cos_sign": cosine(w, torch.sign(x.T @ y)), "cos_min_norm": cosine(w, min_norm)}
 
 
-def run(config: RunConfig, tracker, experiment: str, parent_run_id: str):
-    """The construction's arms are measured (harness.train.runner.measure); MNIST-1D arms train."""
-    from harness.train.runner import measure, train
+def run(config: RunConfig, recording):
+    """The construction's arms are measured (harness.train.lifecycle.measure); MNIST-1D arms train."""
+    from harness.train.fit import train
+    from harness.train.lifecycle import measure
 
     if config.dataset == ANALYTIC:
-        return measure(construction, config, tracker, experiment, parent_run_id)
-    return train(config, tracker, experiment, parent_run_id)
+        return measure(construction, config, recording)
+    return train(config, recording)
 
 
 TEST_ERROR = column("test_error")

@@ -78,7 +78,7 @@ def latency(config: RunConfig) -> dict:
     device = torch.device(config.device)
     data = InMemoryDataModule(config)
     data.setup("fit")
-    bn = trained_bn_net(config, data, device)  # seeded by harness.train.runner.measure
+    bn = trained_bn_net(config, data, device)  # seeded by harness.train.lifecycle.measure
     fused = fuse_bn(bn)
     none = build_mlp(config.replace(norm="none"), data.n_features, data.n_classes).to(device).eval()
     nets = {"none": none, "bn": bn, "fused": fused}
@@ -112,11 +112,11 @@ def latency(config: RunConfig) -> dict:
     return out
 
 
-def run(config: RunConfig, tracker, experiment: str, parent_run_id: str) -> dict:
+def run(config: RunConfig, recording) -> dict:
     """One activation, placement and seed: the three nets' latencies recorded as a child run."""
-    from harness.train.runner import measure
+    from harness.train.lifecycle import measure
 
-    return measure(latency, config, tracker, experiment, parent_run_id)
+    return measure(latency, config, recording)
 
 
 SLOWER = [ThresholdStatement("BN slows inference", f"BN/no-BN latency ratio, batch {b}",

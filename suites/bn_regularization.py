@@ -64,11 +64,11 @@ class LossGap(EpochMetrics):
         return out
 
 
-def run(config: RunConfig, tracker, experiment: str, parent_run_id: str):
+def run(config: RunConfig, recording):
     """One training run with the loss-gap callback."""
-    from harness.train.runner import train
+    from harness.train.fit import train
 
-    return train(config, tracker, experiment, parent_run_id, extra_callbacks=[LossGap()])
+    return train(config, recording, extra_callbacks=[LossGap()])
 
 
 def judge(runs):

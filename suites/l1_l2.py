@@ -58,11 +58,11 @@ class NearZeroShare(pl.Callback):
             pl_module.epoch_metrics["weights/near_zero_share"] = float((flat.abs() < NEAR_ZERO).float().mean())
 
 
-def run(config: RunConfig, tracker, experiment: str, parent_run_id: str):
+def run(config: RunConfig, recording):
     """One training run with the loss-gap and near-zero-share callbacks."""
-    from harness.train.runner import train
+    from harness.train.fit import train
 
-    return train(config, tracker, experiment, parent_run_id, extra_callbacks=[LossGap(), NearZeroShare()])
+    return train(config, recording, extra_callbacks=[LossGap(), NearZeroShare()])
 
 
 def arm(l1: float, l2: float) -> str:

@@ -61,11 +61,11 @@ class LatencyRatio(pl.Callback):
             m["mc/seconds_per_pass"] = statistics.median(self.per_pass)
 
 
-def run(config: RunConfig, tracker, experiment: str, parent_run_id: str):
+def run(config: RunConfig, recording):
     """One training run with the latency callback."""
-    from harness.train.runner import train
+    from harness.train.fit import train
 
-    return train(config, tracker, experiment, parent_run_id, extra_callbacks=[LatencyRatio()])
+    return train(config, recording, extra_callbacks=[LatencyRatio()])
 
 
 def _difference(mc: str, deterministic: str):

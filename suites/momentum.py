@@ -97,13 +97,14 @@ def analytic(config: RunConfig) -> dict:
     return out
 
 
-def run(config: RunConfig, tracker, experiment: str, parent_run_id: str):
-    """Analytic arms are measured (harness.train.runner.measure); digits arms train."""
-    from harness.train.runner import measure, train
+def run(config: RunConfig, recording):
+    """Analytic arms are measured (harness.train.lifecycle.measure); digits arms train."""
+    from harness.train.fit import train
+    from harness.train.lifecycle import measure
 
     if config.dataset == ANALYTIC:
-        return measure(analytic, config, tracker, experiment, parent_run_id)
-    return train(config, tracker, experiment, parent_run_id)
+        return measure(analytic, config, recording)
+    return train(config, recording)
 
 
 def iterations(row: pd.Series) -> Measured:

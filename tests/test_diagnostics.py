@@ -14,7 +14,8 @@ from harness.config.run_config import ConfigError, RunConfig
 from harness.train.diagnostics import DIAGNOSTICS, ActivationHealth, GradientHealth, probe_mode
 from harness.nn.mlp import build_mlp
 from harness.store.queries import load_history, load_runs
-from harness.train.runner import train
+from harness.train.fit import train
+from harness.train.lifecycle import Recording
 
 DIAG = "gradients,activations"
 
@@ -34,7 +35,7 @@ def _history(result, key):
 def test_diagnostics_leave_the_training_trajectory_unchanged(bn_dropout, tracker, loop):
     config = bn_dropout.replace(loop=loop)
     plain = train(config)
-    probed = train(config.replace(diagnostics=DIAG), tracker, "diag")
+    probed = train(config.replace(diagnostics=DIAG), Recording(tracker, "diag"))
     for key in ("train/loss", "val/acc", "val/loss"):
         assert _history(probed, key) == _history(plain, key), key  # bit for bit, not approximately
 
@@ -68,7 +69,7 @@ def test_the_trajectory_check_would_catch_a_careless_probe(bn_dropout):
 def test_per_layer_metrics_are_logged_per_sample_and_summaries_reach_load_runs(tracker):
     config = RunConfig(dataset="digits", depth=4, width=16, optimizer="adam", lr=0.01, max_epochs=4,
                        stop_at_target=False, diagnostics=DIAG, diag_every=2, threads=1)
-    result = train(config, tracker, "diag")
+    result = train(config, Recording(tracker, "diag"))
     hist = load_history(tracker.client, result.run_id).set_index("epoch")
     for layer in ("01", "04"):
         for key in (f"grad/norm/layer_{layer}", f"act/pre_mean/layer_{layer}", f"act/post_std/layer_{layer}",

@@ -24,7 +24,7 @@ from harness.judge.measures import column
 from harness.nn.models import build_model
 from harness.execute.pipeline import Execution, run_suite
 from harness.store.queries import QueryError
-from harness.train.runner import measure
+from harness.train.lifecycle import measure
 from harness.judge.suite import Suite
 from harness.store.tracking import Tracker
 from harness.judge.verdict import ThresholdStatement
@@ -44,8 +44,8 @@ def spread(config: RunConfig) -> dict:
     return {"std_ratio": stds[-1] / stds[0]}
 
 
-def run_spread(config, tracker, experiment, parent_run_id):
-    return measure(spread, config, tracker, experiment, parent_run_id)
+def run_spread(config, recording):
+    return measure(spread, config, recording)
 
 
 STATEMENT = ThresholdStatement("the signal keeps its scale", "last/first std", column("std_ratio"), ">", 0.5)

@@ -6,7 +6,7 @@ import time
 
 import pytorch_lightning as pl
 
-from harness.train.runner import train
+from harness.train.fit import train
 from harness.train.system import ClassifierSystem
 from harness.train.timing import EpochTimer
 

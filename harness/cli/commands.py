@@ -35,7 +35,7 @@ def run_command(args, suite, options) -> int:
     """Run the suite with `options` (a harness.execute.execution.Execution the command line has validated)."""
     from harness.execute.judging import family_line
     from harness.execute.pipeline import check_configs, run_suite  # torch and Lightning: only to train
-    from harness.train.runner import run_name
+    from harness.train.lifecycle import name_fields, run_name
     from harness.judge.tables import format_table
 
     quiet()  # again: importing Lightning resets its loggers' levels
@@ -70,8 +70,9 @@ def run_command(args, suite, options) -> int:
             report_error = internal_error(e, "the report")
     print(format_table(result.verdicts, result.header))
     print(family_line(result.verdicts))
+    fields = name_fields(suite.all_grid_fields(), configs)  # as the runs are named in the store
     for config, error in result.failures:
-        print(f"FAILED run {run_name(config)}: {error}", file=sys.stderr)
+        print(f"FAILED run {run_name(config, fields)}: {error}", file=sys.stderr)
     print(f"\nstore: {redact(tracker.uri)}  experiment: {suite.name}  parent run: {result.parent_run_id[:8]} "
           f"({result.parent_run_id}); {where}")
     if report_error:
@@ -85,12 +86,13 @@ def train_command(values: dict, tracking_uri: str) -> int:
     quiet()  # again: importing Lightning resets its loggers' levels
     from harness.config.run_config import RunConfig
     from harness.execute.preflight import check_runnable
-    from harness.train.runner import train
+    from harness.train.fit import train
+    from harness.train.lifecycle import Recording
 
     config = RunConfig(**values).resolved()
     check_runnable([config])
     tracker = Tracker(tracking_uri)
-    result = train(config, tracker, TRAIN_EXPERIMENT)
+    result = train(config, Recording(tracker, TRAIN_EXPERIMENT))
     s = result.summary()
     print(f"run {result.run_id} config {config.config_id}: stop_reason={result.stop_reason} "
           f"epochs={len(result.history)} epochs_to_target={result.epochs_to_target} "

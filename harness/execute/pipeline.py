@@ -25,7 +25,8 @@ from harness.store.invocations import parent_name, parent_params, resume_message
 from harness.execute.preflight import check_runnable
 from harness.core.processes import this_process
 from harness.store.resume import finished_runs, kill_running_children, sweep_abandoned
-from harness.train.runner import train
+from harness.train.fit import train
+from harness.train.lifecycle import name_fields
 from harness.judge.sequential import LookJudge, Looks, behind, config_group, judge_looks
 from harness.judge.subject import identity
 from harness.store.location import absolute_uri
@@ -152,7 +153,8 @@ def run_suite(suite, tracker: Tracker, configs: list[RunConfig], options: Execut
     with ray_session(options, absolute_uri(tracker.uri)) as ray_cpus, interrupts.deferred():
         parent = tracker.start_parent(suite.name, parent_name(suite.name, configs, options.scale),
                                       parent_tags(suite, configs, options, len(done)), parent_params(configs, options))
-        dest = Destination(absolute_uri(tracker.uri), suite.name, parent, options.child_tags(suite))
+        dest = Destination(absolute_uri(tracker.uri), suite.name, parent, options.child_tags(suite),
+                           name_fields(suite.all_grid_fields(), configs))  # the grid's: the same at every look
         tracker.child_tags = dict(dest.child_tags)
         try:
             failures = execute(suite, tracker, todo, dest, options, ray_cpus)

@@ -29,12 +29,12 @@ class Suite:
     judge: Callable[[pd.DataFrame], list[Verdict]]  # runs as stored (harness.store.queries.load_runs) -> verdicts
     timing: bool = True  # the verdict depends on wall-clock time: never run configs side by side
     scales: dict[str, dict[str, Any]] = field(default_factory=dict)  # scale -> base-field overrides, plus optional 'seeds', 'max_seeds' and 'grid'
-    # How one config is run: None = harness.train.runner.train; else a module-level function
-    # (config, tracker, experiment, parent_run_id) -> anything, usually wrapping harness.train.runner.measure.
+    # How one config is run: None = harness.train.fit.train; else a module-level function
+    # (config, harness.train.lifecycle.Recording) -> anything, usually wrapping harness.train.lifecycle.measure.
     run: Callable[..., Any] | None = None
     # Adaptive seeds (harness.judge.sequential): the cap on seeds per configuration; 0 = twice the first look.
     max_seeds: int = 0
-    interleave: str | None = None  # config field whose levels train in lockstep, step by step, per seed (harness.train.lockstep)
+    interleave: str | None = None  # config field whose levels train in lockstep, step by step, per seed (harness.train.fit.train_group)
     # An extra section for `harness report` (after the decomposition): a module-level function
     # (runs as stored, output folder) -> harness.judge.tables.Section, which writes its own plots there; None = none.
     report_section: Callable[..., Any] | None = None
