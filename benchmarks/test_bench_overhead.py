@@ -22,7 +22,7 @@ import torch
 
 from benchmarks.plain_loop import PlainLoop
 from harness.config.run_config import RunConfig
-from harness.train.runner import train
+from harness.train.fit import train
 
 pytestmark = pytest.mark.benchmark_suite
 

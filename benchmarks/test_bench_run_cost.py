@@ -2,7 +2,7 @@
 set-up, per-epoch writes, the summary, the dataset inputs and the final status (goal: <= 0.2 s on our 2-core CPU).
 
 Each round trains one tiny configuration (2x16 MLP, digits, 2 epochs) as a child run into a real SQLite store,
-through harness.train.runner.train with the suite's own Tracker (reused across runs, as a suite does). Cost = the
+through harness.train.fit.train with the suite's own Tracker (reused across runs, as a suite does). Cost = the
 call's wall time - timed training - validation. The first run (imports, experiment creation) is warm-up.
 
 The gate is a ratio, so that a slower or busier machine moves both sides alike: right after each run, its bare
@@ -23,7 +23,8 @@ from harness.config.run_config import RunConfig
 from harness.core.contract import CONFIG_ID_TAG
 from harness.core.environment import environment_tags
 from harness.data.datamodule import InMemoryDataModule
-from harness.train.runner import train
+from harness.train.fit import train
+from harness.train.lifecycle import Recording
 from harness.store.tracking import Tracker
 
 pytestmark = pytest.mark.benchmark_suite
@@ -60,7 +61,7 @@ def test_bench_run_cost_outside_training(benchmark, tmp_path, bench_scale):
         seed[0] += 1
         config = CONFIG.replace(seed=seed[0])
         t0 = time.perf_counter()
-        result = train(config, tracker, "run-cost", parent)
+        result = train(config, Recording(tracker, "run-cost", parent))
         wall = time.perf_counter() - t0
         s = result.summary()
         costs.append(wall - s["train_time_s"] - s["val_time_s"])

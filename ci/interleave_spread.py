@@ -3,8 +3,8 @@
     python ci/interleave_spread.py bn-walltime --arms norm=none,before --fix activation=relu --seeds 8 --load bursts
     python ci/interleave_spread.py activations --arms activation=relu,elu --seeds 8 --epochs 8
 
-For each seed: the arms solo (harness.train.runner.train, one after another, as the serial pipeline runs them) and in
-lockstep (harness.train.lockstep.train_lockstep), the order of the two alternating by seed. The ratio of each arm's median
+For each seed: the arms solo (harness.train.fit.train, one after another, as the serial pipeline runs them) and in
+lockstep (harness.train.fit.train_group), the order of the two alternating by seed. The ratio of each arm's median
 epoch time to the first arm's (what the suites judge) is taken per seed; the table gives its sd and range for both
 modes, the ratio over the epochs every arm ran (when arms stop at different epochs), and the cost: wall seconds of
 the lockstep against the solo runs summed, and the RNG swaps' share of an epoch. --load bursts runs a busy loop on
@@ -26,9 +26,8 @@ import torch  # noqa: E402
 
 from harness.config.run_config import ConfigError, RunConfig  # noqa: E402
 from harness.data.datamodule import InMemoryDataModule  # noqa: E402
-from harness.train.lockstep import train_lockstep  # noqa: E402
 from harness.core.logs import quiet  # noqa: E402
-from harness.train.runner import RunResult, train  # noqa: E402
+from harness.train.fit import RunResult, train, train_group  # noqa: E402
 from harness.judge.suite import suites  # noqa: E402
 
 LOADS = ("none", "bursts")
@@ -138,7 +137,7 @@ def measure(args: argparse.Namespace) -> int:
             configs = [base.replace(seed=seed, **{axis: typed(axis, v)}) for v in levels]
             for name in ("solo", "lockstep") if seed % 2 == 0 else ("lockstep", "solo"):
                 t0 = time.perf_counter()
-                results = [train(c) for c in configs] if name == "solo" else train_lockstep(configs, interleave=axis)
+                results = [train(c) for c in configs] if name == "solo" else train_group(configs, interleave=axis)
                 modes[name].add(results, time.perf_counter() - t0)
                 print(f"seed {seed} {name}: ratio {modes[name].ratio[-1]:.3f}", file=sys.stderr, flush=True)
     finally:

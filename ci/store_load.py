@@ -2,7 +2,7 @@
 
     python ci/store_load.py [--writers 1 2 4 8] [--runs 8] [--epochs 10] [--stores server sqlite] [--json out.json]
 
-Each writer is a process that records `runs` runs the way harness.train.runner does, through
+Each writer is a process that records `runs` runs the way harness.train.lifecycle does, through
 harness.store.tracking.Tracker: a child run with the config's params and the environment tags, one batch
 of metrics per epoch, the summary metrics, then FINISHED (no training: the figures are the store's).
 Reported per (store, writers): runs/s over the whole cell, p50/p95 seconds to record one run (create

@@ -16,6 +16,7 @@ _PUBLIC = {
     "register_dataset": "harness.data.datasets",
     "Verdict": "harness.judge.verdict", "RatioStatement": "harness.judge.verdict", "DifferenceStatement": "harness.judge.verdict",
     "ThresholdStatement": "harness.judge.verdict", "all_of": "harness.judge.verdict", "select": "harness.judge.verdict",
+    "Subject": "harness.judge.subject",
     "epochs_to_target": "harness.judge.measures", "time_to_target": "harness.judge.measures",
     "median_epoch_time": "harness.judge.measures", "final_val_acc": "harness.judge.measures", "column": "harness.judge.measures",
     "paired": "harness.api", "thresholds": "harness.api", "run": "harness.api", "load_suite_file": "harness.api",

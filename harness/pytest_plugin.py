@@ -2,7 +2,7 @@
 
     def test_bn_shortens_training(harness_suite):
         verdicts = harness_suite("path/to/my_suite.py")            # or a registered name, or a Suite
-        verdicts.supported("total time is shorter", group="relu")  # AssertionError with the verdict table
+        verdicts.supported("total time is shorter", activation="relu")  # AssertionError with the verdict table
 
 Options: --harness-scale (default ci; a suite without a ci scale runs at its default), --harness-seeds (default: the scale's), --harness-store (an MLflow
 URI; default a fresh SQLite store in the session's temporary folder). Harness modules are imported on first
@@ -36,36 +36,36 @@ class SuiteVerdicts:
 
         return format_table(self.verdicts, self.result.header) + "\n" + family_line(self.verdicts)
 
-    def rows(self, statement: str, group: str = "") -> list:
-        """The rows of a statement whose group contains `group`; AssertionError (with the table) when there are none."""
+    def rows(self, statement: str, **fields) -> list:
+        """The rows of a statement whose group or treatment arm holds these fields' values (harness.select), e.g.
+        rows("a wider net needs fewer epochs", width=32); AssertionError (with the table) when there are none."""
         from harness.judge.verdict import select
 
-        found = select(self.verdicts, statement, group_has=group)
-        if not found:
-            where = f" in a group containing {group!r}" if group else ""
-            raise AssertionError(f"no verdict row {statement!r}{where}\n{self.table}")
-        return found
+        try:
+            return select(self.verdicts, statement, **fields)
+        except LookupError as e:
+            raise AssertionError(f"{e}\n{self.table}") from None
 
-    def _expect(self, outcome: str, statement: str, group: str) -> list:
-        found = self.rows(statement, group)
+    def _expect(self, outcome: str, statement: str, fields: dict) -> list:
+        found = self.rows(statement, **fields)
         wrong = [v for v in found if v.outcome != outcome]
         if wrong:
-            listed = "; ".join(f"{v.group}: {v.outcome} (effect {v.effect:.3g}, interval [{v.low:.3g}, {v.high:.3g}])"
+            listed = "; ".join(f"{v.label}: {v.outcome} (effect {v.effect:.3g}, interval [{v.low:.3g}, {v.high:.3g}])"
                                for v in wrong)
             raise AssertionError(f"expected {statement!r} {outcome.upper()}, got {listed}\n{self.table}")
         return found
 
-    def supported(self, statement: str, group: str = "") -> list:
-        """Assert every matching row is supported; returns the rows."""
-        return self._expect("supported", statement, group)
+    def supported(self, statement: str, **fields) -> list:
+        """Assert every matching row (see rows) is supported; returns the rows."""
+        return self._expect("supported", statement, fields)
 
-    def refuted(self, statement: str, group: str = "") -> list:
-        """Assert every matching row is refuted; returns the rows."""
-        return self._expect("refuted", statement, group)
+    def refuted(self, statement: str, **fields) -> list:
+        """Assert every matching row (see rows) is refuted; returns the rows."""
+        return self._expect("refuted", statement, fields)
 
-    def inconclusive(self, statement: str, group: str = "") -> list:
-        """Assert every matching row is inconclusive; returns the rows."""
-        return self._expect("inconclusive", statement, group)
+    def inconclusive(self, statement: str, **fields) -> list:
+        """Assert every matching row (see rows) is inconclusive; returns the rows."""
+        return self._expect("inconclusive", statement, fields)
 
     def finished(self) -> "SuiteVerdicts":
         """Assert no run failed; returns self."""

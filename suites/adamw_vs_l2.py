@@ -50,7 +50,7 @@ def gap(a: torch.Tensor, b: torch.Tensor, w0: torch.Tensor) -> float:
 
 
 def one_step(config: RunConfig) -> dict:
-    """Both forms of each optimizer from the same weights and gradient (seeded by harness.train.runner.measure)."""
+    """Both forms of each optimizer from the same weights and gradient (seeded by harness.train.lifecycle.measure)."""
     w0, g = torch.randn(DIM, dtype=torch.float64), torch.randn(DIM, dtype=torch.float64)
 
     def step(name: str) -> torch.Tensor:
@@ -64,13 +64,14 @@ def one_step(config: RunConfig) -> dict:
     return {"sgd_gap": gap(step("sgd"), decoupled_sgd, w0), "adam_gap": gap(step("adam"), step("adamw"), w0)}
 
 
-def run(config: RunConfig, tracker, experiment: str, parent_run_id: str):
-    """The algebra arm is measured (harness.train.runner.measure); digits arms train."""
-    from harness.train.runner import measure, train
+def run(config: RunConfig, recording):
+    """The algebra arm is measured (harness.train.lifecycle.measure); digits arms train."""
+    from harness.train.fit import train
+    from harness.train.lifecycle import measure
 
     if config.dataset == ANALYTIC:
-        return measure(one_step, config, tracker, experiment, parent_run_id)
-    return train(config, tracker, experiment, parent_run_id)
+        return measure(one_step, config, recording)
+    return train(config, recording)
 
 
 def val_error(row: pd.Series) -> Measured:
@@ -116,10 +117,8 @@ def judge(runs):
     algebra, task = runs[runs.dataset == ANALYTIC], runs[runs.dataset != ANALYTIC]
     verdicts = threshold_verdicts(algebra, ALGEBRA, ["dataset"])
     if len(task):
-        cells = task.assign(cell=[f"lr={lr:g},wd={wd:g}" for lr, wd in zip(task.lr, task.weight_decay)])
-        best = tuned(cells, ["optimizer"], final_val_acc, knob="cell", lower_is_better=False)
-        adam = best[best.optimizer == "adam"].arm
-        verdicts += paired_verdicts(best, [LOWER_ERROR], "arm", adam.iloc[0] if len(adam) else "adam", ["dataset"])
+        best = tuned(task, ["optimizer"], final_val_acc, knob=["lr", "weight_decay"], lower_is_better=False)
+        verdicts += paired_verdicts(best, [LOWER_ERROR], "optimizer", "adam", ["dataset"])
         shifts = decay_shifts(task)
         if len(shifts):
             verdicts += (threshold_verdicts(shifts, [MOVES], ["dataset", "optimizer"])
@@ -144,6 +143,8 @@ SUITE = Suite(
     judge=judge,
     timing=False,
     run=run,
+    words={"dataset": {ANALYTIC: "one step", "digits": "digits"}, "optimizer": {"adam": "Adam+l2", "adamw": "AdamW"},
+           "weight_decay": "wd {:g}"},
     # ci: the algebra (exact, seconds) and one cell per method at lr 1e-3, 6 epochs, 6 seeds.
     scales={"ci": {"seeds": 6, "max_epochs": 6,
                    "grid": {GRID_KEY: ALGEBRA_POINTS + (("digits", "adam", 1e-3, 1e-3), ("digits", "adamw", 1e-3, 1.0))}},

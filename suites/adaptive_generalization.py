@@ -92,13 +92,14 @@ def construction(config: RunConfig) -> dict:
             "cos_sign": cosine(w, torch.sign(x.T @ y)), "cos_min_norm": cosine(w, min_norm)}
 
 
-def run(config: RunConfig, tracker, experiment: str, parent_run_id: str):
-    """The construction's arms are measured (harness.train.runner.measure); MNIST-1D arms train."""
-    from harness.train.runner import measure, train
+def run(config: RunConfig, recording):
+    """The construction's arms are measured (harness.train.lifecycle.measure); MNIST-1D arms train."""
+    from harness.train.fit import train
+    from harness.train.lifecycle import measure
 
     if config.dataset == ANALYTIC:
-        return measure(construction, config, tracker, experiment, parent_run_id)
-    return train(config, tracker, experiment, parent_run_id)
+        return measure(construction, config, recording)
+    return train(config, recording)
 
 
 TEST_ERROR = column("test_error")
@@ -125,8 +126,7 @@ def judge(runs):
                 + paired_verdicts(full, [WORSE], "optimizer", "sgd", ["batch_size"], levels=list(ADAPTIVE)))
     if len(task):
         best = tuned(task, ["optimizer"], final_val_acc, lower_is_better=False)
-        adam = best[best.optimizer == "adam"].arm
-        verdicts += paired_verdicts(best, [SGD_AHEAD], "arm", adam.iloc[0] if len(adam) else "adam", ["dataset"])
+        verdicts += paired_verdicts(best, [SGD_AHEAD], "optimizer", "adam", ["dataset"])
     return verdicts
 
 
@@ -148,6 +148,8 @@ SUITE = Suite(
     judge=judge,
     timing=False,  # errors and accuracies, not time
     run=run,
+    words={"dataset": {ANALYTIC: "construction"}, "optimizer": "{}",
+           "batch_size": lambda b: "full batch" if b == N_TRAIN else f"batch {b}"},
     # ci: the whole construction (seconds), MNIST-1D at one lr each (no tuning), 5 epochs; 6 seeds so rows can decide.
     scales={"ci": {"seeds": 6, "max_epochs": 5,
                    "grid": {GRID_KEY: CONSTRUCTION_POINTS + (("mnist1d", "momentum", 32, 0.03), ("mnist1d", "adam", 32, 3e-3))}},

@@ -78,7 +78,7 @@ def latency(config: RunConfig) -> dict:
     device = torch.device(config.device)
     data = InMemoryDataModule(config)
     data.setup("fit")
-    bn = trained_bn_net(config, data, device)  # seeded by harness.train.runner.measure
+    bn = trained_bn_net(config, data, device)  # seeded by harness.train.lifecycle.measure
     fused = fuse_bn(bn)
     none = build_mlp(config.replace(norm="none"), data.n_features, data.n_classes).to(device).eval()
     nets = {"none": none, "bn": bn, "fused": fused}
@@ -112,11 +112,11 @@ def latency(config: RunConfig) -> dict:
     return out
 
 
-def run(config: RunConfig, tracker, experiment: str, parent_run_id: str) -> dict:
+def run(config: RunConfig, recording) -> dict:
     """One activation, placement and seed: the three nets' latencies recorded as a child run."""
-    from harness.train.runner import measure
+    from harness.train.lifecycle import measure
 
-    return measure(latency, config, tracker, experiment, parent_run_id)
+    return measure(latency, config, recording)
 
 
 SLOWER = [ThresholdStatement("BN slows inference", f"BN/no-BN latency ratio, batch {b}",
@@ -131,7 +131,8 @@ def judge(runs):
     by = ["activation", "norm"]
     exact = threshold_verdicts(runs, [EXACT], group_by=by)
     fast = threshold_verdicts(runs, FAST, group_by=by)
-    removes = [all_of([f, e], "fusion removes the penalty", f"{f.group}, batch {f.metric.rsplit(' ', 1)[-1]}")
+    batch = {st.metric: b for b, st in zip(BATCH_SIZES, FAST)}  # each FAST statement is one batch size
+    removes = [all_of([f, e], "fusion removes the penalty", {**f.group, "batch": batch[f.metric]})
                for f in fast for e in exact if e.group == f.group]
     return [*threshold_verdicts(runs, SLOWER, group_by=by), *fast, *exact, *removes]
 
@@ -146,6 +147,7 @@ SUITE = Suite(
     judge=judge,
     timing=True,
     run=run,
+    words={"activation": "{}", "norm": "BN {}", "batch": "batch {}"},  # 'relu, BN before, batch 32'
     # ci: one activation, both placements, 6 seeds, a 6-layer net: every row, n, intervals and the
     # fused net's exactness (clear-cut at any load) in seconds.
     scales={"ci": {"seeds": 6, "depth": 6, "grid": {"activation": ("relu",)}}},

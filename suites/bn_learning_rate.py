@@ -62,6 +62,7 @@ SUITE = Suite(
     seeds=6,
     judge=judge,
     timing=False,  # the verdict is on stability and epochs, not wall-clock time
+    words={"norm": {"before": "BN", "none": "no BN"}, "lr": "lr {:g}"},  # 'lr 0.3, BN vs no BN'
     scales={
         # ci: the rate where only BN trains (BN reaches 0.9 in 4-7 epochs, no BN never), 10 epochs, 2 seeds:
         # the structure (intervals stay open).

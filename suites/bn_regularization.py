@@ -64,17 +64,17 @@ class LossGap(EpochMetrics):
         return out
 
 
-def run(config: RunConfig, tracker, experiment: str, parent_run_id: str):
+def run(config: RunConfig, recording):
     """One training run with the loss-gap callback."""
-    from harness.train.runner import train
+    from harness.train.fit import train
 
-    return train(config, tracker, experiment, parent_run_id, extra_callbacks=[LossGap()])
+    return train(config, recording, extra_callbacks=[LossGap()])
 
 
 def judge(runs):
     plain = runs[runs["norm"] == "none"]
     gaps = [GAP(r).value for _, r in plain.iterrows()]
-    premise = verdict_from_bounds(PREMISE, "norm none", gaps, gaps, gaps)
+    premise = verdict_from_bounds(PREMISE, {"norm": "none"}, gaps, gaps, gaps)
     return [premise, *paired_verdicts(runs, STATEMENTS, "norm", "none", ["activation"])]
 
 
@@ -90,6 +90,7 @@ SUITE = Suite(
     judge=judge,
     timing=False,  # the verdict is on losses and accuracies, not wall-clock time
     run=run,
+    words={"norm": {"none": "no BN", "before": "BN before", "after": "BN after"}},
     scales={
         # ci: BN before against none, 2 seeds, 20 epochs: enough for both nets to fit their training set.
         "ci": {"seeds": 2, "max_epochs": 20, "grid": {"norm": ("none", "before")}},

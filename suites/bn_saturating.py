@@ -52,6 +52,8 @@ SUITE = Suite(
           "norm": ("none", "before")},
     seeds=6,
     judge=judge,
+    # 'sigmoid, BN vs no BN'; init 'auto' (the activation's recommended init) goes unsaid, PyTorch's default is named
+    words={"activation": "{}", "init": {"auto": "", "default": "default init"}, "norm": {"before": "BN", "none": "no BN"}},
     timing=False,
     # ci: sigmoid with Glorot only (its baseline never trains, so every row is clear-cut), 6 seeds, a shorter budget.
     scales={"ci": {"seeds": 6, "max_epochs": 3, "grid": {("activation", "init"): (("sigmoid", "auto"),)}},

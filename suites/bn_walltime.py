@@ -60,6 +60,8 @@ SUITE = Suite(
     grid={("activation", "init"): RECOMMENDED + DEFAULT_INIT, "norm": ("none", "before")},
     seeds=6,
     judge=judge,
+    # 'sigmoid, BN vs no BN'; init 'auto' (the activation's recommended init) goes unsaid, PyTorch's default is named
+    words={"activation": "{}", "init": {"auto": "", "default": "default init"}, "norm": {"before": "BN", "none": "no BN"}},
     timing=True,
     interleave="norm",  # each seed's BN arms train in lockstep, step by step: their epoch-time ratio sees one load
     # ci: the structure only (2 seeds leave every interval open): one point per baseline, 8 epochs.

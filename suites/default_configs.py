@@ -101,9 +101,9 @@ def named(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def tuned_runs(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per task, each arm at its tuned lr; 'arm' = 'name@lr', 'time' and 'epochs' to target (NaN = missed)."""
+    """Per task, each arm ('name') at its tuned lr (harness.judge.tuning), 'time' and 'epochs' to target (NaN = missed)."""
     if not len(runs):
-        return runs.assign(task=[], name=[], arm=[], time=[], epochs=[])
+        return runs.assign(task=[], name=[], time=[], epochs=[])
     parts = [tuned(group, ["name"], time_or_miss) for _, group in named(runs).groupby("task", sort=False)]
     out = pd.concat(parts)
     reached = out["converged"] == 1
@@ -114,13 +114,12 @@ def judge(runs):
     best = tuned_runs(runs)
     verdicts = []
     for task, group in best.groupby("task", sort=False):
-        medians = task_times(group, arm="arm").iloc[0]  # arm label -> median time over seeds (inf = missed)
+        medians = task_times(group, arm="name").iloc[0]  # arm -> median time over seeds at its tuned lr (inf = missed)
         for name in DEFAULTS:
-            mine = group[group.name == name].arm.unique()
-            others = medians.drop(labels=list(mine)).sort_values(kind="stable")
-            if len(mine) and len(others):
-                pair = group[group.arm.isin([mine[0], others.index[0]])]
-                verdicts += paired_verdicts(pair, [WITHIN[name]], "arm", others.index[0], ["task"], levels=[mine[0]])
+            others = medians.drop(labels=[name], errors="ignore").sort_values(kind="stable")
+            if name in medians.index and len(others):
+                pair = group[group.name.isin([name, others.index[0]])]
+                verdicts += paired_verdicts(pair, [WITHIN[name]], "name", others.index[0], ["task"], levels=[name])
     return verdicts
 
 
@@ -128,7 +127,7 @@ def profile_section(runs, out_dir):
     """The report's performance profiles: one plot and a table of scores (harness.report.profile_plot)."""
     from harness.report.profile_plot import profile_section as section
 
-    return section(tuned_runs(runs).rename(columns={"arm": "label"}).rename(columns={"name": "arm"}), out_dir)
+    return section(tuned_runs(runs).drop(columns=["arm"], errors="ignore").rename(columns={"name": "arm"}), out_dir)
 
 
 CI_TASKS = (("digits", SHALLOW), ("synthetic", SHALLOW))
@@ -146,6 +145,7 @@ SUITE = Suite(
     max_seeds=6,  # one look: 360 runs, ~2.5 min of CPU; a look at 9 seeds (level 0.996) needs [min, max] again
     judge=judge,
     report_section=profile_section,
+    words={"task": "{}", "name": "{}"},  # 'digits-5, 2nd-ed vs sgd-relu (tuned: lr 0.003 vs 0.03)'
     # ci: two shallow tasks, every arm at its first lr (no tuning), 2 seeds: structure only
     scales={"ci": {"seeds": 2, "grid": {GRID_KEY: CI_POINTS}}, "nightly": {"seeds": 12, "max_seeds": 12}},
 )

@@ -94,6 +94,7 @@ SUITE = Suite(
     seeds=6,
     judge=judge,
     timing=False,
+    words={"activation": "{}"},  # 'relu, depth 20, width 100, lr 0.3 vs 0.01'
     # ci: only the points the verdict compares (no middle learning rates or widths; one remedy), 2 seeds, 3 epochs;
     # nightly: more seeds and a longer budget.
     scales={"ci": {"seeds": 2, "max_epochs": 3, "diag_every": 3, "grid": {GRID_KEY: CI_POINTS}},

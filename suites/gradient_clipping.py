@@ -100,6 +100,9 @@ SUITE = Suite(
     max_seeds=9,
     judge=judge,
     timing=False,  # the verdicts are on losses, accuracies and directions, not time
+    # 'lr 0.3, threshold 1, norm clipping vs no clipping'
+    words={"clip": {"none": "no clipping", "norm": "norm clipping", "value": "value clipping"},
+           "clip_threshold": "threshold {:g}"},
     # ci: lr 0.3 only, no clipping vs norm 1.0 vs value 0.01, 2 seeds (the robust parts: who trains, the cosines).
     scales={"ci": {"seeds": 2, "grid": {GRID_KEY: CI_POINTS}}, "nightly": {"seeds": 12, "max_epochs": 20,
                                                                           "diag_every": 20}},

@@ -58,28 +58,29 @@ class NearZeroShare(pl.Callback):
             pl_module.epoch_metrics["weights/near_zero_share"] = float((flat.abs() < NEAR_ZERO).float().mean())
 
 
-def run(config: RunConfig, tracker, experiment: str, parent_run_id: str):
+def run(config: RunConfig, recording):
     """One training run with the loss-gap and near-zero-share callbacks."""
-    from harness.train.runner import train
+    from harness.train.fit import train
 
-    return train(config, tracker, experiment, parent_run_id, extra_callbacks=[LossGap(), NearZeroShare()])
+    return train(config, recording, extra_callbacks=[LossGap(), NearZeroShare()])
 
 
 def arm(l1: float, l2: float) -> str:
-    return f"l1={l1:g}" if l1 else f"l2={l2:g}" if l2 else "none"
+    """The penalty of a run, named from its two config fields: 'l1 0.001', 'l2 0.01' or 'none'."""
+    return f"l1 {l1:g}" if l1 else f"l2 {l2:g}" if l2 else "none"
 
 
 def judge(runs):
     runs = runs.assign(penalty=[arm(a, b) for a, b in zip(runs.l1, runs.l2)])
-    best = tuned(runs, ["penalty"], final_val_acc, lower_is_better=False)
-    label = dict(zip(best.penalty, best.arm))  # penalty -> its arm at the tuned lr, e.g. 'l1=0.001@0.03'
-    if "none" not in label:
+    best = tuned(runs, ["penalty"], final_val_acc, lower_is_better=False)  # each penalty at its tuned lr
+    present = set(best.penalty)
+    if "none" not in present:
         return []
-    l1_arms = [label[arm(a, b)] for a, b in ARMS if a and arm(a, b) in label]
-    l2_arms = [label[arm(a, b)] for a, b in ARMS if b and arm(a, b) in label]
-    return (paired_verdicts(best, [SPARSE], "arm", label["none"], [], levels=l1_arms)
-            + paired_verdicts(best, [NOT_SPARSE], "arm", label["none"], [], levels=l2_arms)
-            + paired_verdicts(best, [SHRINKS], "arm", label["none"], []))
+    l1_arms = [arm(a, b) for a, b in ARMS if a and arm(a, b) in present]
+    l2_arms = [arm(a, b) for a, b in ARMS if b and arm(a, b) in present]
+    return (paired_verdicts(best, [SPARSE], "penalty", "none", [], levels=l1_arms)
+            + paired_verdicts(best, [NOT_SPARSE], "penalty", "none", [], levels=l2_arms)
+            + paired_verdicts(best, [SHRINKS], "penalty", "none", []))
 
 
 SUITE = Suite(
@@ -92,6 +93,7 @@ SUITE = Suite(
     seeds=6,
     judge=judge,
     timing=False,  # weights and losses, not seconds
+    words={"penalty": lambda p: "no penalty" if p == "none" else p},  # 'l1 0.001 vs no penalty (tuned: lr 0.03 vs 0.01)'
     run=run,
     # ci: none, l1 1e-3, l2 1e-2 at lr LR only (no tuning); 10 epochs
     scales={"ci": {"seeds": 3, "max_epochs": 10, "grid": {("l1", "l2"): (ARMS[0], ARMS[2], ARMS[4]), "lr": (LR,)}},

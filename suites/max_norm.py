@@ -42,12 +42,11 @@ def judge(runs):
     verdicts = []
     for _, level in runs.groupby("dropout", sort=False):  # each r tuned per dropout level
         best = tuned(level, ["max_norm"], final_val_acc, lower_is_better=False)
-        arm = dict(zip(best.max_norm, best.arm))
-        if 0.0 in arm:
-            verdicts += paired_verdicts(best, [SHRINKS], "arm", arm[0.0], ["dropout"])
-        if LARGE_R in arm:
-            verdicts += paired_verdicts(best, [SMALLER], "arm", arm[LARGE_R], ["dropout"],
-                                        levels=[arm.get(SMALL_R, f"{SMALL_R:g}@?")])
+        present = set(best.max_norm)
+        if 0.0 in present:
+            verdicts += paired_verdicts(best, [SHRINKS], "max_norm", 0.0, ["dropout"])
+        if LARGE_R in present:  # r = 0.5 absent: its row says so (n = 0)
+            verdicts += paired_verdicts(best, [SMALLER], "max_norm", LARGE_R, ["dropout"], levels=[SMALL_R])
     return verdicts
 
 
@@ -61,6 +60,9 @@ SUITE = Suite(
     seeds=6,
     judge=judge,
     timing=False,  # losses, not seconds
+    # 'no dropout, max-norm 0.5 vs none (tuned: lr 0.01 vs 0.01)'
+    words={"dropout": lambda p: f"dropout {p:g}" if p else "no dropout",
+           "max_norm": lambda r: f"max-norm {r:g}" if r else "none"},
     run=run,
     # ci: no dropout, r off / 1.5 / 0.5 at lr LR only (no tuning), 10 epochs
     scales={"ci": {"seeds": 3, "max_epochs": 10,

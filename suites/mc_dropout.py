@@ -61,11 +61,11 @@ class LatencyRatio(pl.Callback):
             m["mc/seconds_per_pass"] = statistics.median(self.per_pass)
 
 
-def run(config: RunConfig, tracker, experiment: str, parent_run_id: str):
+def run(config: RunConfig, recording):
     """One training run with the latency callback."""
-    from harness.train.runner import train
+    from harness.train.fit import train
 
-    return train(config, tracker, experiment, parent_run_id, extra_callbacks=[LatencyRatio()])
+    return train(config, recording, extra_callbacks=[LatencyRatio()])
 
 
 def _difference(mc: str, deterministic: str):
@@ -108,6 +108,7 @@ SUITE = Suite(
     grid={"mc_samples": (T_SMALL, T_LARGE)},
     seeds=6,
     judge=judge,
+    words={"mc_samples": "{} passes"},  # '30 passes vs 10 passes'
     timing=False,  # the latency row is a ratio of two clocks read in the same validation, not a timed training claim
     run=run,
     # ci: T = 10 only, 12 epochs, 3 seeds

@@ -53,7 +53,7 @@ def forward_stats(config: RunConfig) -> dict:
     """Per-layer output mean/std of a freshly initialized net on the training split, and the share of layers outside the domain."""
     data = InMemoryDataModule(config)
     data.setup("fit")
-    model = build_mlp(config, data.n_features, data.n_classes)  # seeded by harness.train.runner.measure
+    model = build_mlp(config, data.n_features, data.n_classes)  # seeded by harness.train.lifecycle.measure
     model.train()  # dropout active, BN on batch statistics: the net as its first training step sees it
     means, stds = [], []
     with torch.no_grad():
@@ -71,11 +71,11 @@ def forward_stats(config: RunConfig) -> dict:
             "share_outside": 1 - sum(inside) / len(inside), "last_mean": means[-1], "last_std": stds[-1]}
 
 
-def run(config: RunConfig, tracker, experiment: str, parent_run_id: str) -> dict:
+def run(config: RunConfig, recording) -> dict:
     """One variant and seed: the forward statistics recorded as a child run (per-layer lists with step = layer)."""
-    from harness.train.runner import measure
+    from harness.train.lifecycle import measure
 
-    return measure(forward_stats, config, tracker, experiment, parent_run_id)
+    return measure(forward_stats, config, recording)
 
 
 VARIANT = ["init", "standardize", "dropout", "dropout_kind", "norm"]
@@ -106,6 +106,10 @@ SUITE = Suite(
     judge=judge,
     timing=False,
     run=run,
+    # 'lecun_normal, standardized, dropout 0.1 alpha'; what the baseline does (no dropout, no BN) goes unsaid
+    words={"init": "{}", "standardize": {True: "standardized", False: "raw inputs"},
+           "dropout": lambda p: f"dropout {p:g}" if p else "", "dropout_kind": {"plain": "", "alpha": "alpha"},
+           "norm": {"none": "", "before": "BN"}},
     # ci: the baseline and He init, 6 seeds (the interval is defined) at the full depth: a forward pass each.
     scales={"ci": {"seeds": 6, "grid": {tuple(VARIANT): (KEEPS[0], BREAKS[0])}}, "nightly": {"seeds": 20}},
 )

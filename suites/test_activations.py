@@ -18,10 +18,12 @@ def test_every_run_trains_the_whole_equal_budget_and_reaches_the_target(result):
 
 def test_all_variants_claim_is_not_supported_while_a_variant_is_missing(result):
     # leaky_relu_0.2 is not in the CI grid: its rows have no pairs, so "every variant" cannot hold.
-    (missing,) = select(result.verdicts, "ELU needs fewer epochs", group="activation elu vs leaky_relu_0.2")
+    (missing,) = select(result.verdicts, "ELU needs fewer epochs", baseline={"activation": "leaky_relu_0.2"})
+    assert missing.label == "elu vs leaky_relu_0.2"  # the suite's words: an activation by its name
     assert missing.n == 0 and missing.outcome == "inconclusive"
     (every,) = select(result.verdicts, "ELU trains faster than every ReLU variant")
     assert every.outcome != "supported" and "6 rows" in every.note
+    assert every.arms == ({"activation": "elu"}, {"activation": ("relu", "leaky_relu", "leaky_relu_0.2")})
     (cost,) = select(result.verdicts, "ELU costs more per step")
     assert cost.n == 2 and cost.metric == "epoch time ratio" and cost.effect > 0 and cost.direction == ">"
 

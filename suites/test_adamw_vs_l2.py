@@ -18,7 +18,8 @@ def test_the_algebra_is_exact_and_both_methods_train(result):
     assert rows["for Adam, l2 and weight decay differ"].outcome == "supported"
     assert (runs[runs.dataset == "digits"].final_val_acc > 0.85).all()
     error = rows["AdamW reaches a lower validation error than Adam+l2"]
-    assert error.group == "dataset=digits, arm adamw@lr=0.001,wd=1 vs adam@lr=0.001,wd=0.001" and error.n == 6
+    assert error.group == {"dataset": "digits"} and error.arms == ({"optimizer": "adamw"}, {"optimizer": "adam"})
+    assert error.tuned == ({"lr": 0.001, "weight_decay": 1.0}, {"lr": 0.001, "weight_decay": 0.001}) and error.n == 6
 
 
 def synthetic(adamw_better: bool, seeds: int = 6) -> pd.DataFrame:

@@ -31,7 +31,9 @@ def test_the_task_row_names_both_arms(result):
     task = result.runs[result.runs.dataset == "mnist1d"]
     assert (task.final_val_acc > 0.3).all()  # both learn (chance 0.1) in 5 epochs
     row = [v for v in result.verdicts if v.statement == "SGD with momentum generalizes better than Adam at equal tuning"]
-    assert [v.group for v in row] == ["dataset=mnist1d, arm momentum@0.03 vs adam@0.003"] and row[0].n == 6
+    assert [(v.group, v.arms, v.tuned) for v in row] == [({"dataset": "mnist1d"}, ({"optimizer": "momentum"},
+                                                          {"optimizer": "adam"}), ({"lr": 0.03}, {"lr": 0.003}))]
+    assert row[0].n == 6 and row[0].label == "dataset mnist1d, momentum vs adam (tuned: lr 0.03 vs 0.003)"
 
 
 def synthetic(adaptive_worse: bool, seeds: int = 6) -> pd.DataFrame:
@@ -55,4 +57,5 @@ def test_main_rows_flip_with_the_effect(worse):
     verdicts = judge(synthetic(worse))
     assert len(verdicts) == 5 + 2 * 2 + 2 * 3 + 3 + 1
     assert {v.outcome for v in verdicts} == {"supported" if worse else "refuted"}
-    assert verdicts[-1].group == "dataset=mnist1d, arm momentum@0.03 vs adam@0.003"
+    assert (verdicts[-1].arms, verdicts[-1].tuned) == (({"optimizer": "momentum"}, {"optimizer": "adam"}),
+                                                       ({"lr": 0.03}, {"lr": 0.003}))

@@ -14,7 +14,8 @@ def test_both_train_and_adagrads_step_shrinks_more(result):
     decay = runs.set_index(["optimizer", "seed"])["upd/eff_lr"] / runs.set_index(["optimizer", "seed"])["upd/eff_lr_init"]
     assert (decay["adagrad"] < decay["rmsprop"]).all()
     rows = [v for v in result.verdicts if v.statement == "AdaGrad's step shrinks, RMSProp's does not"]
-    assert [v.group for v in rows] == ["arm rmsprop@0.01 vs adagrad@0.1"] and rows[0].n == 2
+    assert [(v.arms, v.tuned) for v in rows] == [(({"optimizer": "rmsprop"}, {"optimizer": "adagrad"}),
+                                                  ({"lr": 0.01}, {"lr": 0.1}))] and rows[0].n == 2
 
 
 def synthetic(claims_hold: bool, seeds: int = 6) -> pd.DataFrame:

@@ -12,7 +12,7 @@ import pytest
 
 from harness.judge.simulated import outcomes, runs_table
 from harness.judge.verdict import select
-from suites.bn_inference import BATCH_SIZES, SUITE, TOLERANCE, VARIANTS
+from suites.bn_inference import BATCH_SIZES, FAST, SLOWER, SUITE, TOLERANCE, VARIANTS
 
 
 def test_every_run_measured_all_nets_at_every_batch_size(result):
@@ -44,12 +44,11 @@ def test_verdict_rows_exist_with_n_and_intervals(suite_run):
     # 2 placements x (3 batch sizes x 3 statements + 1 exactness row)
     assert len(verdicts) == 20
     for norm in ("before", "after"):
-        for b in BATCH_SIZES:
-            rows = [v for v in verdicts if f"norm={norm}" in v.group and v.metric.endswith(f"batch {b}")
-                    and v.statement in ("BN slows inference", "fused is as fast as no BN")]
-            assert len(rows) == 2, (norm, b)
-            (removes,) = select(verdicts, "fusion removes the penalty", group=f"activation=relu, norm={norm}, batch {b}")
-            assert removes.n == 6, removes
+        for b, slower, fast in zip(BATCH_SIZES, SLOWER, FAST):
+            assert len(select(verdicts, slower.statement, metric=slower.metric, norm=norm)) == 1, (norm, b)
+            assert len(select(verdicts, fast.statement, metric=fast.metric, norm=norm)) == 1, (norm, b)
+            (removes,) = select(verdicts, "fusion removes the penalty", activation="relu", norm=norm, batch=b)
+            assert removes.n == 6 and removes.label == f"relu, BN {norm}, batch {b}", removes
     for v in verdicts:
         assert v.n == 6 and v.low <= v.effect <= v.high, v
     parent = tracker.client.get_run(res.parent_run_id)

@@ -22,7 +22,9 @@ def test_small_training_set_fixed_budget_and_the_gaps_recorded(result):
 def test_rows_are_paired_differences_with_the_premise_first(result):
     premise, gap, matched, acc = result.verdicts
     assert premise.statement == "without BN the oversized net overfits" and premise.n == 2
-    assert gap.group == "activation=relu, norm before vs none" and gap.n == 2 == matched.n
+    assert premise.group == {"norm": "none"} and premise.label == "no BN"
+    assert gap.group == {"activation": "relu"} and gap.arms == ({"norm": "before"}, {"norm": "none"})
+    assert gap.label == "BN before vs no BN" and gap.n == 2 == matched.n  # relu: every run's, so unsaid
     assert (gap.direction, matched.direction, acc.direction) == ("<", "<", ">")
     assert str(MATCH_LOSS) in matched.metric
 

@@ -19,14 +19,18 @@ def test_every_run_finished_and_the_untrainable_baselines_are_censored(result):
     assert set(zip(runs.activation, runs.init)) == {("sigmoid", "auto"), ("relu", "default")}
     plain = runs[runs.norm == "none"]
     assert (plain.converged == 0).all() and (plain.stop_reason == "max_epochs").all()
-    for v in select(result.verdicts, "fewer epochs are needed"):
+    rows = select(result.verdicts, "fewer epochs are needed")
+    assert len(rows) == 2  # one per baseline
+    for v in rows:
         assert v.n == 2 and "baseline (norm=none) censored in 2 of 2 seeds" in v.note, v
 
 
 def test_each_baseline_gets_the_three_decomposed_rows(result):
     assert len(result.verdicts) == 2 * 3
-    for group in ("activation=sigmoid, init=auto", "activation=relu, init=default"):
-        assert [v.statement for v in result.verdicts if v.group.startswith(group)] == ROWS
+    for activation, init, label in (("sigmoid", "auto", "sigmoid, BN vs no BN"),
+                                    ("relu", "default", "relu, default init, BN vs no BN")):
+        rows = select(result.verdicts, activation=activation, init=init)
+        assert [v.statement for v in rows] == ROWS and {v.label for v in rows} == {label}
     assert all(v.n == 2 and v.low <= v.effect <= v.high for v in result.verdicts)
 
 
@@ -49,5 +53,7 @@ def test_decomposed_rows_flip_with_the_effect(bn_wins, want):
 
 def test_a_censored_baseline_bounds_the_ratio_and_still_decides():
     verdicts = SUITE.judge(runs_table(SUITE, lambda cfg: reached(3) if cfg.norm == "before" else censored(30)))
-    for v in select(verdicts, "fewer epochs are needed"):
+    rows = select(verdicts, "fewer epochs are needed")
+    assert len(rows) == 7  # every baseline of the default grid
+    for v in rows:
         assert v.outcome == "supported" and v.low == 0 and "baseline (norm=none) censored in 6 of 6 seeds" in v.note, v

@@ -20,8 +20,8 @@ def test_every_arm_trains_on_both_ci_tasks_and_each_default_gets_a_row_per_task(
     assert ((runs.converged == 1) | (runs.stop_reason != "target")).all()
     assert len(result.verdicts) == 6  # 3 defaults x 2 tasks
     for v in result.verdicts:
-        assert v.n == 2 and v.metric == "time-to-target ratio" and v.group.startswith("task=")
-        assert " vs " in v.group and "@" in v.group  # both arms at their (here untuned) lr
+        assert v.n == 2 and v.metric == "time-to-target ratio" and set(v.group) == {"task"}
+        assert v.arms[0]["name"] in DEFAULTS and set(v.tuned[0]) == set(v.tuned[1]) == {"lr"}  # both arms' (untuned) lr
 
 
 def test_the_tables_if_deep_choices_follow_the_depth():
@@ -51,7 +51,7 @@ def test_every_row_flips_with_the_effect(defaults_fast, miss, want):
     assert len(verdicts) == 3 * len(TASKS)
     for name in DEFAULTS:
         assert outcomes(verdicts, WITHIN[name].statement) == [want] * len(TASKS)
-    assert all(f"@{LRS[v.group.split(' arm ')[1].split('@')[0]][0]:g}" in v.group for v in verdicts)  # tuned lr
+    assert all(tuned["lr"] == LRS[arm["name"]][0] for v in verdicts for arm, tuned in zip(v.arms, v.tuned))  # tuned lr
 
 
 def test_profile_scores_the_fast_defaults_one_and_the_alternatives_by_their_ratio(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from harness.judge.subject import Subject
 from suites._synthetic import censored, outcomes, reached, runs_table
 from suites.dropout import LRS, SUITE
 
@@ -18,8 +19,10 @@ def test_every_run_trains_the_whole_budget_on_mnist1d(result):
 
 
 def test_rows_pair_each_rate_with_no_dropout_per_size(result):
-    groups = {v.group for v in result.verdicts}
-    assert groups == {"n_samples=1000, target_value=0.28, arm 0.5@0.001 vs 0.0@0.001"}
+    assert {(v.group, v.arms, v.tuned) for v in result.verdicts} == {
+        (Subject(n_samples=1000, target_value=0.28), (Subject(dropout=0.5), Subject(dropout=0.0)),
+         (Subject(lr=0.001), Subject(lr=0.001)))}
+    assert {v.label for v in result.verdicts} == {"500 rows, dropout 0.5 vs none (tuned: lr 0.001)"}
     assert [v.metric for v in result.verdicts] == ["final val error ratio", "epochs-to-target ratio"]
     assert all(v.n == 3 for v in result.verdicts)
 
@@ -41,11 +44,13 @@ def test_main_rows_flip_with_the_effect(as_claimed, want):
     verdicts = SUITE.judge(_table(as_claimed))
     for statement in ("dropout lowers the validation error", "dropout converges slower"):
         assert outcomes(verdicts, statement) == [want] * 4, statement  # 2 sizes x 2 rates
-    assert verdicts[0].group == "n_samples=1000, target_value=0.28, arm 0.2@0.003 vs 0.0@0.001"
+    first = verdicts[0]
+    assert (first.group, first.arms) == ({"n_samples": 1000, "target_value": 0.28}, ({"dropout": 0.2}, {"dropout": 0.0}))
+    assert first.tuned == ({"lr": 0.003}, {"lr": 0.001})  # each arm at its own tuned lr
 
 
 def test_a_rate_that_never_reaches_the_target_counts_as_slower():
     def metrics(cfg):
         return {**(censored(40) if cfg.dropout == 0.5 else reached(10)), "final_val_acc": 0.5}
     verdicts = SUITE.judge(runs_table(SUITE, metrics))
-    assert outcomes(verdicts, "dropout converges slower", "arm 0.5@") == ["supported"] * 2
+    assert outcomes(verdicts, "dropout converges slower", dropout=0.5) == ["supported"] * 2

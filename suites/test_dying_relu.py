@@ -62,4 +62,4 @@ def test_main_rows_flip_with_the_effect(claim_holds, want):
                       "the remedy trains better at a large learning rate"):
         assert set(outcomes(verdicts, statement)) == {want}, statement
     assert all(v.n == 6 for v in verdicts)
-    assert {v.group.split(", ")[-2] for v in select(verdicts, "the remedy trains better")} == {f"lr={LOW_LR}"}
+    assert {v.group["lr"] for v in select(verdicts, "the remedy trains better")} == {LOW_LR}

@@ -6,6 +6,8 @@ import math
 import pandas as pd
 import pytest
 
+from harness.judge.simulated import outcomes
+from harness.judge.verdict import select
 from suites.gradient_clipping import CHAPTER_T, MEDIAN_NORM, MULTIPLES, POINTS, SUITE, judge  # noqa: F401
 
 
@@ -32,7 +34,8 @@ def test_value_clipping_turns_the_gradient_and_norm_clipping_does_not(result):
 
 def test_rows_at_two_seeds_are_open_but_lean_the_measured_way(result):
     tames = [v for v in result.verdicts if v.statement == "norm clipping tames the explosion"]
-    assert [v.group for v in tames] == ["lr=0.3, clip_threshold=1.0, clip norm vs none"]
+    assert [(v.group, v.arms) for v in tames] == [({"lr": 0.3, "clip_threshold": 1.0}, ({"clip": "norm"}, {"clip": "none"}))]
+    assert tames[0].label == "lr 0.3, threshold 1, norm clipping vs no clipping"
     assert tames[0].effect < 0.2 and tames[0].outcome == "inconclusive" and tames[0].n == 2
 
 
@@ -54,15 +57,15 @@ def synthetic(clipping_helps: bool, seeds: int = 6) -> pd.DataFrame:
 
 @pytest.mark.parametrize("helps", [True, False])
 def test_main_rows_flip_with_the_effect(helps):
-    verdicts = {(v.statement, v.group): v.outcome for v in judge(synthetic(helps))}
+    verdicts = judge(synthetic(helps))
     want = "supported" if helps else "refuted"
     for lr in (0.3, 1.0):
-        assert verdicts[("norm clipping tames the explosion", f"lr={lr}, clip_threshold=1.0, clip norm vs none")] == want
-        assert verdicts[("norm clipping improves accuracy", f"lr={lr}, clip_threshold=1.0, clip norm vs none")] == want
-        assert verdicts[("without clipping the net fails to train", f"lr={lr}, clip=none, clip_threshold=1.0")] == want
-    assert verdicts[("clipping by value turns the gradient", "lr=0.3, clip=value, clip_threshold=0.01")] == want
-    assert verdicts[("clipping by norm keeps its direction", "lr=0.3, clip=norm, clip_threshold=1.0")] == want
-    sweep = {g: o for (s, g), o in verdicts.items() if s == "the threshold is not critical"}
+        assert outcomes(verdicts, "norm clipping tames the explosion", lr=lr, clip_threshold=1.0, clip="norm") == [want]
+        assert outcomes(verdicts, "norm clipping improves accuracy", lr=lr, clip_threshold=1.0, clip="norm") == [want]
+        assert outcomes(verdicts, "without clipping the net fails to train", lr=lr, clip="none", clip_threshold=1.0) == [want]
+    assert outcomes(verdicts, "clipping by value turns the gradient", lr=0.3, clip="value", clip_threshold=0.01) == [want]
+    assert outcomes(verdicts, "clipping by norm keeps its direction", lr=0.3, clip="norm", clip_threshold=1.0) == [want]
+    sweep = select(verdicts, "the threshold is not critical", lr=0.3, clip="norm", baseline={"clip_threshold": 2.5})
     assert len(sweep) == len(MULTIPLES) - 1
-    assert sweep["lr=0.3, clip=norm, clip_threshold 0.625 vs 2.5"] == "supported"  # same accuracy either way
-    assert sweep["lr=0.3, clip=norm, clip_threshold 10.0 vs 2.5"] == "refuted"
+    assert outcomes(sweep, "the threshold is not critical", clip_threshold=0.625) == ["supported"]  # same accuracy
+    assert outcomes(sweep, "the threshold is not critical", clip_threshold=10.0) == ["refuted"]

@@ -24,9 +24,10 @@ def test_every_run_finished_with_per_layer_statistics_at_init(suite_run):
 
 
 def test_glorot_shrinks_the_signal_and_the_first_layer_gradient(result):
-    assert outcomes(result.verdicts, "activation scale shrinks with depth", "init=glorot_uniform") == ["supported"]
+    assert outcomes(result.verdicts, "activation scale shrinks with depth", init="glorot_uniform") == ["supported"]
     for init in ("glorot_uniform", "default"):
-        (v,) = select(result.verdicts, "the first layer gets a far smaller gradient", group_has=f"init {init} vs")
+        (v,) = select(result.verdicts, "the first layer gets a far smaller gradient", init=init)
+        assert v.arms[1] == {"init": "he_normal"} and v.label == f"init {init} vs he_normal", v
         assert v.outcome == "supported" and v.high < 1e-2, v
 
 
@@ -36,7 +37,9 @@ def test_he_keeps_the_signal_within_the_finite_width_band(result):
 
 
 def test_runs_short_of_the_target_are_censored_bounds_not_dropped(result):
-    for v in select(result.verdicts, "more epochs are needed"):
+    rows = select(result.verdicts, "more epochs are needed")
+    assert [v.arms[0]["init"] for v in rows] == ["glorot_uniform", "default"]  # each against he_normal
+    for v in rows:
         assert v.n == 6 and "baseline (init=he_normal) censored in 6 of 6 seeds" in v.note, v
         assert v.outcome == "inconclusive" and v.low == 0 and v.high > 1e300, v  # open above
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from harness.judge.subject import Subject
 from suites._synthetic import outcomes, runs_table
 from suites.l1_l2 import LRS, SUITE
 
@@ -19,11 +20,13 @@ def test_penalized_runs_record_the_share_of_near_zero_weights(result):
 
 
 def test_rows_per_arm(result):
-    groups = [(v.statement, v.group) for v in result.verdicts]
-    assert groups == [("l1 makes the hidden weights sparse", "arm l1=0.001@0.01 vs none@0.01"),
-                      ("l2 shrinks but does not sparsify", "arm l2=0.01@0.01 vs none@0.01"),
-                      ("the penalty shrinks the loss gap", "arm l1=0.001@0.01 vs none@0.01"),
-                      ("the penalty shrinks the loss gap", "arm l2=0.01@0.01 vs none@0.01")]
+    rows = [(v.statement, v.arms[0]["penalty"], v.arms[1]["penalty"], v.tuned) for v in result.verdicts]
+    at_lr = (Subject(lr=0.01), Subject(lr=0.01))
+    assert rows == [("l1 makes the hidden weights sparse", "l1 0.001", "none", at_lr),
+                    ("l2 shrinks but does not sparsify", "l2 0.01", "none", at_lr),
+                    ("the penalty shrinks the loss gap", "l1 0.001", "none", at_lr),
+                    ("the penalty shrinks the loss gap", "l2 0.01", "none", at_lr)]
+    assert result.verdicts[0].label == "l1 0.001 vs no penalty (tuned: lr 0.01)"
 
 
 def _table(as_claimed: bool):
@@ -49,4 +52,5 @@ def test_main_rows_flip_with_the_effect(as_claimed, want):
     assert outcomes(verdicts, "l1 makes the hidden weights sparse") == [want] * 2
     assert outcomes(verdicts, "l2 shrinks but does not sparsify") == [want] * 2
     assert outcomes(verdicts, "the penalty shrinks the loss gap") == [want] * 4
-    assert verdicts[0].group == "arm l1=0.0001@0.03 vs none@0.01"
+    assert verdicts[0].arms == ({"penalty": "l1 0.0001"}, {"penalty": "none"})
+    assert verdicts[0].tuned == ({"lr": 0.03}, {"lr": 0.01})

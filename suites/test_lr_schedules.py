@@ -16,7 +16,8 @@ def test_every_schedule_trains_and_logs_its_lr(result):
     assert last_lr["exponential"] == pytest.approx(0.1 * 0.1 ** ((B - 1) / B), rel=1e-6)
     assert last_lr["1cycle"] == pytest.approx(0.01)  # epoch 10 starts the final 10% of steps, at lr/10
     rows = [v for v in result.verdicts if v.statement == "the schedule beats a constant lr"]
-    assert [v.group for v in rows] == ["arm exponential/10@0.1 vs constant/10@0.1", "arm 1cycle/10@0.1 vs constant/10@0.1"]
+    assert [(v.group, v.arms[0]["schedule"], v.arms[1]["schedule"], v.tuned) for v in rows] == [
+        ({"max_epochs": B}, s, "constant", ({"lr": 0.1}, {"lr": 0.1})) for s in ("exponential", "1cycle")]
 
 
 def synthetic(schedules_help: bool, seeds: int = 6) -> pd.DataFrame:

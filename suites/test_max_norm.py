@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from harness.judge.verdict import select
 from suites._synthetic import outcomes, runs_table
 from suites.max_norm import LRS, SUITE
 
@@ -17,10 +18,12 @@ def test_the_fixed_budget_runs_and_records_the_gap(result):
 
 
 def test_rows_compare_each_r_with_off_and_the_smallest_with_the_largest(result):
-    shrinks = [v.group for v in result.verdicts if v.statement == "max-norm shrinks the train-validation loss gap"]
-    assert shrinks == ["dropout=0.0, arm 1.5@0.01 vs 0.0@0.01", "dropout=0.0, arm 0.5@0.01 vs 0.0@0.01"]
+    shrinks = select(result.verdicts, "max-norm shrinks the train-validation loss gap", dropout=0.0)
+    assert [(v.arms, v.tuned) for v in shrinks] == [(({"max_norm": r}, {"max_norm": 0.0}), ({"lr": 0.01}, {"lr": 0.01}))
+                                                    for r in (1.5, 0.5)]
     (smaller,) = [v for v in result.verdicts if v.statement == "a smaller r regularizes more"]
-    assert smaller.group == "dropout=0.0, arm 0.5@0.01 vs 1.5@0.01" and smaller.n == 3
+    assert smaller.group == {"dropout": 0.0} and smaller.arms == ({"max_norm": 0.5}, {"max_norm": 1.5})
+    assert smaller.label == "no dropout, max-norm 0.5 vs max-norm 1.5 (tuned: lr 0.01)" and smaller.n == 3
 
 
 def _table(regularizes: bool):
@@ -39,4 +42,5 @@ def test_main_rows_flip_with_the_effect(regularizes, want):
     verdicts = SUITE.judge(_table(regularizes))
     assert outcomes(verdicts, "max-norm shrinks the train-validation loss gap") == [want] * 4  # 2 dropout x 2 r
     assert outcomes(verdicts, "a smaller r regularizes more") == [want] * 2
-    assert verdicts[0].group == "dropout=0.0, arm 1.5@0.03 vs 0.0@0.01"
+    assert (verdicts[0].group, verdicts[0].arms) == ({"dropout": 0.0}, ({"max_norm": 1.5}, {"max_norm": 0.0}))
+    assert verdicts[0].tuned == ({"lr": 0.03}, {"lr": 0.01})

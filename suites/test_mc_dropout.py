@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.core.contract import MC_METRICS
+from harness.judge.subject import Subject
 from suites._synthetic import outcomes, runs_table
 from suites.mc_dropout import SUITE, T_LARGE
 
@@ -23,8 +24,7 @@ def test_both_passes_are_measured_on_every_run(result):
 
 
 def test_rows_are_per_t_and_paired_within_runs(result):
-    groups = {v.group for v in result.verdicts}
-    assert groups == {"mc_samples=10"} and all(v.n == 3 for v in result.verdicts)
+    assert {v.group for v in result.verdicts} == {Subject(mc_samples=10)} and all(v.n == 3 for v in result.verdicts)
     assert "MC cost is linear in T" not in {v.statement for v in result.verdicts}  # one T: no pair to compare
 
 
@@ -45,4 +45,4 @@ def test_every_row_flips_with_the_effect(helps, want):
     for statement in ("MC dropout lowers the NLL", "MC dropout improves calibration", "accuracy stays about the same",
                       "latency grows as T"):
         assert outcomes(verdicts, statement) == [want, want], statement
-    assert outcomes(verdicts, "MC cost is linear in T", f"mc_samples {T_LARGE} vs 10") == [want]
+    assert outcomes(verdicts, "MC cost is linear in T", mc_samples=T_LARGE) == [want]

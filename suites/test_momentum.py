@@ -4,19 +4,20 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from harness.judge.verdict import select
 from suites.momentum import ANALYTIC, MAX_ITERS, OPTIMIZERS, SUITE, TASK_LRS, judge  # noqa: F401
 
 
 def test_terminal_step_is_exact_and_momentum_is_faster_on_the_quadratic(result):
     assert len(result.runs) == 30 and not result.failures  # 5 analytic arms x 6 seeds
-    rows = {(v.statement, v.group): v for v in result.verdicts}
     for beta in (0.5, 0.9, 0.99):
-        row = rows[("the terminal step is lr*g/(1-beta)", f"optimizer=momentum, momentum={beta}")]
+        (row,) = select(result.verdicts, "the terminal step is lr*g/(1-beta)", optimizer="momentum", momentum=beta)
         assert row.outcome == "supported" and row.high < 1e-9
     for opt in ("momentum", "nesterov"):
-        row = rows[("momentum needs fewer iterations on an ill-conditioned quadratic",
-                    f"dataset={ANALYTIC}, momentum=0.9, optimizer {opt} vs sgd")]
+        (row,) = select(result.verdicts, "momentum needs fewer iterations on an ill-conditioned quadratic",
+                        dataset=ANALYTIC, momentum=0.9, optimizer=opt, baseline={"optimizer": "sgd"})
         assert row.outcome == "supported" and row.high < 0.8 and row.n == 6
+        assert row.label == f"analytic, beta 0.9, {opt} vs sgd"
 
 
 def synthetic(momentum_helps: bool, seeds: int = 6) -> pd.DataFrame:
@@ -39,5 +40,5 @@ def test_main_rows_flip_with_the_effect(helps):
     want = "supported" if helps else "refuted"
     assert {v.outcome for v in verdicts} == {want}
     task = [v for v in verdicts if v.statement == "momentum reaches the target in fewer epochs"]
-    assert [v.group for v in task] == ["dataset=digits, arm momentum@0.03 vs sgd@0.03",
-                                       "dataset=digits, arm nesterov@0.03 vs sgd@0.03"]
+    assert [(v.group, v.arms[0], v.tuned) for v in task] == [
+        ({"dataset": "digits"}, {"optimizer": o}, ({"lr": 0.03}, {"lr": 0.03})) for o in ("momentum", "nesterov")]

@@ -12,8 +12,10 @@ def test_every_arm_trains_and_rows_name_the_tuned_rates(result):
     assert len(runs) == 8 and not result.failures  # 2 optimizers x 2 betas x 2 seeds
     assert (runs.final_val_acc > 0.4).all()  # every arm learns MNIST-1D at these rates (chance 0.1)
     rows = [v for v in result.verdicts if v.statement == "Nesterov reaches the target in fewer epochs"]
-    assert [v.group for v in rows] == ["momentum=0.9, arm nesterov/0.9@0.03 vs momentum/0.9@0.03",
-                                       "momentum=0.99, arm nesterov/0.99@0.003 vs momentum/0.99@0.003"]
+    assert [(v.group, v.arms, v.tuned) for v in rows] == [
+        ({"momentum": beta}, ({"optimizer": "nesterov"}, {"optimizer": "momentum"}), ({"lr": lr}, {"lr": lr}))
+        for beta, lr in ((0.9, 0.03), (0.99, 0.003))]
+    assert rows[0].label == "beta 0.9, nesterov vs momentum (tuned: lr 0.03)"
     assert all(v.n == 2 and v.outcome == "inconclusive" for v in rows)  # 2 seeds: the interval is open
 
 
@@ -33,4 +35,5 @@ def test_main_rows_flip_with_the_effect(faster):
     verdicts = judge(synthetic(faster))
     assert len(verdicts) == len(BETAS) + 1
     assert {v.outcome for v in verdicts} == {"supported" if faster else "refuted"}
-    assert verdicts[0].group == "momentum=0.9, arm nesterov/0.9@0.03 vs momentum/0.9@0.03"
+    assert (verdicts[0].group, verdicts[0].tuned) == ({"momentum": 0.9}, ({"lr": 0.03}, {"lr": 0.03}))
+    assert verdicts[-1].group == {"momentum": BETAS}  # every beta, merged

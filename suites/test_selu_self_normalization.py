@@ -30,7 +30,7 @@ def test_lecun_settles_inside_the_domain_and_he_init_leaves_it(result):
     (keeps,) = select(result.verdicts, "keeps mean ~0, variance ~1 in the last layers")
     assert keeps.outcome == "supported" and keeps.n == 6, keeps
     (breaks,) = select(result.verdicts, "breaks self-normalization")
-    assert "init=he_normal" in breaks.group and breaks.outcome == "supported", breaks
+    assert breaks.group["init"] == "he_normal" and breaks.outcome == "supported", breaks
 
 
 def test_distance_is_measured_in_units_of_the_domain_edges():

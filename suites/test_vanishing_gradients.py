@@ -15,9 +15,7 @@ from suites.vanishing_gradients import SUITE
 
 
 def _rows(result, statement, activation):
-    rows = select(result.verdicts, statement, group_has=f"activation={activation},")
-    assert rows, (statement, activation)
-    return rows
+    return select(result.verdicts, statement, activation=activation)  # LookupError when there are none
 
 
 def test_every_run_finished_with_its_gradient_snapshots(result):

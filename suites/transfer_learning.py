@@ -122,6 +122,7 @@ SUITE = Suite(
     max_seeds=9,
     judge=judge,
     timing=False,
+    words={"arm": "{}"},  # 'dataset digits, classes 5,6, reuse vs scratch'
     # ci: 2 digit pairs, 10 epochs everywhere (the reuse arm: 4 frozen, 6 unfrozen)
     scales={"ci": {"seeds": 6, "max_epochs": 10, "grid": {GRID_KEY: points("digits", "", DIGIT_PAIRS[5:7])}},
             "nightly": {"seeds": 12}},

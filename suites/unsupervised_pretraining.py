@@ -54,7 +54,7 @@ LOWER_ERROR = DifferenceStatement("pretraining lowers the error with few labels"
 SPREAD = "pretraining narrows the error's spread across seeds"
 
 
-def spread_verdict(group: pd.DataFrame, label: str) -> Verdict:
+def spread_verdict(group: pd.DataFrame, depth: int) -> Verdict:
     """sd over seeds of the pretrained arm's error / the scratch arm's, paired by seed, Pitman-Morgan interval."""
     errors = group.assign(error=1.0 - group.final_val_acc).pivot_table(index="seed", columns="arm", values="error")
     errors = errors.dropna() if {"pretrained", "scratch"} <= set(errors.columns) else errors.iloc[:0]
@@ -66,8 +66,8 @@ def spread_verdict(group: pd.DataFrame, label: str) -> Verdict:
     if outcome == "inconclusive":
         note = "; ".join(filter(None, [note, "fewer than 3 pairs" if math.isnan(low) else
                                        lean(ratio, low, high, 1.0, "<")]))
-    return Verdict(SPREAD, label, "sd ratio pretrained / scratch", ratio, low, high, 1.0, "<", len(errors), outcome,
-                   note)
+    return Verdict(SPREAD, {"depth": depth}, "sd ratio pretrained / scratch", ratio, low, high, 1.0, "<", len(errors),
+                   outcome, note, arms=({"arm": "pretrained"}, {"arm": "scratch"}))
 
 
 def judge(runs: pd.DataFrame):
@@ -75,7 +75,7 @@ def judge(runs: pd.DataFrame):
     targets = runs[runs.arm != "autoencoder"]
     verdicts = paired_verdicts(targets, [LOWER_ERROR], "arm", "scratch", ["depth"], levels=["pretrained"])
     for depth, group in targets.groupby("depth", sort=False):
-        verdicts.append(spread_verdict(group, f"depth={depth}, arm pretrained vs scratch"))
+        verdicts.append(spread_verdict(group, depth))
     return verdicts
 
 
@@ -102,6 +102,7 @@ SUITE = Suite(
     max_seeds=18,
     judge=judge,
     timing=False,
+    words={"arm": "{}"},  # 'depth 2, pretrained vs scratch'
     # ci: depth 2 only (18 runs)
     scales={"ci": {"seeds": 6, "grid": {GRID_KEY: points(DEPTHS[:1])}},
             "nightly": {"seeds": 20, "max_seeds": 30}},

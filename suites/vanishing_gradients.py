@@ -58,6 +58,7 @@ SUITE = Suite(
     grid={("activation", "init"): (("sigmoid", "default"), ("tanh", "glorot_uniform"), ("relu", "he_normal"))},
     seeds=6,
     judge=judge,
+    words={"activation": "{}", "init": "{} init"},  # 'sigmoid, default init'
     timing=False,  # nothing here is a wall-clock figure: runs may go side by side
     # ci: 6 seeds (the interval is defined) and one epoch: the gradient rows at init and after epoch 1.
     scales={"ci": {"seeds": 6, "max_epochs": 1}, "nightly": {"seeds": 10}},

@@ -56,9 +56,9 @@ class CtrlC(pl.Callback):
             os.kill(os.getpid(), signal.SIGINT)
 
 
-def run_with_ctrl_c_in_seed_1(config: RunConfig, tracker, experiment: str, parent_run_id: str):
-    """harness.train.runner.train, except that a seed-1 run is interrupted by Ctrl-C at the end of its 2nd epoch."""
-    from harness.train.runner import train
+def run_with_ctrl_c_in_seed_1(config: RunConfig, recording):
+    """harness.train.fit.train, except that a seed-1 run is interrupted by Ctrl-C at the end of its 2nd epoch."""
+    from harness.train.fit import train
 
     callbacks = [CtrlC(at_epoch=2)] if config.seed == 1 else []
-    return train(config, tracker, experiment, parent_run_id, extra_callbacks=callbacks)
+    return train(config, recording, extra_callbacks=callbacks)

@@ -24,7 +24,11 @@ STATEMENTS = [ThresholdStatement("decides at once", "seed", column("seed"), ">",
               ThresholdStatement("never decides", "seed", column("seed"), ">", 3.0, (("lr", 0.02),))]
 
 
+JUDGED: list[frozenset] = []  # each call of the judge: the (lr, seed) of the runs it was given
+
+
 def judge(runs):
+    JUDGED.append(frozenset(zip(runs["lr"], runs["seed"])))
     return threshold_verdicts(runs, STATEMENTS, ["lr"])
 
 
@@ -38,7 +42,13 @@ def test_seeds_are_added_only_behind_undecided_rows_and_the_report_replays_the_l
     tracker = Tracker(store_uri)
     looks = Looks.plan(6, 9)
     assert looks.seeds == (6, 9)
+    JUDGED.clear()
     result = run_suite(SUITE, tracker, SUITE.configs(seeds=6), Execution(progress=False), looks)
+    # Judged once per look within the invocation: while adding seeds and when recording, the same rows serve.
+    ran = set(zip(result.runs["lr"], result.runs["seed"]))
+    look_sets = [frozenset(r for r in ran if r[1] < n) for n in looks.seeds]
+    assert [JUDGED.count(s) for s in look_sets] == [1, 1]
+    assert len(JUDGED) == len(set(JUDGED)) == 2 + 2  # and the two configurations each left out once at look 1
     seeds = {lr: sorted(g["seed"]) for lr, g in result.runs.groupby("lr")}
     assert seeds == {0.01: list(range(6)), 0.02: list(range(9))}
     once, never = result.verdicts

@@ -7,8 +7,7 @@ import torch
 
 from harness.nn.clipping import clip_gradients, total_grad_norm
 from harness.config.run_config import ConfigError, RunConfig
-from harness.train.lockstep import train_lockstep
-from harness.train.runner import train
+from harness.train.fit import train, train_group
 
 
 def clipped(mode: str, grad: list[float], threshold: float = 1.0) -> list[float]:
@@ -64,7 +63,7 @@ def test_clipping_happens_in_the_training_step(loop, mode):
 
 def test_lockstep_arms_clip_as_their_solo_runs(tiny):
     arms = [tiny.replace(max_epochs=2, stop_at_target=False, lr=0.05, clip=c, clip_threshold=0.1) for c in ("none", "norm")]
-    lockstep = train_lockstep(arms, interleave="clip")
+    lockstep = train_group(arms, interleave="clip")
     solo = [train(c) for c in arms]
     for a, b in zip(lockstep, solo):
         assert [h["val/acc"] for h in a.history] == [h["val/acc"] for h in b.history]

@@ -16,7 +16,8 @@ from harness.nn.cnn import CNN
 from harness.config.run_config import ConfigError, RunConfig
 from harness.nn.fusion import BiasMapConv, count_batchnorm, fuse_bn
 from harness.nn.models import build_model
-from harness.train.runner import train
+from harness.train.fit import train
+from harness.train.lifecycle import Recording
 from tests.test_fusion import REL_TOL, ROUNDING_FACTOR, rel
 
 SHAPES = {"1d": (1, 40), "2d": (1, 8, 8)}  # MNIST-1D-like (C, L), digits-image (C, H, W)
@@ -107,7 +108,7 @@ def test_cnn_refuses_flat_features_and_unsupported_axes():
 def test_cnn_trains_on_digit_images_with_and_without_bn(norm, tracker):
     config = RunConfig(model="cnn", dataset="digits-image", depth=3, width=8, activation="relu", norm=norm,
                        optimizer="adam", lr=0.003, batch_size=32, max_epochs=8, target_value=0.9, threads=1)
-    result = train(config, tracker, "cnn")
+    result = train(config, Recording(tracker, "cnn"))
     assert result.stop_reason == "target", result.history[-1]
     run = tracker.client.get_run(result.run_id)
     assert run.data.params["model"] == "cnn" and run.data.params["dataset"] == "digits-image"

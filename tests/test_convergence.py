@@ -10,7 +10,7 @@ import pytest
 from harness.stats.bounds import judge_interval, ratio_bounds
 from harness.judge.measures import epochs_to_target, time_to_target
 from harness.judge.rules import paired_verdicts
-from harness.train.runner import train
+from harness.train.fit import train
 from harness.stats.median import Measured
 from harness.stats.bootstrap import bootstrap_median_bounds
 from harness.judge.verdict import RatioStatement

@@ -7,7 +7,8 @@ import time
 import pytest
 import torch
 
-from harness.train.runner import train
+from harness.train.fit import train
+from harness.train.lifecycle import Recording
 from harness.train.timing import synchronize
 
 pytestmark = [pytest.mark.cuda,
@@ -32,7 +33,7 @@ def test_synchronized_clock_covers_queued_kernels():
 
 
 def test_a_run_on_cuda_is_recorded_as_such(tracker, tiny):
-    result = train(tiny.replace(device="cuda", max_epochs=2, stop_at_target=False), tracker)
+    result = train(tiny.replace(device="cuda", max_epochs=2, stop_at_target=False), Recording(tracker))
     tags = tracker.client.get_run(result.run_id).data.tags
     assert tags["device_type"] == "cuda" and tags["cuda_version"] == str(torch.version.cuda)
     assert tags["device"] == torch.cuda.get_device_name()

@@ -11,7 +11,7 @@ import torch
 from harness.config.run_config import ConfigError, RunConfig
 from harness.data.datamodule import InMemoryDataModule, ShuffledBatches
 from harness.data.datasets import read_idx
-from harness.train.runner import train
+from harness.train.fit import train
 
 
 def _write_idx(path, array: np.ndarray, gz: bool = False):

@@ -3,7 +3,8 @@ loss and accuracy history, epoch by epoch, in memory and as stored."""
 from __future__ import annotations
 
 from harness.store.queries import load_history
-from harness.train.runner import train
+from harness.train.fit import train
+from harness.train.lifecycle import Recording
 
 FIGURES = ("train/loss", "val/loss", "val/acc")  # every figure except the clocks
 
@@ -14,8 +15,8 @@ def figures(history: list[dict[str, float]]) -> list[tuple[float, ...]]:
 
 def test_same_config_and_seed_same_history(tiny, tracker):
     config = tiny.replace(norm="before", max_epochs=4, stop_at_target=False, dropout=0.2)  # dropout: seeded too
-    a = train(config, tracker)
-    b = train(config, tracker)
+    a = train(config, Recording(tracker))
+    b = train(config, Recording(tracker))
     assert len(a.history) == 4
     assert figures(a.history) == figures(b.history)  # exactly equal, not approximately
     stored_a = load_history(tracker.client, a.run_id)[list(FIGURES)]

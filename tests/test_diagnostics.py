@@ -14,7 +14,8 @@ from harness.config.run_config import ConfigError, RunConfig
 from harness.train.diagnostics import DIAGNOSTICS, ActivationHealth, GradientHealth, probe_mode
 from harness.nn.mlp import build_mlp
 from harness.store.queries import load_history, load_runs
-from harness.train.runner import train
+from harness.train.fit import train
+from harness.train.lifecycle import Recording
 
 DIAG = "gradients,activations"
 
@@ -34,7 +35,7 @@ def _history(result, key):
 def test_diagnostics_leave_the_training_trajectory_unchanged(bn_dropout, tracker, loop):
     config = bn_dropout.replace(loop=loop)
     plain = train(config)
-    probed = train(config.replace(diagnostics=DIAG), tracker, "diag")
+    probed = train(config.replace(diagnostics=DIAG), Recording(tracker, "diag"))
     for key in ("train/loss", "val/acc", "val/loss"):
         assert _history(probed, key) == _history(plain, key), key  # bit for bit, not approximately
 
@@ -68,7 +69,7 @@ def test_the_trajectory_check_would_catch_a_careless_probe(bn_dropout):
 def test_per_layer_metrics_are_logged_per_sample_and_summaries_reach_load_runs(tracker):
     config = RunConfig(dataset="digits", depth=4, width=16, optimizer="adam", lr=0.01, max_epochs=4,
                        stop_at_target=False, diagnostics=DIAG, diag_every=2, threads=1)
-    result = train(config, tracker, "diag")
+    result = train(config, Recording(tracker, "diag"))
     hist = load_history(tracker.client, result.run_id).set_index("epoch")
     for layer in ("01", "04"):
         for key in (f"grad/norm/layer_{layer}", f"act/pre_mean/layer_{layer}", f"act/post_std/layer_{layer}",
@@ -229,13 +230,13 @@ def test_threshold_rule_applies_where_it_should_and_bounds_censored_values():
         ThresholdStatement("slow", "epochs", epochs_to_target, ">", 8, (("act", "sig"),)),
         ThresholdStatement("fast", "epochs", epochs_to_target, "<", 8, (("act", "sig"),)),
     ], group_by=["act"])
-    by = {(v.group, v.statement): v for v in rows}
-    assert set(by) == {("act=sig", "vanishes"), ("act=relu", "does not vanish"), ("act=sig", "slow"), ("act=sig", "fast")}
-    assert by["act=sig", "vanishes"].outcome == "supported" and by["act=sig", "vanishes"].effect == 2e-9
-    assert by["act=relu", "does not vanish"].outcome == "supported" and by["act=relu", "does not vanish"].n == 6
+    by = {(v.group["act"], v.statement): v for v in rows}
+    assert set(by) == {("sig", "vanishes"), ("relu", "does not vanish"), ("sig", "slow"), ("sig", "fast")}
+    assert by["sig", "vanishes"].outcome == "supported" and by["sig", "vanishes"].effect == 2e-9
+    assert by["relu", "does not vanish"].outcome == "supported" and by["relu", "does not vanish"].n == 6
     # Censored at 9 epochs: the true value is > 9, so '> 8' holds and '< 8' is refuted, not dropped.
-    assert by["act=sig", "slow"].outcome == "supported" and by["act=sig", "slow"].high == math.inf
-    assert by["act=sig", "fast"].outcome == "refuted" and "censored in 6 of 6 seeds" in by["act=sig", "fast"].note
+    assert by["sig", "slow"].outcome == "supported" and by["sig", "slow"].high == math.inf
+    assert by["sig", "fast"].outcome == "refuted" and "censored in 6 of 6 seeds" in by["sig", "fast"].note
 
 
 def test_difference_rule_pairs_by_seed_and_leaves_diverged_pairs_out():
@@ -249,4 +250,5 @@ def test_difference_rule_pairs_by_seed_and_leaves_diverged_pairs_out():
     (v,) = paired_verdicts(runs, [DifferenceStatement("more die", "diff", unless_diverged(column("dead")), ">", 0.01)],
                                       factor="lr", baseline=0.01, group_by=[])
     assert v.n == 6 and v.effect == pytest.approx(0.3) and v.low == pytest.approx(0.2) and v.outcome == "supported"
-    assert "3 pair(s) without a value (3 with a diverged run)" in v.note and v.group == "lr 0.3 vs 0.01"
+    assert "3 pair(s) without a value (3 with a diverged run)" in v.note
+    assert v.group == {} and v.arms == ({"lr": 0.3}, {"lr": 0.01})

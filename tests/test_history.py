@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import shutil
 
 import numpy as np
@@ -23,7 +24,7 @@ from harness.judge.measures import column
 from harness.nn.models import build_model
 from harness.execute.pipeline import Execution, run_suite
 from harness.store.queries import QueryError
-from harness.train.runner import measure
+from harness.train.lifecycle import measure
 from harness.judge.suite import Suite
 from harness.store.tracking import Tracker
 from harness.judge.verdict import ThresholdStatement
@@ -43,8 +44,8 @@ def spread(config: RunConfig) -> dict:
     return {"std_ratio": stds[-1] / stds[0]}
 
 
-def run_spread(config, tracker, experiment, parent_run_id):
-    return measure(spread, config, tracker, experiment, parent_run_id)
+def run_spread(config, recording):
+    return measure(spread, config, recording)
 
 
 STATEMENT = ThresholdStatement("the signal keeps its scale", "last/first std", column("std_ratio"), ">", 0.5)
@@ -111,6 +112,26 @@ def test_check_fails_on_a_decided_row_turned_undecided_and_on_a_step_without_a_f
     stepped = check(tracker.client, SUITE.name, baseline=COMMIT_A, head="c")
     assert [line.split()[0] for line in stepped.lines] == ["STEP"], stepped.text
     assert check(tracker.client, SUITE.name, baseline=COMMIT_A, head="c", rel_margin=10).exit_code == 0
+
+
+def test_rows_recorded_with_the_older_format_are_their_own_series_and_no_baseline(tracker):
+    """verdict.json of the older format (group as text): its rows are kept, by that text, and never matched to rows
+    of groups as data; check refuses it as a baseline rather than find nothing to compare and pass."""
+    from harness.core.contract import VERDICT_JSON
+    from harness.store.queries import recorded_verdict
+
+    old = invoke(tracker, COMMIT_A)
+    rows = json.loads(recorded_verdict(tracker.client, old))
+    for row in rows:  # as harness wrote it then
+        row["group"] = f"depth={row['group']['depth']}"
+        for key in ("arms", "tuned", "group_label", "arms_label", "tuned_label"):
+            del row[key]
+    tracker.log_text(old, json.dumps(rows, indent=1), VERDICT_JSON)
+    invoke(tracker, COMMIT_B)
+    hist = effect_history(tracker.client, SUITE.name)
+    assert list(hist["label"]) == ["depth=12", "all"] and hist["row"].nunique() == 2  # depth: every run's
+    with pytest.raises(QueryError, match="invalid baseline 'a+': its verdict.json was recorded with an older format"):
+        check(tracker.client, SUITE.name, baseline=COMMIT_A)
 
 
 def test_bad_references_and_margins_are_one_line_errors(store):

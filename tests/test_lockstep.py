@@ -10,15 +10,17 @@ import time
 from pathlib import Path
 
 import pytest
+import pytorch_lightning as pl
 import torch
 
 from harness.config.run_config import ConfigError
-from harness.core.contract import INTERLEAVED_TAG, SUMMARY_METRICS, TIMING_TAG
+from harness.core.contract import INTERLEAVED_TAG, REUSED_FROM_TAG, SUMMARY_METRICS, TIMING_TAG
 from harness.execute.interleave import lockstep_groups
-from harness.train.lockstep import Arm, train_lockstep
+from harness.train.arms import Arm
 from harness.execute.pipeline import Execution, run_suite
 from harness.store.queries import load_history
-from harness.train.runner import train
+from harness.train.fit import train, train_group
+from harness.train.lifecycle import Recording
 from harness.judge.suite import Suite
 from harness.train.timing import StepClock, synchronize
 from tests.scale_suites import CtrlC, judge_epochs
@@ -40,8 +42,8 @@ def arms(tiny):
 
 
 def test_lockstep_arms_are_the_solo_runs_bit_for_bit(arms, tracker):
-    lockstep = train_lockstep(arms, tracker, "lockstep", interleave="norm")
-    solo = [train(config, tracker, "solo") for config in arms]
+    lockstep = train_group(arms, Recording(tracker, "lockstep"), interleave="norm")
+    solo = [train(config, Recording(tracker, "solo")) for config in arms]
     for a, s in zip(lockstep, solo):
         assert figures(a.history) == figures(s.history)  # exactly equal, not approximately
         assert (a.epochs_to_target, a.stop_reason) == (s.epochs_to_target, s.stop_reason)
@@ -74,28 +76,85 @@ def test_without_the_rng_swaps_the_dropout_masks_differ(arms, monkeypatch):
     """The identity above can fail: arms drawing dropout masks from one shared stream leave the solo trajectory."""
     monkeypatch.setattr(Arm, "swap_in", lambda self: None)
     monkeypatch.setattr(Arm, "swap_out", lambda self: None)
-    shared = train_lockstep(arms[:2], interleave="norm")
+    shared = train_group(arms[:2], interleave="norm")
     assert figures(shared[1].history) != figures(train(arms[1]).history)
 
 
 def test_a_diverged_arm_stops_and_the_other_trains_on(tiny):
     configs = [tiny.replace(optimizer="sgd", lr=lr, max_epochs=3, stop_at_target=False) for lr in (0.05, 1e6)]
-    ok, diverged = train_lockstep(configs, interleave="lr")
+    ok, diverged = train_group(configs, interleave="lr")
     assert (diverged.stop_reason, len(diverged.history)) == ("diverged", 1)
     assert not math.isfinite(diverged.history[0]["train/loss"])
     assert (ok.stop_reason, len(ok.history)) == ("max_epochs", 3)
     assert figures(ok.history) == figures(train(configs[0]).history)
 
 
+DIAGNOSED = ("grad/", "act/", "upd/")  # the diagnostics' metric prefixes
+
+
+def diagnosed(client, run_id: str) -> dict[str, list[tuple[int, float]]]:
+    """Every diagnostic metric's whole history: (step, value) per sample."""
+    keys = [k for k in client.get_run(run_id).data.metrics if k.startswith(DIAGNOSED)]
+    return {k: [(m.step, m.value) for m in sorted(client.get_metric_history(run_id, k), key=lambda m: m.step)]
+            for k in keys}
+
+
+def assert_arms_are_solo_runs(group, solo, client) -> None:
+    """Figures, stops, restored epoch and every diagnostic sample exactly equal to the solo runs'."""
+    for a, s in zip(group, solo):
+        assert figures(a.history) == figures(s.history)
+        assert (a.stop_reason, a.restored_epoch, a.epochs_to_target) == (s.stop_reason, s.restored_epoch,
+                                                                          s.epochs_to_target)
+        assert [h["train/lr"] for h in a.history] == [h["train/lr"] for h in s.history]
+        samples = diagnosed(client, a.run_id)
+        assert samples and samples == diagnosed(client, s.run_id)
+        assert client.get_run(a.run_id).data.tags[TIMING_TAG] == "interleaved"
+
+
+def test_early_stopping_and_diagnostics_run_in_lockstep_arms_as_in_solo_runs(tiny, tracker):
+    base = tiny.replace(max_epochs=10, stop_at_target=False, dropout=0.2, early_stopping=2,
+                        diagnostics="gradients,activations,updates")
+    configs = [base.replace(lr=lr) for lr in (0.01, 0.03)]  # early-stopped at epochs 8 and 5 (restored: 6 and 3)
+    group = train_group(configs, Recording(tracker, "lockstep"), interleave="lr")
+    solo = [train(config, Recording(tracker, "solo")) for config in configs]
+    assert [a.stop_reason for a in group] == ["early_stopped"] * 2 and len({len(a.history) for a in group}) == 2
+    assert all(a.restored_epoch < len(a.history) for a in group)
+    assert_arms_are_solo_runs(group, solo, tracker.client)
+
+
+def test_layer_reuse_freezes_and_unfreezes_lockstep_arms_as_solo_runs(tiny, tracker):
+    source = train(tiny.replace(save_model=True, max_epochs=2, stop_at_target=False), Recording(tracker, "source"))
+    base = tiny.replace(max_epochs=12, stop_at_target=False, dropout=0.2, early_stopping=2, diagnostics="activations",
+                        reuse_from=source.run_id, reuse_layers=1, freeze_epochs=2, unfreeze_lr_factor=0.1)
+    configs = [base.replace(lr=lr) for lr in (0.03, 0.1)]
+    group = train_group(configs, Recording(tracker, "lockstep"), interleave="lr")
+    solo = [train(config, Recording(tracker, "solo")) for config in configs]
+    assert_arms_are_solo_runs(group, solo, tracker.client)
+    for arm, config in zip(group, configs):  # frozen for 2 epochs, then lr x 0.1
+        assert [h["train/lr"] for h in arm.history[:3]] == pytest.approx([config.lr, config.lr, config.lr * 0.1])
+        assert tracker.client.get_run(arm.run_id).data.tags[REUSED_FROM_TAG] == source.run_id
+
+
+def test_a_callback_lockstep_cannot_call_per_arm_is_refused_before_any_run_opens(arms, tracker):
+    class PerBatch(pl.Callback):
+        def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+            pass
+
+    with pytest.raises(ConfigError, match="invalid callback PerBatch in an interleaved group: it implements "
+                                          "on_train_batch_end"):
+        train_group(arms, Recording(tracker, "refused"), interleave="norm", callbacks_for=lambda config: [PerBatch()])
+    assert tracker.client.get_experiment_by_name("refused") is None
+
+
 def test_arms_that_differ_elsewhere_are_refused(arms):
     with pytest.raises(ConfigError, match="differ in 'seed'"):
-        train_lockstep([arms[0], arms[1].replace(seed=1)], interleave="norm")
+        train_group([arms[0], arms[1].replace(seed=1)], interleave="norm")
 
 
 def test_an_arm_that_raises_fails_every_arm_with_traceback(tiny, tracker):
     # batch 4096 exceeds digits' 1437 training examples: the second arm raises in data setup.
     with pytest.raises(ValueError, match="exceeds"):
-        train_lockstep([tiny.replace(batch_size=b) for b in (32, 4096)], tracker, "fails", interleave="batch_size")
+        train_group([tiny.replace(batch_size=b) for b in (32, 4096)], Recording(tracker, "fails"), interleave="batch_size")
     runs = tracker.client.search_runs([tracker.client.get_experiment_by_name("fails").experiment_id])
     assert len(runs) == 2
     for run in runs:
@@ -107,7 +166,8 @@ def test_ctrl_c_kills_every_arm(arms, tracker):
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in an interactive shell
     try:
         with pytest.raises(KeyboardInterrupt):
-            train_lockstep(arms, tracker, "ctrl-c", interleave="norm", extra_callbacks=[CtrlC(at_epoch=2)])
+            train_group(arms, Recording(tracker, "ctrl-c"), interleave="norm",
+                        callbacks_for=lambda config: [CtrlC(at_epoch=2)])
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Lightning's SIG_IGN undone
     finally:
         signal.signal(signal.SIGINT, previous)
@@ -146,12 +206,12 @@ def test_suite_runs_each_seed_in_lockstep_and_resumes_a_lone_arm_solo(arms, trac
 @pytest.mark.parametrize("interleave, changes, message", [
     ("seed", {}, "invalid interleave 'seed'"),
     ("activation", {}, "invalid interleave 'activation'"),
-    ("norm", {"base_diagnostics": "gradients"}, "invalid diagnostics 'gradients'"),
+    ("norm", {"base_loop": "step"}, "invalid loop 'step' with interleave 'norm'; valid: epoch"),
     ("norm", {"run": train}, "its own function"),
 ])
 def test_a_suite_that_cannot_interleave_is_refused_before_anything_is_written(tiny, tracker, interleave, changes,
                                                                               message):
-    base = tiny.replace(diagnostics=changes.pop("base_diagnostics", ""))
+    base = tiny.replace(loop=changes.pop("base_loop", "epoch"))
     suite = suite_of(base, interleave=interleave, **changes)
     with pytest.raises(ConfigError, match=message):
         run_suite(suite, tracker, suite.configs(), Execution(progress=False))
@@ -210,7 +270,7 @@ def test_step_clock_on_cuda_counts_queued_kernels():
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device; none here")
 def test_lockstep_on_cuda_follows_the_solo_runs(arms):
     configs = [c.replace(device="cuda") for c in arms]
-    for a, config in zip(train_lockstep(configs, interleave="norm"), configs):
+    for a, config in zip(train_group(configs, interleave="norm"), configs):
         s = train(config)
         # CUDA kernels may reduce in another order from run to run: equal to float precision, same stops.
         flat = [[v for row in figures(r.history) for v in row] for r in (a, s)]

@@ -6,7 +6,7 @@ import torch
 
 from harness.config.run_config import RunConfig
 from harness.nn.optimizers import OPTIMIZERS, make_optimizer
-from harness.train.runner import train
+from harness.train.fit import train
 
 
 def group(config: RunConfig) -> dict:

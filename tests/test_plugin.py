@@ -21,7 +21,7 @@ SUITE_FILE = Path(__file__).with_name("spread_suite.py")
 
 
 def test_supported(harness_suite):
-    harness_suite(SUITE_FILE).finished().supported("the signal keeps its scale", group="depth=12")
+    harness_suite(SUITE_FILE).finished().supported("the signal keeps its scale", depth=12)
 
 
 def test_wrongly_expected_refuted(harness_suite):
@@ -48,8 +48,8 @@ def test_fixture_runs_a_suite_file_and_failures_show_the_verdict_table(project):
     result = project.runpytest_inprocess(*PLUGINS)
     result.assert_outcomes(passed=1, failed=2)
     text = result.stdout.str()
-    assert "expected 'the signal keeps its scale' REFUTED, got depth=12: supported" in text
-    assert "no verdict row 'no such statement'" in text
+    assert "expected 'the signal keeps its scale' REFUTED, got all: supported" in text  # depth: every run's, unsaid
+    assert "no verdict row of 'no such statement'; statements: the signal keeps its scale" in text
     assert "statement" in text and "95% interval" in text and "SUPPORTED" in text  # the table itself
 
 

@@ -13,7 +13,7 @@ from harness.data.datasets import DATASETS
 from harness.nn.inits import INITS
 from harness.nn.mlp import build_mlp
 from harness.nn.optimizers import OPTIMIZERS
-from harness.train.runner import train
+from harness.train.fit import train
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS.names())

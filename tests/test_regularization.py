@@ -12,7 +12,8 @@ from harness.config.run_config import ConfigError, RunConfig
 from harness.core.contract import MC_METRICS, RESTORED_EPOCH
 from harness.nn.mlp import build_mlp
 from harness.nn.regularization import apply_max_norm, expected_calibration_error, mc_dropout_probs, nll, penalty
-from harness.train.runner import train
+from harness.train.fit import train
+from harness.train.lifecycle import Recording
 from harness.train.stopping import EarlyStopping
 from harness.train.system import ClassifierSystem
 
@@ -146,7 +147,7 @@ def test_an_early_stopped_run_is_recorded_with_its_restored_epoch(tracker):
     # 359 training digits and an oversized net at a high rate: validation loss turns up within the budget
     config = RunConfig(depth=3, width=256, val_fraction=0.8, optimizer="adam", lr=0.003, max_epochs=40,
                        stop_at_target=False, early_stopping=3)
-    result = train(config, tracker)
+    result = train(config, Recording(tracker))
     run = tracker.client.get_run(result.run_id)
     losses = [h["val/loss"] for h in result.history]
     best = losses.index(min(losses)) + 1
@@ -168,7 +169,7 @@ def test_mc_dropout_averages_passes_with_dropout_on_and_leaves_modes_and_rng_alo
 
 
 def test_mc_metrics_are_recorded_per_epoch(tiny, tracker):
-    result = train(tiny.replace(dropout=0.2, mc_samples=4), tracker)
+    result = train(tiny.replace(dropout=0.2, mc_samples=4), Recording(tracker))
     history = tracker.client.get_metric_history(result.run_id, "val/mc_time_s")
     assert len(history) == len(result.history)
     assert all(set(MC_METRICS) <= set(h) for h in result.history)
@@ -183,13 +184,3 @@ def test_mc_metrics_are_recorded_per_epoch(tiny, tracker):
 def test_bad_values_fail_in_one_line_naming_them(changes, bad):
     with pytest.raises(ConfigError, match=f"invalid {bad}"):
         RunConfig(**changes)
-
-
-def test_lockstep_refuses_early_stopping_in_one_line(tiny):
-    from harness.execute.interleave import check_interleave
-    from harness.judge.suite import Suite
-
-    suite = Suite("tiny-lockstep", "c", "s", tiny.replace(early_stopping=2), {"norm": ("none", "before")}, 6,
-                  judge=lambda runs: [], interleave="norm")
-    with pytest.raises(ConfigError, match="invalid early_stopping 2 with interleave 'norm'; valid: 0"):
-        check_interleave(suite, suite.configs())

@@ -34,9 +34,34 @@ def test_verdict_recomputed_later_from_the_store_equals_the_one_recorded_at_run_
     assert len(runs) == 8 and len(verdicts) == 6  # 2 lr groups x 3 statements
     assert verdict_json(verdicts) == recorded  # byte for byte, intervals and notes included
     # lr 1e-6 never reaches the target: both sides censored, so the epochs ratio is a bound, never dropped
-    censored = [v for v in json.loads(recorded) if "1e-06" in v["group"] and v["metric"] == "epochs-to-target ratio"]
+    censored = [v for v in json.loads(recorded) if v["group"] == {"lr": 1e-06} and v["metric"] == "epochs-to-target ratio"]
     assert len(censored) == 1 and "censored in 2 of 2 seeds" in censored[0]["note"]
     assert build_report(client, suite, parent).verdict_check.startswith("recomputed from the store, identical")
+
+
+def older_format(rows: list[dict]) -> list[dict]:
+    """verdict.json rows as harness wrote them before groups were data: the group as text, no arms or labels."""
+    out = []
+    for row in rows:
+        old = {k: v for k, v in row.items() if k not in ("arms", "tuned", "group_label", "arms_label", "tuned_label")}
+        old["group"] = f"lr={row['group']['lr']:g}, norm before vs none"  # rules.py's text then
+        out.append(old)
+    return out
+
+
+def test_a_verdict_json_of_the_older_format_is_checked_on_what_it_still_says(tiny_invocation):
+    from harness.execute.judging import verdict_check
+
+    uri, suite, parent = tiny_invocation
+    _, verdicts, _ = judge_stored(MlflowClient(uri), suite, parent)
+    rows = older_format(json.loads(verdict_json(verdicts)))
+    check = verdict_check(json.dumps(rows, indent=1), verdicts)
+    assert check.startswith("verdict.json was recorded with an older format") and "DIFFERS" not in check, check
+    assert "every row's statement, metric, effect, interval, n and outcome match it" in check
+    rows[1]["high"] = rows[1]["high"] * 2 if math.isfinite(rows[1]["high"]) else 1.0  # a number the rule no longer gives
+    check = verdict_check(json.dumps(rows), verdicts)
+    assert "older format" in check and "DIFFERS: row 2" in check and "in high" in check, check
+    assert "DIFFERS: 6 rows now, 5 recorded" in verdict_check(json.dumps(rows[:5]), verdicts)
 
 
 def test_a_resumed_invocation_is_judged_again_on_the_runs_it_reused(tiny_invocation):

@@ -116,3 +116,20 @@ def test_a_memo_is_whole_json_naming_the_files_it_vouches_for(invocation):
     assert memos and not list(memos[0].parent.glob("*.tmp"))
     files = {Path(p).name for memo in memos for p in json.loads(memo.read_text())["files"]}
     assert {"report.txt", "report.md", "report.html", "forest.png"} <= files
+
+
+def test_the_code_digest_covers_the_layer_folders(tmp_path, monkeypatch):
+    """A change to harness/judge/*.py (a layer folder, not harness/ itself) is a change of the code a memo was made by."""
+    from harness.report import memo
+
+    package, suites = tmp_path / "harness", tmp_path / "suites"
+    (package / "judge").mkdir(parents=True)
+    suites.mkdir()
+    (package / "api.py").write_text("x = 1\n")
+    rule = package / "judge" / "rules.py"
+    rule.write_text("THRESHOLD = 1.0\n")
+    monkeypatch.setattr(memo, "PACKAGE", package)
+    monkeypatch.setattr(memo, "suites_dir", lambda: suites)
+    before = memo.code_digest()
+    rule.write_text("THRESHOLD = 2.0\n")
+    assert memo.code_digest() != before

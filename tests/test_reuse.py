@@ -12,7 +12,8 @@ from harness.core.contract import CONFIG_ID_TAG, REUSED_FROM_TAG
 from harness.data.datamodule import InMemoryDataModule
 from harness.store.queries import load_history
 from harness.train.reuse import load_state
-from harness.train.runner import train
+from harness.train.fit import train
+from harness.train.lifecycle import Recording
 
 SOURCE = RunConfig(dataset="digits", depth=3, width=32, optimizer="sgd", lr=0.05, max_epochs=2, stop_at_target=False,
                    classes="2,3,4,5,6,7,8,9", save_model=True)
@@ -52,9 +53,9 @@ def reused(tmp_path_factory):
     from harness.store.tracking import Tracker
 
     tracker = Tracker(f"sqlite:///{tmp_path_factory.mktemp('reuse')}/mlflow.db")
-    source = train(SOURCE, tracker)
+    source = train(SOURCE, Recording(tracker))
     snaps = Snapshots()
-    target = train(SOURCE.replace(**TARGET, reuse_from=source.run_id), tracker, extra_callbacks=[snaps])
+    target = train(SOURCE.replace(**TARGET, reuse_from=source.run_id), Recording(tracker), extra_callbacks=[snaps])
     return tracker, source, target, snaps
 
 
@@ -100,7 +101,7 @@ def test_a_source_described_by_fields_is_trained_once_then_found(tmp_path):
     tracker = Tracker(f"sqlite:///{tmp_path}/mlflow.db")
     spec = SOURCE.replace(**{**TARGET, "max_epochs": 1},
                           reuse_from="classes=2,3,4,5,6,7,8,9;train_per_class=0;batch_size=32;max_epochs=2")
-    first, second = train(spec, tracker, "reuse"), train(spec.replace(freeze_epochs=0), tracker, "reuse")
+    first, second = train(spec, Recording(tracker, "reuse")), train(spec.replace(freeze_epochs=0), Recording(tracker, "reuse"))
     source_id = tracker.client.get_run(first.run_id).data.tags[REUSED_FROM_TAG]
     source = tracker.client.get_run(source_id)
     assert source.data.tags[CONFIG_ID_TAG] == SOURCE.resolved().config_id and source.info.status == "FINISHED"
@@ -112,9 +113,9 @@ def test_a_run_without_a_saved_model_is_refused_before_the_target_opens(tmp_path
     from harness.store.tracking import Tracker
 
     tracker = Tracker(f"sqlite:///{tmp_path}/mlflow.db")
-    plain = train(SOURCE.replace(save_model=False, max_epochs=1), tracker, "reuse")
+    plain = train(SOURCE.replace(save_model=False, max_epochs=1), Recording(tracker, "reuse"))
     with pytest.raises(ValueError, match="has no saved model"):
-        train(SOURCE.replace(**TARGET, reuse_from=plain.run_id), tracker, "reuse")
+        train(SOURCE.replace(**TARGET, reuse_from=plain.run_id), Recording(tracker, "reuse"))
     assert len(tracker.client.search_runs([tracker.experiment_id("reuse")])) == 1
 
 
@@ -149,9 +150,10 @@ def test_the_autoencoder_learns_to_reconstruct_and_gives_its_layers(tmp_path):
 
     tracker = Tracker(f"sqlite:///{tmp_path}/mlflow.db")
     ae = train(RunConfig(model="autoencoder", depth=2, width=32, optimizer="adam", lr=0.003, max_epochs=3,
-                         target_metric="val/loss", target_value=0.0, stop_at_target=False, save_model=True), tracker)
+                         target_metric="val/loss", target_value=0.0, stop_at_target=False, save_model=True),
+               Recording(tracker))
     losses = [h["val/loss"] for h in ae.history]
     assert losses[-1] < losses[0] < 1.5 and "val/acc" not in ae.history[-1]
     clf = train(RunConfig(depth=2, width=32, max_epochs=1, train_per_class=5, batch_size=10, reuse_from=ae.run_id, reuse_layers=2),
-                tracker)
+                Recording(tracker))
     assert clf.history[-1]["val/acc"] > 0.1

@@ -8,8 +8,7 @@ import pytest
 import torch
 
 from harness.config.run_config import ConfigError, RunConfig
-from harness.train.lockstep import train_lockstep
-from harness.train.runner import train
+from harness.train.fit import train, train_group
 from harness.nn.schedules import (
     SCHEDULES,
     LrSchedule,
@@ -86,7 +85,7 @@ def test_runs_log_the_scheduled_lr_per_epoch(tiny, loop):
 
 def test_schedule_changes_the_run_and_lockstep_arms_follow_it(tiny):
     arms = [tiny.replace(max_epochs=3, stop_at_target=False, schedule=s, milestones="1") for s in ("constant", "piecewise")]
-    lockstep = train_lockstep(arms, interleave="schedule")
+    lockstep = train_group(arms, interleave="schedule")
     solo = [train(c) for c in arms]
     for a, b in zip(lockstep, solo):
         assert [(h["train/lr"], h["train/loss"], h["val/acc"]) for h in a.history] == \

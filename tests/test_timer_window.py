@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import pytorch_lightning as pl
 
-from harness.train.runner import train
+from harness.train.fit import train
 from harness.train.timing import EpochTimer
 
 

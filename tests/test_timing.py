@@ -7,7 +7,7 @@ import time
 import pytest
 import pytorch_lightning as pl
 
-from harness.train.runner import train
+from harness.train.fit import train
 from harness.train.system import ClassifierSystem
 from harness.train.timing import EpochTimer
 

@@ -14,7 +14,8 @@ from harness.core.contract import EPOCH_METRICS
 from harness.store import queries
 from harness.execute.pipeline import Execution, run_suite
 from harness.store.queries import load_history, load_runs, parent_runs
-from harness.train.runner import train
+from harness.train.fit import train
+from harness.train.lifecycle import Recording
 from harness.store.location import StoreError
 from harness.judge.suite import Suite
 from harness.store.tracking import Tracker
@@ -164,7 +165,7 @@ def test_history_as_dataframe(suite_run, store_uri):
 
 
 def test_single_training_run_goes_to_the_train_experiment(tracker, tiny, store_uri):
-    result = train(tiny, tracker)
+    result = train(tiny, Recording(tracker))
     client = MlflowClient(store_uri)
     run = client.get_run(result.run_id)
     assert client.get_experiment(run.info.experiment_id).name == "train"
@@ -174,7 +175,7 @@ def test_single_training_run_goes_to_the_train_experiment(tracker, tiny, store_u
 def test_a_run_that_raises_is_marked_failed_with_its_traceback(tracker, store_uri, tmp_path):
     cfg = RunConfig(depth=1, width=4, batch_size=5000, max_epochs=1)  # batch larger than the data
     with pytest.raises(ValueError):
-        train(cfg, tracker)
+        train(cfg, Recording(tracker))
     client = MlflowClient(store_uri)
     (run,) = client.search_runs([client.get_experiment_by_name("train").experiment_id])
     assert run.info.status == "FAILED" and run.data.tags["stop_reason"] == "failed"
@@ -227,7 +228,7 @@ class _LossRatio(EpochMetrics):
 
 
 def test_a_derived_epoch_metric_is_in_the_history_and_logged_per_epoch(tracker, tiny, store_uri):
-    result = train(tiny.replace(stop_at_target=False), tracker, extra_callbacks=[_LossRatio()])
+    result = train(tiny.replace(stop_at_target=False), Recording(tracker), extra_callbacks=[_LossRatio()])
     assert [h["derived/epoch"] for h in result.history] == [1.0, 2.0, 3.0]
     assert all(h["derived/loss_ratio"] == h["val/loss"] / h["train/loss"] for h in result.history)
     history = load_history(MlflowClient(store_uri), result.run_id)

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 
 from harness.judge.measures import final_val_acc
+from harness.judge.subject import Subject
 from harness.judge.tuning import tuned
 
 
@@ -16,7 +17,15 @@ def table(acc) -> pd.DataFrame:
 
 def test_the_best_median_is_chosen_and_named():
     best = tuned(table(lambda s, lr: 0.9 if lr == 0.1 else 0.8), ["optimizer"], final_val_acc, lower_is_better=False)
-    assert set(best.lr) == {0.1} and set(best.arm) == {"sgd@0.1"} and len(best) == 12
+    assert set(best.lr) == {0.1} and len(best) == 12
+    assert set(best.arm) == {Subject(optimizer="sgd")} and set(best.tuned) == {Subject(lr=0.1)}  # data, not a code
+
+
+def test_several_knobs_are_tuned_together():
+    runs = pd.DataFrame([dict(optimizer="adamw", lr=lr, weight_decay=wd, seed=s, final_val_acc=0.9 if (lr, wd) == (0.1, 1.0)
+                              else 0.8) for s in range(6) for lr in (0.01, 0.1) for wd in (0.1, 1.0)])
+    best = tuned(runs, ["optimizer"], final_val_acc, knob=["lr", "weight_decay"], lower_is_better=False)
+    assert len(best) == 6 and set(best.tuned) == {Subject(lr=0.1, weight_decay=1.0)}
 
 
 def test_a_held_out_split_chooses_on_one_half_and_returns_the_other():

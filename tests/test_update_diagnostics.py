@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.train.diagnostics import DIAGNOSTICS
-from harness.train.runner import train
+from harness.train.fit import train
 
 FIGURES = ("train/loss", "val/loss", "val/acc", "train/lr")
 

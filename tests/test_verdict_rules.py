@@ -10,7 +10,7 @@ from harness.stats.bounds import WITHIN_DIFFERENCE, WITHIN_RATIO, bounded_ratio,
 from harness.judge.measures import epochs_to_target
 from harness.judge.rules import Arms, best_rows, largest_passing, largest_passing_ratio_verdict, paired_verdicts
 from harness.stats.median import Measured
-from harness.judge.verdict import PairedStatement, Rule, Verdict, all_of
+from harness.judge.verdict import PairedStatement, Rule, Verdict, all_of, select
 
 
 def _runs(values: dict[str, list[float]], converged: dict[str, list[int]] | None = None) -> pd.DataFrame:
@@ -50,7 +50,8 @@ def test_paired_difference_one_sided_and_equivalence():
     assert v_better.effect == pytest.approx(0.05)
     assert v_better.n == 6 and v_better.outcome == "supported"
     assert v_same.outcome == "refuted"  # a consistent 5-point difference is far outside a 1-point band
-    assert "norm before vs none" in v_better.group
+    assert v_better.group == {"activation": "relu"} and v_better.arms == ({"norm": "before"}, {"norm": "none"})
+    assert v_better.label == "activation relu, norm before vs none"  # no suite's words: field names and values
 
 
 def test_paired_ratio_equivalence_supported_when_inside_band():
@@ -71,7 +72,21 @@ def test_paired_verdicts_levels_limits_the_treatments():
     runs = _runs({"none": [1, 2], "before": [1, 2], "after": [1, 2]})
     st = PairedStatement("x", "m", epochs_to_target, "<", 1.0)
     rows = paired_verdicts(runs, [st], "norm", "none", ["activation"], levels=["after"])
-    assert [r.group for r in rows] == ["activation=relu, norm after vs none"]
+    assert [(r.group, r.arms) for r in rows] == [({"activation": "relu"}, ({"norm": "after"}, {"norm": "none"}))]
+
+
+def test_select_picks_rows_by_fields_and_says_what_there_is_when_none_matches():
+    runs = _runs({"none": [10] * 6, "before": [5] * 6, "after": [6] * 6})
+    st = PairedStatement("fewer epochs", "epochs ratio", epochs_to_target, "<", 1.0)
+    rows = paired_verdicts(runs, [st], "norm", "none", ["activation"])
+    assert [v.arms[0]["norm"] for v in select(rows, "fewer epochs", activation="relu")] == ["before", "after"]
+    (after,) = select(rows, "fewer epochs", norm="after", baseline={"norm": "none"})  # the treatment arm's field
+    assert after.arms == ({"norm": "after"}, {"norm": "none"})
+    with pytest.raises(LookupError, match="no verdict row of 'fewer epochs' with activation='tanh'; its rows: "
+                                          "activation relu, norm before vs none"):
+        select(rows, "fewer epochs", activation="tanh")
+    with pytest.raises(LookupError, match="no verdict row of 'fewer epoch'; statements: fewer epochs"):
+        select(rows, "fewer epoch")
 
 
 def test_paired_statement_rejects_mismatched_direction():
@@ -80,29 +95,39 @@ def test_paired_statement_rejects_mismatched_direction():
 
 
 def _v(outcome: str, high: float, group: str) -> Verdict:
-    return Verdict("s", group, "m", high - 0.1, high - 0.2, high, 1.0, "<", 3, outcome)
+    return Verdict("s", {"g": group}, "m", high - 0.1, high - 0.2, high, 1.0, "<", 3, outcome)
 
 
 def test_all_of_is_intersection_union():
-    assert all_of([_v("supported", 0.5, "a"), _v("supported", 0.9, "b")], "all", "g").outcome == "supported"
-    mixed = all_of([_v("supported", 0.5, "a"), _v("inconclusive", 1.2, "b")], "all", "g")
-    assert mixed.outcome == "inconclusive" and mixed.high == 1.2 and "shown: b" in mixed.note
-    refuted = all_of([_v("refuted", 2.0, "a"), _v("inconclusive", 1.2, "b")], "all", "g")
+    assert all_of([_v("supported", 0.5, "a"), _v("supported", 0.9, "b")], "all").outcome == "supported"
+    mixed = all_of([_v("supported", 0.5, "a"), _v("inconclusive", 1.2, "b")], "all")
+    assert mixed.outcome == "inconclusive" and mixed.high == 1.2 and "shown: g b" in mixed.note
+    refuted = all_of([_v("refuted", 2.0, "a"), _v("inconclusive", 1.2, "b")], "all")
     assert refuted.outcome == "refuted" and refuted.high == 2.0
     # the least favourable supported row is the one shown
-    assert all_of([_v("supported", 0.5, "a"), _v("supported", 0.9, "b")], "all", "g").high == 0.9
+    assert all_of([_v("supported", 0.5, "a"), _v("supported", 0.9, "b")], "all").high == 0.9
+
+
+def test_all_of_is_about_the_rows_merged_unless_told():
+    rows = [Verdict("s", {"activation": a, "depth": 20}, "m", 0.5, 0.4, 0.6, 1.0, "<", 3, "supported",
+                    arms=({"norm": "after"}, {"norm": "before"})) for a in ("relu", "elu", "relu")]
+    merged = all_of(rows, "every activation")
+    assert merged.group == {"activation": ("relu", "elu"), "depth": 20}  # the values they disagree on, once each
+    assert merged.arms == ({"norm": "after"}, {"norm": "before"})
+    assert merged.label == "activation relu/elu, depth 20, norm after vs before"
+    assert all_of(rows, "told", {"batch": 32}).group == {"batch": 32}
 
 
 def test_all_of_over_two_metrics_shows_a_row_of_one_metric_and_says_so():
     epochs = [_v("supported", 0.5, "a"), _v("inconclusive", 1.2, "b")]
     # a wider miss on another scale (seconds) must not be ranked against the epochs rows
-    seconds = [Verdict("s", g, "time", 40.0, 10.0, high, 1.0, "<", 3, o) for g, high, o in
+    seconds = [Verdict("s", {"g": g}, "time", 40.0, 10.0, high, 1.0, "<", 3, o) for g, high, o in
                (("c", 90.0, "inconclusive"), ("d", 0.5, "supported"))]
-    row = all_of(epochs + seconds, "all", "g")
-    assert row.outcome == "inconclusive" and row.high == 1.2 and "shown: b" in row.note
+    row = all_of(epochs + seconds, "all")
+    assert row.outcome == "inconclusive" and row.high == 1.2 and "shown: g b" in row.note
     assert row.metric == "m (least favourable; 2 metrics)" and row.note.endswith("metrics: m; time")
-    assert all_of(seconds + epochs, "all", "g").metric == "time (least favourable; 2 metrics)"
-    assert all_of(epochs, "all", "g").metric == "m"  # one metric: its own name
+    assert all_of(seconds + epochs, "all").metric == "time (least favourable; 2 metrics)"
+    assert all_of(epochs, "all").metric == "m"  # one metric: its own name
 
 
 def test_largest_passing_bounds_at_the_grid_ends():
@@ -144,7 +169,7 @@ def test_paired_verdicts_without_group_by_compares_all_runs():
     runs = _runs({"none": [10] * 6, "before": [5, 6, 5, 6, 5, 6]})
     st = PairedStatement("fewer epochs", "epochs ratio", epochs_to_target, "<", 1.0)
     (v,) = paired_verdicts(runs, [st], "norm", "none", [])
-    assert v.group == "norm before vs none" and v.n == 6 and v.outcome == "supported"
+    assert v.group == {} and v.arms == ({"norm": "before"}, {"norm": "none"}) and v.n == 6 and v.outcome == "supported"
 
 
 def test_paired_verdicts_missing_baseline_is_inconclusive_not_dropped():
@@ -158,7 +183,7 @@ def test_named_levels_absent_from_the_runs_still_get_a_row():
     runs = _runs({"none": [1, 2]})
     st = PairedStatement("x", "m", epochs_to_target, "<", 1.0)
     (v,) = paired_verdicts(runs, [st], "norm", "none", [], levels=["before"])
-    assert v.group == "norm before vs none" and v.n == 0 and v.outcome == "inconclusive"
+    assert v.group == {} and v.arms == ({"norm": "before"}, {"norm": "none"}) and v.n == 0 and v.outcome == "inconclusive"
 
 
 def test_a_diverged_run_is_censored_at_its_whole_budget():
@@ -177,7 +202,7 @@ def test_largest_passing_ratio_verdict_pairs_seeds_and_carries_bounds():
     v = largest_passing_ratio_verdict(pd.DataFrame(rows), "lr", lambda r: r["converged"] == 1,
                                       Arms("norm", "before", "none"), Rule("BN allows higher rates",
                                                                            "largest stable lr ratio", ">", 1.0))
-    assert v.n == 6 and v.group == "norm before vs none" and v.outcome == "supported"
+    assert v.n == 6 and v.group == {} and v.arms == ({"norm": "before"}, {"norm": "none"}) and v.outcome == "supported"
     assert v.effect == pytest.approx(100.0)  # seeds 0, 1, 3, 4: 1.0 / 0.01; seeds 2, 5: 0.1 / 0.01
     assert v.low == pytest.approx(10.0) and v.high == math.inf  # the grid top passed: open above
     assert "before passes at the grid top in 4/6" in v.note and "none passes at the grid top in 0/6" in v.note

@@ -42,6 +42,9 @@ def test_two_workers_same_runs_and_verdict_as_one(tmp_path, _empty_store):
         assert tags["harness.workers"] == "2" and tags["threads"] == "1"
     parent = client.get_run(parallel.parent_run_id)
     assert parent.data.tags["workers"] == "2" and parent.info.status == "FINISHED"
+    # worker processes name their runs as the driver does: by the fields the grid varies
+    named = {(r.info.run_name, r.data.tags["config_id"]) for r in map(client.get_run, runs["run_id"])}
+    assert named == {(f"activation={c.activation} norm={c.norm} s{c.seed}", c.config_id) for c in SUITE.configs()}
 
 
 def test_timing_suite_is_refused_side_by_side_unless_allowed(tracker):

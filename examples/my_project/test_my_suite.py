@@ -9,4 +9,4 @@ def test_every_run_finished(harness_suite):
 
 
 def test_a_wider_net_needs_fewer_epochs(harness_suite):
-    harness_suite(SUITE_FILE).supported("a wider net needs fewer epochs", group="width 32 vs 4")
+    harness_suite(SUITE_FILE).supported("a wider net needs fewer epochs", width=32)

@@ -22,7 +22,7 @@ def run_command(args, suite, invocation, looks=None) -> int:
     fixed before any run), then the report, the verdict table and the answer."""
     from harness.execute.judging import family_line
     from harness.execute.pipeline import run_invocation  # torch and Lightning: only to train
-    from harness.train.runner import run_name
+    from harness.train.lifecycle import run_name
     from harness.judge.tables import format_table
 
     quiet()  # again: importing Lightning resets its loggers' levels
@@ -39,7 +39,7 @@ def run_command(args, suite, invocation, looks=None) -> int:
     print(format_table(result.verdicts, result.header))
     print(family_line(result.verdicts))
     for config, error in result.failures:
-        print(f"FAILED run {run_name(config)}: {error}", file=sys.stderr)
+        print(f"FAILED run {run_name(config, result.name_fields)}: {error}", file=sys.stderr)  # as named in the store
     print(f"\nstore: {redact(tracker.uri)}  experiment: {suite.name}  parent run: {result.parent_run_id[:8]} "
           f"({result.parent_run_id}); {where}")
     if report_error:
@@ -53,12 +53,13 @@ def train_command(values: dict, tracking_uri: str) -> int:
     quiet()  # again: importing Lightning resets its loggers' levels
     from harness.config.run_config import RunConfig
     from harness.execute.preflight import check_runnable
-    from harness.train.runner import train
+    from harness.train.fit import train
+    from harness.train.lifecycle import Recording
 
     config = RunConfig(**values).resolved()
     check_runnable([config])
     tracker = Tracker(tracking_uri)
-    result = train(config, tracker, TRAIN_EXPERIMENT)
+    result = train(config, Recording(tracker, TRAIN_EXPERIMENT))
     s = result.summary()
     print(f"run {result.run_id} config {config.config_id}: stop_reason={result.stop_reason} "
           f"epochs={len(result.history)} epochs_to_target={result.epochs_to_target} "

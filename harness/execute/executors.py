@@ -29,28 +29,31 @@ from harness.core.processes import process_alive, this_process
 from harness.store.remote import ServerGone
 from harness.store.location import StoreError
 from harness.store.tracking import Tracker
+from harness.train.lifecycle import Recording
 
 # What one run may raise and still leave the rest of the suite meaningful: it is recorded FAILED
-# (traceback attached, by harness.train.runner.train/measure) and the suite goes on. Anything else
+# (traceback attached, by harness.train.lifecycle) and the suite goes on. Anything else
 # (a bug in the harness, KeyboardInterrupt) stops the suite.
 RUN_ERRORS = (ValueError, RuntimeError, FloatingPointError, MemoryError, OSError)
 # Thread pools a worker must not oversubscribe; set to 1 before torch is imported in the worker.
 THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 Failures = list[tuple[RunConfig, str]]
-# How one config is run and recorded: (config, tracker, experiment, parent_run_id) -> anything; a module-level
-# function (workers and Ray tasks receive it pickled), e.g. harness.train.runner.train.
+# How one config is run and recorded: (config, harness.train.lifecycle.Recording) -> anything; a module-level
+# function (workers and Ray tasks receive it pickled), e.g. harness.train.fit.train.
 RunFn = Callable[..., Any]
 
 
 @dataclass(frozen=True)
 class Destination:
-    """Where an executor's runs are recorded: the store, the experiment, the parent run, and tags for every child."""
+    """Where an executor's runs are recorded: the store, the experiment, the parent run, tags for every child and
+    the config fields that name each child (harness.train.lifecycle.name_fields): the same in every process."""
 
     tracker_uri: str  # absolute, so worker processes and Ray tasks open the same store
     experiment: str
     parent_run_id: str
     child_tags: dict[str, str] = field(default_factory=dict)
+    name_fields: tuple[str, ...] = ()
 
     def tracker(self) -> Tracker:
         """A tracker of this process's own on the store, tagging every child it starts."""
@@ -58,11 +61,15 @@ class Destination:
         tracker.child_tags = dict(self.child_tags)
         return tracker
 
+    def recording(self, tracker: Tracker) -> Recording:
+        """What a run function records through: this process's tracker, the experiment, parent and naming fields."""
+        return Recording(tracker, self.experiment, self.parent_run_id, self.name_fields)
 
-def run_one(run_fn: RunFn, config: RunConfig, tracker: Tracker, dest: Destination) -> str | None:
-    """Run one config as a child of the parent; the one-line error of a run that raised, else None."""
+
+def run_one(run_fn: RunFn, item, tracker: Tracker, dest: Destination) -> str | None:
+    """Run one config (or an interleaved group) as the parent's children; the one-line error it raised, else None."""
     try:
-        run_fn(config, tracker, dest.experiment, dest.parent_run_id)
+        run_fn(item, dest.recording(tracker))
     except RUN_ERRORS as e:
         return f"{type(e).__name__}: {e}".splitlines()[0]
     return None
@@ -110,7 +117,7 @@ def _worker_main(run_fn: RunFn, dest: Destination, tasks, results, driver: str) 
             index, config = item
             results.put((index, run_one(run_fn, config, tracker, dest)))
     except KeyboardInterrupt:
-        return  # stopped by the driver; the active run is already marked KILLED by train()/measure()
+        return  # stopped by the driver; the active run is already marked KILLED (harness.train.lifecycle)
     except (ServerGone, StoreError):
         return  # the tracking server went away: the driver meets it too and says so in one line, no traceback here
 
@@ -135,7 +142,7 @@ def _context():
     if "forkserver" not in mp.get_all_start_methods():
         return mp.get_context("spawn")
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["harness.train.runner", "harness.execute.executors",
+    ctx.set_forkserver_preload(["harness.train.fit", "harness.execute.executors",
                                 "mlflow.store.tracking.sqlalchemy_store"])  # what opening the store imports
     return ctx
 

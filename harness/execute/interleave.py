@@ -1,5 +1,5 @@
 """A suite's grid run interleaved: configs grouped by every field but the suite's `interleave` field, each group
-(the arms of one seed) trained in lockstep (harness.train.lockstep), one group after another in this process."""
+(the arms of one seed) fitted in lockstep (harness.train.fit.train_group), one group after another in this process."""
 from __future__ import annotations
 
 import dataclasses
@@ -7,9 +7,8 @@ import functools
 
 from harness.config.run_config import ConfigError, RunConfig
 from harness.execute.executors import Destination, Failures, progress_bar, run_one
-from harness.train.lockstep import train_lockstep
-from harness.train.runner import train
 from harness.store.tracking import Tracker
+from harness.train.fit import train_group
 
 # Fields the arms of a group must share: they pin how a step runs (or, for seed, which runs pair up).
 SHARED_FIELDS = ("seed", "device", "threads", "loop", "strategy", "devices")
@@ -27,15 +26,10 @@ def check_interleave(suite, configs: list[RunConfig]) -> None:
     if suite.run is not None:
         raise ConfigError(f"invalid interleave {name!r} for suite {suite.name!r}: it runs its configs with its own "
                           f"function; valid: interleave=None")
+    # Early stopping, diagnostics and layer reuse run in lockstep arms as in solo runs (harness.train.lockstep).
     for config in configs:
-        if config.loop != "epoch":
+        if config.loop != "epoch":  # the lockstep steps each arm by hand: the 'epoch' loop's unit
             raise ConfigError(f"invalid loop {config.loop!r} with interleave {name!r}; valid: epoch")
-        if config.diagnostic_names:
-            raise ConfigError(f"invalid diagnostics {config.diagnostics!r} with interleave {name!r}; valid: '' "
-                              f"(diagnostics run in solo runs)")
-        if config.early_stopping:  # the lockstep arms run the target and divergence rules only
-            raise ConfigError(f"invalid early_stopping {config.early_stopping!r} with interleave {name!r}; valid: 0 "
-                              f"(early stopping runs in solo runs)")
 
 
 def lockstep_groups(configs: list[RunConfig], interleave: str) -> list[list[RunConfig]]:
@@ -49,15 +43,13 @@ def lockstep_groups(configs: list[RunConfig], interleave: str) -> list[list[RunC
 
 def run_interleaved(interleave: str, configs: list[RunConfig], tracker: Tracker, dest: Destination,
                     progress: bool = True) -> Failures:
-    """Every group in lockstep, one after another; a group that raised fails every one of its configs."""
-    lockstep = functools.partial(train_lockstep, interleave=interleave)
+    """Every group in lockstep, one after another; a group that raised fails every one of its configs. A group of
+    one (its other arms finished already: resume) has nothing to alternate with and runs alone."""
+    lockstep = functools.partial(train_group, interleave=interleave)
     failures: Failures = []
     with progress_bar(len(configs), dest, progress) as bar:
         for group in lockstep_groups(configs, interleave):
-            if len(group) == 1:  # the other arms are finished already (resume): nothing to alternate with
-                error = run_one(train, group[0], tracker, dest)
-            else:
-                error = run_one(lockstep, group, tracker, dest)
+            error = run_one(lockstep, group, tracker, dest)
             failures += [(config, error) for config in group] if error else []
             bar.update(len(group))
     return failures

@@ -6,14 +6,15 @@ import math
 
 import pandas as pd
 
-from harness.judge.answer import plain_answer, row_keys
+from harness.judge.answer import plain_answer
 from harness.core.contract import JUDGED_RUNS, LOOKS_JSON, NOTE_TAG, VERDICT_JSON, VERDICT_TXT, effect_metric, verdict_tag
 from harness.store.queries import artifact_text, invocation_runs, load_runs
-from harness.judge.sequential import Looks, judge_looks
+from harness.judge.sequential import LookJudge, Looks, judge_looks
+from harness.judge.subject import row_keys
 from harness.stats.median import LEVEL, expected_false_supports, min_seeds
 from harness.judge.tables import format_table
 from harness.store.tracking import Tracker
-from harness.judge.verdict import Verdict
+from harness.judge.verdict import Verdict, is_current
 from harness.version import __version__
 
 
@@ -43,12 +44,49 @@ def verdict_json(verdicts: list[Verdict]) -> str:
     return json.dumps([v.as_dict() for v in verdicts], indent=1, default=str)
 
 
-def judge(suite, runs: pd.DataFrame, looks: Looks | None = None) -> tuple[list[Verdict], str]:
-    """The suite's verdict rows on these runs (look by look when seeds were added sequentially), and the header."""
+# What a verdict.json row of the older format (group as text, before verdict subjects became data) still says the
+# same way: everything but the group (now group, arms and labels) and the note (which names rows and arms).
+SAME_IN_OLDER_FORMAT = ("statement", "metric", "effect", "low", "high", "threshold", "direction", "n", "outcome",
+                        "bound", "expected")
+
+
+def _equal(a, b) -> bool:
+    return a == b or (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b))
+
+
+def verdict_check(recorded: str | None, verdicts: list[Verdict]) -> str:
+    """How verdict rows recomputed from the store compare with the verdict.json recorded at run time (one line)."""
+    if recorded is None:
+        return "no verdict.json recorded at run time (interrupted?); verdict computed now from the stored runs"
+    if recorded == verdict_json(verdicts):
+        return "recomputed from the store, identical to verdict.json recorded at run time"
+    rows = json.loads(recorded)
+    if not rows or all(is_current(r) for r in rows):
+        return ("recomputed from the store, DIFFERS from verdict.json recorded at run time (the suite's rule or "
+                "the statistics changed since; the recorded one is kept in verdict.json)")
+    older = "verdict.json was recorded with an older format (groups as text; README, 'Stored names')"
+    now = [v.as_dict() for v in verdicts]
+    if len(rows) != len(now):
+        return f"{older}; recomputed from the store, it DIFFERS: {len(now)} rows now, {len(rows)} recorded"
+    for i, (then, row) in enumerate(zip(rows, now)):
+        changed = [k for k in SAME_IN_OLDER_FORMAT if not _equal(then.get(k), row[k])]
+        if changed:
+            return (f"{older}; recomputed from the store, it DIFFERS: row {i + 1} ({row['statement']}, "
+                    f"{then.get('group')!r}) in {', '.join(changed)}")
+    return (f"{older}; recomputed from the store, every row's statement, metric, effect, interval, n and outcome "
+            f"match it (its groups and notes are written the older way)")
+
+
+def judge(suite, runs: pd.DataFrame, looks: Looks | None = None, judged: LookJudge | None = None
+          ) -> tuple[list[Verdict], str]:
+    """The suite's verdict rows on these runs (look by look when seeds were added sequentially), and the header.
+
+    `judged` holds the looks this invocation judged already (while adding seeds): their rows are reused.
+    """
     if looks is None:
-        verdicts = suite.judge(runs) if len(runs) else []
+        verdicts = suite.verdicts(runs) if len(runs) else []
     else:
-        verdicts = judge_looks(suite.judge, runs, looks)[0]
+        verdicts = judge_looks(judged or LookJudge(suite.verdicts, looks), runs)[0]
     header = verdict_header(suite, runs)
     if looks is not None:
         header += f"seeds: {looks.describe()}\n"
@@ -67,7 +105,7 @@ def record(tracker: Tracker, parent_run_id: str, verdicts: list[Verdict], header
     """Attach the verdict to the parent run: verdict.txt, verdict.json, an effect metric and an outcome tag per row."""
     tracker.log_text(parent_run_id, format_table(verdicts, header) + "\n" + family_line(verdicts) + "\n", VERDICT_TXT)
     tracker.log_text(parent_run_id, verdict_json(verdicts), VERDICT_JSON)
-    keys = row_keys(verdicts)  # short and consistent: 'elu_before/time_to_target_ratio' (README, the contract)
+    keys = row_keys(verdicts)  # short, readable, stable: 'dropout_0.5_vs_none/final_val_error_ratio' (README, the contract)
     tracker.set_tags(parent_run_id, {verdict_tag(k): v.outcome for k, v in zip(keys, verdicts)})
     effects = {effect_metric(k): v.effect for k, v in zip(keys, verdicts) if math.isfinite(v.effect)}
     if effects:
@@ -79,12 +117,14 @@ def grid_runs(tracker: Tracker, suite, config_ids) -> pd.DataFrame:
     return select_runs(load_runs(tracker.client, suite.name), config_ids)
 
 
-def judge_and_record(suite, tracker: Tracker, parent_run_id: str, config_ids=None, looks: Looks | None = None):
+def judge_and_record(suite, tracker: Tracker, parent_run_id: str, config_ids=None, looks: Looks | None = None,
+                     judged: LookJudge | None = None):
     """Judge a suite's finished runs as stored and attach the verdict to the parent run: (verdicts, runs, header).
 
     config_ids=None judges the parent's own children. With config_ids (a resumable invocation), it
     judges the grid: for each config_id the newest FINISHED child of this harness version, under
     whichever parent it ran; the run ids judged are attached to the parent as judged_runs.json.
+    `judged`: the looks judged while seeds were added, reused where their runs are the same.
     """
     if config_ids is None:
         runs = load_runs(tracker.client, suite.name, parent_run_id)
@@ -93,7 +133,7 @@ def judge_and_record(suite, tracker: Tracker, parent_run_id: str, config_ids=Non
         tracker.log_json(parent_run_id, runs["run_id"].tolist() if len(runs) else [], JUDGED_RUNS)
     if looks is not None:
         tracker.log_text(parent_run_id, looks.to_json(), LOOKS_JSON)
-    verdicts, header = judge(suite, runs, looks)
+    verdicts, header = judge(suite, runs, looks, judged)
     record(tracker, parent_run_id, verdicts, header)
     tracker.set_tags(parent_run_id, {NOTE_TAG: plain_answer(verdicts, suite.claim)})  # the UI's run description
     return verdicts, runs, header

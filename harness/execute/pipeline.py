@@ -25,8 +25,10 @@ from harness.store.invocations import parent_name, parent_params, resume_message
 from harness.execute.preflight import check_runnable
 from harness.core.processes import this_process
 from harness.store.resume import finished_runs, kill_running_children, sweep_abandoned
-from harness.train.runner import train
-from harness.judge.sequential import Looks, behind, config_group, judge_looks, key
+from harness.train.fit import train
+from harness.train.lifecycle import name_fields
+from harness.judge.sequential import LookJudge, Looks, behind, config_group, judge_looks
+from harness.judge.subject import identity
 from harness.store.location import absolute_uri, resolve_tracking_uri
 from harness.store.tracking import Tracker
 from harness.judge.verdict import Verdict
@@ -40,6 +42,7 @@ class SuiteResult:
     failures: Failures  # configs whose run raised, with the one-line error
     header: str
     reused: int = 0  # finished runs taken from earlier invocations instead of rerun (resume)
+    name_fields: tuple[str, ...] = ()  # the config fields its runs' names show (harness.train.lifecycle.run_name)
 
 
 def checked_grid(suite, configs: list[RunConfig]) -> list[RunConfig]:
@@ -105,23 +108,25 @@ def parent_tags(suite, configs: list[RunConfig], options: Execution, reused: int
             RESUMED_TAG: str(reused), PROC_TAG: this_process(), **options.child_tags(suite)}
 
 
-def add_seeds(suite, tracker: Tracker, requested: list[RunConfig], looks: Looks, run_batch) -> int:
+def add_seeds(suite, tracker: Tracker, requested: list[RunConfig], judged: LookJudge, run_batch) -> int:
     """Adaptive seeds: after each look, run the next look's seeds for the configurations behind undecided rows.
 
     `requested` (the first look's configs) grows in place; run_batch(configs) runs what the store lacks and
-    returns how many it reused. Returns the runs reused from earlier invocations.
+    returns how many it reused. Each look is judged once (`judged` keeps its rows for the verdict). Returns the
+    runs reused from earlier invocations.
     """
+    looks = judged.looks
     fields = suite.all_grid_fields()
     bases = {config_group(c, fields): c.replace(seed=0) for c in requested}
     reused = 0
     for i in range(len(looks.seeds) - 1):
         runs = judging.grid_runs(tracker, suite, {c.config_id for c in requested})
-        verdicts, at, rows_now = judge_looks(suite.judge, runs, Looks(looks.seeds[:i + 1], looks.levels[:i + 1]))
-        undecided = {key(v) for v in verdicts if v.outcome == "inconclusive"}
+        verdicts, at, rows_now = judge_looks(judged, runs, upto=i + 1)
+        undecided = {identity(v) for v in verdicts if v.outcome == "inconclusive"}
         if not undecided or not len(runs) or max(at.values()) != i:  # no data reached this look: nothing to add to
             break
         at_look = runs[runs["seed"] < looks.seeds[i]]
-        deps = behind(suite.judge, at_look, [f for f in fields if f in runs.columns], rows_now, looks.levels[i])
+        deps = behind(suite.verdicts, at_look, [f for f in fields if f in runs.columns], rows_now, looks.levels[i])
         extend = sorted(g for g, rows in deps.items() if rows & undecided)
         batch = [bases[g].replace(seed=seed) for g in extend if g in bases
                  for seed in range(looks.seeds[i], looks.seeds[i + 1])]
@@ -183,13 +188,15 @@ def execute_suite(suite, tracker: Tracker, configs: list[RunConfig], options: Ex
     with ray_session(options, absolute_uri(tracker.uri)) as ray_cpus, interrupts.deferred():
         parent = tracker.start_parent(suite.name, parent_name(suite.name, configs, options.scale),
                                       parent_tags(suite, configs, options, len(done)), parent_params(configs, options))
-        dest = Destination(absolute_uri(tracker.uri), suite.name, parent, options.child_tags(suite))
+        dest = Destination(absolute_uri(tracker.uri), suite.name, parent, options.child_tags(suite),
+                           name_fields(suite.all_grid_fields(), configs))  # the grid's: the same at every look
         tracker.child_tags = dict(dest.child_tags)
         try:
             failures = execute(suite, tracker, todo, dest, options, ray_cpus)
             kill_running_children(tracker, suite.name, parent)  # a worker that died mid-run left it RUNNING
             requested = list(configs)
             reused = len(done)
+            judged = LookJudge(suite.verdicts, looks) if looks is not None else None  # each look judged once
             if looks is not None and len(looks.seeds) > 1:
                 def run_batch(batch: list[RunConfig]) -> int:
                     more, found = plan(suite, tracker, batch, options.force)
@@ -197,11 +204,11 @@ def execute_suite(suite, tracker: Tracker, configs: list[RunConfig], options: Ex
                     kill_running_children(tracker, suite.name, parent)
                     return len(found)
 
-                reused += add_seeds(suite, tracker, requested, looks, run_batch)
+                reused += add_seeds(suite, tracker, requested, judged, run_batch)
                 tracker.set_tags(parent, {RESUMED_TAG: str(reused), "n_configs": str(len(requested))})
             # --force judges only this invocation's runs; otherwise the grid, reusing earlier finished runs.
             ids = None if options.force else {c.config_id for c in requested}
-            verdicts, runs, header = judging.judge_and_record(suite, tracker, parent, ids, looks)
+            verdicts, runs, header = judging.judge_and_record(suite, tracker, parent, ids, looks, judged)
             interrupts.check()  # a signal recorded while judging: the invocation ends KILLED
         except KeyboardInterrupt:
             signal.signal(signal.SIGTERM, signal.SIG_IGN)  # finish the clean-up even if asked twice
@@ -217,4 +224,4 @@ def execute_suite(suite, tracker: Tracker, configs: list[RunConfig], options: Ex
         finally:
             tracker.child_tags = {}
     tracker.finish(parent, "FINISHED" if not failures else "FAILED")
-    return SuiteResult(parent, verdicts, runs, failures, header, reused=reused)
+    return SuiteResult(parent, verdicts, runs, failures, header, reused=reused, name_fields=dest.name_fields)

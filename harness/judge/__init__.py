@@ -1,6 +1,7 @@
 """Where a claim is judged: a runs table in, verdict rows out. No MLflow, no torch.
 
-measures (what a rule reads from one run), verdict (rows and statements), rules (the engines),
+measures (what a rule reads from one run), verdict (rows and statements), subject (what a row is about, as
+data, and its label in a suite's words), rules (the engines),
 sequential (adaptive seeds), tuning, suite (a claim as a grid and a rule), answer (the plain answer),
 tables (the one table renderer), simulated (synthetic runs tables for flip and null tests).
 """

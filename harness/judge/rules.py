@@ -13,6 +13,8 @@ import pandas as pd
 
 from harness.stats.bounds import bounded_ratio, bounds_of, difference_bounds, ratio_bounds
 from harness.judge.measures import diverged
+from harness.judge.subject import Subject, merged
+from harness.judge.tuning import TUNED
 from harness.judge.verdict import PairedStatement, Rule, ThresholdStatement, Verdict, verdict_from_bounds
 
 
@@ -26,8 +28,9 @@ class Arms:
     pair_on: str = "seed"
 
 
-def _group_label(group_by: list[str], keys: tuple) -> str:
-    return ", ".join(f"{k}={v}" for k, v in zip(group_by, keys))
+def arm(factor: str, level) -> Subject:
+    """An arm as data: a level of `factor`, or the level itself where it is one already (a tuned arm, harness.judge.tuning)."""
+    return level if isinstance(level, Subject) else Subject({factor: level})
 
 
 def threshold_verdicts(runs: pd.DataFrame, statements: list[ThresholdStatement], group_by: list[str],
@@ -57,16 +60,26 @@ def threshold_verdicts(runs: pd.DataFrame, statements: list[ThresholdStatement],
                 notes.append(f"censored in {n_cens} of {len(kept)} seeds")
             if expected_n and len(measured) < expected_n:
                 notes.append(f"{expected_n - len(measured)} of {expected_n} run(s) missing (failed or absent)")
-            label = _group_label(group_by, keys)
+            about = Subject(zip(group_by, keys))
             if not kept:
-                verdicts.append(Verdict(st.statement, label, st.metric, math.nan, math.nan, math.nan, st.threshold,
+                verdicts.append(Verdict(st.statement, about, st.metric, math.nan, math.nan, math.nan, st.threshold,
                                         st.direction, 0, "inconclusive", "; ".join([*notes, "no values"]),
                                         expected=expected_n or 0))
                 continue
             lo, hi = zip(*(bounds_of(m) for m in kept))
-            verdicts.append(verdict_from_bounds(st, label, [m.value for m in kept], lo, hi, "; ".join(notes),
+            verdicts.append(verdict_from_bounds(st, about, [m.value for m in kept], lo, hi, "; ".join(notes),
                                                 max(expected_n or 0, len(measured))))
     return verdicts
+
+
+def _tuned(runs: pd.DataFrame) -> Subject:
+    """What an arm's runs were tuned to (harness.judge.tuning), {} where they were not."""
+    return merged(list(dict.fromkeys(runs[TUNED]))) if TUNED in runs.columns and len(runs) else Subject()
+
+
+def _at(column: pd.Series, level) -> pd.Series:
+    """column == level, element by element (a Subject is a mapping, which pandas would otherwise spread)."""
+    return column.map(lambda x: x == level).astype(bool) if isinstance(level, Subject) else column == level
 
 
 def _seeds_in(runs: pd.DataFrame, pair_on: str = "seed") -> int:
@@ -95,12 +108,15 @@ def paired_verdicts(runs: pd.DataFrame, statements: list[PairedStatement], facto
     groups = runs.groupby(group_by, sort=False) if group_by else [((), runs)]
     for keys, group in groups:
         keys = keys if isinstance(keys, tuple) else (keys,)
-        base = _rows_by(group[group[factor] == baseline], pair_on)
-        treatments = list(levels) if levels is not None else [v for v in group[factor].unique() if v != baseline]
+        base_runs = group[_at(group[factor], baseline)]
+        base = _rows_by(base_runs, pair_on)
+        treatments = list(levels) if levels is not None else [v for v in dict.fromkeys(group[factor]) if v != baseline]
         for level in treatments:
-            treat = _rows_by(group[group[factor] == level], pair_on)
+            treat_runs = group[_at(group[factor], level)]
+            treat = _rows_by(treat_runs, pair_on)
             pairs = sorted(set(base) & set(treat))
-            label = ", ".join(filter(None, [_group_label(group_by, keys), f"{factor} {level} vs {baseline}"]))
+            about, arms = Subject(zip(group_by, keys)), (arm(factor, level), arm(factor, baseline))
+            tuned = (_tuned(treat_runs), _tuned(base_runs)) if TUNED in group.columns else ()
             missing = (expected_pairs - len(pairs)) if expected_pairs else 0
             for st in statements:
                 bounds = difference_bounds if st.compare == "difference" else ratio_bounds
@@ -118,14 +134,15 @@ def paired_verdicts(runs: pd.DataFrame, statements: list[PairedStatement], facto
                     n_cens_t += t.censored
                 notes = []
                 if n_cens_b:
-                    notes.append(f"baseline ({factor}={baseline}) censored in {n_cens_b} of {len(obs)} seeds")
+                    notes.append(f"baseline ({arms[1]}) censored in {n_cens_b} of {len(obs)} seeds")
                 if n_cens_t:
-                    notes.append(f"treatment ({factor}={level}) censored in {n_cens_t} of {len(obs)} seeds")
+                    notes.append(f"treatment ({arms[0]}) censored in {n_cens_t} of {len(obs)} seeds")
                 if n_nan:
                     notes.append(f"{n_nan} pair(s) without a value" + (f" ({n_div} with a diverged run)" if n_div else ""))
                 if missing > 0:
                     notes.append(f"{missing} of {expected_pairs} pair(s) missing (failed or absent runs)")
-                verdicts.append(verdict_from_bounds(st, label, obs, lo, hi, "; ".join(notes), expected_pairs))
+                verdicts.append(verdict_from_bounds(st, about, obs, lo, hi, "; ".join(notes), expected_pairs, arms,
+                                                tuned))
     return verdicts
 
 
@@ -185,4 +202,4 @@ def largest_passing_ratio_verdict(runs: pd.DataFrame, field: str, passes: Callab
     holes = int(largest["holes"].sum())
     if holes:
         notes.append(f"{holes} failing {field} value(s) between passing ones")
-    return verdict_from_bounds(rule, f"{factor} {treatment} vs {baseline}", obs, lo, hi, "; ".join(notes))
+    return verdict_from_bounds(rule, {}, obs, lo, hi, "; ".join(notes), arms=(arm(factor, treatment), arm(factor, baseline)))

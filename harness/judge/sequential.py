@@ -6,21 +6,25 @@ levels[i] (harness.stats.sequential_levels: the overall error stays <= 1 - LEVEL
 whatever rows stop early). A row's verdict is the first look that decides it, else its last look.
 Seeds are added only to the configurations behind undecided rows: a configuration is behind a row when
 judging without its runs changes that row (found by leaving each configuration out once, so any rule works).
+Each look's runs are judged once per invocation (LookJudge): adding seeds and recording the verdict share them.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import asdict, dataclass, replace
+from typing import Callable
 
 import pandas as pd
 
 from harness.stats.median import LEVEL, at_level, sequential_levels
+from harness.judge.subject import identity
 from harness.judge.verdict import Verdict
 
 FIRST_SHARE = 0.7  # of the error budget spent at the first look: 6 seeds need >= 3.1% of the 5% to decide at all
 GROWTH = 1.5  # seeds at the next look, relative to this one
-RowKey = tuple[str, str, str]  # (statement, group, metric)
+RowKey = tuple  # harness.judge.subject.identity: (statement, group, arms, metric)
 
 
 @dataclass(frozen=True)
@@ -62,25 +66,52 @@ class Looks:
         return f"sequential looks at seeds (level): {looks}; overall {LEVEL * 100:g}% by the union bound"
 
 
-def key(v: Verdict) -> RowKey:
-    return (v.statement, v.group, v.metric)
+def _runs_digest(runs: pd.DataFrame) -> str:
+    """What a look judged: its runs' ids (a finished run never changes), or the whole table where there are none."""
+    text = ",".join(map(str, runs["run_id"])) if "run_id" in runs.columns else runs.to_csv(index=False)
+    return hashlib.sha256(f"{len(runs)}|{text}".encode()).hexdigest()
 
 
-def judge_looks(judge, runs: pd.DataFrame, looks: Looks) -> tuple[list[Verdict], dict[RowKey, int], list[Verdict]]:
+class LookJudge:
+    """A suite's judge at each look of an invocation, each look's runs judged once and then reused.
+
+    `harness run` judges look i when it decides where to add seeds, again at every later look, and once more when
+    it records the verdict; the runs of look i (seed < seeds[i]) do not change meanwhile, so their rows are kept,
+    keyed by the runs judged (a changed set of runs is judged afresh). `judged` counts the judgments made.
+    """
+
+    def __init__(self, judge: Callable[[pd.DataFrame], list[Verdict]], looks: Looks):
+        self.judge, self.looks = judge, looks
+        self._rows: dict[int, tuple[str, list[Verdict]]] = {}
+        self.judged = 0
+
+    def rows(self, i: int, runs: pd.DataFrame) -> list[Verdict]:
+        """Look i's rows: the judge on the runs with seed < seeds[i], at levels[i]."""
+        seen = runs[runs["seed"] < self.looks.seeds[i]] if len(runs) else runs
+        digest = _runs_digest(seen)
+        if i not in self._rows or self._rows[i][0] != digest:
+            with at_level(self.looks.levels[i]):
+                self._rows[i] = (digest, self.judge(seen) if len(runs) else [])
+            self.judged += 1
+        return self._rows[i][1]
+
+
+def judge_looks(judged: LookJudge, runs: pd.DataFrame, upto: int | None = None
+                ) -> tuple[list[Verdict], dict[RowKey, int], list[Verdict]]:
     """Each row's verdict (the first look that decides it, else the last look with data), that look's index, and
-    every row as the last look judged it (what adding seeds after that look starts from)."""
+    every row as the last look judged it (what adding seeds after that look starts from); looks before `upto` only."""
+    looks = judged.looks
     chosen: dict[RowKey, Verdict] = {}
     rows: list[Verdict] = []
     at: dict[RowKey, int] = {}
     order: list[RowKey] = []
     top = int(runs["seed"].max()) + 1 if len(runs) else 0
-    for i, (n, level) in enumerate(zip(looks.seeds, looks.levels)):
+    for i in range(len(looks.seeds) if upto is None else upto):
         if i > 0 and looks.seeds[i - 1] >= top:
             break  # no runs beyond the previous look: later looks would judge the same data again
-        with at_level(level):
-            rows = judge(runs[runs["seed"] < n]) if len(runs) else []
+        rows = judged.rows(i, runs)
         for v in rows:
-            k = key(v)
+            k = identity(v)
             if k not in order:
                 order.append(k)
             if k in chosen and chosen[k].outcome != "inconclusive":
@@ -103,20 +134,20 @@ def _same(a: Verdict | None, b: Verdict) -> bool:
     """Two rows alike in everything a verdict says (NaN equal to NaN)."""
     if a is None:
         return False
-    pairs = zip(asdict(a).values(), asdict(b).values())
+    pairs = zip(a.as_dict().values(), b.as_dict().values())
     return all(x == y or (isinstance(x, float) and isinstance(y, float) and math.isnan(x) and math.isnan(y))
                for x, y in pairs)
 
 
 def behind(judge, runs: pd.DataFrame, fields: list[str], rows: list[Verdict], level: float) -> dict[str, set[RowKey]]:
     """For each configuration (grid values, no seed): the rows whose verdict changes when its runs are left out."""
-    base = {key(v): v for v in rows}
+    base = {identity(v): v for v in rows}
     groups = group_of(runs, fields)
     out: dict[str, set[RowKey]] = {}
     with at_level(level):
         for g in groups.unique():
             try:
-                without = {key(v): v for v in judge(runs[groups != g])}
+                without = {identity(v): v for v in judge(runs[groups != g])}
             except (IndexError, KeyError, ValueError):  # a rule that needs every configuration: behind every row
                 without = {}
             out[g] = {k for k, v in base.items() if not _same(without.get(k), v)}

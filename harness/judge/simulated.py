@@ -13,6 +13,7 @@ import pandas as pd
 
 from harness.config.run_config import RunConfig
 from harness.judge.suite import Suite
+from harness.judge.verdict import select
 
 
 def reached(epochs: float, epoch_s: float = 0.1) -> dict:
@@ -38,10 +39,7 @@ def runs_table(suite: Suite, metrics: Callable[[RunConfig], dict], seeds: int | 
     return pd.DataFrame(rows)
 
 
-def outcomes(verdicts, statement: str, group_has: str = "") -> list[str]:
-    """The outcomes of a statement's rows (optionally of groups containing a text), in table order."""
-    rows = [v for v in verdicts if v.statement == statement and group_has in v.group]
-    if not rows:  # a misspelt statement must fail the test, not pass it with no rows to check
-        raise ValueError(f"no verdict rows for statement {statement!r} with group containing {group_has!r}; "
-                         f"statements: {sorted({v.statement for v in verdicts})}")
-    return [v.outcome for v in rows]
+def outcomes(verdicts, statement: str, **fields) -> list[str]:
+    """The outcomes of a statement's rows whose group or treatment arm holds these fields' values, in table order
+    (harness.judge.verdict.select: a misspelt statement or field fails the test rather than check no rows)."""
+    return [v.outcome for v in select(verdicts, statement, **fields)]

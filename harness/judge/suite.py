@@ -12,6 +12,7 @@ import pandas as pd
 
 from harness.config.run_config import ConfigError, RunConfig
 from harness.core.registry import Registry
+from harness.judge.subject import Words, speaking
 from harness.judge.verdict import Verdict
 
 
@@ -28,15 +29,29 @@ class Suite:
     judge: Callable[[pd.DataFrame], list[Verdict]]  # runs as stored (harness.store.queries.load_runs) -> verdicts
     timing: bool = True  # the verdict depends on wall-clock time: never run configs side by side
     scales: dict[str, dict[str, Any]] = field(default_factory=dict)  # scale -> base-field overrides, plus optional 'seeds', 'max_seeds' and 'grid'
-    # How one config is run: None = harness.train.runner.train; else a module-level function
-    # (config, tracker, experiment, parent_run_id) -> anything, usually wrapping harness.train.runner.measure.
+    # How one config is run: None = harness.train.fit.train; else a module-level function
+    # (config, harness.train.lifecycle.Recording) -> anything, usually wrapping harness.train.lifecycle.measure.
     run: Callable[..., Any] | None = None
     # Adaptive seeds (harness.judge.sequential): the cap on seeds per configuration; 0 = twice the first look.
     max_seeds: int = 0
-    interleave: str | None = None  # config field whose levels train in lockstep, step by step, per seed (harness.train.lockstep)
+    interleave: str | None = None  # config field whose levels train in lockstep, step by step, per seed (harness.train.fit.train_group)
     # An extra section for `harness report` (after the decomposition): a module-level function
     # (runs as stored, output folder) -> harness.judge.tables.Section, which writes its own plots there; None = none.
     report_section: Callable[..., Any] | None = None
+    # How a verdict row names its fields and values, field -> a template ("lr {:g}"), a dict value -> phrase, a
+    # function, or None (never shown), e.g. {"dropout": {0.0: "none"}}: harness.judge.subject. Default "field value".
+    words: dict[str, Any] = field(default_factory=dict)
+
+    def verdicts(self, runs: pd.DataFrame) -> list[Verdict]:
+        """The suite's judge on these runs, every row labelled in the suite's words (made once, here)."""
+        with speaking(self.words_in_use()):
+            return self.judge(runs)
+
+    def words_in_use(self) -> Words:
+        """The suite's words, and the config fields no verdict label shows: those its grid never varies."""
+        grids = [self.grid, *({**self.grid, **o.get("grid", {})} for o in self.scales.values())]
+        varying = {f for grid in grids for key, values in grid.items() for f, n in _spread(key, values).items() if n > 1}
+        return Words(self.words, frozenset(set(RunConfig.field_names()) - varying))
 
     def configs(self, seeds: int | None = None, device: str | None = None, scale: str = "default") -> list[RunConfig]:
         """Every (grid point, seed) as a validated config, in run order (seed-major, so a cut-short suite keeps whole pairs)."""
@@ -80,6 +95,13 @@ class Suite:
 def grid_fields(grid: dict) -> list[str]:
     """The config fields a grid varies, in order, a tuple key spread over its fields."""
     return [f for key in grid for f in (key if isinstance(key, tuple) else (key,))]
+
+
+def _spread(key, values: tuple) -> dict[str, int]:
+    """Field -> how many distinct values a grid axis gives it (a tuple key spread over its fields)."""
+    if not isinstance(key, tuple):
+        return {key: len(set(values))}
+    return {f: len({point[i] for point in values}) for i, f in enumerate(key)}
 
 
 def _fields(keys: list, point: tuple) -> dict[str, Any]:

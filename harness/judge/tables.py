@@ -79,7 +79,7 @@ def verdict_rows(verdicts: list[Verdict]) -> Rows:
     """One row per verdict: statement, group, metric, effect, interval, rule, n, outcome, note."""
     rows = [("statement", "group", "metric", "effect", f"{int(LEVEL * 100)}% interval", "rule", "n", "verdict", "note")]
     for v in verdicts:
-        rows.append((v.statement, v.group, v.metric, fmt_effect(v.effect, v.bound), fmt_interval(v.low, v.high),
+        rows.append((v.statement, v.label, v.metric, fmt_effect(v.effect, v.bound), fmt_interval(v.low, v.high),
                      f"{v.direction} {v.threshold:g}", fmt_n(v), v.outcome.upper(), v.note))
     return rows
 

@@ -6,33 +6,41 @@ from collections.abc import Callable
 import pandas as pd
 
 from harness.judge.measures import ValueFn
+from harness.judge.subject import Subject
+
+ARM, TUNED = "arm", "tuned"  # the columns tuned() adds: the arm, and what it was tuned to (both Subjects)
 
 
-def tuned(runs: pd.DataFrame, arm: list[str], value: ValueFn, knob: str = "lr", lower_is_better: bool = True,
+def tuned(runs: pd.DataFrame, arm: list[str], value: ValueFn, knob: str | list[str] = "lr", lower_is_better: bool = True,
           select_on: Callable[[int], bool] | None = None) -> pd.DataFrame:
     """Each arm (a combination of the `arm` fields) at its best `knob` value, by the median of `value` over seeds.
 
     The choice is made on the suite's own measure (epochs to a validation target, final validation
-    accuracy), the same grid for every arm, so every arm gets the same tuning budget. A column 'arm'
-    names the choice, e.g. 'nesterov/0.9@0.03', so the verdict rows report the tuned value.
+    accuracy), the same grid for every arm, so every arm gets the same tuning budget. Two columns hold
+    it as data (harness.judge.subject.Subject): 'arm', the arm's fields (e.g. {optimizer: nesterov,
+    momentum: 0.9}), and 'tuned', the knob's value it runs at (e.g. {lr: 0.03}); paired rows on 'arm'
+    carry the tuned values (Verdict.tuned). `knob` may be several fields tuned together (a cell of
+    their grid), e.g. ["lr", "weight_decay"].
     Chosen on the same seeds it is judged on, the best of k grid values is biased in its favour (the
     maximum of k noisy medians). `select_on` (seed -> bool) removes that bias: the value is chosen on
     the seeds it marks and only the other seeds' runs are returned, to be judged.
     """
+    knobs = [knob] if isinstance(knob, str) else list(knob)
     keep = []
     for _, group in runs.groupby(arm, sort=False):
         choose = group[group["seed"].map(select_on)] if select_on else group
         # Chosen on the seeds every grid value of the arm has: seeds added later behind one value (adaptive
         # seeds) then cannot move the choice, so every look judges the same tuned arm.
-        common = set.intersection(*(set(g["seed"]) for _, g in choose.groupby(knob)))
-        medians = choose[choose["seed"].isin(common)].groupby(knob).apply(
+        common = set.intersection(*(set(g["seed"]) for _, g in choose.groupby(knobs)))
+        medians = choose[choose["seed"].isin(common)].groupby(knobs).apply(
             lambda g: pd.Series([value(r).value for _, r in g.iterrows()]).median())
-        best = group[group[knob] == (medians.idxmin() if lower_is_better else medians.idxmax())]
+        pick = medians.idxmin() if lower_is_better else medians.idxmax()
+        pick = pick if isinstance(pick, tuple) else (pick,)
+        best = group[(group[knobs] == pd.Series(pick, index=knobs)).all(axis=1)]
         keep.append(best[~best["seed"].map(select_on)] if select_on else best)
     out = pd.concat(keep) if keep else runs.iloc[0:0]
-    labels = ["/".join(str(row[f]) for f in arm) + "@" + _fmt(row[knob]) for _, row in out.iterrows()]
-    return out.assign(arm=labels)
+    def column(fields: list[str]) -> pd.Series:
+        return pd.Series([Subject((f, row[f]) for f in fields) for _, row in out.iterrows()], index=out.index,
+                         dtype=object)
 
-
-def _fmt(value) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    return out.assign(**{ARM: column(arm), TUNED: column(knobs)})

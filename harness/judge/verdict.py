@@ -6,19 +6,25 @@ read in harness.judge.measures; the interval arithmetic in harness.stats.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
 from harness.stats.bounds import WITHIN_DIFFERENCE, WITHIN_RATIO, equivalence_band, judge
 from harness.judge.measures import ValueFn
+from harness.judge.subject import Subject, current_words, merged, subject
 from harness.stats.median import current_level, interval, unbounded_reason
+
+# verdict.json's keys, in the order a row is written; rows recorded before groups were data lack the labels and arms
+JSON_KEYS = ("statement", "group", "arms", "tuned", "group_label", "arms_label", "tuned_label", "metric", "effect",
+             "low", "high", "threshold", "direction", "n", "outcome", "note", "bound", "expected")
 
 
 @dataclass(frozen=True)
 class Verdict:
     statement: str  # the claim judged, in words
-    group: str  # which slice of the grid, e.g. "relu, BN before vs none"
+    group: Subject  # the slice of the grid, field -> value, e.g. {activation: relu, init: auto}; {} = every run
     metric: str  # what the effect measures, e.g. "epoch time ratio"
     effect: float  # median over seeds
     low: float  # interval low end (LEVEL, exact order-statistic interval of the median over seeds)
@@ -32,9 +38,59 @@ class Verdict:
     # least, '~' neither (the median of lower bounds < effect < the median of upper bounds).
     bound: str = "="
     expected: int = 0  # seeds (pairs) the grid asked for; more than n when runs failed or are missing; 0 = n
+    # A paired row's arms, treatment first then baseline, each field -> value (e.g. {norm: before}, {norm: none});
+    # () for a row about one group's own value.
+    arms: tuple[Subject, ...] = ()
+    # What each arm was tuned to (harness.judge.tuning), in the order of `arms`, e.g. ({lr: 0.003}, {lr: 0.001}): a
+    # result of the judging, not part of what the row is about (a rerun may tune otherwise: the same row).
+    tuned: tuple[Subject, ...] = ()
+    # The display label, made once when the row is made, in the words of the suite being judged (Suite.words;
+    # harness.judge.subject): the group's part ('500 rows'), the arms' ('dropout 0.5 vs none'), the tuning's ('lr 0.001').
+    group_label: str | None = None
+    arms_label: str | None = None
+    tuned_label: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "group", subject(self.group))
+        object.__setattr__(self, "arms", tuple(subject(a) for a in self.arms))
+        object.__setattr__(self, "tuned", tuple(subject(a) for a in self.tuned))
+        made = current_words().labels(self.group, self.arms, self.tuned)
+        for name, text in zip(("group_label", "arms_label", "tuned_label"), made):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, text)
+
+    @property
+    def subject_label(self) -> str:
+        """What the row is about in words: e.g. '500 rows, dropout 0.5 vs none'; 'all' for every run."""
+        return label_of(self.group_label, self.arms_label)
+
+    @property
+    def label(self) -> str:
+        """What every display calls the row: the subject, and what the arms were tuned to where they were."""
+        return label_of(self.group_label, self.arms_label, self.tuned_label)
+
+    def about(self, fields: Mapping) -> bool:
+        """Whether every field takes its value in the row's group or, failing that, its treatment arm."""
+        where = {**(self.arms[0] if self.arms else {}), **self.group}
+        return all(k in where and where[k] == v for k, v in fields.items())
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """verdict.json's row: the group and arms as objects, the labels beside them."""
+        out = {k: getattr(self, k) for k in JSON_KEYS}
+        out["group"] = self.group.as_dict()
+        out["arms"], out["tuned"] = [a.as_dict() for a in self.arms], [a.as_dict() for a in self.tuned]
+        return out
+
+
+def label_of(group_label: str, arms_label: str, tuned_label: str = "") -> str:
+    """A row's display label from its parts, as made when it was judged (verdict.json keeps the parts)."""
+    subject_ = ", ".join(filter(None, [group_label, arms_label])) or "all"
+    return subject_ + (f" (tuned: {tuned_label})" if tuned_label else "")
+
+
+def is_current(row: Mapping) -> bool:
+    """Whether a verdict.json row has its group as data (this format) rather than as text (before)."""
+    return isinstance(row.get("group"), Mapping) and "arms" in row
 
 
 @dataclass(frozen=True)
@@ -123,13 +179,15 @@ def effect_bound(effect: float, lower: np.ndarray, upper: np.ndarray) -> str:
     return ">=" if med_lo == effect else "~"
 
 
-def verdict_from_bounds(rule: Rule, group: str, observed, lower, upper, note: str = "", expected: int = 0) -> Verdict:
+def verdict_from_bounds(rule: Rule, group: Mapping, observed, lower, upper, note: str = "", expected: int = 0,
+                        arms: tuple = (), tuned: tuple = ()) -> Verdict:
     """One verdict row from per-pair values, each known only to lie in [lower, upper]: median and interval over pairs."""
     statement, metric, threshold, direction = rule.statement, rule.metric, rule.threshold, rule.direction
     observed = np.asarray(observed, float)
     if len(observed) == 0:
         return Verdict(statement, group, metric, math.nan, math.nan, math.nan, threshold, direction, 0,
-                       "inconclusive", "; ".join(filter(None, [note, "no complete pairs"])), expected=expected)
+                       "inconclusive", "; ".join(filter(None, [note, "no complete pairs"])), expected=expected,
+                       arms=arms, tuned=tuned)
     # An undefined pair (0/0: neither side measurable) has no observed value: it could lie anywhere.
     lower, upper = np.asarray(lower, float), np.asarray(upper, float)
     lower, upper = np.where(np.isnan(lower), -math.inf, lower), np.where(np.isnan(upper), math.inf, upper)
@@ -140,7 +198,7 @@ def verdict_from_bounds(rule: Rule, group: str, observed, lower, upper, note: st
     leaning = lean(effect, low, high, threshold, direction) if outcome == "inconclusive" else ""
     note = "; ".join(filter(None, [note, unbounded_reason(len(observed), level), leaning]))
     return Verdict(statement, group, metric, effect, low, high, threshold, direction, len(observed), outcome, note,
-                   effect_bound(effect, lower, upper), expected)
+                   effect_bound(effect, lower, upper), expected, arms, tuned)
 
 
 def _unfavourable(v: Verdict) -> float:
@@ -155,12 +213,21 @@ def _unfavourable(v: Verdict) -> float:
     return max(v.high - hi_band, lo_band - v.low)
 
 
-def all_of(verdicts: list[Verdict], statement: str, group: str) -> Verdict:
+def all_of(verdicts: list[Verdict], statement: str, group: Mapping | None = None) -> Verdict:
     """The claim that every row's claim holds (intersection-union): supported only when every row is
     supported, refuted when any row is refuted, else inconclusive. Effect, interval, rule and n are
     the least favourable row's; the note names it. Rows of different metrics cannot be ranked on one scale:
     among the rows of the worst outcome, the least favourable of the first listed metric is shown, its metric
-    says so and the note lists every metric the claim spans."""
+    says so and the note lists every metric the claim spans. The row's group and arms are the rows' merged
+    (harness.judge.subject.merged: a field the rows disagree on holds their values), unless `group` is given."""
+    def merged_arms(of: str) -> tuple:  # arm by arm, where every row has as many
+        sizes = {len(getattr(v, of)) for v in verdicts}
+        if len(sizes) != 1:
+            return ()
+        return tuple(merged([getattr(v, of)[i] for v in verdicts]) for i in range(sizes.pop()))
+
+    arms, tuned = merged_arms("arms"), merged_arms("tuned")
+    group = merged([v.group for v in verdicts]) if group is None else group
     if not verdicts:
         return Verdict(statement, group, "-", math.nan, math.nan, math.nan, math.nan, "<", 0, "inconclusive", "no rows")
     outcomes = [v.outcome for v in verdicts]
@@ -178,11 +245,25 @@ def all_of(verdicts: list[Verdict], statement: str, group: str) -> Verdict:
         metric, spans = f"{worst.metric} (least favourable; {len(metrics)} metrics)", f"; metrics: {'; '.join(metrics)}"
     counts = ", ".join(f"{outcomes.count(o)} {o}" for o in ("supported", "refuted", "inconclusive") if o in outcomes)
     return Verdict(statement, group, metric, worst.effect, worst.low, worst.high, worst.threshold,
-                   worst.direction, worst.n, outcome, f"{len(verdicts)} rows: {counts}; shown: {worst.group}{spans}")
+                   worst.direction, worst.n, outcome, f"{len(verdicts)} rows: {counts}; shown: {worst.label}{spans}",
+                   arms=arms, tuned=tuned)
 
 
-def select(verdicts: list[Verdict], statement: str, *, group: str | None = None, group_has: str = "",
-           metric: str | None = None) -> list[Verdict]:
-    """The rows of one statement, optionally of one group (exact), groups containing a text, or one metric."""
-    return [v for v in verdicts if v.statement == statement and (group is None or v.group == group)
-            and group_has in v.group and (metric is None or v.metric == metric)]
+def select(verdicts: list[Verdict], statement: str | None = None, *, metric: str | None = None,
+           baseline: Mapping | None = None, **fields) -> list[Verdict]:
+    """The rows of a statement (None: any) whose group or treatment arm holds every field's value (Verdict.about),
+    optionally of one metric and a baseline arm holding `baseline`'s values, e.g.
+    select(rows, "BN needs fewer epochs", activation="sigmoid", norm="before"). LookupError when none matches,
+    naming what was asked and what there is: a test never loops over nothing."""
+    found = [v for v in verdicts if (statement is None or v.statement == statement) and v.about(fields)
+             and (metric is None or v.metric == metric)
+             and (baseline is None or (len(v.arms) > 1 and all(v.arms[1].get(k) == x for k, x in baseline.items())))]
+    if not found:
+        asked = ", ".join([*(f"{k}={x!r}" for k, x in fields.items()), *([f"metric={metric!r}"] if metric else []),
+                           *([f"baseline={dict(baseline)!r}"] if baseline else [])])
+        of = [v for v in verdicts if statement is None or v.statement == statement]
+        there = (f"its rows: {'; '.join(f'{v.label} ({v.metric})' for v in of)}" if of else
+                 f"statements: {'; '.join(dict.fromkeys(v.statement for v in verdicts)) or 'none'}")
+        raise LookupError(f"no verdict row{f' of {statement!r}' if statement else ''}"
+                          f"{f' with {asked}' if asked else ''}; {there}")
+    return found

@@ -18,10 +18,10 @@ import pandas as pd
 from mlflow.tracking import MlflowClient
 
 from harness.report import plot_cache
-from harness.judge.answer import grid_rows, plain_answer, short_group
+from harness.judge.answer import grid_rows, plain_answer
 from harness.core.contract import GRAD_LAYER, REPORT_DIR
 from harness.report.decomposition import DECOMP_NOTE, decomposition, decomposition_rows, grid_keys, metric_rows, untrained
-from harness.execute.judging import judge_stored, verdict_json
+from harness.execute.judging import judge_stored, verdict_check, verdict_json
 from harness.store.queries import find_parent, load_histories, recorded_verdict
 from harness.stats.median import LEVEL
 from harness.judge.tables import OUTCOME_COLOURS, TABLE_FORMATS, Rows, format_table, verdict_rows
@@ -158,7 +158,7 @@ def make_plots(report: Report, histories: dict[str, pd.DataFrame], out_dir: Path
 
     runs, keys = report.runs, report.keys
     if report.verdicts:  # the claim's own plot first
-        report.plots["forest.png"] = plots.plot_forest(report.verdicts, short_group, out_dir / "forest.png")
+        report.plots["forest.png"] = plots.plot_forest(report.verdicts, out_dir / "forest.png")
     if report.suite.report_section is not None and len(runs):  # the suite's own section (e.g. profiles) and plots
         report.sections.append(report.suite.report_section(runs, out_dir))
         report.plots.update(report.sections[-1].plots)
@@ -192,14 +192,7 @@ def build_report(client: MlflowClient, suite, parent_run_id: str | None = None) 
     """Load one invocation (the newest by default) and compute its verdict and decomposition from the store."""
     parent = find_parent(client, suite.name, parent_run_id)
     runs, verdicts, header = judge_stored(client, suite, parent.info.run_id)
-    recorded = recorded_verdict(client, parent.info.run_id)
-    if recorded is None:
-        check = "no verdict.json recorded at run time (interrupted?); verdict computed now from the stored runs"
-    elif recorded == verdict_json(verdicts):
-        check = "recomputed from the store, identical to verdict.json recorded at run time"
-    else:
-        check = ("recomputed from the store, DIFFERS from verdict.json recorded at run time (the suite's rule or "
-                 "the statistics changed since; the recorded one is kept in verdict.json)")
+    check = verdict_check(recorded_verdict(client, parent.info.run_id), verdicts)
     keys = grid_keys(suite, runs)
     return Report(suite, parent, runs, keys, header, verdicts, check, decomposition(runs, keys))
 

@@ -22,6 +22,7 @@ from harness.store.queries import QueryError, parent_of
 from harness.stats.estimate import Estimate
 from harness.judge.tables import Rows, fmt, fmt_effect, fmt_interval
 from harness.judge.tables import render as render_rows
+from harness.judge.subject import identity
 from harness.judge.verdict import Verdict
 
 FORMATS = ("text", "markdown")
@@ -81,14 +82,15 @@ def _ratio(b: Estimate, a: Estimate) -> str:
 def _verdict_rows(a: list[Verdict], b: list[Verdict]) -> tuple[Rows, int]:
     rows = [("statement", "group", "metric", "A effect", "A interval", "A verdict", "B effect", "B interval",
              "B verdict", "effect B/A", "changed")]
-    index_b = {(v.statement, v.group, v.metric): v for v in b}
+    index_b = {identity(v): v for v in b}
     seen, changed = set(), 0
     for va in a:
-        key = (va.statement, va.group, va.metric)
+        key = identity(va)
         seen.add(key)
         vb = index_b.get(key)
+        named = (va.statement, va.label, va.metric)
         if vb is None:
-            rows.append((*key, fmt_effect(va.effect, va.bound), fmt_interval(va.low, va.high), va.outcome.upper(),
+            rows.append((*named, fmt_effect(va.effect, va.bound), fmt_interval(va.low, va.high), va.outcome.upper(),
                          "-", "-", "(absent)", "-", "ONLY IN A"))
             changed += 1
             continue
@@ -96,13 +98,12 @@ def _verdict_rows(a: list[Verdict], b: list[Verdict]) -> tuple[Rows, int]:
                  and math.isfinite(vb.effect) else "-")
         flag = "CHANGED" if va.outcome != vb.outcome else ""
         changed += bool(flag)
-        rows.append((*key, fmt_effect(va.effect, va.bound), fmt_interval(va.low, va.high), va.outcome.upper(),
+        rows.append((*named, fmt_effect(va.effect, va.bound), fmt_interval(va.low, va.high), va.outcome.upper(),
                      fmt_effect(vb.effect, vb.bound), fmt_interval(vb.low, vb.high), vb.outcome.upper(), ratio, flag))
     for vb in b:
-        key = (vb.statement, vb.group, vb.metric)
-        if key not in seen:
-            rows.append((*key, "-", "-", "(absent)", fmt_effect(vb.effect, vb.bound), fmt_interval(vb.low, vb.high),
-                         vb.outcome.upper(), "-", "ONLY IN B"))
+        if identity(vb) not in seen:
+            rows.append((vb.statement, vb.label, vb.metric, "-", "-", "(absent)", fmt_effect(vb.effect, vb.bound),
+                         fmt_interval(vb.low, vb.high), vb.outcome.upper(), "-", "ONLY IN B"))
             changed += 1
     return rows, changed
 

@@ -17,10 +17,11 @@ import pandas as pd
 from harness.stats.changepoint import noise_scale, segments
 from harness.config.run_config import ConfigError
 from harness.core.contract import ENVIRONMENT_TAGS
+from harness.judge.verdict import is_current, label_of
 from harness.store.queries import QueryError, parent_runs, recorded_verdict
 
 GIT_SHA_TAG = ENVIRONMENT_TAGS[-1]  # "git_sha"
-ROW = ("statement", "group", "metric")  # what names a verdict row across invocations
+ROW = ("row",)  # what names a verdict row across invocations: row_id
 DECIDED = ("supported", "refuted")
 Z95 = 1.96  # a finite 95% interval spans about 2 * 1.96 sigma of its estimate
 
@@ -46,6 +47,22 @@ def invocations(client, suite: str, scale: str | None = None) -> pd.DataFrame:
     return df[df["scale"] == scale].reset_index(drop=True)
 
 
+def row_id(v: dict) -> str:
+    """A verdict.json row's identity as text: statement, group, arms and metric (harness.judge.subject.identity).
+    A row recorded with the older format (group as text) is named by that text: its own series, since a text is
+    never read back into fields (README, 'Stored names')."""
+    if is_current(v):
+        return json.dumps([v["statement"], v["group"], v["arms"], v["metric"]], sort_keys=True)
+    return json.dumps([v.get("statement"), v.get("group"), v.get("metric")])
+
+
+def row_label_of(v: dict) -> str:
+    """The row's display label: as made when it was judged, or an older row's group text."""
+    if not is_current(v):
+        return str(v.get("group"))
+    return label_of(v.get("group_label", ""), v.get("arms_label", ""), v.get("tuned_label", ""))
+
+
 def row_scale(low: np.ndarray, high: np.ndarray) -> float:
     """The noise of one point, from its finite 95% intervals (median half-width / 1.96); 0 when none is finite."""
     finite = np.isfinite(low) & np.isfinite(high)
@@ -55,19 +72,20 @@ def row_scale(low: np.ndarray, high: np.ndarray) -> float:
 def effect_history(client, suite: str, scale: str | None = None) -> pd.DataFrame:
     """Per verdict row and invocation: effect, interval, outcome, the segment level, and `step` (a new level starts here).
 
-    Columns: invocation (0-based, oldest first), run_id, start_time, git_sha, statement, group, metric, effect,
-    low, high, threshold, direction, outcome, level, step. The noise scale of a row's series is the larger of the
-    spread of successive effects and its intervals' (see harness.stats.changepoint).
+    Columns: invocation (0-based, oldest first), run_id, start_time, git_sha, row (row_id), statement, label,
+    metric, effect, low, high, threshold, direction, outcome, level, step. The noise scale of a row's series is the
+    larger of the spread of successive effects and its intervals' (see harness.stats.changepoint).
     """
     inv = invocations(client, suite, scale)
     records = []
     for i, r in inv.iterrows():
         for v in r["verdicts"]:
             records.append({"invocation": i, "run_id": r["run_id"], "start_time": r["start_time"],
-                            "git_sha": r["git_sha"], **{k: v.get(k) for k in ROW},
+                            "git_sha": r["git_sha"], "row": row_id(v), "statement": v.get("statement"),
+                            "label": row_label_of(v), "metric": v.get("metric"),
                             **{k: v.get(k) for k in ("effect", "low", "high", "threshold", "direction", "outcome")}})
-    df = pd.DataFrame(records, columns=["invocation", "run_id", "start_time", "git_sha", *ROW, "effect", "low", "high",
-                                        "threshold", "direction", "outcome"])
+    df = pd.DataFrame(records, columns=["invocation", "run_id", "start_time", "git_sha", "row", "statement", "label",
+                                        "metric", "effect", "low", "high", "threshold", "direction", "outcome"])
     df["level"], df["step"] = math.nan, False
     for _, rows in df.groupby(list(ROW), sort=False):
         rows = rows[np.isfinite(rows["effect"].astype(float))]
@@ -84,7 +102,7 @@ def effect_history(client, suite: str, scale: str | None = None) -> pd.DataFrame
 
 
 def row_label(row) -> str:
-    return f"{row['statement']} [{row['group']}] ({row['metric']})"
+    return f"{row['statement']} [{row['label']}] ({row['metric']})"
 
 
 @dataclass
@@ -131,6 +149,11 @@ def check(client, suite: str, baseline: str, head: str | None = None, margin: fl
     inv = invocations(client, suite, scale)
     b = _pick(inv, baseline, "baseline")
     h = len(inv) - 1 if head is None else _pick(inv, head, "head")
+    for i, what, ref in ((b, "baseline", baseline), (h, "head", head)):
+        if not all(is_current(v) for v in inv["verdicts"][i]) and all(is_current(v) for v in inv["verdicts"][b + h - i]):
+            raise QueryError(f"invalid {what} {ref!r}: its verdict.json was recorded with an older format (groups as "
+                             f"text), whose rows are not matched to the other side's; choose one recorded since "
+                             f"(README, 'Stored names')")
     sha_b, sha_h = str(inv["git_sha"][b])[:12], str(inv["git_sha"][h])[:12]
     result, n_rows = CheckResult(), 0
     for _, rows in hist.groupby(list(ROW), sort=False):
@@ -199,6 +222,6 @@ def history_table(hist: pd.DataFrame) -> list[tuple[str, ...]]:
         first, last = rows.iloc[0], rows.iloc[-1]
         steps = ", ".join(f"{str(r['git_sha'])[:7]} ({r['level']:.3g})" for _, r in rows[rows["step"]].iterrows())
         outcomes = "".join(str(o)[0].upper() for o in rows["outcome"])  # S / R / I per invocation, oldest first
-        out.append((str(first["statement"]), str(first["group"]), str(first["metric"]), str(len(rows)),
+        out.append((str(first["statement"]), str(last["label"]), str(first["metric"]), str(len(rows)),
                     f"{first['effect']:.3g}", f"{last['effect']:.3g}", outcomes, steps or "-"))
     return out

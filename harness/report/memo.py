@@ -118,8 +118,8 @@ def code_digest() -> str:
         except PackageNotFoundError:
             h.update(f"{lib} none\n".encode())
     for folder in (PACKAGE, suites_dir()):
-        for path in sorted(folder.glob("*.py")):
-            h.update(path.name.encode() + b"\0" + path.read_bytes())
+        for path in sorted(folder.rglob("*.py")):  # the layer folders too (harness/judge/, harness/report/, ...)
+            h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 
 

@@ -214,7 +214,7 @@ def _is_ratio(rows) -> bool:
     return bool(values) and min(values) > 0 and all("ratio" in v.metric for v in rows)
 
 
-def _forest_panel(ax, statement: str, rows, short_group: Callable[[str], str]) -> None:
+def _forest_panel(ax, statement: str, rows) -> None:
     ratio = _is_ratio(rows)
     finite = [x for v in rows for x in (v.effect, v.low, v.high, v.threshold) if math.isfinite(x)] or [1.0]
     lo, hi = min(finite), max(finite)
@@ -242,13 +242,13 @@ def _forest_panel(ax, statement: str, rows, short_group: Callable[[str], str]) -
         ax.plot([v.threshold, v.threshold], [yi - 0.4, yi + 0.4], color="k", ls="--", lw=1)
     ax.set_xlim(left, right)
     ax.set_ylim(-0.7, len(rows) - 0.3)
-    ax.set_yticks(y, [short_group(v.group) for v in rows], fontsize=8)
+    ax.set_yticks(y, [v.label for v in rows], fontsize=8)
     rule = f"{rows[0].metric} {rows[0].direction} {rows[0].threshold:g}"
     ax.set_title(f"{statement}   (claim: {rule}; dashed = threshold)", fontsize=9, loc="left")
     ax.grid(axis="x", alpha=0.3, which="both")
 
 
-def plot_forest(verdicts, short_group: Callable[[str], str], path: Path) -> Path:
+def plot_forest(verdicts, path: Path) -> Path:
     """Every verdict row: effect (dot) and interval (bar), one panel per statement, coloured by outcome; log axis
     for ratios; an open bound (censored, or too few seeds for the interval) is an arrow to the panel's edge."""
     statements: dict[str, list] = {}
@@ -258,7 +258,7 @@ def plot_forest(verdicts, short_group: Callable[[str], str], path: Path) -> Path
     fig, axes = plt.subplots(len(statements), 1, figsize=(10, 0.8 + 0.32 * sum(heights)), squeeze=False,
                              gridspec_kw={"height_ratios": heights}, layout="constrained")
     for ax, (statement, rows) in zip(axes[:, 0], statements.items()):
-        _forest_panel(ax, statement, rows, short_group)
+        _forest_panel(ax, statement, rows)
     handles = [plt.Line2D([], [], color=c, marker="o", lw=2.5) for c in OUTCOME_COLOURS.values()]
     fig.legend(handles, list(OUTCOME_COLOURS), loc="outside upper right", ncols=3, fontsize=8)
     fig.suptitle("verdicts: effect (median over seeds) and its interval per group", fontsize=10, x=0.02, ha="left")

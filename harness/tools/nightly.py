@@ -97,7 +97,8 @@ def summarize(tracking_uri: str, suites: list[str] | None = None) -> dict:
         out[name] = {
             "parent_run_id": parent.info.run_id,
             "scale": parent.data.tags.get("scale", ""),
-            "verdicts": [{k: v[k] for k in ("statement", "group", "metric", "effect", "low", "high", "n", "outcome")}
+            "verdicts": [{k: v[k] for k in ("statement", "group", "arms", "tuned", "group_label", "arms_label",
+                                            "tuned_label", "metric", "effect", "low", "high", "n", "outcome") if k in v}
                          for v in verdicts],
             "timings": {k: {"label": t["label"], "median_epoch_time_s": statistics.median(t["values"]), "n": len(t["values"])}
                         for k, t in timings.items()},
@@ -117,10 +118,17 @@ def compare(baseline: dict, current: dict, time_threshold: float = 0.25) -> tupl
         if cur is None:
             regressions.append(f"{suite}: no finished verdict tonight")
             continue
-        now = {(v["statement"], v["group"], v["metric"]): v for v in cur["verdicts"]}
+        from harness.judge.verdict import is_current
+        from harness.report.history import row_id, row_label_of
+
+        if not all(is_current(v) for v in base["verdicts"]):
+            notes.append(f"{suite}: the baseline's verdicts were recorded with an older format (groups as text): "
+                         f"not compared tonight (README, 'Stored names')")
+            base = {**base, "verdicts": []}
+        now = {row_id(v): v for v in cur["verdicts"]}
         for v in base["verdicts"]:
-            row = (v["statement"], v["group"], v["metric"])
-            label = f"{suite}: {v['statement']} [{v['group']}]"
+            row = row_id(v)
+            label = f"{suite}: {v['statement']} [{row_label_of(v)}]"
             if row not in now:
                 regressions.append(f"{label}: verdict row missing tonight (was {v['outcome']})")
                 continue

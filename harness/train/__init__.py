@@ -1,2 +1,7 @@
-"""Where time is measured and a model is fitted: the LightningModule (system), the one Trainer (trainer), the timed region (timing),
-stopping rules, callbacks, diagnostics, layer reuse, and the run lifecycle (runner, lockstep)."""
+"""Where a model is fitted and where time is measured.
+
+fit (the one Trainer.fit: train one config, train_group interleaved arms), timing (the timed region: training
+steps only), lifecycle (every run opened, named and ended: FINISHED, FAILED, KILLED; measure, a run not fitted),
+arms (one config made ready to fit), lockstep (arms stepped in turn in one fit), system (the LightningModule),
+trainer (the one Trainer factory), stopping, callbacks, diagnostics, reuse (layer reuse).
+"""

@@ -39,8 +39,9 @@ class EpochMetrics(pl.Callback):
 
     Subclasses implement `derive`; what it returns joins the epoch's metrics, so the run's history holds it and
     the MLflow recorder logs it with the epoch's other metrics (step = epoch). Pass instances to
-    `harness.train.runner.train(..., extra_callbacks=[...])`, which puts them before the recorder: it runs after
-    validation, outside the timed region, in solo and lockstep runs alike.
+    `harness.train.fit.train(..., extra_callbacks=[...])` (or `train_group(..., callbacks_for=...)`, fresh per arm),
+    which puts them before the recorder: it runs after validation, outside the timed region, in solo and lockstep
+    runs alike.
     """
 
     def derive(self, metrics: Mapping[str, float], epoch: int) -> dict[str, float]:

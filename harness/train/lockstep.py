@@ -1,91 +1,43 @@
-"""Interleaved timing: a seed's arms train in lockstep through one Trainer, alternating steps, each on its own clock.
+"""Interleaved timing: several arms (harness.train.arms) fitted in one Lightning fit, alternating steps, each on its own clock.
 
 On a shared machine the load changes from second to second, so arms trained one after the other see
 different loads and their time ratio swings with it. Here arm A's step 1, arm B's step 1, arm A's
 step 2, ... run back to back, each arm's steps summed on its own clock (harness.train.timing.StepClock),
 so every arm sees the same load at a granularity of one step.
 
-Each arm is the solo run exactly (harness.train.runner.train): seeded before its model is built, its own
-shuffling generator (its own DataModule), its own torch RNG stream (swapped in and out around its
-steps, outside the clocks, so dropout masks match), its own validation and stopping rules. An arm
-that reached its target or diverged stops stepping; the fit ends when every arm has stopped.
+Each arm is its solo run exactly: seeded before its model is built, its own shuffling generator (its own
+DataModule), its own torch RNG stream (swapped in and out around its steps, outside the clocks, so dropout
+masks match), its own callbacks (stopping rules, early stopping, the recorder, diagnostics, the reuse freeze),
+called with the arm's own trainer view (ArmTrainer) at the hooks below, in the solo run's order and outside
+every clock. An arm that stopped stops stepping; the fit ends when every arm has stopped.
 """
 from __future__ import annotations
 
-import contextlib
-import signal
 import time
-from dataclasses import dataclass, field
 
 import pytorch_lightning as pl
 import torch
 from torch import nn
 
-from harness.train.callbacks import MlflowEpochRecorder, StopOnSignal
-from harness.config.run_config import ConfigError, RunConfig
-from harness.core.contract import INTERLEAVED_TAG, TIMING_TAG, TRAIN_EXPERIMENT
-from harness.data.datamodule import InMemoryDataModule, OneItem
-from harness.core.interrupts import check as check_interrupt
-from harness.nn.models import build_model
-from harness.train.runner import RunResult, _recorded, _start, log_splits
-from harness.train.stopping import Convergence, DivergenceStop, StopReason
-from harness.train.system import ClassifierSystem
+from harness.config.run_config import ConfigError
+from harness.data.datamodule import OneItem
+from harness.train.arms import Arm
 from harness.train.timing import StepClock, synchronize
-from harness.store.tracking import Tracker
-from harness.train.trainer import make_trainer
+
+# The callback hooks an arm's callbacks get in lockstep (each with the arm's ArmTrainer and system). A callback that
+# needs another (per batch, per validation) is refused before any run opens: there is no per-arm call for it.
+ARM_HOOKS = ("on_fit_start", "on_train_start", "on_train_epoch_start", "on_train_epoch_end", "on_train_end",
+             "on_fit_end")
 
 
-@dataclass
-class ArmTrainer:
-    """What the stopping rules and the epoch recorder read from a trainer, for one arm (its stop is its own)."""
-
-    max_epochs: int
-    current_epoch: int = 0
-    should_stop: bool = False
-
-
-@dataclass(eq=False)
-class Arm:
-    """One configuration in the lockstep: its data, system, stopping rules, clocks and RNG stream."""
-
-    config: RunConfig
-    run_id: str | None
-    datamodule: InMemoryDataModule
-    system: ClassifierSystem
-    rng: torch.Tensor  # the CPU generator's state between this arm's steps
-    cuda_rng: torch.Tensor | None  # the CUDA generator's, on CUDA
-    trainer: ArmTrainer
-    callbacks: list = field(default_factory=list)  # stopping rules, then the epoch recorder (called in this order)
-    convergence: Convergence | None = None
-    clock: StepClock | None = None
-    wall_s: float = 0.0  # seconds spent on this arm: setup, steps, RNG swaps, validation, recording
-    active: bool = True
-
-    def swap_in(self) -> None:
-        torch.set_rng_state(self.rng)
-        if self.cuda_rng is not None:
-            torch.cuda.set_rng_state(self.cuda_rng)
-
-    def swap_out(self) -> None:
-        self.rng = torch.get_rng_state()
-        if self.cuda_rng is not None:
-            self.cuda_rng = torch.cuda.get_rng_state()
-
-
-def build_arm(config: RunConfig, run_id: str | None, tracker: Tracker | None) -> Arm:
-    """Data and model exactly as harness.train.runner.train builds them (the caller has just seeded); RNG state captured."""
-    t0 = time.perf_counter()
-    datamodule = InMemoryDataModule(config)
-    datamodule.setup("fit")
-    system = ClassifierSystem(build_model(config, datamodule.n_features, datamodule.n_classes), config)
-    cuda_rng = torch.cuda.get_rng_state() if config.device == "cuda" else None
-    arm = Arm(config, run_id, datamodule, system, torch.get_rng_state(), cuda_rng, ArmTrainer(config.max_epochs))
-    arm.convergence = Convergence(config)
-    arm.callbacks = [arm.convergence, DivergenceStop()]
-    if run_id is not None:
-        arm.callbacks.append(MlflowEpochRecorder(tracker, run_id))
-    arm.wall_s = time.perf_counter() - t0
-    return arm
+def check_arm_callbacks(callbacks: list[pl.Callback]) -> None:
+    """Raise ConfigError (one line) for a callback that implements a hook lockstep does not call per arm."""
+    hooks = [h for h in dir(pl.Callback) if h.startswith("on_") or h in ("setup", "teardown")]
+    for callback in callbacks:
+        used = [h for h in hooks if h not in ARM_HOOKS and getattr(type(callback), h) is not getattr(pl.Callback, h)]
+        if used:
+            raise ConfigError(f"invalid callback {type(callback).__name__} in an interleaved group: it implements "
+                              f"{used[0]}; valid: callbacks on {', '.join(ARM_HOOKS)} only")
 
 
 class LockstepData(pl.LightningDataModule):
@@ -121,13 +73,34 @@ class LockstepSystem(pl.LightningModule):
 
     def configure_optimizers(self):
         self._optimizers = [arm.system.configure_optimizers() for arm in self.arms]
+        for arm, optimizer in zip(self.arms, self._optimizers):
+            arm.trainer.optimizers = [optimizer]  # what the reuse freeze and the update diagnostic act on
         return self._optimizers
 
+    def _call(self, hook: str, arms: list[Arm]) -> None:
+        """Every arm's callbacks' `hook`, in the solo run's order, each with the arm's own trainer view and system."""
+        for arm in arms:
+            t0 = time.perf_counter()
+            for callback in arm.all_callbacks:
+                getattr(callback, hook)(arm.trainer, arm.system)
+            arm.wall_s += time.perf_counter() - t0
+
+    def _active(self) -> list[Arm]:
+        return [arm for arm in self.arms if arm.active]
+
+    def on_fit_start(self) -> None:
+        self._call("on_fit_start", self.arms)
+
+    def on_train_start(self) -> None:
+        self._call("on_train_start", self.arms)
+
     def on_train_epoch_start(self) -> None:
-        for arm in self.arms:
-            if arm.active:
-                arm.clock = arm.clock or StepClock(self.device)
-                arm.system.on_train_epoch_start()
+        for arm in self._active():
+            arm.trainer.current_epoch = self.trainer.current_epoch
+            arm.clock = arm.clock or StepClock(self.device)
+        self._call("on_train_epoch_start", self._active())  # before any clock starts: the reuse freeze switch
+        for arm in self._active():
+            arm.system.on_train_epoch_start()
 
     def training_step(self, batch, batch_idx):
         # batch: each arm's ShuffledBatches for this epoch. Round i steps every active arm that has an i-th batch.
@@ -163,70 +136,16 @@ class LockstepSystem(pl.LightningModule):
             arm.wall_s += time.perf_counter() - t0
 
     def on_train_epoch_end(self) -> None:
-        for arm in self.arms:
-            if not arm.active:
-                continue
-            t0 = time.perf_counter()
-            arm.trainer.current_epoch = self.trainer.current_epoch
-            for callback in arm.callbacks:  # the solo run's callbacks, in its order, against the arm's own trainer
-                callback.on_train_epoch_end(arm.trainer, arm.system)
-            arm.system.on_train_epoch_end()
+        active = self._active()
+        self._call("on_train_epoch_end", active)  # stopping rules, the user's, the recorder, diagnostics
+        for arm in active:
+            arm.system.on_train_epoch_end()  # after the callbacks, as Lightning orders a solo run's hooks
             arm.active = not arm.trainer.should_stop and len(arm.system.history) < arm.config.max_epochs
-            arm.wall_s += time.perf_counter() - t0
-        if not any(arm.active for arm in self.arms):
+        if not self._active():
             self.trainer.should_stop = True
 
+    def on_train_end(self) -> None:
+        self._call("on_train_end", self.arms)  # an arm that stopped early is unchanged since: its last state
+
     def on_fit_end(self) -> None:
-        for arm in self.arms:
-            StopReason().on_fit_end(arm.trainer, arm.system)
-
-
-def arms_label(configs: list[RunConfig], field_name: str) -> str:
-    """'norm=none,before,after': the arms a lockstep group alternated, as tagged on each of its runs."""
-    return f"{field_name}=" + ",".join(str(getattr(c, field_name)) for c in configs)
-
-
-def train_lockstep(configs: list[RunConfig], tracker: Tracker | None = None, experiment: str = TRAIN_EXPERIMENT,
-                   parent_run_id: str | None = None, *, interleave: str,
-                   extra_callbacks: list[pl.Callback] | None = None, **trainer_overrides) -> list[RunResult]:
-    """Train configs that differ only in the field `interleave` in lockstep; with a tracker, one child run each.
-
-    An exception marks every arm's run FAILED with its traceback and is re-raised; Ctrl-C marks them KILLED.
-    `extra_callbacks` and `trainer_overrides` go to the one shared Trainer, as in harness.train.runner.train.
-    """
-    others = {k: v for k, v in configs[0].__dict__.items() if k != interleave}
-    for config in configs[1:]:
-        differ = sorted(k for k, v in others.items() if getattr(config, k) != v)
-        if differ:
-            raise ConfigError(f"invalid lockstep arms: they differ in {differ[0]!r}; valid: configs that differ "
-                              f"only in {interleave!r}")
-    if any(c.reuse_layers or c.save_model for c in configs):  # layer reuse lives in harness.train.runner.train only
-        raise ConfigError("invalid lockstep arms: they reuse or save layers; valid: runs without reuse_from, save_model")
-    tags = {TIMING_TAG: "interleaved", INTERLEAVED_TAG: arms_label(configs, interleave)}
-    arms: list[Arm] = []
-    check_interrupt()  # a safe point between runs (harness.core.interrupts)
-    with contextlib.ExitStack() as recorded:
-        for config in configs:  # as train() does, arm by arm: seed, open the run, build data and model
-            config, run_id = _start(config, tracker, experiment, parent_run_id)
-            recorded.enter_context(_recorded(tracker, run_id))
-            if run_id is not None:
-                tracker.set_tags(run_id, tags)
-            arms.append(build_arm(config, run_id, tracker))
-        base = arms[0].config.replace(max_epochs=max(arm.config.max_epochs for arm in arms))
-        try:
-            trainer = make_trainer(base, [StopOnSignal(), *(extra_callbacks or [])], **trainer_overrides)
-            trainer.fit(LockstepSystem(arms), datamodule=LockstepData(arms))
-            check_interrupt()  # StopOnSignal stopped the fit: the arms end KILLED
-        except (KeyboardInterrupt, SystemExit):  # as in harness.train.runner.train: Lightning turns Ctrl-C into exit(1)
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-            raise KeyboardInterrupt from None
-    results = []
-    for arm in arms:
-        result = RunResult(arm.config, arm.system.history, arm.system.stop_reason, arm.convergence.epoch,
-                           arm.wall_s, arm.run_id)
-        if arm.run_id is not None:
-            with _recorded(tracker, arm.run_id):  # a store error here fails the run; it never leaves it RUNNING
-                log_splits(tracker, arm.run_id, arm.config, arm.datamodule)
-            tracker.finish(arm.run_id, stop_reason=result.stop_reason, metrics=result.summary())
-        results.append(result)
-    return results
+        self._call("on_fit_end", self.arms)  # early stopping restores its best weights; the stop reason is filled in

@@ -1,5 +1,5 @@
 """Layer reuse: a run's trained weights saved as its artifact, and the first k hidden layers of a new model loaded
-from them, frozen for some epochs, then unfrozen at a changed lr (harness.train.runner wires it into a run)."""
+from them, frozen for some epochs, then unfrozen at a changed lr (harness.train.arms wires it into a run)."""
 from __future__ import annotations
 
 import tempfile
