@@ -1,4 +1,5 @@
-"""Where the epoch clock stops: at the end of the epoch's last training batch, before Lightning's switch to validation."""
+"""Where the epoch clock runs: from the start of the epoch's first training batch (after every epoch-start hook and the
+first fetch) to the end of its last, before Lightning's switch to validation."""
 from __future__ import annotations
 
 import pytest
@@ -14,10 +15,19 @@ class ClockProbe(pl.Callback):
     def __init__(self) -> None:
         self.at_batch_end: list[tuple[int, bool, bool]] = []  # (epoch, is_last_batch, clock running)
         self.at_validation_start: list[bool] = []  # clock running
+        self.at_epoch_start: list[bool] = []  # clock running
+        self.at_first_batch_start: list[bool] = []  # clock running
 
     @staticmethod
     def _timer(trainer) -> EpochTimer:
         return next(c for c in trainer.callbacks if isinstance(c, EpochTimer))
+
+    def on_train_epoch_start(self, trainer, pl_module) -> None:
+        self.at_epoch_start.append(self._timer(trainer)._t_train is not None)
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+        if batch_idx == 0:
+            self.at_first_batch_start.append(self._timer(trainer)._t_train is not None)
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
         running = self._timer(trainer)._t_train is not None
@@ -41,6 +51,15 @@ def test_clock_stops_at_the_last_training_batch(tiny, loop):
     else:
         assert middle == []  # loop=epoch: one training_step per epoch
     assert probe.at_validation_start == [False, False]
+
+
+@pytest.mark.parametrize("loop", ["epoch", "step"])
+def test_clock_starts_at_the_first_training_batch_after_the_epoch_start_hooks(tiny, loop):
+    """Issue 27: Lightning's epoch start (every callback's hook, the fetch) is not a training step; it lies before the clock."""
+    probe = ClockProbe()
+    train(tiny.replace(loop=loop, max_epochs=2, stop_at_target=False), extra_callbacks=[probe])
+    assert probe.at_epoch_start == [False, False]
+    assert probe.at_first_batch_start == [True, True]
 
 
 def test_clock_falls_back_to_validation_start_when_the_last_batch_is_cut(tiny):
