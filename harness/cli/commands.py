@@ -40,7 +40,7 @@ def run_command(args, suite, options) -> int:
 
     quiet()  # again: importing Lightning resets its loggers' levels
     looks = None
-    if args.seeds is None:  # adaptive: looks fixed now, before any run
+    if args.seeds is None and not options.null:  # adaptive: looks fixed now, before any run
         from harness.judge.sequential import Looks
 
         looks = Looks.plan(*suite.seed_plan(args.scale, args.max_seeds))
@@ -49,6 +49,10 @@ def run_command(args, suite, options) -> int:
     configs = [c.resolved() for c in suite.configs(first, args.device, args.scale)]
     if args.threads is not None:
         configs = [c.replace(threads=args.threads) for c in configs]
+    if options.null:  # A/A: the arms as copies of their baseline, in an experiment of their own
+        from harness.execute.null import null_invocation
+
+        suite, configs = null_invocation(suite, configs)
     check_configs(configs)
     if args.engine == "ray":
         from harness.execute.cluster import ray_module
@@ -61,7 +65,9 @@ def run_command(args, suite, options) -> int:
     result = run_suite(suite, tracker, configs, options, looks)
     answer = plain_answer(result.verdicts, suite.claim)  # also the parent run's description (harness.execute.judging)
     where, report_error = f"`harness report {suite.name}` for plots", None
-    if not args.no_report:
+    if options.null:
+        where = "no report (an A/A invocation: the table above is its result)"
+    elif not args.no_report:
         check_interrupt()  # a safe point: a signal during the runs or the judging skips the report
         try:
             _, _, report = make_report(tracker, suite, args.suite, None, None)  # what `harness report` then reprints
@@ -78,6 +84,10 @@ def run_command(args, suite, options) -> int:
     if report_error:
         print(f"harness: {report_error}; the verdict is recorded in the store: parent run {result.parent_run_id[:8]} "
               f"(its verdict.json), and printed above", file=sys.stderr)
+    if options.null:
+        from harness.execute.null import null_line
+
+        answer = null_line(result.verdicts)
     print(f"\n{answer}")
     return EXIT_INTERNAL if report_error else 0
 

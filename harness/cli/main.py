@@ -54,14 +54,16 @@ def cmd_run(args) -> int:
     check_choice("--engine", args.engine, ENGINES)
     if args.seeds is not None and args.max_seeds is not None:
         raise UsageError("invalid --max-seeds with --seeds: a fixed seed count takes no cap; drop one of them")
+    if args.null and args.max_seeds is not None:
+        raise UsageError("invalid --max-seeds with --null: an A/A invocation runs a fixed seed count; drop one of them")
     from harness.execute.execution import Execution  # neither torch nor MLflow: options are refused before either loads
 
     options = Execution(scale=args.scale, progress=not args.no_progress and sys.stderr.isatty(), **{
-        k: getattr(args, k) for k in ("workers", "engine", "ray_address", "pack", "parallel_timing", "force")})
+        k: getattr(args, k) for k in ("workers", "engine", "ray_address", "pack", "parallel_timing", "force", "null")})
     # Whether the suite judges time (so refuses --workers), read from its source where it is a literal there.
     options.validate(entry if entry is not None and entry.timing is not None else _suite(args.suite))
     suite = suite or _suite(args.suite)
-    if args.seeds is None:
+    if args.seeds is None and not args.null:
         suite.seed_plan(args.scale, args.max_seeds)  # a cap below the first look, refused before torch is imported
     from harness.cli.commands import run_command
 

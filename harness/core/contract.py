@@ -24,6 +24,7 @@ WORKERS_TAG = "harness.workers"
 ENGINE_TAG = "harness.engine"
 TIMING_TAG = "harness.train.timing"  # 'interleaved': trained in lockstep with the arms in INTERLEAVED_TAG (absent = solo)
 INTERLEAVED_TAG = "harness.interleaved"  # field=level,level,...: the arms a run's steps alternated with
+NULL_TAG = "harness.null"  # 'true' on an A/A invocation (harness run --null) and its runs: no arm differs from its baseline
 STEP_ORDER_TAG = "harness.step_order"  # field=level,level,...: the order the arms stepped in each round (seed-rotated)
 
 # --- per-epoch metrics, step = epoch (1-based) ---
@@ -62,6 +63,11 @@ REPORT_DIR = "report"  # artifact folder of a parent run that holds its report
 def effect_metric(slug: str) -> str:
     """The parent-run metric holding one verdict row's effect."""
     return f"effect/{slug}"
+
+
+def null_experiment(suite: str) -> str:
+    """The experiment of a suite's A/A invocations (`harness run SUITE --null`): apart from its real ones."""
+    return f"{suite} (null)"
 
 
 def verdict_tag(slug: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from harness.config.run_config import ConfigError
-from harness.core.contract import ENGINE_TAG, PARALLEL_TIMING_TAG, WORKERS_TAG
+from harness.core.contract import ENGINE_TAG, NULL_TAG, PARALLEL_TIMING_TAG, WORKERS_TAG
 
 ENGINES = ("local", "ray")
 
@@ -25,6 +25,7 @@ class Execution:
     pack: int = 0  # runs per Ray task; 0 = about two tasks per CPU
     parallel_timing: bool = False  # allow a timing suite side by side (its runs are then tagged)
     force: bool = False  # rerun configs already finished in the store
+    null: bool = False  # an A/A invocation: every arm a copy of its baseline (harness.execute.null), tagged NULL_TAG
 
     @property
     def side_by_side(self) -> bool:
@@ -50,10 +51,12 @@ class Execution:
                               f"then tagged {PARALLEL_TIMING_TAG}=true)")
 
     def child_tags(self, suite) -> dict[str, str]:
-        """Tags every child carries when runs go side by side (their timings compete for the machine)."""
+        """Tags the parent and every child carry: NULL_TAG on an A/A invocation; when runs go side by side (their
+        timings compete for the machine), the workers, the engine and whether the suite judges time."""
+        tags = {NULL_TAG: "true"} if self.null else {}
         if not self.side_by_side:
-            return {}
-        tags = {WORKERS_TAG: str(self.workers), ENGINE_TAG: self.engine}
+            return tags
+        tags |= {WORKERS_TAG: str(self.workers), ENGINE_TAG: self.engine}
         if suite.timing:
             tags[PARALLEL_TIMING_TAG] = "true"
         return tags
