@@ -8,7 +8,8 @@ hands the split over in a file (--data, written by save_split), and the plain pr
 
     python -m benchmarks.plain_loop --epochs 8 --config '{"optimizer": "momentum"}' [--data split.pt]
 
-prints one JSON line, {"epoch_times": [seconds, ...]}, each epoch's training steps timed as the harness times its own.
+prints one JSON line, {"epoch_times": [seconds, ...], "epoch_cpu_times": [...]}, each epoch's training steps timed as
+the harness times its own (wall clock; process CPU clock).
 """
 from __future__ import annotations
 
@@ -65,14 +66,17 @@ class PlainLoop:
         return float(self.steps()) / (len(self.x) // self.config.batch_size)
 
     def timed_epochs(self, epochs: int) -> list[float]:
-        """Seconds per epoch, training steps only, device synchronized before each clock read."""
-        times = []
+        """Seconds per epoch, training steps only, device synchronized before each clock read; the same windows on
+        the process's CPU clock go to self.cpu_times (as the harness's train/epoch_cpu_s)."""
+        times, self.cpu_times = [], []
         for _ in range(epochs):
             synchronize(self.device)
+            c0 = time.process_time()
             t0 = time.perf_counter()
             loss_sum = self.steps()
             synchronize(self.device)
             times.append(time.perf_counter() - t0)
+            self.cpu_times.append(time.process_time() - c0)
             float(loss_sum)  # read after the clock, as the harness reads train/loss after its timed region
         return times
 
@@ -90,7 +94,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     config = RunConfig(**json.loads(args.config))
     split = Split(**torch.load(args.data)) if args.data else None
-    print(json.dumps({"epoch_times": PlainLoop(config, split).timed_epochs(args.epochs)}))
+    loop = PlainLoop(config, split)
+    print(json.dumps({"epoch_times": loop.timed_epochs(args.epochs), "epoch_cpu_times": loop.cpu_times}))
 
 
 if __name__ == "__main__":

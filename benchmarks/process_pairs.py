@@ -5,7 +5,9 @@ The plain process loads torch alone: its split comes in a file (plain_loop.save_
 imports scikit-learn and with it pandas and pyarrow. A pair is one of each, run back to back; the order alternates from pair to pair (harness first in even pairs), so
 a load that drifts over a pair's ~20 s favours neither side on the whole. Each side reports its median epoch: the
 harness its recorded median_epoch_time_s (its EpochTimer), the plain loop the median of its own timed epochs.
-The pair's ratio is harness / plain; a session's figure is the median over pairs (issue 27).
+The pair's ratio is harness / plain; a session's figure is the median over pairs (issue 27). The same windows on
+the process CPU clock (the harness's train/epoch_cpu_s) give a second ratio beside it: on a shared machine the
+wall clock also counts the time other processes held the cores, which the CPU clock leaves out.
 
     python -m benchmarks.process_pairs [--pairs 5] [--epochs 8]
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -34,15 +37,25 @@ CONFIG = RunConfig.chapter_recipe(activation="relu", norm="none", optimizer="mom
 
 
 @dataclass(frozen=True)
+class Side:
+    epoch_s: float  # median epoch, wall clock (seconds); the harness's: its median_epoch_time_s
+    cpu_s: float  # median epoch on the process CPU clock (seconds)
+
+
+@dataclass(frozen=True)
 class Pair:
-    harness_epoch_s: float  # the harness run's median_epoch_time_s (seconds)
-    plain_epoch_s: float  # the plain process's median epoch (seconds)
+    harness: Side
+    plain: Side
     harness_first: bool
     load: float  # the 1-minute load average when the pair ended
 
     @property
     def ratio(self) -> float:
-        return self.harness_epoch_s / self.plain_epoch_s
+        return self.harness.epoch_s / self.plain.epoch_s
+
+    @property
+    def cpu_ratio(self) -> float:
+        return self.harness.cpu_s / self.plain.cpu_s
 
 
 def changed_fields(config: RunConfig) -> dict:
@@ -72,45 +85,55 @@ def _run(argv: list[str]) -> str:
     return done.stdout
 
 
-def harness_epoch_s(config: RunConfig, epochs: int, store: Path) -> float:
-    """`harness train` in its own process, recorded in `store`; its run's median_epoch_time_s read back from there."""
+def harness_side(config: RunConfig, epochs: int, store: Path) -> Side:
+    """`harness train` in its own process, recorded in `store`; its run's median_epoch_time_s and median
+    train/epoch_cpu_s read back from there."""
     from harness.store.tracking import Tracker  # here, not at the top: the plain process never imports this module
 
     fields = {**changed_fields(config), "max_epochs": epochs, "stop_at_target": False}
     out = _run(["-m", "harness.cli.main", "train", *cli_flags(fields), "--tracking-uri", f"sqlite:///{store}"])
     run_id = next(line.split()[1] for line in out.splitlines() if line.startswith("run "))
-    return Tracker(f"sqlite:///{store}").client.get_run(run_id).data.metrics["median_epoch_time_s"]
+    client = Tracker(f"sqlite:///{store}").client
+    cpu = [m.value for m in client.get_metric_history(run_id, "train/epoch_cpu_s")]
+    return Side(client.get_run(run_id).data.metrics["median_epoch_time_s"], statistics.median(cpu) if cpu else math.nan)
 
 
-def plain_epoch_s(config: RunConfig, epochs: int, data: Path) -> float:
-    """benchmarks/plain_loop.py in its own process, its split read from `data` (torch alone); its median epoch."""
+def plain_side(config: RunConfig, epochs: int, data: Path) -> Side:
+    """benchmarks/plain_loop.py in its own process, its split read from `data` (torch alone); its median epochs."""
     if not data.exists():
         save_split(config, data)
     out = _run(["-m", "benchmarks.plain_loop", "--epochs", str(epochs), "--config", json.dumps(changed_fields(config)),
                 "--data", str(data)])
-    return statistics.median(json.loads(out.splitlines()[-1])["epoch_times"])
+    times = json.loads(out.splitlines()[-1])
+    return Side(statistics.median(times["epoch_times"]), statistics.median(times["epoch_cpu_times"]))
 
 
 def run_pair(config: RunConfig, epochs: int, folder: Path, harness_first: bool) -> Pair:
     """One pair, back to back; `folder` holds the harness's store and the plain process's split file."""
     store, data = folder / "mlflow.db", folder / f"split-{config.config_id}.pt"
     if harness_first:
-        h = harness_epoch_s(config, epochs, store)
-        p = plain_epoch_s(config, epochs, data)
+        h = harness_side(config, epochs, store)
+        p = plain_side(config, epochs, data)
     else:
-        p = plain_epoch_s(config, epochs, data)
-        h = harness_epoch_s(config, epochs, store)
+        p = plain_side(config, epochs, data)
+        h = harness_side(config, epochs, store)
     return Pair(h, p, harness_first, os.getloadavg()[0])
 
 
+def spread(prefix: str, values: list[float]) -> dict[str, float]:
+    """Median, quartiles and range of one ratio over the pairs, keyed '<prefix>_median', ..."""
+    values = sorted(values)
+    q = statistics.quantiles(values, n=4, method="inclusive") if len(values) > 1 else [values[0]] * 3
+    return {f"{prefix}_median": statistics.median(values), f"{prefix}_q1": q[0], f"{prefix}_q3": q[2],
+            f"{prefix}_min": values[0], f"{prefix}_max": values[-1]}
+
+
 def summarize(pairs: list[Pair]) -> dict[str, float]:
-    """Median and spread of the pair ratios, the sides' median epochs, and the load the pairs ran under."""
-    ratios = sorted(p.ratio for p in pairs)
-    q = statistics.quantiles(ratios, n=4, method="inclusive") if len(ratios) > 1 else [ratios[0]] * 3
-    return {"process_ratio_median": statistics.median(ratios), "process_ratio_q1": q[0], "process_ratio_q3": q[2],
-            "process_ratio_min": ratios[0], "process_ratio_max": ratios[-1], "pairs": len(pairs),
-            "process_harness_epoch_s_median": statistics.median(p.harness_epoch_s for p in pairs),
-            "process_plain_epoch_s_median": statistics.median(p.plain_epoch_s for p in pairs),
+    """The pair ratios (wall clock, the gate's; CPU clock beside it), the sides' median epochs, the load."""
+    return {**spread("process_ratio", [p.ratio for p in pairs]),
+            **spread("process_cpu_ratio", [p.cpu_ratio for p in pairs]), "pairs": len(pairs),
+            "process_harness_epoch_s_median": statistics.median(p.harness.epoch_s for p in pairs),
+            "process_plain_epoch_s_median": statistics.median(p.plain.epoch_s for p in pairs),
             "load_median": statistics.median(p.load for p in pairs)}
 
 
@@ -125,9 +148,10 @@ def main(argv: list[str] | None = None) -> None:
             t0 = time.perf_counter()
             pair = run_pair(CONFIG, args.epochs, Path(tmp), harness_first=i % 2 == 0)
             pairs.append(pair)
-            print(f"pair {i + 1}: harness {pair.harness_epoch_s * 1e3:.1f} ms, plain {pair.plain_epoch_s * 1e3:.1f} ms, "
-                  f"ratio {pair.ratio:.3f} ({'harness' if pair.harness_first else 'plain'} first, load {pair.load:.2f}, "
-                  f"{time.perf_counter() - t0:.0f} s)", flush=True)
+            print(f"pair {i + 1}: harness {pair.harness.epoch_s * 1e3:.1f} ms (cpu {pair.harness.cpu_s * 1e3:.1f}), "
+                  f"plain {pair.plain.epoch_s * 1e3:.1f} ms (cpu {pair.plain.cpu_s * 1e3:.1f}), ratio {pair.ratio:.3f}, "
+                  f"cpu ratio {pair.cpu_ratio:.3f} ({'harness' if pair.harness_first else 'plain'} first, load "
+                  f"{pair.load:.2f}, {time.perf_counter() - t0:.0f} s)", flush=True)
     print({k: round(v, 4) if isinstance(v, float) else v for k, v in summarize(pairs).items()})
 
 

@@ -104,9 +104,9 @@ def test_process_overhead_ratio(benchmark, bench_scale, device, tmp_path):
     summary = summarize_pairs(pairs)
     benchmark.extra_info.update(summary, threads=config.threads, batch_size=config.batch_size,
                                 model=f"{config.depth}x{config.width}", device=device, goal=GOAL,
-                                ratios=[round(p.ratio, 4) for p in pairs])
+                                ratios=[round(p.ratio, 4) for p in pairs], cpu_ratios=[round(p.cpu_ratio, 4) for p in pairs])
     assert summary["pairs"] == bench_scale["process_pairs"]
-    assert all(p.harness_epoch_s > 0 and p.plain_epoch_s > 0 for p in pairs)
+    assert all(p.harness.epoch_s > 0 and p.plain.epoch_s > 0 for p in pairs)
 
 
 if __name__ == "__main__":  # python -m benchmarks.test_bench_overhead [rounds] [epochs]: the figure alone

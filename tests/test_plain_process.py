@@ -45,7 +45,8 @@ def _report(tmp_path: Path, process: float, twin: float) -> str:
     benches = [
         {"name": "test_process_overhead_ratio[cpu]", "extra_info": {
             **common, "process_ratio_median": process, "process_ratio_q1": process, "process_ratio_q3": process,
-            "process_ratio_min": process, "process_ratio_max": process, "pairs": 3,
+            "process_ratio_min": process, "process_ratio_max": process, "pairs": 3, "process_cpu_ratio_median": 1.0,
+            "process_cpu_ratio_min": 1.0, "process_cpu_ratio_max": 1.0,
             "process_harness_epoch_s_median": 0.09, "process_plain_epoch_s_median": 0.09, "load_median": 0.5}},
         {"name": "test_harness_overhead_ratio[cpu]", "extra_info": {
             **common, "ratio_median": twin, "ratio_q1": twin, "ratio_q3": twin, "ratio_min": twin, "ratio_max": twin,

@@ -69,3 +69,10 @@ def test_clock_falls_back_to_validation_start_when_the_last_batch_is_cut(tiny):
                    limit_train_batches=3)
     assert len(result.epoch_times) == 2 and all(t > 0 for t in result.epoch_times)
     assert [h["train/epoch_time_s"] for h in result.history] == result.epoch_times
+
+
+def test_a_cpu_run_also_reads_the_window_on_the_process_cpu_clock(tiny):
+    """train/epoch_cpu_s: the same window on the CPU clock; one thread cannot spend more CPU than wall time in it."""
+    result = train(tiny.replace(max_epochs=2, stop_at_target=False, threads=1))
+    for h in result.history:
+        assert 0 < h["train/epoch_cpu_s"] <= h["train/epoch_time_s"] * 1.05 + 1e-3

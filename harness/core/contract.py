@@ -29,8 +29,9 @@ STEP_ORDER_TAG = "harness.step_order"  # field=level,level,...: the order the ar
 
 # --- per-epoch metrics, step = epoch (1-based) ---
 EPOCH_METRICS = ("train/loss", "train/epoch_time_s", "val/loss", "val/acc")
-# validation clock; eval_train figures; the lr of the epoch's first step (every run)
-EPOCH_EXTRA_METRICS = ("val/time_s", "train/acc", "train/eval_loss", "train/lr")
+# validation clock; eval_train figures; the lr of the epoch's first step (every run); the timed window's process CPU
+# seconds (a solo run on the CPU: what the epoch cost the machine, without the waits a shared machine adds)
+EPOCH_EXTRA_METRICS = ("val/time_s", "train/acc", "train/eval_loss", "train/lr", "train/epoch_cpu_s")
 # with mc_samples T > 0 (harness.nn.regularization), each validation also records: the deterministic pass's ECE and
 # seconds, and the MC pass's (T passes with dropout on, probabilities averaged) NLL, ECE, accuracy and seconds
 MC_METRICS = ("val/ece", "val/forward_time_s", "val/mc_nll", "val/mc_ece", "val/mc_acc", "val/mc_time_s")
