@@ -12,10 +12,13 @@ import torch
 
 THREADS = 1  # torch intra-op threads for every benchmark: thread count changes timings, so it is pinned and recorded
 
-# Repeats per benchmark. quick: CI's regression signal in well under a minute; full: tighter spreads.
+# Repeats per benchmark. quick: CI's regression signal in about a minute and a half on 2 idle cores (3 process
+# pairs take ~45 s of it: a harness process starts in ~8 s, a plain one in ~4 s); full: tighter spreads.
 SCALES = {
-    "quick": {"inference_rounds": 15, "epoch_rounds": 3, "overhead_rounds": 5, "overhead_epochs": 4},
-    "full": {"inference_rounds": 100, "epoch_rounds": 10, "overhead_rounds": 20, "overhead_epochs": 8},
+    "quick": {"inference_rounds": 15, "epoch_rounds": 3, "overhead_rounds": 3, "overhead_epochs": 4,
+              "process_pairs": 3, "process_epochs": 8},
+    "full": {"inference_rounds": 100, "epoch_rounds": 10, "overhead_rounds": 20, "overhead_epochs": 8,
+             "process_pairs": 7, "process_epochs": 8},
 }
 
 

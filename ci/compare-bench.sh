@@ -9,8 +9,8 @@
 #     (3-15 rounds: medians move ~5% between runs on an idle machine), 10 with --full.
 #     BENCH_FAIL_STAT=min compares minima instead: sturdier where other jobs cause bursts of load
 #     (a 3-round median absorbs no burst: on our shared 2-core machine it moved up to +70%);
-#   - the harness-overhead ratio (harness epoch / plain PyTorch epoch) has a median above
-#     OVERHEAD_MAX (default 1.10; the goal is 1.05, the rest is room for noise).
+#   - the process-level harness-overhead ratio (harness train process / plain PyTorch process, ci/overhead_ratio.py)
+#     has a median above OVERHEAD_MAX (default 1.10; the goal is 1.05, the rest is room for noise).
 # The baseline is the one ci/bench.sh --save-baseline stored for this machine (CPU model, cores,
 # Python, torch: see ci/bench-common.sh). No baseline: exits 3 saying how to record one.
 # Refresh the baseline after an intended change (or new hardware / torch):

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Nightly GPU run: every suite at --scale nightly on CUDA, fresh runs (--force), the hardware and
 # library versions recorded, verdicts and timings compared with the last good night (the baseline).
+# The suites that judge wall-clock time (those with an arm field) also run as an A/A invocation (--null: every
+# arm a copy of its baseline, recorded apart); its count of supported/refuted rows, each a false finding, is
+# printed and kept in the summary, not judged as a regression.
 # Exit status: 0 = no regression; 1 = a regression (rules in harness/tools/nightly.py: a verdict flipped
 # between supported and refuted, or went missing; a median epoch time grew more than the threshold
-# on the same GPU); 2 = a suite failed to run.
+# on the same GPU); 2 = a suite (or its A/A invocation) failed to run.
 #
 # Settings (environment variables):
 #   HARNESS_NIGHTLY_DIR        where results go (default: nightly/); one folder per night
@@ -39,7 +42,7 @@ fi
 
 failed=()
 ran=()
-while read -r suite scale; do
+while read -r suite scale null; do
   [ "$scale" = "$SCALE" ] || echo "note: suite $suite has no '$SCALE' scale; running it at '$scale'"
   echo "== $suite (scale $scale, device $DEVICE)"
   if harness run "$suite" --scale "$scale" --device "$DEVICE" --force --no-progress --tracking-uri "$URI" \
@@ -49,6 +52,16 @@ while read -r suite scale; do
   else
     echo "suite $suite FAILED (exit $?): $(tail -n 1 "$NIGHT/$suite.err")"
     failed+=("$suite")
+  fi
+  if [ "$null" = null ]; then
+    echo "== $suite A/A (--null, scale $scale, device $DEVICE)"
+    if harness run "$suite" --null --scale "$scale" --device "$DEVICE" --force --no-progress --tracking-uri "$URI" \
+         > "$NIGHT/$suite.null.txt" 2> "$NIGHT/$suite.null.err"; then
+      tail -n 1 "$NIGHT/$suite.null.txt"
+    else
+      echo "A/A of $suite FAILED (exit $?): $(tail -n 1 "$NIGHT/$suite.null.err")"
+      failed+=("$suite --null")
+    fi
   fi
 done < "$NIGHT/plan.txt"
 

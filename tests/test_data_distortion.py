@@ -7,7 +7,8 @@ import torch
 from torch import nn
 
 from harness.config.run_config import ConfigError, RunConfig
-from harness.data.datamodule import InMemoryDataModule, distort_features
+from harness.data.datamodule import InMemoryDataModule
+from harness.data.splits import distort_features
 from harness.nn.mlp import build_mlp
 
 

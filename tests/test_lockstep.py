@@ -14,13 +14,16 @@ import pytorch_lightning as pl
 import torch
 
 from harness.config.run_config import ConfigError
-from harness.core.contract import INTERLEAVED_TAG, REUSED_FROM_TAG, SUMMARY_METRICS, TIMING_TAG
+from harness.core.contract import INTERLEAVED_TAG, REUSED_FROM_TAG, STEP_ORDER_TAG, SUMMARY_METRICS, TIMING_TAG
 from harness.execute.interleave import lockstep_groups
 from harness.train.arms import Arm
 from harness.execute.pipeline import Execution, run_suite
 from harness.store.queries import load_history
 from harness.train.fit import train, train_group
 from harness.train.lifecycle import Recording
+from harness.train.lockstep import step_order
+from harness.train.reuse import load_state
+from harness.train.system import ClassifierSystem
 from harness.judge.suite import Suite
 from harness.train.timing import StepClock, synchronize
 from tests.scale_suites import CtrlC, judge_epochs
@@ -66,6 +69,59 @@ def test_lockstep_arms_are_the_solo_runs_bit_for_bit(arms, tracker):
         # the same dataset inputs as the solo run (names, digests of the splits, shapes): the UI's Dataset column
         assert inputs(run) == inputs(solo_run) and {name for name, _, _ in inputs(run)} == {"digits/train",
                                                                                             "digits/validation"}
+
+
+class StepLog:
+    """Wraps ClassifierSystem.train_batch: which system stepped, in order (arms' systems and ghosts' alike)."""
+
+    def __init__(self, monkeypatch):
+        self.steps: list[ClassifierSystem] = []
+        step = ClassifierSystem.train_batch
+
+        def logged(system, opt, x, y):
+            self.steps.append(system)
+            step(system, opt, x, y)
+
+        monkeypatch.setattr(ClassifierSystem, "train_batch", logged)
+
+
+def test_the_step_order_rotates_with_the_seed_and_is_recorded(arms, tracker, monkeypatch):
+    assert [step_order([c.replace(seed=s) for c in arms]) for s in (0, 1, 2, 3)] == [[0, 1, 2], [1, 2, 0], [2, 0, 1],
+                                                                                     [0, 1, 2]]
+    configs = [c.replace(seed=1, max_epochs=2) for c in arms]
+    log = StepLog(monkeypatch)
+    group = train_group(configs, Recording(tracker, "rotated"), interleave="norm")
+    assert [system.config.norm for system in log.steps[:6]] == ["before", "after", "none"] * 2  # round by round
+    assert [a.config.norm for a in group] == list(NORMS)  # results stay in config order
+    for a in group:
+        tags = tracker.client.get_run(a.run_id).data.tags
+        assert tags[STEP_ORDER_TAG] == "norm=before,after,none" and tags[INTERLEAVED_TAG] == "norm=none,before,after"
+    monkeypatch.undo()
+    assert [figures(a.history) for a in group] == [figures(train(c).history) for c in configs]
+
+
+def test_a_stopped_arm_keeps_stepping_as_an_untimed_ghost_and_its_records_stay_the_solo_runs(arms, tracker,
+                                                                                              monkeypatch):
+    """Issue 23: the arms left are timed beside a step of the stopped arm's kind until the last stops; the ghost's
+    steps touch neither the stopped arm's records and weights nor the other arms' RNG streams (dropout 0.2)."""
+    configs = [c.replace(save_model=True) for c in arms]
+    log = StepLog(monkeypatch)
+    group = train_group(configs, Recording(tracker, "ghost"), interleave="norm")
+    monkeypatch.undo()
+    assert [len(a.history) for a in group] == [4, 6, 6]  # 'none' stops first
+    steps = len(log.steps) // (3 * 6)
+    assert len(log.steps) == 3 * 6 * steps  # every round of all 6 epochs has three steps, the ghost's included
+    timed = {id(s) for s in log.steps[:3]}  # the arms' own systems stepped the first round
+    late = log.steps[3 * 4 * steps:]  # epochs 5 and 6: 'none' stopped
+    assert sum(id(s) not in timed for s in late) == 2 * steps and all(s.config.norm == "none" for s in late
+                                                                     if id(s) not in timed)
+    solo = [train(config, Recording(tracker, "solo")) for config in configs]
+    client = tracker.client
+    for a, s in zip(group, solo):
+        assert figures(a.history) == figures(s.history) and a.stop_reason == s.stop_reason
+        assert len(a.epoch_times) == len(a.history)  # the ghost's steps are on no clock
+        mine, theirs = load_state(client, a.run_id), load_state(client, s.run_id)
+        assert mine.keys() == theirs.keys() and all(torch.equal(mine[k], theirs[k]) for k in mine)
 
 
 def inputs(run) -> set[tuple[str, str, str]]:

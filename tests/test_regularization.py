@@ -69,7 +69,7 @@ def test_the_step_loop_minimizes_cross_entropy_plus_the_penalty():
     weights = [system.model.hidden[i].linear.weight for i in range(2)]
     want = ce + 0.01 * sum(w.abs().sum() for w in weights) + 0.05 * sum(w.square().sum() for w in weights)
     assert float(loss.detach()) == pytest.approx(float(want.detach()))
-    assert system._n_batches == 1 and float(system._loss_sum) == pytest.approx(float(ce.detach()))  # train/loss: CE alone
+    assert system._epoch_loss.n == 1 and float(system._epoch_loss.total) == pytest.approx(float(ce.detach()))  # train/loss: CE alone
 
 
 def test_max_norm_clips_rows_outside_and_leaves_rows_inside_bit_identical():

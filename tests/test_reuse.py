@@ -1,6 +1,8 @@
 """Layer reuse against its definition, on a real SQLite store: exact weights at start, frozen then unfrozen, the stated lr."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import pytorch_lightning as pl
@@ -11,6 +13,7 @@ from harness.config.run_config import ConfigError, RunConfig
 from harness.core.contract import CONFIG_ID_TAG, REUSED_FROM_TAG
 from harness.data.datamodule import InMemoryDataModule
 from harness.store.queries import load_history
+from harness.train.diagnostics import DIAGNOSTICS
 from harness.train.reuse import load_state
 from harness.train.fit import train
 from harness.train.lifecycle import Recording
@@ -93,6 +96,26 @@ def test_the_lr_after_unfreezing_is_the_stated_one_and_the_source_is_recorded(re
     lrs = load_history(tracker.client, target.run_id).set_index("epoch")["train/lr"].to_dict()
     assert lrs == pytest.approx({1: LR, 2: LR, 3: LR * 0.1, 4: LR * 0.1}, rel=1e-12)
     assert tracker.client.get_run(target.run_id).data.tags[REUSED_FROM_TAG] == source.run_id
+
+
+def test_gradient_and_update_diagnostics_measure_frozen_layers_and_leave_the_run_unchanged(reused):
+    """Frozen reused layers: the gradient that reaches them is measured, the step leaves them (update ratio 0, no
+    effective lr); after unfreezing they update. The probes change nothing: the run is the one without them."""
+    tracker, source, target, _ = reused
+    config = SOURCE.replace(**TARGET, reuse_from=source.run_id)
+    probes = [DIAGNOSTICS.get(name)(config, None, None) for name in ("gradients", "updates")]
+    probed = train(config, Recording(tracker), extra_callbacks=probes)
+    figures = lambda r: [(h["train/loss"], h["val/loss"], h["val/acc"]) for h in r.history]  # noqa: E731
+    assert figures(probed) == figures(target)
+    grads, updates = probes[0].samples, probes[1].samples
+    assert sorted(grads) == sorted(updates) == [0, 1, 2, 3, 4]
+    for step in (0, 1, 2):  # frozen (init, then the 2 frozen epochs); layer 3 is new and trains
+        for layer in ("01", "02"):
+            assert grads[step][f"grad/norm/layer_{layer}"] > 0
+            assert updates[step][f"upd/ratio/layer_{layer}"] == 0 and math.isnan(updates[step][f"upd/eff_lr/layer_{layer}"])
+        assert updates[step]["upd/ratio/layer_03"] > 0 and 0 < updates[step]["upd/ratio"] < math.inf
+    for step in (3, 4):
+        assert updates[step]["upd/ratio/layer_01"] > 0 and updates[step]["upd/eff_lr/layer_01"] > 0
 
 
 def test_a_source_described_by_fields_is_trained_once_then_found(tmp_path):

@@ -28,8 +28,12 @@ def run_command(args, suite, invocation, looks=None) -> int:
     quiet()  # again: importing Lightning resets its loggers' levels
     tracker, result = run_invocation(suite, invocation, looks)
     answer = plain_answer(result.verdicts, suite.claim)  # also the parent run's description (harness.execute.judging)
-    where, report_error = f"`harness report {suite.name}` for plots", None
-    if not args.no_report:
+    where, report_error, experiment = f"`harness report {suite.name}` for plots", None, suite.name
+    if invocation.options.null:
+        from harness.core.contract import null_experiment
+
+        where, experiment = "no report (an A/A invocation: the table above is its result)", null_experiment(suite.name)
+    elif not args.no_report:
         check_interrupt()  # a safe point: a signal during the runs or the judging skips the report
         try:
             _, _, report = make_report(tracker, suite, args.suite, None, None)  # what `harness report` then reprints
@@ -40,11 +44,15 @@ def run_command(args, suite, invocation, looks=None) -> int:
     print(family_line(result.verdicts))
     for config, error in result.failures:
         print(f"FAILED run {run_name(config, result.name_fields)}: {error}", file=sys.stderr)  # as named in the store
-    print(f"\nstore: {redact(tracker.uri)}  experiment: {suite.name}  parent run: {result.parent_run_id[:8]} "
+    print(f"\nstore: {redact(tracker.uri)}  experiment: {experiment}  parent run: {result.parent_run_id[:8]} "
           f"({result.parent_run_id}); {where}")
     if report_error:
         print(f"harness: {report_error}; the verdict is recorded in the store: parent run {result.parent_run_id[:8]} "
               f"(its verdict.json), and printed above", file=sys.stderr)
+    if invocation.options.null:
+        from harness.execute.null import null_line
+
+        answer = null_line(result.verdicts)
     print(f"\n{answer}")
     return EXIT_INTERNAL if report_error else 0
 

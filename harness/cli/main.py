@@ -52,10 +52,12 @@ def cmd_run(args) -> int:
         suite, entry = None, names.suite_index().get(args.suite)
     if args.seeds is not None and args.max_seeds is not None:
         raise UsageError("invalid --max-seeds with --seeds: a fixed seed count takes no cap; drop one of them")
+    if args.null and args.max_seeds is not None:
+        raise UsageError("invalid --max-seeds with --null: an A/A invocation runs a fixed seed count; drop one of them")
     from harness.execute.execution import Execution, Invocation  # neither torch nor MLflow: refused before either loads
 
     options = Execution(scale=args.scale, progress=not args.no_progress and sys.stderr.isatty(), **{
-        k: getattr(args, k) for k in ("workers", "engine", "ray_address", "pack", "parallel_timing", "force")})
+        k: getattr(args, k) for k in ("workers", "engine", "ray_address", "pack", "parallel_timing", "force", "null")})
     # Validated once, here. Whether the suite judges time (so refuses --workers) is read from its source where it
     # is a literal there, so a bad option is refused before the suite's module is imported.
     invocation = Invocation.of(entry if entry is not None and entry.timing is not None else _suite(args.suite),
@@ -63,7 +65,7 @@ def cmd_run(args) -> int:
                                store=args.tracking_uri)
     suite = suite or _suite(args.suite)
     looks = None
-    if args.seeds is None:  # adaptive: the looks fixed now, before any run; a cap below the first look is refused
+    if args.seeds is None and not args.null:  # adaptive: the looks fixed now, before any run; a cap below the first look is refused
         from harness.judge.sequential import Looks
 
         looks = Looks.plan(*suite.seed_plan(args.scale, args.max_seeds))

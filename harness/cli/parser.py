@@ -110,6 +110,10 @@ def _add_run(sub) -> None:
                           "`harness report` writes it; saves its plots' seconds)")
     # scale and resilience (README: Scale and resilience)
     run.add_argument("--force", action="store_true", help="rerun every run, even those already finished in the store")
+    run.add_argument("--null", action="store_true",
+                     help="an A/A invocation: every arm trained as a copy of its baseline (own seeds, a fixed seed "
+                          "count), recorded apart (experiment 'SUITE (null)'); prints how many rows read supported "
+                          "and refuted, each a false finding")
     run.add_argument("--workers", type=_at_least("--workers", 1), default=1,
                      help="parallel worker processes, one config each at a time (suites that do not judge time)")
     run.add_argument("--engine", default="local", help=f"one of {', '.join(ENGINES)} (ray: a Ray cluster, extra [ray])")

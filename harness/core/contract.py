@@ -24,11 +24,14 @@ WORKERS_TAG = "harness.workers"
 ENGINE_TAG = "harness.engine"
 TIMING_TAG = "harness.timing"  # 'interleaved': trained in lockstep with the arms in INTERLEAVED_TAG (absent = solo)
 INTERLEAVED_TAG = "harness.interleaved"  # field=level,level,...: the arms a run's steps alternated with
+NULL_TAG = "harness.null"  # 'true' on an A/A invocation (harness run --null) and its runs: no arm differs from its baseline
+STEP_ORDER_TAG = "harness.step_order"  # field=level,level,...: the order the arms stepped in each round (seed-rotated)
 
 # --- per-epoch metrics, step = epoch (1-based) ---
 EPOCH_METRICS = ("train/loss", "train/epoch_time_s", "val/loss", "val/acc")
-# validation clock; eval_train figures; the lr of the epoch's first step (every run)
-EPOCH_EXTRA_METRICS = ("val/time_s", "train/acc", "train/eval_loss", "train/lr")
+# validation clock; eval_train figures; the lr of the epoch's first step (every run); the timed window's process CPU
+# seconds (a solo run on the CPU: what the epoch cost the machine, without the waits a shared machine adds)
+EPOCH_EXTRA_METRICS = ("val/time_s", "train/acc", "train/eval_loss", "train/lr", "train/epoch_cpu_s")
 # with mc_samples T > 0 (harness.nn.regularization), each validation also records: the deterministic pass's ECE and
 # seconds, and the MC pass's (T passes with dropout on, probabilities averaged) NLL, ECE, accuracy and seconds
 MC_METRICS = ("val/ece", "val/forward_time_s", "val/mc_nll", "val/mc_ece", "val/mc_acc", "val/mc_time_s")
@@ -61,6 +64,11 @@ REPORT_DIR = "report"  # artifact folder of a parent run that holds its report
 def effect_metric(slug: str) -> str:
     """The parent-run metric holding one verdict row's effect."""
     return f"effect/{slug}"
+
+
+def null_experiment(suite: str) -> str:
+    """The experiment of a suite's A/A invocations (`harness run SUITE --null`): apart from its real ones."""
+    return f"{suite} (null)"
 
 
 def verdict_tag(slug: str) -> str:

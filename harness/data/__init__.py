@@ -1,1 +1,2 @@
-"""Where data comes from: the dataset registry and loaders (datasets), and the DataModule that splits and serves them (datamodule)."""
+"""Where data comes from: the dataset registry and loaders (datasets), a configuration's split as plain tensors (splits),
+and the DataModule that serves it to Lightning (datamodule)."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from harness.config.run_config import DEVICES, ConfigError
 from harness.core import names
-from harness.core.contract import ENGINE_TAG, PARALLEL_TIMING_TAG, WORKERS_TAG
+from harness.core.contract import ENGINE_TAG, NULL_TAG, PARALLEL_TIMING_TAG, WORKERS_TAG
 
 ENGINES = ("local", "ray")
 
@@ -30,6 +30,7 @@ class Execution:
     pack: int = 0  # runs per Ray task; 0 = about two tasks per CPU
     parallel_timing: bool = False  # allow a timing suite side by side (its runs are then tagged)
     force: bool = False  # rerun configs already finished in the store
+    null: bool = False  # an A/A invocation: every arm a copy of its baseline (harness.execute.null), tagged NULL_TAG
 
     @property
     def side_by_side(self) -> bool:
@@ -55,10 +56,12 @@ class Execution:
                               f"then tagged {PARALLEL_TIMING_TAG}=true)")
 
     def child_tags(self, suite) -> dict[str, str]:
-        """Tags every child carries when runs go side by side (their timings compete for the machine)."""
+        """Tags the parent and every child carry: NULL_TAG on an A/A invocation; when runs go side by side (their
+        timings compete for the machine), the workers, the engine and whether the suite judges time."""
+        tags = {NULL_TAG: "true"} if self.null else {}
         if not self.side_by_side:
-            return {}
-        tags = {WORKERS_TAG: str(self.workers), ENGINE_TAG: self.engine}
+            return tags
+        tags |= {WORKERS_TAG: str(self.workers), ENGINE_TAG: self.engine}
         if suite.timing:
             tags[PARALLEL_TIMING_TAG] = "true"
         return tags

@@ -7,6 +7,7 @@ import functools
 
 from harness.config.run_config import ConfigError, RunConfig
 from harness.execute.executors import Destination, Failures, progress_bar, run_one
+from harness.execute.null import NULL_SEED_STRIDE, pair_seed
 from harness.store.tracking import Tracker
 from harness.train.fit import train_group
 
@@ -20,7 +21,8 @@ def check_interleave(suite, configs: list[RunConfig]) -> None:
     if name is None:
         return
     valid = [f for f in suite.all_grid_fields() if f not in SHARED_FIELDS]
-    if name not in valid:
+    aa = name == "seed" and all(c.seed >= NULL_SEED_STRIDE for c in configs)  # an A/A invocation's arms (null.py)
+    if name not in valid and not aa:
         raise ConfigError(f"invalid interleave {name!r} for suite {suite.name!r}; valid: {', '.join(valid) or 'none'} "
                           f"(a field the grid varies)")
     if suite.run is not None:
@@ -33,10 +35,14 @@ def check_interleave(suite, configs: list[RunConfig]) -> None:
 
 
 def lockstep_groups(configs: list[RunConfig], interleave: str) -> list[list[RunConfig]]:
-    """Configs equal in every field but `interleave` (the seed included), in order of first appearance."""
+    """Configs equal in every field but `interleave` (the seed included), in order of first appearance. An A/A
+    invocation interleaves the seed itself (its arms are one configuration on seeds of their own): a group is
+    then the arms of one pair seed."""
     groups: dict[tuple, list[RunConfig]] = {}
     for config in configs:
         key = tuple((k, v) for k, v in dataclasses.asdict(config).items() if k != interleave)
+        if interleave == "seed":
+            key += (pair_seed(config.seed),)
         groups.setdefault(key, []).append(config)
     return list(groups.values())
 

@@ -149,6 +149,10 @@ def run_invocation(suite, invocation: Invocation, looks: Looks | None = None) ->
     configs = suite.configs(seeds, invocation.device, options.scale)
     if invocation.threads is not None:
         configs = [c.replace(threads=invocation.threads) for c in configs]
+    if options.null:  # A/A: the arms as copies of their baseline, in an experiment of their own
+        from harness.execute.null import null_invocation
+
+        suite, configs = null_invocation(suite, configs)
     configs = checked_grid(suite, configs)
     if options.engine == "ray":
         from harness.execute.cluster import ray_module

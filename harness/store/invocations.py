@@ -7,7 +7,7 @@ import time
 
 from mlflow.tracking import MlflowClient
 
-from harness.core.contract import EXPERIMENT_KIND, EXPERIMENT_KIND_TAG, RESUMED_TAG, SUITE_TAG
+from harness.core.contract import EXPERIMENT_KIND, EXPERIMENT_KIND_TAG, RESUMED_TAG, SUITE_TAG, null_experiment
 from harness.store.queries import QueryError, parent_runs
 
 
@@ -61,9 +61,11 @@ def _verdict_counts(tags: dict[str, str]) -> str:
 
 
 def invocation_lines(client: MlflowClient, suite: str | None = None) -> list[str]:
-    """`harness runs`: one line per invocation, newest first."""
+    """`harness runs`: one line per invocation, newest first; a suite's A/A invocations (--null, in an experiment of
+    their own) with its real ones, their suite shown as 'SUITE (null)'."""
     rows = [("id", "started", "suite", "scale", "seeds", "threads", "device", "status", "reused/ran", "verdicts")]
-    for p in parent_runs(client, suite):
+    parents = parent_runs(client, suite) + (parent_runs(client, null_experiment(suite)) if suite else [])
+    for p in sorted(parents, key=lambda p: -p.info.start_time):
         t, params = p.data.tags, p.data.params
         get = lambda k: params.get(k) or t.get(k, "?")  # noqa: E731 -- params since this version, tags before
         reused = int(t.get(RESUMED_TAG, "0") or 0)

@@ -6,6 +6,10 @@ whether tonight's verdicts and timings regressed from the last good night's.
   python -m harness.tools.nightly summarize --tracking-uri URI --environment environment.json --out summary.json
   python -m harness.tools.nightly compare baseline.json summary.json --time-threshold 0.25   # exit 1 on regression
 
+The suites with an arm field (interleave: those that judge wall-clock time) also run as an A/A invocation
+(`harness run SUITE --null`, every arm a copy of its baseline); its count of supported and refuted rows, each a false
+finding, is reported beside the verdicts (`summarize` under the suite's "null"), never a regression by itself.
+
 Regressions (exit 1), stated up front:
 - a verdict row that flipped between supported and refuted, or that disappeared, or a suite with no
   finished verdict tonight;
@@ -61,6 +65,27 @@ def plan(scale: str) -> list[tuple[str, str]]:
             for name, suite in suites().items()]
 
 
+def null_suites() -> list[str]:
+    """The suites an A/A invocation (--null) runs for: those with an arm field (harness.execute.null)."""
+    from harness.judge.suite import suites
+
+    return [name for name, suite in suites().items() if suite.interleave]
+
+
+def null_counts(client, suite: str) -> dict | None:
+    """The newest A/A invocation of a suite: its parent run and how many rows read supported and refuted."""
+    from harness.core.contract import null_experiment
+    from harness.store.queries import parent_runs, recorded_verdict
+
+    parents = [p for p in parent_runs(client, null_experiment(suite)) if p.info.status in ("FINISHED", "FAILED")]
+    recorded = recorded_verdict(client, parents[0].info.run_id) if parents else None
+    if recorded is None:
+        return None
+    outcomes = [v["outcome"] for v in json.loads(recorded)]
+    return {"parent_run_id": parents[0].info.run_id, "rows": len(outcomes), "supported": outcomes.count("supported"),
+            "refuted": outcomes.count("refuted")}
+
+
 def _config_key(row) -> tuple[str, str]:
     """A configuration across seeds: hash of every config field but the seed, and a readable label."""
     from harness.config.run_config import RunConfig
@@ -78,7 +103,10 @@ def summarize(tracking_uri: str, suites: list[str] | None = None) -> dict:
     from harness.store.queries import invocation_runs, parent_runs, recorded_verdict
 
     client = MlflowClient(tracking_uri)
-    names = suites or [e.name for e in client.search_experiments() if e.name not in ("Default", "train")]
+    from harness.core.contract import NULL_TAG
+
+    names = suites or [e.name for e in client.search_experiments() if e.name not in ("Default", "train")
+                       and not any(p.data.tags.get(NULL_TAG) for p in parent_runs(client, e.name)[:1])]
     out: dict[str, dict] = {}
     for name in names:
         parents = [p for p in parent_runs(client, name) if p.info.status in ("FINISHED", "FAILED")]
@@ -103,6 +131,9 @@ def summarize(tracking_uri: str, suites: list[str] | None = None) -> dict:
             "timings": {k: {"label": t["label"], "median_epoch_time_s": statistics.median(t["values"]), "n": len(t["values"])}
                         for k, t in timings.items()},
         }
+        aa = null_counts(client, name)
+        if aa is not None:
+            out[name]["null"] = aa
     return out
 
 
@@ -113,6 +144,10 @@ def compare(baseline: dict, current: dict, time_threshold: float = 0.25) -> tupl
     if not same_gpu:
         notes.append(f"hardware changed: {baseline.get('environment', {}).get('device_name')!r} -> "
                      f"{current.get('environment', {}).get('device_name')!r}; timing changes are not judged")
+    for suite, cur in current.get("suites", {}).items():
+        if "null" in cur:  # reported, not judged: an A/A row that reads decisive is a false finding, expected at ~2.5%
+            aa = cur["null"]
+            notes.append(f"{suite} A/A (--null): {aa['supported']} supported, {aa['refuted']} refuted of {aa['rows']} rows")
     for suite, base in baseline.get("suites", {}).items():
         cur = current.get("suites", {}).get(suite)
         if cur is None:
@@ -168,9 +203,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "environment":
         print(json.dumps(environment(args.device), indent=1))
-    elif args.command == "plan":
+    elif args.command == "plan":  # 'suite scale null' (or '-'): null = also an A/A invocation
+        aa = set(null_suites())
         for name, scale in plan(args.scale):
-            print(name, scale)
+            print(name, scale, "null" if name in aa else "-")
     elif args.command == "summarize":
         names = [s for s in args.suites.replace(",", " ").split() if s] or None
         env = json.loads(Path(args.environment).read_text()) if args.environment else {}

@@ -114,10 +114,24 @@ class Diagnostic(pl.Callback):
             self.tracker.log_metrics(self.run_id, metrics, step=step)
 
 
+@contextmanager
+def differentiable(weights: list[nn.Parameter]):
+    """Every weight requires grad inside (a frozen reused layer's too), each back to its own flag on exit."""
+    flags = [w.requires_grad for w in weights]
+    try:
+        for w in weights:
+            w.requires_grad_(True)
+        yield weights
+    finally:
+        for w, flag in zip(weights, flags):
+            w.requires_grad_(flag)
+
+
 class GradientHealth(Diagnostic):
     """Per-layer gradient norms of the hidden Linear weights on a fixed training probe; first/last ratio.
 
-    grad/norm/layer_NN: Frobenius norm of d(mean cross-entropy)/dW for hidden layer NN;
+    grad/norm/layer_NN: Frobenius norm of d(mean cross-entropy)/dW for hidden layer NN, frozen reused layers
+    included (the gradient that reaches them, though no step applies it while they are frozen);
     grad/first_last_ratio: layer 1 over the last hidden layer (< 1 vanishing toward the input, > 1 exploding).
     """
 
@@ -128,7 +142,7 @@ class GradientHealth(Diagnostic):
         x = datamodule.x_train[:GRAD_PROBE_ROWS].to(device)  # (P, F)
         y = datamodule.y_train[:GRAD_PROBE_ROWS].to(device)  # (P,)
         weights = [linear.weight for linear in model.hidden_linears()]
-        with probe_mode(model), torch.enable_grad():
+        with probe_mode(model), differentiable(weights), torch.enable_grad():
             loss = F.cross_entropy(model(x), y)
             grads = torch.autograd.grad(loss, weights)  # leaves every .grad untouched
         norms = [float(g.norm()) for g in grads]
@@ -242,6 +256,8 @@ class UpdateHealth(Diagnostic):
     momentum and adaptive scaling show up here). Pooled over all hidden weights: upd/ratio, upd/eff_lr.
     upd/grad_norm: the whole gradient's L2 norm before clipping; upd/clipped_norm after it;
     upd/clip_cosine: cosine between the clipped and the unclipped gradient (1 = direction kept).
+    A frozen reused layer (layer reuse) receives no gradient and the step leaves it as it was: its upd/ratio
+    is 0 and its upd/eff_lr nan; the pooled figures are over the hidden layers the step trains (nan if none).
     """
 
     summary_keys = ("upd/ratio", "upd/eff_lr", "upd/grad_norm", "upd/clipped_norm", "upd/clip_cosine")
@@ -263,7 +279,7 @@ class UpdateHealth(Diagnostic):
             raw = torch.cat([p.grad.flatten() for p in params]).double()
             clip_gradients(params, self.config.clip, self.config.clip_threshold)
             clipped = torch.cat([p.grad.flatten() for p in params]).double()
-            layer_grads = [w.grad.double().clone() for w in weights]
+            layer_grads = [None if w.grad is None else w.grad.double().clone() for w in weights]  # None: frozen
             before = [w.detach().double().clone() for w in weights]
             self.optimizer.step()
             deltas = [w.detach().double() - b for w, b in zip(weights, before)]
@@ -271,10 +287,11 @@ class UpdateHealth(Diagnostic):
                "upd/clip_cosine": float(torch.dot(raw, clipped) / (raw.norm() * clipped.norm()))}
         for i, (d, b, g) in enumerate(zip(deltas, before, layer_grads)):
             out[layer_key("upd/ratio", i)] = _ratio(float(d.norm()), float(b.norm()))
-            out[layer_key("upd/eff_lr", i)] = _ratio(float(d.norm()), float(g.norm()))
-        pooled = [torch.cat([t.flatten() for t in ts]).norm() for ts in (deltas, before, layer_grads)]
-        out["upd/ratio"] = _ratio(float(pooled[0]), float(pooled[1]))
-        out["upd/eff_lr"] = _ratio(float(pooled[0]), float(pooled[2]))
+            out[layer_key("upd/eff_lr", i)] = math.nan if g is None else _ratio(float(d.norm()), float(g.norm()))
+        trained = [i for i, g in enumerate(layer_grads) if g is not None]
+        pooled = [float(torch.cat([ts[i].flatten() for i in trained]).norm()) if trained else math.nan
+                  for ts in (deltas, before, layer_grads)]
+        out["upd/ratio"], out["upd/eff_lr"] = _ratio(pooled[0], pooled[1]), _ratio(pooled[0], pooled[2])
         return out
 
 

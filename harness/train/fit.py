@@ -19,13 +19,13 @@ from typing import Callable
 import pytorch_lightning as pl
 
 from harness.config.run_config import ConfigError, RunConfig
-from harness.core.contract import INTERLEAVED_TAG, RESTORED_EPOCH, REUSED_FROM_TAG, TIMING_TAG
+from harness.core.contract import INTERLEAVED_TAG, RESTORED_EPOCH, REUSED_FROM_TAG, STEP_ORDER_TAG, TIMING_TAG
 from harness.core.interrupts import check as check_interrupt
 from harness.data.datamodule import InMemoryDataModule
 from harness.train.arms import Arm, build_arm
 from harness.train.callbacks import StopOnSignal
 from harness.train.lifecycle import OpenRuns, Recording, lightning_interrupts
-from harness.train.lockstep import LockstepData, LockstepSystem, check_arm_callbacks
+from harness.train.lockstep import LockstepData, LockstepSystem, check_arm_callbacks, step_order
 from harness.train.reuse import finished_run, load_state, save_state
 from harness.train.timing import EpochTimer
 from harness.train.trainer import make_trainer
@@ -109,7 +109,9 @@ def train_group(configs: list[RunConfig], recording: Recording | None = None, *,
     sources = [reuse_source(config, recording) for config in configs]
     # read before any run opens: a bad source writes nothing
     states = [load_state(recording.tracker.client, source) if source else None for source in sources]
-    tags = {TIMING_TAG: "interleaved", INTERLEAVED_TAG: arms_label(configs, interleave)} if len(configs) > 1 else {}
+    order = step_order(configs)  # lockstep's stepping order within a round, rotated by the seed
+    tags = {TIMING_TAG: "interleaved", INTERLEAVED_TAG: arms_label(configs, interleave),
+            STEP_ORDER_TAG: arms_label([configs[i] for i in order], interleave)} if len(configs) > 1 else {}
     runs = OpenRuns(recording)
     with runs.guard():
         arms = []
@@ -117,7 +119,7 @@ def train_group(configs: list[RunConfig], recording: Recording | None = None, *,
             config, run_id = runs.open(config, {**tags, **({REUSED_FROM_TAG: source} if source else {})})
             arms.append(build_arm(config, run_id, recording.tracker, state, extra))
         with lightning_interrupts():
-            fit(arms, trainer_overrides)
+            fit([arms[i] for i in order], trainer_overrides)
             check_interrupt()  # StopOnSignal stopped the fit: the runs end KILLED, not FINISHED
         results = []
         for arm in arms:
@@ -133,12 +135,13 @@ def train_group(configs: list[RunConfig], recording: Recording | None = None, *,
 
 
 def fit(arms: list[Arm], trainer_overrides: dict) -> None:
-    """The one Trainer.fit. One arm: its own system, each epoch's training steps timed by the EpochTimer; the reuse
-    freeze acts before the clock starts, and of the callbacks after it only StopOnSignal looks in during the
-    window (a read of the recorded signals at epoch start and batch ends); the rest act after validation.
+    """The one Trainer.fit. One arm: its own system, each epoch's training steps timed by the EpochTimer from its
+    first batch's start, so every epoch-start hook (the reuse freeze, StopOnSignal's read) acts before the clock;
+    inside the window only StopOnSignal looks in (a read of the recorded signals at a loop=step epoch's batch ends;
+    the 'epoch' loop's one batch end comes after the clock stopped); the rest act after validation.
     Several arms: the lockstep system, each arm's steps on its own StepClock, its callbacks outside every clock.
-    Issue 27's seam: the per-epoch overhead is this fit's time outside those windows (RunResult.summary's
-    overhead_time_s); a profiler joins as a callback, or through trainer_overrides."""
+    The per-epoch cost outside those windows is RunResult.summary's overhead_time_s (README, "The harness's own
+    cost", issue 27's profile); a profiler joins as a callback, or through trainer_overrides."""
     solo = len(arms) == 1
     if solo:
         (arm,) = arms

@@ -9,19 +9,33 @@ Each arm is its solo run exactly: seeded before its model is built, its own shuf
 DataModule), its own torch RNG stream (swapped in and out around its steps, outside the clocks, so dropout
 masks match), its own callbacks (stopping rules, early stopping, the recorder, diagnostics, the reuse freeze),
 called with the arm's own trainer view (ArmTrainer) at the hooks below, in the solo run's order and outside
-every clock. An arm that stopped stops stepping; the fit ends when every arm has stopped.
+every clock. The fit ends when every arm has stopped.
+
+Two things keep the comparison load-matched (issue 23). The order the arms step in within a round rotates with
+the seed (step_order; recorded on every run as STEP_ORDER_TAG), so no arm always steps first, right after
+Lightning's own per-epoch work. And an arm that stopped is replaced by its Ghost, which keeps stepping until the
+last arm stops: each remaining step is still timed right after another arm's step (which evicts the timed arm's
+weights and activations from the caches), as every step before the stop was. Alone, the remaining arm's steps
+would run on warm caches and read faster, so its late epochs would not be measured like its early ones or like its
+partner's. The alternative, judging time over the epochs both arms ran, would drop the remaining arm's epochs
+after the stop from its time to target, the figure the time rows judge. The Ghost costs the stopped arm's steps
+again (CPU time, never recorded).
 """
 from __future__ import annotations
 
+import copy
 import time
+from dataclasses import dataclass
 
 import pytorch_lightning as pl
 import torch
 from torch import nn
 
-from harness.config.run_config import ConfigError
-from harness.data.datamodule import OneItem
+from harness.config.run_config import ConfigError, RunConfig
+from harness.data.datamodule import OneItem, ShuffledBatches
+from harness.nn.optimizers import make_optimizer
 from harness.train.arms import Arm
+from harness.train.system import ClassifierSystem
 from harness.train.timing import StepClock, synchronize
 
 # The callback hooks an arm's callbacks get in lockstep (each with the arm's ArmTrainer and system). A callback that
@@ -38,6 +52,51 @@ def check_arm_callbacks(callbacks: list[pl.Callback]) -> None:
         if used:
             raise ConfigError(f"invalid callback {type(callback).__name__} in an interleaved group: it implements "
                               f"{used[0]}; valid: callbacks on {', '.join(ARM_HOOKS)} only")
+
+
+def step_order(configs: list[RunConfig]) -> list[int]:
+    """The arms' stepping order within a round: config order rotated by the seed they share (seed 1 of two arms:
+    the second steps first), so over a suite's seeds each arm leads equally often."""
+    k = configs[0].seed % len(configs)
+    return [*range(k, len(configs)), *range(k)]
+
+
+@dataclass(eq=False)
+class Ghost:
+    """A stopped arm's stand-in: copies of its model and optimizer state, its own shuffling and RNG streams.
+
+    Stepped untimed and unrecorded, read by nothing: the arm's own system, optimizer, RNG states and records stay
+    as they were when it stopped, and the other arms' RNG streams are swapped out while it steps.
+    """
+
+    system: ClassifierSystem
+    optimizer: torch.optim.Optimizer
+    batches: ShuffledBatches
+    rng: torch.Tensor
+    cuda_rng: torch.Tensor | None
+
+    @classmethod
+    def of(cls, arm: Arm, optimizer: torch.optim.Optimizer) -> "Ghost":
+        model = copy.deepcopy(arm.system.model).train()
+        ghost_optimizer = make_optimizer(model.parameters(), arm.config)  # the lr as it stands: no schedule steps it
+        ghost_optimizer.load_state_dict(copy.deepcopy(optimizer.state_dict()))  # momentum etc., never shared
+        data = arm.datamodule
+        batches = ShuffledBatches(data.x_train, data.y_train, arm.config.batch_size,
+                                  torch.Generator().manual_seed(arm.config.seed))
+        cuda_rng = None if arm.cuda_rng is None else arm.cuda_rng.clone()
+        return cls(ClassifierSystem(model, arm.config), ghost_optimizer, batches, arm.rng.clone(), cuda_rng)
+
+    def step(self, batches) -> None:
+        """One step on the next of `batches` (an iterator over this epoch's) with the ghost's own RNG streams, swapped
+        in and out as an arm's are (every arm swaps its own in before it steps)."""
+        torch.set_rng_state(self.rng)
+        if self.cuda_rng is not None:
+            torch.cuda.set_rng_state(self.cuda_rng)
+        x, y = next(batches)
+        self.system.train_batch(self.optimizer, x, y)
+        self.rng = torch.get_rng_state()
+        if self.cuda_rng is not None:
+            self.cuda_rng = torch.cuda.get_rng_state()
 
 
 class LockstepData(pl.LightningDataModule):
@@ -70,6 +129,7 @@ class LockstepSystem(pl.LightningModule):
         self.arms = arms
         self.automatic_optimization = False
         self._optimizers: list[torch.optim.Optimizer] = []
+        self._ghosts: dict[Arm, Ghost] = {}  # a stopped arm's stand-in while others step
 
     def configure_optimizers(self):
         self._optimizers = [arm.system.configure_optimizers() for arm in self.arms]
@@ -103,22 +163,31 @@ class LockstepSystem(pl.LightningModule):
             arm.system.on_train_epoch_start()
 
     def training_step(self, batch, batch_idx):
-        # batch: each arm's ShuffledBatches for this epoch. Round i steps every active arm that has an i-th batch.
-        active = [(arm, opt, len(batches), iter(batches))
-                  for arm, opt, batches in zip(self.arms, self._optimizers, batch) if arm.active]
-        for i in range(max(n for _, _, n, _ in active)):
-            for arm, opt, n, it in active:
+        # batch: each arm's ShuffledBatches for this epoch (self.arms' order: the stepping order). Round i steps every
+        # active arm, and every stopped arm's ghost, that has an i-th batch.
+        lanes = []  # (arm or ghost, its optimizer, its batches' count, an iterator over them)
+        for arm, opt, batches in zip(self.arms, self._optimizers, batch):
+            if arm.active:
+                lanes.append((arm, opt, len(batches), iter(batches)))
+            elif arm in self._ghosts:
+                ghost = self._ghosts[arm]
+                lanes.append((ghost, ghost.optimizer, len(ghost.batches), iter(ghost.batches)))
+        for i in range(max(n for _, _, n, _ in lanes)):
+            for who, opt, n, it in lanes:
                 if i >= n:
                     continue
+                if isinstance(who, Ghost):
+                    who.step(it)  # untimed: load for the arms still timed
+                    continue
                 t0 = time.perf_counter()
-                arm.swap_in()
-                arm.clock.start()  # the timed region: fetching the batch, then one optimization step
+                who.swap_in()
+                who.clock.start()  # the timed region: fetching the batch, then one optimization step
                 x, y = next(it)
-                arm.system.train_batch(opt, x, y)
-                arm.clock.stop()
-                arm.swap_out()
-                arm.wall_s += time.perf_counter() - t0
-        for arm, _, _, _ in active:
+                who.system.train_batch(opt, x, y)
+                who.clock.stop()
+                who.swap_out()
+                who.wall_s += time.perf_counter() - t0
+        for arm in self._active():
             arm.system.epoch_metrics["train/epoch_time_s"] = arm.clock.seconds()  # after every clock has stopped
         return None
 
@@ -141,8 +210,11 @@ class LockstepSystem(pl.LightningModule):
         for arm in active:
             arm.system.on_train_epoch_end()  # after the callbacks, as Lightning orders a solo run's hooks
             arm.active = not arm.trainer.should_stop and len(arm.system.history) < arm.config.max_epochs
+            if not arm.active:  # its stand-in steps from the next epoch on, while any arm is still timed
+                self._ghosts[arm] = Ghost.of(arm, self._optimizers[self.arms.index(arm)])
         if not self._active():
             self.trainer.should_stop = True
+            self._ghosts.clear()
 
     def on_train_end(self) -> None:
         self._call("on_train_end", self.arms)  # an arm that stopped early is unchanged since: its last state

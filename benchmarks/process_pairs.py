@@ -1,0 +1,159 @@
+"""The harness's cost as a user's process sees it: `harness train` in a process of its own against a plain PyTorch
+loop in a process of its own (benchmarks/plain_loop.py), same model, data, optimizer, batch and threads.
+
+The plain process loads torch alone: its split comes in a file (plain_loop.save_split), since loading digits
+imports scikit-learn and with it pandas and pyarrow. A pair is one of each, run back to back; the order alternates from pair to pair (harness first in even pairs), so
+a load that drifts over a pair's ~20 s favours neither side on the whole. Each side reports its median epoch: the
+harness its recorded median_epoch_time_s (its EpochTimer), the plain loop the median of its own timed epochs.
+The pair's ratio is harness / plain; a session's figure is the median over pairs (issue 27). The same windows on
+the process CPU clock (the harness's train/epoch_cpu_s) give a second ratio beside it: on a shared machine the
+wall clock also counts the time other processes held the cores, which the CPU clock leaves out.
+
+    python -m benchmarks.process_pairs [--pairs 5] [--epochs 8]
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.plain_loop import save_split
+from harness.config.run_config import RunConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+# Issue 27's setup: a 20x100 ReLU MLP without BN, SGD with momentum 0.9, batch 32, 1 thread, digits (1,437 training
+# rows: 44 steps an epoch), no stop at the target; 8 epochs a process.
+CONFIG = RunConfig.chapter_recipe(activation="relu", norm="none", optimizer="momentum", threads=1,
+                                  stop_at_target=False, loop="epoch")
+
+
+@dataclass(frozen=True)
+class Side:
+    epoch_s: float  # median epoch, wall clock (seconds); the harness's: its median_epoch_time_s
+    cpu_s: float  # median epoch on the process CPU clock (seconds)
+
+
+@dataclass(frozen=True)
+class Pair:
+    harness: Side
+    plain: Side
+    harness_first: bool
+    load: float  # the 1-minute load average when the pair ended
+
+    @property
+    def ratio(self) -> float:
+        return self.harness.epoch_s / self.plain.epoch_s
+
+    @property
+    def cpu_ratio(self) -> float:
+        return self.harness.cpu_s / self.plain.cpu_s
+
+
+def changed_fields(config: RunConfig) -> dict:
+    """The config's fields that differ from RunConfig's defaults: what both processes are told."""
+    default = RunConfig()
+    return {f.name: getattr(config, f.name) for f in dataclasses.fields(RunConfig)
+            if getattr(config, f.name) != getattr(default, f.name)}
+
+
+def cli_flags(fields: dict) -> list[str]:
+    """`harness train`'s flags for these fields: --name value, --flag / --no-flag for booleans."""
+    flags = []
+    for name, value in fields.items():
+        option = "--" + name.replace("_", "-")
+        if isinstance(value, bool):
+            flags.append(option if value else "--no-" + name.replace("_", "-"))
+        else:
+            flags += [option, str(value)]
+    return flags
+
+
+def _run(argv: list[str]) -> str:
+    done = subprocess.run([sys.executable, *argv], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv[:3])} exited {done.returncode}: {done.stderr.strip()[-2000:]}")
+    return done.stdout
+
+
+def harness_side(config: RunConfig, epochs: int, store: Path) -> Side:
+    """`harness train` in its own process, recorded in `store`; its run's median_epoch_time_s and median
+    train/epoch_cpu_s read back from there."""
+    from harness.store.tracking import Tracker  # here, not at the top: the plain process never imports this module
+
+    fields = {**changed_fields(config), "max_epochs": epochs, "stop_at_target": False}
+    out = _run(["-m", "harness.cli.main", "train", *cli_flags(fields), "--tracking-uri", f"sqlite:///{store}"])
+    run_id = next(line.split()[1] for line in out.splitlines() if line.startswith("run "))
+    client = Tracker(f"sqlite:///{store}").client
+    cpu = [m.value for m in client.get_metric_history(run_id, "train/epoch_cpu_s")]
+    return Side(client.get_run(run_id).data.metrics["median_epoch_time_s"], statistics.median(cpu) if cpu else math.nan)
+
+
+def plain_side(config: RunConfig, epochs: int, data: Path) -> Side:
+    """benchmarks/plain_loop.py in its own process, its split read from `data` (torch alone); its median epochs."""
+    if not data.exists():
+        save_split(config, data)
+    out = _run(["-m", "benchmarks.plain_loop", "--epochs", str(epochs), "--config", json.dumps(changed_fields(config)),
+                "--data", str(data)])
+    times = json.loads(out.splitlines()[-1])
+    return Side(statistics.median(times["epoch_times"]), statistics.median(times["epoch_cpu_times"]))
+
+
+def run_pair(config: RunConfig, epochs: int, folder: Path, harness_first: bool) -> Pair:
+    """One pair, back to back; `folder` holds the harness's store and the plain process's split file."""
+    store, data = folder / "mlflow.db", folder / f"split-{config.config_id}.pt"
+    if harness_first:
+        h = harness_side(config, epochs, store)
+        p = plain_side(config, epochs, data)
+    else:
+        p = plain_side(config, epochs, data)
+        h = harness_side(config, epochs, store)
+    return Pair(h, p, harness_first, os.getloadavg()[0])
+
+
+def spread(prefix: str, values: list[float]) -> dict[str, float]:
+    """Median, quartiles and range of one ratio over the pairs, keyed '<prefix>_median', ..."""
+    values = sorted(values)
+    q = statistics.quantiles(values, n=4, method="inclusive") if len(values) > 1 else [values[0]] * 3
+    return {f"{prefix}_median": statistics.median(values), f"{prefix}_q1": q[0], f"{prefix}_q3": q[2],
+            f"{prefix}_min": values[0], f"{prefix}_max": values[-1]}
+
+
+def summarize(pairs: list[Pair]) -> dict[str, float]:
+    """The pair ratios (wall clock, the gate's; CPU clock beside it), the sides' median epochs, the load."""
+    return {**spread("process_ratio", [p.ratio for p in pairs]),
+            **spread("process_cpu_ratio", [p.cpu_ratio for p in pairs]), "pairs": len(pairs),
+            "process_harness_epoch_s_median": statistics.median(p.harness.epoch_s for p in pairs),
+            "process_plain_epoch_s_median": statistics.median(p.plain.epoch_s for p in pairs),
+            "load_median": statistics.median(p.load for p in pairs)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=8)
+    args = parser.parse_args(argv)
+    pairs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(args.pairs):
+            t0 = time.perf_counter()
+            pair = run_pair(CONFIG, args.epochs, Path(tmp), harness_first=i % 2 == 0)
+            pairs.append(pair)
+            print(f"pair {i + 1}: harness {pair.harness.epoch_s * 1e3:.1f} ms (cpu {pair.harness.cpu_s * 1e3:.1f}), "
+                  f"plain {pair.plain.epoch_s * 1e3:.1f} ms (cpu {pair.plain.cpu_s * 1e3:.1f}), ratio {pair.ratio:.3f}, "
+                  f"cpu ratio {pair.cpu_ratio:.3f} ({'harness' if pair.harness_first else 'plain'} first, load "
+                  f"{pair.load:.2f}, {time.perf_counter() - t0:.0f} s)", flush=True)
+    print({k: round(v, 4) if isinstance(v, float) else v for k, v in summarize(pairs).items()})
+
+
+if __name__ == "__main__":
+    main()
