@@ -55,7 +55,7 @@ def test_seeds_are_added_only_behind_undecided_rows_and_the_report_replays_the_l
     assert once.outcome == "supported" and once.n == 6 and "look 1 of 2" in once.note
     assert never.outcome == "inconclusive" and never.n == 9 and "look 2 of 2" in never.note
     assert json.loads(artifact_text(tracker.client, result.parent_run_id, "looks.json"))["seeds"] == [6, 9]
-    _, replayed, _ = judge_stored(tracker.client, SUITE, result.parent_run_id)
+    _, replayed, _, _ = judge_stored(tracker.client, SUITE, result.parent_run_id)
     assert verdict_json(replayed) == recorded_verdict(tracker.client, result.parent_run_id)
     # a second invocation reuses every run (resume) and adds none
     again = run_suite(SUITE, tracker, SUITE.configs(seeds=6), Execution(progress=False), looks)

@@ -30,7 +30,7 @@ def test_verdict_recomputed_later_from_the_store_equals_the_one_recorded_at_run_
     client = MlflowClient(uri)  # a new client: nothing carried over from the run but the store
     recorded = recorded_verdict(client, parent)
     assert recorded is not None
-    runs, verdicts, _ = judge_stored(client, suite, parent)
+    runs, verdicts, _, _ = judge_stored(client, suite, parent)
     assert len(runs) == 8 and len(verdicts) == 6  # 2 lr groups x 3 statements
     assert verdict_json(verdicts) == recorded  # byte for byte, intervals and notes included
     # lr 1e-6 never reaches the target: both sides censored, so the epochs ratio is a bound, never dropped
@@ -53,7 +53,7 @@ def test_a_verdict_json_of_the_older_format_is_checked_on_what_it_still_says(tin
     from harness.execute.judging import verdict_check
 
     uri, suite, parent = tiny_invocation
-    _, verdicts, _ = judge_stored(MlflowClient(uri), suite, parent)
+    _, verdicts, _, _ = judge_stored(MlflowClient(uri), suite, parent)
     rows = older_format(json.loads(verdict_json(verdicts)))
     check = verdict_check(json.dumps(rows, indent=1), verdicts)
     assert check.startswith("verdict.json was recorded with an older format") and "DIFFERS" not in check, check

@@ -9,7 +9,7 @@ import math
 import os
 import sys
 
-from harness.judge.answer import plain_answer
+from harness.core import text
 from harness.core.contract import TRAIN_EXPERIMENT
 from harness.core.errors import EXIT_INTERNAL, internal_error
 from harness.core.interrupts import check as check_interrupt
@@ -33,10 +33,10 @@ def threads_warning(threads: int, workers: int) -> str | None:
 
 def run_command(args, suite, options) -> int:
     """Run the suite with `options` (a harness.execute.execution.Execution the command line has validated)."""
-    from harness.execute.judging import family_line
-    from harness.execute.pipeline import check_configs, run_suite  # torch and Lightning: only to train
-    from harness.train.lifecycle import name_fields, run_name
-    from harness.judge.tables import format_table
+    from harness.execute.judging import answer_of, verdict_text
+    from harness.execute.pipeline import check_configs, child_naming, run_suite  # torch and Lightning: only to train
+    from harness.store.invocations import close_span, ui_link
+    from harness.train.lifecycle import run_name
 
     quiet()  # again: importing Lightning resets its loggers' levels
     looks = None
@@ -59,7 +59,7 @@ def run_command(args, suite, options) -> int:
         say(warning)
     tracker = Tracker(resolve_tracking_uri(args.tracking_uri))
     result = run_suite(suite, tracker, configs, options, looks)
-    answer = plain_answer(result.verdicts, suite.claim)  # also the parent run's description (harness.execute.judging)
+    columns = None if args.wide else text.width()
     where, report_error = f"`harness report {suite.name}` for plots", None
     if not args.no_report:
         check_interrupt()  # a safe point: a signal during the runs or the judging skips the report
@@ -68,17 +68,18 @@ def run_command(args, suite, options) -> int:
             where = f"report: {report.out_dir / 'report.html'}"
         except Exception as e:  # the verdict is recorded: say what failed, where the verdict is, and go on to print it
             report_error = internal_error(e, "the report")
-    print(format_table(result.verdicts, result.header))
-    print(family_line(result.verdicts))
-    fields = name_fields(suite.all_grid_fields(), configs)  # as the runs are named in the store
+    close_span(tracker.client, result.parent_run_id)  # the parent run spans the invocation, report included
+    print(verdict_text(suite, result.runs, result.verdicts, columns, looks, args.verbose))
+    names = child_naming(suite, configs)  # as the runs are named in the store
     for config, error in result.failures:
-        print(f"FAILED run {run_name(config, fields)}: {error}", file=sys.stderr)
-    print(f"\nstore: {redact(tracker.uri)}  experiment: {suite.name}  parent run: {result.parent_run_id[:8]} "
-          f"({result.parent_run_id}); {where}")
+        print(f"FAILED run {run_name(config, *names)}: {error}", file=sys.stderr)
+    experiment = tracker.client.get_run(result.parent_run_id).info.experiment_id
+    print("", f"store: {redact(tracker.uri)}, experiment {suite.name}, parent run {result.parent_run_id}", where,
+          "in the MLflow UI (`harness ui`):", f"  {ui_link(experiment, result.parent_run_id)}", sep="\n")
     if report_error:
         print(f"harness: {report_error}; the verdict is recorded in the store: parent run {result.parent_run_id[:8]} "
               f"(its verdict.json), and printed above", file=sys.stderr)
-    print(f"\n{answer}")
+    print(f"\n{answer_of(suite, result.runs, result.verdicts, args.scale, columns)}")
     return EXIT_INTERNAL if report_error else 0
 
 
@@ -102,27 +103,29 @@ def train_command(values: dict, tracking_uri: str) -> int:
 
 
 def make_report(tracker: Tracker, suite, suite_arg: str, run: str | None, out: str | None,
-                fmt: str = "text") -> tuple[str, str, object]:
+                fmt: str = "text", wide: bool = False) -> tuple[str, str, object]:
     """Write the report of one invocation (the newest, or `run`: an id or a unique prefix) and remember it for
-    `harness report` (harness.report.memo). Returns what `harness report` prints: (stdout, stderr, the Report)."""
+    `harness report` (harness.report.memo). Returns what `harness report` prints: (stdout, stderr, the Report);
+    text no wider than the terminal (harness.core.text.width) unless `wide`."""
     from harness.report.build import render, write_report
-    from harness.report.memo import Request, record, store_digest
+    from harness.report.memo import Request, record, store_digest, view
 
-    request = Request.of(tracker.uri, suite_arg, run, out, fmt)
+    columns = text.width()
+    request = Request.of(tracker.uri, suite_arg, run, out, fmt, view(wide))
     before = store_digest(request.db) if request else None  # the store as the report is about to read it
     run_id = resolve_run_id(tracker.client, run, suite.name) if run else None
     report = write_report(tracker, suite, run_id, out)
     names = ["report.txt", "report.md", "report.html", *report.plots]
-    stdout = render(report, fmt)
-    stderr = (f"files: {report.out_dir} ({', '.join(names[:3])}, {', '.join(report.plots) or 'no plots'}); "
-              f"logged to parent run {report.parent.info.run_id} under report/\n")
+    stdout = render(report, fmt, columns, wide)
+    stderr = "\n".join(text.wrap(f"files: {report.out_dir} ({', '.join(names[:3])}, {', '.join(report.plots) or 'no plots'}); "
+                                 f"logged to parent run {report.parent.info.run_id} under report/", columns)) + "\n"
     record(request, before, report.parent.info.artifact_uri, stdout, stderr, [report.out_dir / n for n in names])
     return stdout, stderr, report
 
 
 def report_command(suite, tracker: Tracker, args) -> int:
     quiet()  # again: importing Lightning resets its loggers' levels
-    stdout, stderr, _ = make_report(tracker, suite, args.suite, args.run, args.out, args.format)
+    stdout, stderr, _ = make_report(tracker, suite, args.suite, args.run, args.out, args.format, args.wide)
     sys.stdout.write(stdout)
     sys.stderr.write(stderr)
     return 0

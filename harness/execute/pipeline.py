@@ -21,9 +21,9 @@ from harness.core.environment import environment_tags
 from harness.execute.execution import ENGINES, Execution  # noqa: F401 -- re-exported: the API's and tests' import
 from harness.execute.executors import Destination, Failures, run_local_pool, run_serial
 from harness.execute.interleave import check_interleave, run_interleaved
-from harness.store.invocations import parent_name, parent_params, resume_message, say
+from harness.store.invocations import experiment_description, parent_name, parent_params, resume_message, say
 from harness.execute.preflight import check_runnable
-from harness.core.processes import this_process
+from harness.core.processes import command_started, this_process
 from harness.store.resume import finished_runs, kill_running_children, sweep_abandoned
 from harness.train.fit import train
 from harness.train.lifecycle import name_fields
@@ -51,6 +51,12 @@ def check_configs(configs: list[RunConfig]) -> None:
         raise ConfigError(f"invalid strategy {multi[0]!r} in a suite: multi-process strategies are for single runs "
                           f"(harness train); parallelize a suite with --workers or --engine ray")
     check_runnable(configs)
+
+
+def child_naming(suite, configs: list[RunConfig]) -> tuple[tuple[str, ...], dict]:
+    """(fields, names) that name each child run: in the suite's words where they tell every grid point apart
+    (Suite.run_names), else by the fields that vary (harness.train.lifecycle.name_fields), 'dropout=0.5 s3'."""
+    return suite.run_names(configs) or (name_fields(suite.all_grid_fields(), configs), {})
 
 
 def plan(suite, tracker: Tracker, configs: list[RunConfig], force: bool) -> tuple[list[RunConfig], dict[str, str]]:
@@ -152,9 +158,10 @@ def run_suite(suite, tracker: Tracker, configs: list[RunConfig], options: Execut
     say(resume_message(len(configs), len(done), len(todo)))
     with ray_session(options, absolute_uri(tracker.uri)) as ray_cpus, interrupts.deferred():
         parent = tracker.start_parent(suite.name, parent_name(suite.name, configs, options.scale),
-                                      parent_tags(suite, configs, options, len(done)), parent_params(configs, options))
+                                      parent_tags(suite, configs, options, len(done)), parent_params(configs, options),
+                                      experiment_description(suite), command_started())
         dest = Destination(absolute_uri(tracker.uri), suite.name, parent, options.child_tags(suite),
-                           name_fields(suite.all_grid_fields(), configs))  # the grid's: the same at every look
+                           *child_naming(suite, configs))  # the grid's: the same at every look
         tracker.child_tags = dict(dest.child_tags)
         try:
             failures = execute(suite, tracker, todo, dest, options, ray_cpus)
