@@ -114,11 +114,11 @@ def make_report(tracker: Tracker, suite, suite_arg: str, run: str | None, out: s
     request = Request.of(tracker.uri, suite_arg, run, out, fmt, view(wide))
     before = store_digest(request.db) if request else None  # the store as the report is about to read it
     run_id = resolve_run_id(tracker.client, run, suite.name) if run else None
-    report = write_report(tracker, suite, run_id, out)
+    report = write_report(tracker, suite, run_id, out, columns=columns, wide=wide)  # report.txt: as printed
     names = ["report.txt", "report.md", "report.html", *report.plots]
     stdout = render(report, fmt, columns, wide)
-    stderr = "\n".join(text.wrap(f"files: {report.out_dir} ({', '.join(names[:3])}, {', '.join(report.plots) or 'no plots'}); "
-                                 f"logged to parent run {report.parent.info.run_id} under report/", columns)) + "\n"
+    files = f"files: {report.out_dir} ({', '.join(names[:3])}, {', '.join(report.plots) or 'no plots'})"
+    stderr = "\n".join([*text.wrap(files, columns), f"logged to parent run {report.parent.info.run_id} under report/"]) + "\n"
     record(request, before, report.parent.info.artifact_uri, stdout, stderr, [report.out_dir / n for n in names])
     return stdout, stderr, report
 

@@ -15,7 +15,7 @@ from harness.stats.median import LEVEL, expected_false_supports, min_seeds
 from harness.core import text
 from harness.judge.tables import compact_table, format_table
 from harness.store.tracking import Tracker
-from harness.judge.verdict import Verdict, is_current
+from harness.judge.verdict import JSON_KEYS, Verdict, is_current
 from harness.version import __version__
 
 
@@ -91,10 +91,13 @@ def verdict_check(recorded: str | None, verdicts: list[Verdict]) -> str:
     if recorded == verdict_json(verdicts):
         return "recomputed from the store, identical to verdict.json recorded at run time"
     rows = json.loads(recorded)
-    if not rows or all(is_current(r) for r in rows):
+    lacking = [k for k in JSON_KEYS if any(k not in r for r in rows)]  # fields added since it was recorded
+    if not rows or (all(is_current(r) for r in rows) and not lacking):
         return ("recomputed from the store, DIFFERS from verdict.json recorded at run time (the suite's rule or "
                 "the statistics changed since; the recorded one is kept in verdict.json)")
-    older = "verdict.json was recorded with an older format (groups as text; README, 'Stored names')"
+    older = ("verdict.json was recorded with an older format (groups as text; README, 'Stored names')"
+             if not all(is_current(r) for r in rows) else
+             f"verdict.json was recorded with an older format (without {', '.join(lacking)})")
     now = [v.as_dict() for v in verdicts]
     if len(rows) != len(now):
         return f"{older}; recomputed from the store, it DIFFERS: {len(now)} rows now, {len(rows)} recorded"

@@ -19,7 +19,7 @@ from harness.core.contract import GRAD_LAYER, REPORT_DIR
 from harness.report.decomposition import config_label, decomposition, grid_keys, varying
 from harness.execute.judging import judge_stored, verdict_check, verdict_json
 from harness.judge.answer import Setting
-from harness.report.page import FORMATS, Report, render  # noqa: F401 -- the report's callers import them from here
+from harness.report.page import FILE_WIDTH, FORMATS, Report, render  # noqa: F401 -- callers import them from here
 from harness.store.queries import find_parent, load_histories, recorded_verdict
 
 REUSED_NOTE = "plots reused: those attached to the parent run were drawn from these very runs, verdicts and histories"
@@ -102,10 +102,11 @@ def default_out_dir(suite_name: str, parent_run_id: str) -> Path:
 
 
 def write_report(tracker, suite, parent_run_id: str | None = None, out_dir: Path | None = None,
-                 log: bool = True) -> Report:
+                 log: bool = True, columns: int = FILE_WIDTH, wide: bool = False) -> Report:
     """Build the report, write report.{txt,md,html} and the PNGs to out_dir, and log them to the parent run.
 
-    out_dir defaults to reports/<suite>-<parent run id prefix>/ under the working directory.
+    out_dir defaults to reports/<suite>-<parent run id prefix>/ under the working directory; report.txt is laid out
+    to `columns` (or `wide`), as `harness report` prints it.
     """
     report = build_report(tracker.client, suite, parent_run_id)
     out_dir = Path(out_dir) if out_dir is not None else default_out_dir(suite.name, report.parent.info.run_id)
@@ -121,7 +122,7 @@ def write_report(tracker, suite, parent_run_id: str | None = None, out_dir: Path
     else:  # drawn from the very same data and code when they were attached: copied, not drawn again
         report.plots, report.notes = reused[0], [*reused[1], REUSED_NOTE]
     for fmt, name in (("text", "report.txt"), ("markdown", "report.md"), ("html", "report.html")):
-        (out_dir / name).write_text(render(report, fmt))
+        (out_dir / name).write_text(render(report, fmt, columns, wide))
     if log:
         for name in ["report.txt", "report.md", "report.html", *(report.plots if reused is None else [])]:
             tracker.log_artifact(run_id, str(out_dir / name), REPORT_DIR)
