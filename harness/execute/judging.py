@@ -30,9 +30,8 @@ def machine(runs: pd.DataFrame) -> str:
 
 def verdict_header(suite, runs: pd.DataFrame) -> str:
     """The evidence lines every verdict table carries: claim, source, seeds, interval, hardware."""
-    n_seeds = runs["seed"].nunique() if len(runs) else 0
     return (f"{suite.name}: {suite.claim}\nsource: {suite.source}\n"
-            f"evidence: {len(runs)} finished runs, {n_seeds} seeds; effect = median over seeds, exact "
+            f"evidence: {len(runs)} finished runs, {seeds_said(suite, runs)}; effect = median over seeds, exact "
             f"{int(LEVEL * 100)}% order-statistic interval of the median (needs >= {min_seeds(LEVEL)} seeds)\n"
             f"measured on: {machine(runs)}\n")
 

@@ -141,7 +141,7 @@ def compact_table(verdicts: list[Verdict], columns: int, verbose: bool = False) 
     head = ("statement", "group", "claim", "effect", f"{int(LEVEL * 100)}% interval", "n", "verdict")
     keep = [i for i in range(len(head)) if i != 1 or any(r[1] for r in body)]
     rows = [tuple(r[i] for i in keep) for r in [head, *body]]
-    if len(text.table(rows).splitlines()[0]) > columns:  # the measures go above, once per statement
+    if max(map(len, text.table(rows).splitlines())) > columns:  # the measures go above, once per statement
         measures = dict.fromkeys((v.statement, f"{v.metric} {rule_of(v)}") for v in verdicts)
         above += ["claims, as measured:", *(line for st, m in measures for line in text.wrap(f"{st}: {m}", columns,
                                                                                           "  ", "      "))]

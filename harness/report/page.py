@@ -145,7 +145,7 @@ def as_markdown(report: Report) -> str:
 
 STYLE = ("body{font-family:sans-serif;margin:1.5em;max-width:1400px}table{border-collapse:collapse;font-size:13px}"
          "td,th{border:1px solid #ccc;padding:3px 6px;text-align:left}th{background:#eee}"
-         "tbody tr:nth-child(even){background:#fafafa}img{max-width:100%}pre{background:#f6f6f6;padding:.6em}"
+         "tbody tr:nth-child(even){background:#fafafa}img{max-width:100%}pre{background:#f6f6f6;padding:.6em;white-space:pre-wrap}"
          ".answer{background:#f3f7ff;border-left:4px solid #4a78c2;padding:.5em 1em}.legend{color:#555}"
          + "".join(f"td.{o}{{background:{c};color:white;font-weight:bold}}" for o, c in OUTCOME_COLOURS.items()))
 
