@@ -85,7 +85,9 @@ def invocation_lines(client: MlflowClient, suite: str | None = None) -> list[str
         t, params = p.data.tags, p.data.params
         get = lambda k: params.get(k) or t.get(k, "?")  # noqa: E731 -- params since this version, tags before
         reused = int(t.get(RESUMED_TAG, "0") or 0)
-        ran = int(get("n_configs")) - reused if get("n_configs").isdigit() else "?"
+        # the tag, where adaptive seeds grew the grid after the params were written (params never change)
+        asked = t.get("n_configs") or get("n_configs")
+        ran = int(asked) - reused if asked.isdigit() else "?"
         started = time.strftime("%Y-%m-%d %H:%M", time.localtime(p.info.start_time / 1000))
         rows.append((p.info.run_id[:8], started, t.get(SUITE_TAG, "?"), get("scale"), get("seeds"), get("threads"),
                      get("device"), p.info.status, f"{reused}/{ran}", _verdict_counts(t)))
