@@ -31,7 +31,7 @@ from harness.train.callbacks import EpochMetrics
 from harness.config.run_config import RunConfig
 from harness.judge.measures import column, final_val_acc
 from harness.judge.rules import paired_verdicts
-from harness.judge.suite import Suite
+from harness.judge.suite import Curves, Suite
 from harness.judge.verdict import DifferenceStatement, Rule, verdict_from_bounds
 
 MATCH_LOSS = 0.1  # nats of training cross-entropy at which the arms are compared
@@ -91,6 +91,8 @@ SUITE = Suite(
     timing=False,  # the verdict is on losses and accuracies, not wall-clock time
     run=run,
     words={"norm": {"none": "no BN", "before": "BN before", "after": "BN after"}},
+    # the claim is about the gap: validation and training loss (the whole training set, eval mode) together
+    curves=Curves(metric="val/loss", label="loss (nats)", train="train/eval_loss"),
     scales={
         # ci: BN before against none, 2 seeds, 20 epochs: enough for both nets to fit their training set.
         "ci": {"seeds": 2, "max_epochs": 20, "grid": {"norm": ("none", "before")}},

@@ -29,7 +29,7 @@ from harness.config.run_config import RunConfig
 from harness.judge.measures import epochs_to_target, final_val_acc
 from harness.judge.rules import paired_verdicts
 from harness.stats.median import Measured
-from harness.judge.suite import Suite
+from harness.judge.suite import Curves, Suite
 from harness.judge.tuning import tuned
 from harness.judge.verdict import RatioStatement
 
@@ -69,9 +69,10 @@ SUITE = Suite(
     seeds=6,
     judge=judge,
     timing=False,  # epochs and errors, not seconds
-    # '500 rows, dropout 0.5 vs none (tuned: lr 0.003 vs 0.001)': training rows; the target goes with the size, unsaid
+    # '500 rows, dropout 0.5 vs no dropout (tuned: lr 0.003 vs 0.001)': training rows; the target goes with the size, unsaid
     words={"n_samples": lambda n: f"{round(n * (1 - BASE.val_fraction))} rows", "target_value": None,
-           "dropout": lambda p: f"dropout {p:g}" if p else "none"},
+           "dropout": lambda p: f"dropout {p:g}" if p else "no dropout"},
+    curves=Curves(label="validation error", error=True),  # the claim is about error: 1 - accuracy
     # ci: 500 training rows, rates 0 and 0.5 at lr LR only (no tuning), 12 epochs
     scales={"ci": {"seeds": 3, "max_epochs": 12, "grid": {SIZES: ((1000, 0.28),), "dropout": (0.0, 0.5), "lr": (LR,)}},
             "nightly": {"seeds": 12, "max_epochs": 80,

@@ -25,7 +25,7 @@ def test_largest_stable_rate_row_bounds_an_open_grid_top(result):
     (per_lr,) = select(result.verdicts, "BN needs fewer epochs")
     assert per_lr.group == {"lr": 0.3} and per_lr.arms == ({"norm": "before"}, {"norm": "none"})
     assert per_lr.label == "lr 0.3, BN vs no BN"
-    assert per_lr.n == 2 and "baseline (norm=none) censored in 2 of 2 seeds" in per_lr.note
+    assert per_lr.n == 2 and "baseline (no BN) censored in 2 of 2 seeds" in per_lr.note
 
 
 def _table(bn_wins: bool):

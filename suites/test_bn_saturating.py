@@ -24,7 +24,7 @@ def test_bn_lets_sigmoid_train_sooner_with_gradients_flowing(result):
     (trains,) = select(result.verdicts, "with BN it trains")
     assert trains.outcome == "supported" and trains.n == 6, trains
     (fewer,) = select(result.verdicts, "BN needs fewer epochs")
-    assert fewer.outcome == "supported" and "baseline (norm=none) censored in 6 of 6 seeds" in fewer.note, fewer
+    assert fewer.outcome == "supported" and "baseline (no BN) censored in 6 of 6 seeds" in fewer.note, fewer
     (flow,) = select(result.verdicts, "BN keeps gradients flowing")
     assert flow.outcome == "supported" and flow.high < -5, flow  # |log ratio| drops by > 5 (a factor > 150)
 

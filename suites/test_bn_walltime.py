@@ -22,7 +22,7 @@ def test_every_run_finished_and_the_untrainable_baselines_are_censored(result):
     rows = select(result.verdicts, "fewer epochs are needed")
     assert len(rows) == 2  # one per baseline
     for v in rows:
-        assert v.n == 2 and "baseline (norm=none) censored in 2 of 2 seeds" in v.note, v
+        assert v.n == 2 and "baseline (no BN) censored in 2 of 2 seeds" in v.note, v
 
 
 def test_each_baseline_gets_the_three_decomposed_rows(result):
@@ -56,4 +56,4 @@ def test_a_censored_baseline_bounds_the_ratio_and_still_decides():
     rows = select(verdicts, "fewer epochs are needed")
     assert len(rows) == 7  # every baseline of the default grid
     for v in rows:
-        assert v.outcome == "supported" and v.low == 0 and "baseline (norm=none) censored in 6 of 6 seeds" in v.note, v
+        assert v.outcome == "supported" and v.low == 0 and "baseline (no BN) censored in 6 of 6 seeds" in v.note, v

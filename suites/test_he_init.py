@@ -40,7 +40,7 @@ def test_runs_short_of_the_target_are_censored_bounds_not_dropped(result):
     rows = select(result.verdicts, "more epochs are needed")
     assert [v.arms[0]["init"] for v in rows] == ["glorot_uniform", "default"]  # each against he_normal
     for v in rows:
-        assert v.n == 6 and "baseline (init=he_normal) censored in 6 of 6 seeds" in v.note, v
+        assert v.n == 6 and "baseline (init he_normal) censored in 6 of 6 seeds" in v.note, v
         assert v.outcome == "inconclusive" and v.low == 0 and v.high > 1e300, v  # open above
 
 

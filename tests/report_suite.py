@@ -30,6 +30,7 @@ def tiny_suite(lrs=(0.01, 1e-6), seeds: int = 2, diagnostics: str = "gradients",
         grid={"lr": lrs, "norm": ("none", "before")},
         seeds=seeds,
         judge=judge,
+        words={"norm": {"before": "BN", "none": "no BN"}, "lr": "lr {:g}"},  # 'lr 0.01, BN vs no BN'
     )
 
 

@@ -9,6 +9,7 @@ import pytest
 from harness.cli.main import main
 from harness.config.run_config import RunConfig
 from harness.execute.judging import judge_stored, verdict_json
+from harness.judge.tables import note_of
 from harness.judge.measures import column
 from harness.execute.pipeline import Execution, run_suite
 from harness.store.queries import artifact_text, load_runs, recorded_verdict
@@ -52,10 +53,11 @@ def test_seeds_are_added_only_behind_undecided_rows_and_the_report_replays_the_l
     seeds = {lr: sorted(g["seed"]) for lr, g in result.runs.groupby("lr")}
     assert seeds == {0.01: list(range(6)), 0.02: list(range(9))}
     once, never = result.verdicts
-    assert once.outcome == "supported" and once.n == 6 and "look 1 of 2" in once.note
-    assert never.outcome == "inconclusive" and never.n == 9 and "look 2 of 2" in never.note
+    assert once.outcome == "supported" and once.n == 6 and (once.look, once.looks) == (1, 2)
+    assert "look 1 of 2" in note_of(once) and "look" not in note_of(once, verbose=False)  # said with --verbose only
+    assert never.outcome == "inconclusive" and never.n == 9 and "look 2 of 2" in note_of(never)
     assert json.loads(artifact_text(tracker.client, result.parent_run_id, "looks.json"))["seeds"] == [6, 9]
-    _, replayed, _ = judge_stored(tracker.client, SUITE, result.parent_run_id)
+    _, replayed, _, _ = judge_stored(tracker.client, SUITE, result.parent_run_id)
     assert verdict_json(replayed) == recorded_verdict(tracker.client, result.parent_run_id)
     # a second invocation reuses every run (resume) and adds none
     again = run_suite(SUITE, tracker, SUITE.configs(seeds=6), Execution(progress=False), looks)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from harness.judge.answer import grid_rows, plain_answer, statement_line
+from harness.judge.answer import Setting, grid_rows, plain_answer, sentence
 from harness.judge.subject import KEY_MAX, Words, row_keys, slug, speaking
 from harness.judge.verdict import Verdict
 from harness.report import plots
@@ -30,23 +30,42 @@ ROWS = [
 ]
 
 
-def test_one_line_per_statement_names_each_side_and_the_lean():
-    line = statement_line("total time is shorter", ROWS[:6])
-    assert line.startswith("total time is shorter [claim: time-to-target ratio < 1]: ")
-    assert ("supported for activation elu (norm before vs none, norm after vs none), "
-            "activation sigmoid (norm before vs none)") in line
-    assert "refuted for activation tanh (norm before vs none)" in line
-    assert "undecided: activation relu (norm before vs none 1.55 leans against, norm after vs none 0.9 leans for)" in line
+def test_one_sentence_per_statement_names_each_side_and_the_lean():
+    line = sentence("total time is shorter", ROWS[:6], Setting())
+    assert line.startswith("Total time is shorter (time-to-target ratio; claimed < 1): ") and line.endswith(".")
+    assert ("supported for activation elu, norm before vs none (0.6 [0.5, 0.9]) and activation elu, norm after vs "
+            "none (0.5 [0.5, 0.9]) and activation sigmoid, norm before vs none (0.2 [0, 0.3])") in line
+    assert "refuted for activation tanh, norm before vs none (1.4 [1.1, 1.9])" in line
+    assert ("undecided for activation relu, norm before vs none (1.55 [0.8, open), leans against) and activation "
+            "relu, norm after vs none (0.9 (open, open), leans for)") in line
 
 
-def test_the_answer_counts_and_ends_with_the_statements():
-    text = plain_answer(ROWS, "BN makes total time shorter")
+def test_the_answer_counts_says_what_was_measured_and_ends_with_the_statements():
+    text = plain_answer(ROWS, "BN makes total time shorter", Setting(on="digits, 14 runs", untested=("tanh",),
+                                                                       scale="ci"))
     head, *lines = text.splitlines()
-    assert head.startswith("ANSWER to 'BN makes total time shorter': 3 supported, 1 refuted, 3 undecided of 7")
-    assert [ln.split(" [")[0] for ln in lines] == ["- total time is shorter", "- each epoch is slower"]
-    assert "undecided: activation elu (norm before vs none 1.2: leans for)" in lines[1]
-    assert "refuted for none" in lines[1]
+    assert head == ("ANSWER to 'BN makes total time shorter': 3 supported, 1 refuted, 3 undecided of 7 verdict rows; "
+                    "on digits, 14 runs; ci scale: tanh not tested.")
+    assert [ln.split(" (")[0] for ln in lines] == ["- Total time is shorter", "- Each epoch is slower"]
+    assert lines[1].endswith("undecided: 1.2 [0.9, 1.5], leans for.")  # one row: what it is about is in the head
     assert plain_answer([]).startswith("ANSWER: no verdict")
+    wrapped = plain_answer(ROWS, "BN makes total time shorter", columns=60).splitlines()
+    assert max(map(len, wrapped)) <= 60 and all(ln.startswith(("ANSWER", "- ", "  ")) for ln in wrapped)
+
+
+def test_a_bound_is_said_as_a_bound_naming_the_arm_and_what_it_missed():
+    import pandas as pd
+
+    words = Words({"activation": "{}", "norm": {"before": "BN", "none": "no BN"}})
+    with speaking(words):
+        v = Verdict("fewer epochs are needed", {"activation": "sigmoid"}, "epochs-to-target ratio", 0.25, 0.0, 0.25,
+                    1.0, "<", 6, "supported", bound="<=", arms=({"norm": "before"}, {"norm": "none"}), censored=(0, 6))
+    runs = pd.DataFrame({"activation": ["sigmoid"] * 2, "norm": ["before", "none"], "target_metric": ["val/acc"] * 2,
+                         "target_value": [0.9] * 2, "max_epochs": [8, 8], "seed": [0, 0], "dataset": ["digits"] * 2})
+    line = sentence(v.statement, [v], Setting(words=words, runs=runs))
+    assert "supported: at most 0.25 [0, 0.25]; a bound: no BN did not reach validation accuracy 0.9 within 8 " \
+           "epochs in 6 of 6 seeds." in line, line
+    assert "≤" not in line and "@" not in line
 
 
 def test_the_answer_speaks_the_suites_words():
@@ -54,7 +73,9 @@ def test_the_answer_speaks_the_suites_words():
     with speaking(words):
         rows = [row("elu", "before", "supported", 0.6), row("relu", "before", "refuted", 1.4, 1.1, 1.9)]
     assert [v.label for v in rows] == ["elu, BN vs no BN", "relu, BN vs no BN"]
-    assert "supported for elu (BN vs no BN); refuted for relu (BN vs no BN)" in statement_line(rows[0].statement, rows)
+    line = sentence(rows[0].statement, rows, Setting())
+    assert line.startswith("Total time is shorter (time-to-target ratio, BN vs no BN; claimed < 1): ")
+    assert "supported for elu (0.6 [0.5, 0.9]); refuted for relu (1.4 [1.1, 1.9])" in line
 
 
 def test_verdict_grid_is_group_by_statement():

@@ -1,33 +1,35 @@
-"""A real browser on `harness ui`: headless Chromium renders the MLflow UI and finds the suite's runs and the report.
+"""A real browser on `harness ui`: headless Chromium renders the MLflow UI and finds what a person looks for.
 
-The MLflow UI is a React app, so the test reads the DOM after Chromium has run the page's scripts
-(--dump-dom with a virtual-time budget: virtual time waits for pending fetches). It checks what a
-person sees: the experiment and run names on the runs page, a child run's page, and the report
-rendered in the parent run's artifact view. Skips cleanly where Chromium is not installed.
+The MLflow UI is a React app; Chromium is driven over its DevTools pipe (tests/chromium.py), which waits until a
+page's visible text shows what is expected. Every link the harness prints (harness.store.invocations.ui_link) opens
+the model-training view; the runs table shows the suite's claim and its runs named in its words; a parent run's page
+its answer, duration and children; the HTML report its answer, run time, machine and every plot. Each page is
+screenshotted ($HARNESS_SCREENSHOTS: into that folder, e.g. docs/images). Skips cleanly where Chromium is not
+installed.
 """
 from __future__ import annotations
 
-import html
+import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 from mlflow.tracking import MlflowClient
 
 from harness.cli.main import main
+from harness.judge.subject import KEY_MAX
 from harness.report.build import write_report
+from harness.store.invocations import UI_HOST, UI_PORT, ui_link
 from harness.store.tracking import Tracker
+from tests.chromium import CHROMIUM, Browser
 from tests.stores import stop_group
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install chromium)")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SERVER_START_S = 90  # seconds: the MLflow server imports a lot; a shared 2-core machine is slow
 
 
@@ -50,7 +52,7 @@ def ui(tiny_store, request, tmp_path_factory):
     try:
         # Fill the store while the server starts (it reads the store per request, not at start-up).
         uri, suite, parent = request.getfixturevalue("tiny_invocation")
-        write_report(Tracker(uri), suite, parent, tmp_path_factory.mktemp("report"))
+        report = write_report(Tracker(uri), suite, parent, tmp_path_factory.mktemp("report"))
         deadline = time.monotonic() + SERVER_START_S
         while True:
             if proc.poll() is not None:
@@ -64,66 +66,108 @@ def ui(tiny_store, request, tmp_path_factory):
             if time.monotonic() > deadline:
                 pytest.fail(f"harness ui did not answer within {SERVER_START_S} s:\n{log.read_text()[-3000:]}")
             time.sleep(0.5)
-        yield base, uri, suite, parent
+        yield base, uri, suite, parent, report
     finally:
         stop_group(proc)
 
 
 @pytest.fixture(scope="module")
-def browse(tmp_path_factory):
-    """url -> the visible text of the rendered page; one browser profile, so scripts load from cache after the first page."""
-    profile = tmp_path_factory.mktemp("chromium-profile")
+def browser(ui, tmp_path_factory):
+    """One headless Chromium on the UI's origin, its assistant panel closed as a person who had closed it once would
+    have it (MLflow keeps that in the page's localStorage), so the pages show the harness's content."""
+    base = ui[0]
+    with Browser(tmp_path_factory.mktemp("chromium-profile"), width=1440, height=1000) as b:
+        b.show(f"{base}/health", ["OK"], timeout=60)  # the UI's origin, where its localStorage lives
+        b.evaluate("localStorage.setItem('mlflow.assistant.panelOpen_v1', 'false');"
+                   "localStorage.setItem('mlflow.assistant.fab.autoOpenedOnFirstLoad_v1', 'true')")
+        yield b
 
-    def visible_text(url: str, expect: list[str], budget_ms: int = 20000) -> str:
-        # Retries give a slow machine more (virtual) time to render; the assertion is on what finally renders.
-        for attempt in range(3):
-            proc = subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
-                                   f"--virtual-time-budget={budget_ms * (attempt + 1)}", "--dump-dom", url],
-                                  capture_output=True, text=True, timeout=180)
-            dom = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", proc.stdout, flags=re.S)
-            text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", dom)))
-            if all(e in text for e in expect):
-                break
-        return text
 
-    return visible_text
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory):
+    """Where the pages' screenshots go: $HARNESS_SCREENSHOTS (README's docs/images) or a temporary folder."""
+    folder = os.environ.get("HARNESS_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots")
+    return Path(folder)
+
+
+def training_view(text: str) -> bool:
+    """Whether a page is in MLflow's model-training view: its sidebar lists Runs and Models, not the GenAI view's
+    evaluation pages."""
+    return "Models" in text and not any(genai in text for genai in ("Evaluation runs", "Judges", "Sessions"))
 
 
 @needs_chromium
-def test_runs_page_shows_the_suite_and_its_invocation(ui, browse):
-    base, uri, suite, parent = ui
+def test_the_runs_table_opens_in_the_training_view_with_the_claim_and_runs_named_in_words(ui, browser, shots):
+    base, uri, suite, parent, _ = ui
     client = MlflowClient(uri)
     exp = client.get_experiment_by_name(suite.name)
     parent_name = client.get_run(parent).info.run_name
-    text = browse(f"{base}/#/experiments/{exp.experiment_id}/runs", [parent_name])
-    assert suite.name in text
-    assert parent_name in text, text[:2000]
+    text = browser.show(ui_link(exp.experiment_id).replace(f"http://{UI_HOST}:{UI_PORT}", base),
+                        [parent_name, "matching runs", suite.claim])
+    assert training_view(text), text[:2000]
+    assert suite.claim in text and f"Source: {suite.source}" in text  # the experiment's description
     n_runs = len(client.search_runs([exp.experiment_id]))  # the parent and its 8 children
     assert f"{n_runs} matching runs" in text, text[:2000]
+    browser.evaluate("document.querySelector('[role=gridcell] button').click()")  # the parent's children unfold
+    children = [r.info.run_name for r in client.search_runs(
+        [exp.experiment_id], filter_string=f"tags.`mlflow.parentRunId` = '{parent}'")]
+    text = browser.show(browser.evaluate("location.href"), children[:3])
+    assert len(set(children)) == len(children) == 8
+    for name in children:  # the varying fields in the suite's words, and the seed
+        assert re.fullmatch(r"lr (0\.01|1e-06), (BN|no BN), seed [01]", name), name
+        assert name in text, (name, text[:2000])
+    browser.screenshot(shots / "ui-runs-table.png")
 
 
 @needs_chromium
-def test_a_child_run_page_shows_its_name_params_and_metrics(ui, browse):
-    base, uri, suite, parent = ui
+def test_a_parent_run_page_says_the_answer_its_duration_and_its_children(ui, browser, shots):
+    base, uri, suite, parent, _ = ui
+    client = MlflowClient(uri)
+    run = client.get_run(parent)
+    link = ui_link(run.info.experiment_id, parent).replace(f"http://{UI_HOST}:{UI_PORT}", base)
+    text = browser.show(link, [run.info.run_name, "Duration", "ANSWER to"])
+    assert training_view(text), text[:2000]
+    for needle in ("Description", "ANSWER to", "Finished", "Duration", "Child runs", "lr 0.01, BN, seed 0", "verdict/"):
+        assert needle in text, (needle, text[:3000])
+    assert all(len(k) <= KEY_MAX for k in run.data.tags if k.startswith("verdict/"))
+    browser.screenshot(shots / "ui-parent-run.png")
+
+
+@needs_chromium
+def test_a_child_run_page_shows_its_name_params_and_metrics(ui, browser):
+    base, uri, suite, parent, _ = ui
     client = MlflowClient(uri)
     exp = client.get_experiment_by_name(suite.name)
     child = client.search_runs([exp.experiment_id], filter_string=f"tags.`mlflow.parentRunId` = '{parent}'",
                                max_results=1)[0]
-    text = browse(f"{base}/#/experiments/{exp.experiment_id}/runs/{child.info.run_id}", [child.info.run_name])
-    assert child.info.run_name in text, text[:2000]
+    link = ui_link(exp.experiment_id, child.info.run_id).replace(f"http://{UI_HOST}:{UI_PORT}", base)
+    text = browser.show(link, [child.info.run_name, "stop_reason"])
+    assert child.info.run_name in text and training_view(text), text[:2000]
     for needle in ("median_epoch_time_s", "val/acc", "Parameters", "stop_reason"):
         assert needle in text
 
 
 @needs_chromium
-def test_the_parent_run_shows_the_report_artifact_rendered(ui, browse):
-    base, uri, suite, parent = ui
+def test_the_parent_run_shows_the_report_artifact_rendered(ui, browser):
+    base, uri, suite, parent, _ = ui
     exp = MlflowClient(uri).get_experiment_by_name(suite.name)
-    url = f"{base}/#/experiments/{exp.experiment_id}/runs/{parent}/artifacts/report/report.md"
+    url = f"{base}/#/experiments/{exp.experiment_id}/runs/{parent}/artifacts/report/report.md?workflowType=machine_learning"
     expect = ["report.md", "decomposition.png", "Total = epochs x time per epoch"]
-    text = browse(url, expect)
+    text = browser.show(url, expect)
     for needle in [*expect, "learning_curves.png", "verdict.json", f"{suite.name}: report on invocation"]:
         assert needle in text, (needle, text[:3000])
+
+
+@needs_chromium
+def test_the_html_report_says_the_answer_run_time_and_machine_with_every_plot_drawn(ui, browser, shots):
+    report = ui[4]
+    text = browser.show((report.out_dir / "report.html").resolve().as_uri(), ["Answer", "run time"])
+    for needle in ("Answer", "ANSWER to", "run time ", "machine: device ", "Verdicts", "Total = epochs x time per epoch",
+                   "Plots", "workflowType=machine_learning"):
+        assert needle in text, (needle, text[:3000])
+    drawn = browser.evaluate("Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)")
+    assert drawn == [True] * len(report.plots) and len(drawn) == 4, drawn  # every plot embedded and decoded
+    browser.screenshot(shots / "html-report.png")
 
 
 @pytest.mark.parametrize("args,needle", [

@@ -93,7 +93,8 @@ def test_censored_baseline_is_kept_as_a_bound_not_dropped():
     v_epochs, v_time = paired_verdicts(_runs(rows), st, "norm", "none", ["activation"])
     assert v_epochs.n == 6 and v_epochs.effect == pytest.approx(5 / 30)
     assert v_epochs.low == 0.0 and v_epochs.high == pytest.approx(5 / 30)
-    assert v_epochs.outcome == "supported" and "baseline (norm=none) censored in 6 of 6 seeds" in v_epochs.note
+    assert v_epochs.outcome == "supported" and "baseline (norm none) censored in 6 of 6 seeds" in v_epochs.note
+    assert v_epochs.censored == (0, 6) and v_epochs.bound == "<="  # the baseline, in every seed: an upper bound
     assert v_time.outcome == "supported" and v_time.high == pytest.approx(0.8 / 3.0)
     # The same effect from 3 seeds cannot reach 95%: the interval is open and the row says why.
     (few,) = paired_verdicts(_runs([r for r in rows if r[2] < 3]), st[:1], "norm", "none", ["activation"])

@@ -35,6 +35,7 @@ def test_every_suite_runs_and_reports_through_the_command_line(name, tmp_path, m
     suite = importlib.import_module(names.suite_index()[name].module).SUITE
     tracker, _ = ci_suite_run(suite)  # the suite's own tests read this invocation; the command line gets a copy
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "120")  # every line printed fits a 120-column terminal
     (tmp_path / "mlruns").mkdir()
     copy_store(Path(tracker.uri.removeprefix("sqlite:///")), tmp_path / "mlruns" / "mlflow.db")
 
@@ -47,13 +48,18 @@ def test_every_suite_runs_and_reports_through_the_command_line(name, tmp_path, m
     lines = out.rstrip().splitlines()
     start = max(i for i, line in enumerate(lines) if line.startswith("ANSWER to "))
     answer = lines[start:]
-    assert answer[1:] and all(line.startswith("- ") for line in answer[1:]), "\n".join(answer)  # the answer is last
+    assert answer[1:] and all(line.startswith(("- ", "  ")) for line in answer[1:]), "\n".join(answer)  # the answer is last
+    assert [line for line in answer if line.startswith("- ")], "\n".join(answer)  # a sentence per statement
+    wide = [line for line in (out + err).splitlines() if len(line) > 120]
+    assert not wide, "\n".join(wide)
     report = re.search(r"report: (\S+report\.html)", out)
     assert report and (tmp_path / report.group(1)).stat().st_size > 0, out[-2000:]
 
     assert main(["report", name]) == 0  # made again or replayed: the same invocation, its answer last
-    again = capsys.readouterr().out.rstrip().splitlines()
-    assert again[-len(answer):] == answer
+    again, err = capsys.readouterr()
+    assert again.rstrip().splitlines()[-len(answer):] == answer
+    wide = [line for line in (again + err).splitlines() if len(line) > 120]
+    assert not wide, "\n".join(wide)
 
 
 def test_an_error_after_the_verdict_is_one_line_naming_where_the_verdict_is(tmp_path):
@@ -65,7 +71,7 @@ def test_an_error_after_the_verdict_is_one_line_naming_where_the_verdict_is(tmp_
     assert out.returncode == 4, out.stderr[-3000:]
     assert "Traceback" not in out.stdout + out.stderr
     assert re.search(r"^statement\s.*\sverdict\b", out.stdout, re.M)
-    assert out.stdout.rstrip().splitlines()[-1].startswith("- ")  # the answer is still last
+    assert out.stdout.rstrip().splitlines()[-1].startswith(("- ", "  "))  # the answer (a sentence, wrapped) is still last
     said = [line for line in out.stderr.splitlines() if line.startswith("harness: the report failed")]
     assert len(said) == 1, out.stderr
     assert "the verdict is recorded in the store: parent run" in said[0] and "traceback in " in said[0]

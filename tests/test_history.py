@@ -81,7 +81,7 @@ def test_history_orders_invocations_and_finds_the_step_at_the_first_commit_b_inv
     assert list(hist["outcome"]) == ["supported"] * 3 + ["refuted"] * 2
     assert list(hist["step"]) == [False, False, False, True, False]
     table = history_table(hist)
-    assert table[1][6] == "SSSRR" and table[1][7].startswith("bbbbbbb")
+    assert table[1][6] == "supported x3, then refuted x2" and table[1][7].startswith("bbbbbbb")
 
 
 def test_check_fails_on_the_flip_and_the_step_naming_both_commits(store):
@@ -134,6 +134,20 @@ def test_rows_recorded_with_the_older_format_are_their_own_series_and_no_baselin
         check(tracker.client, SUITE.name, baseline=COMMIT_A)
 
 
+def test_history_keeps_a_bound_a_bound(tracker):
+    """A row whose effect is a bound (censored seeds) reads '≤0.667' in history as it did in the run, not '0.667'."""
+    from harness.core.contract import VERDICT_JSON
+    from harness.store.queries import recorded_verdict
+
+    first = invoke(tracker, COMMIT_A)
+    rows = json.loads(recorded_verdict(tracker.client, first))
+    rows[0].update(effect=2 / 3, bound="<=")
+    tracker.log_text(first, json.dumps(rows, indent=1), VERDICT_JSON)
+    invoke(tracker, COMMIT_B)
+    table = history_table(effect_history(tracker.client, SUITE.name))
+    assert table[1][4] == "≤0.667" and not table[1][5].startswith("≤")  # first recorded as a bound, last exact
+
+
 def test_bad_references_and_margins_are_one_line_errors(store):
     tracker, _ = store
     with pytest.raises(QueryError, match="invalid baseline 'ffff'.*commits: aaaaaaaaaaaa, bbbbbbbbbbbb"):
@@ -159,13 +173,14 @@ def test_change_points_find_steps_and_rarely_invent_them():
     assert [s.level for s in segments([1.0, 1.0, 1.0, 2.0, 2.0])] == [1.0, 2.0]  # noiseless: any change is a step
 
 
-def test_the_commands_print_the_table_and_exit_1_on_a_regression(store, capsys, tmp_path):
+def test_the_commands_print_the_table_and_exit_1_on_a_regression(store, capsys, tmp_path, monkeypatch):
     tracker, _ = store
+    monkeypatch.setenv("COLUMNS", "200")  # room for every cell on one line
     parser = argparse.ArgumentParser()
     add_commands(parser.add_subparsers(dest="command"), lambda p: p.add_argument("--tracking-uri"))
     png = tmp_path / "history.png"
     assert main_history(parser.parse_args(["history", SUITE.name, "--tracking-uri", tracker.uri, "--plot", str(png)])) == 0
-    assert "SSSRR" in capsys.readouterr().out and png.is_file()
+    assert "supported x3, then refuted x2" in capsys.readouterr().out and png.is_file()
     assert main_check(parser.parse_args(["check", SUITE.name, "--baseline", "aaaa", "--tracking-uri", tracker.uri])) == 1
     assert capsys.readouterr().out.rstrip().endswith("2 regression(s) -> FAIL")
     head_a = ["check", SUITE.name, "--baseline", "aaaa", "--head", "aaaa", "--tracking-uri", tracker.uri]

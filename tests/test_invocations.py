@@ -18,8 +18,10 @@ def test_parent_is_named_and_carries_its_settings_as_params(tiny_invocation):
     assert {k: run.data.params[k] for k in ("scale", "seeds", "threads", "device", "engine", "workers")} == \
         {"scale": "default", "seeds": "2", "threads": "1", "device": "cpu", "engine": "local", "workers": "1"}
     assert run.data.tags[NOTE_TAG].startswith("ANSWER to ")
-    assert "fewer epochs are needed [claim: epochs-to-target ratio < 1]: supported for" in run.data.tags[NOTE_TAG]
-    assert MlflowClient(uri).get_experiment_by_name(suite.name).tags[EXPERIMENT_KIND_TAG] == EXPERIMENT_KIND
+    assert "\n- Fewer epochs are needed (epochs-to-target ratio, " in run.data.tags[NOTE_TAG]  # a sentence each
+    experiment = MlflowClient(uri).get_experiment_by_name(suite.name)
+    assert experiment.tags[EXPERIMENT_KIND_TAG] == EXPERIMENT_KIND
+    assert experiment.tags[NOTE_TAG] == f"{suite.claim}\n\nSource: {suite.source}"  # the UI's description
 
 
 def test_every_child_logs_its_dataset_splits(tiny_invocation):
@@ -44,7 +46,8 @@ def test_runs_lists_one_line_per_invocation(registered, capsys):
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0].split()[:4] == ["id", "started", "suite", "scale"]
     (line,) = [ln for ln in lines if ln.startswith(parent[:8])]
-    assert f" {suite.name} " in line and " default " in line and " FINISHED " in line and " sup " in line
+    assert f" {suite.name} " in line and " default " in line and " FINISHED " in line
+    assert "undecided" in " ".join(lines)  # the outcomes in words (wrapped to the width where they must)
 
 
 def test_report_and_compare_take_a_unique_prefix(registered, tmp_path, capsys):

@@ -43,21 +43,29 @@ def test_names_show_the_fields_that_tell_configs_apart():
     assert run_name(base) == "relu-none-s0"  # a lone run (`harness train`): no suite, no naming fields
 
 
-def test_every_child_of_a_suite_is_named_by_its_varying_fields(tiny, tracker):
-    """Real store, real Trainer: a grid over two fields the headline names never showed."""
+@pytest.mark.parametrize("words,expected", [
+    ({}, "dropout {dropout:g}, lr {lr:g}, seed {seed}"),  # no words: 'field value'
+    ({"dropout": lambda p: f"dropout {p:g}" if p else "no dropout"}, "{dropout_said}, lr {lr:g}, seed {seed}"),
+    ({"dropout": lambda p: "dropout"}, "dropout={dropout:g} lr={lr:g} s{seed}"),  # words that name two alike: fields
+])
+def test_every_child_of_a_suite_is_named_by_its_varying_fields_in_its_words(tiny, tracker, words, expected):
+    """Real store, real Trainer: a grid over two fields the headline names never showed, named in the suite's words
+    where they tell every configuration apart; every name unique within the invocation."""
     suite = Suite(name="names", claim="test", source="tests", base=tiny.replace(max_epochs=1),
-                  grid={"dropout": (0.0, 0.5), "lr": (0.001, 0.01)}, seeds=2, judge=lambda runs: [], timing=False)
+                  grid={"dropout": (0.0, 0.5), "lr": (0.001, 0.01)}, seeds=2, judge=lambda runs: [], timing=False,
+                  words=words)
     result = run_suite(suite, tracker, suite.configs(), Execution(progress=False))
     assert not result.failures
     client = tracker.client
     children = client.search_runs([client.get_experiment_by_name(suite.name).experiment_id],
-                                  "tags.`harness.role` = 'child'")
+                                  f"tags.`mlflow.parentRunId` = '{result.parent_run_id}'")
     names = [r.info.run_name for r in children]
     assert len(names) == 8 and len(set(names)) == 8, names
     for run in children:
         p = run.data.params
-        assert run.info.run_name == f"dropout={float(p['dropout']):g} lr={float(p['lr']):g} s{p['seed']}"
-    assert "dropout=0.5 lr=0.001 s1" in names
+        dropout = float(p["dropout"])
+        assert run.info.run_name == expected.format(dropout=dropout, lr=float(p["lr"]), seed=p["seed"],
+                                                    dropout_said=f"dropout {dropout:g}" if dropout else "no dropout")
 
 
 def failing(config: RunConfig) -> dict:

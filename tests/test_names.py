@@ -67,6 +67,21 @@ def test_static_constants_equal_the_module_values():
     assert names.constant("config/run_config.py", "NORMS") == NORMS
 
 
-def test_did_you_mean_names_the_near_miss_and_only_then():
-    assert names.unknown("activation", "rleu", ACTIVATIONS.names()).endswith("; did you mean 'relu'?")
+def test_did_you_mean_names_the_near_miss_and_only_then(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # room for every valid name
+    every = names.unknown("activation", "rleu", ACTIVATIONS.names())
+    assert every.endswith("; did you mean 'relu'?") and all(n in every for n in ACTIVATIONS.names())
     assert "did you mean" not in names.unknown("activation", "transformer", ACTIVATIONS.names())
+
+
+def test_a_list_of_choices_too_long_for_the_line_names_the_nearest_and_where_to_see_all(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    suites = list(names.suite_index())
+    near = names.unknown("suite", "bn-waltime", suites)
+    assert near == f"unknown suite 'bn-waltime'; did you mean 'bn-walltime'? (all {len(suites)}: `harness list`)"
+    far = names.unknown("suite", "xyzzy", suites)
+    assert far.startswith(f"unknown suite 'xyzzy'; valid: {suites[0]}, ") and far.endswith(f"`harness list`)")
+    assert len(names.PREFIX + far) <= 100 and len(names.PREFIX + near) <= 100
+    monkeypatch.setenv("COLUMNS", "60")  # not even one more name fits: still one, and where to see all
+    assert names.unknown("suite", "xyzzy", suites).startswith(f"unknown suite 'xyzzy'; valid: {suites[0]}, ...")
+    assert names.unknown("activation", "rleu", ACTIVATIONS.names()).endswith("(all 9: `harness train --help`)")

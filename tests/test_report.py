@@ -30,7 +30,7 @@ def test_verdict_recomputed_later_from_the_store_equals_the_one_recorded_at_run_
     client = MlflowClient(uri)  # a new client: nothing carried over from the run but the store
     recorded = recorded_verdict(client, parent)
     assert recorded is not None
-    runs, verdicts, _ = judge_stored(client, suite, parent)
+    runs, verdicts, _, _ = judge_stored(client, suite, parent)
     assert len(runs) == 8 and len(verdicts) == 6  # 2 lr groups x 3 statements
     assert verdict_json(verdicts) == recorded  # byte for byte, intervals and notes included
     # lr 1e-6 never reaches the target: both sides censored, so the epochs ratio is a bound, never dropped
@@ -53,7 +53,7 @@ def test_a_verdict_json_of_the_older_format_is_checked_on_what_it_still_says(tin
     from harness.execute.judging import verdict_check
 
     uri, suite, parent = tiny_invocation
-    _, verdicts, _ = judge_stored(MlflowClient(uri), suite, parent)
+    _, verdicts, _, _ = judge_stored(MlflowClient(uri), suite, parent)
     rows = older_format(json.loads(verdict_json(verdicts)))
     check = verdict_check(json.dumps(rows, indent=1), verdicts)
     assert check.startswith("verdict.json was recorded with an older format") and "DIFFERS" not in check, check
@@ -117,10 +117,16 @@ def test_decomposition_per_configuration_matches_the_runs(tiny_invocation):
     report = build_report(MlflowClient(uri), suite, None)  # None: the newest invocation
     assert report.parent.info.run_id == parent
     table = report.decomposition.set_index("label")
-    assert list(table.index) == ["0.01, none", "0.01, before", "1e-06, none", "1e-06, before"]
+    # in the suite's words, only the fields that vary
+    assert list(table.index) == ["lr 0.01, no BN", "lr 0.01, BN", "lr 1e-06, no BN", "lr 1e-06, BN"]
     runs = report.runs
     for (lr, norm), group in runs.groupby(["lr", "norm"], sort=False):
-        row = table.loc[f"{lr:g}, {norm}"]
+        row = table.loc[f"lr {lr:g}, {'BN' if norm == 'before' else 'no BN'}"]
+        # what reached the target and how the runs stopped never disagree (each stop is counted in words)
+        reached = int(row["converged"].split("/")[0])
+        stops = dict(part.rsplit(" ", 1) for part in row["stops"].split(", "))
+        assert int(stops.get("reached the target", 0)) == reached  # these runs stop at the target
+        assert sum(map(int, stops.values())) == row["n"]
         assert row["n"] == 2
         assert row["epoch_time"].lo == pytest.approx(np.median(group["median_epoch_time_s"]))
         if (group["converged"] == 1).all():
@@ -144,10 +150,14 @@ def test_report_writes_files_and_logs_them_to_the_parent_run(tiny_invocation, tm
     expected = {"report.txt", "report.md", "report.html", "plots.json", *report.plots}
     assert logged == {f"report/{name}" for name in expected}
     text = (tmp_path / "out" / "report.txt").read_text()
-    for needle in ("VERDICTS", "TOTAL = EPOCHS x TIME PER EPOCH", "epochs to target", ">4", "needs >= 6 seeds"):
+    for needle in ("VERDICTS", "TOTAL = EPOCHS x TIME PER EPOCH", ">4", "needs >= 6 seeds", "run time ",
+                   "machine: device ", "workflowType=machine_learning"):
         assert needle in text
+    # a file: the default width (harness.core.text), but for a word longer than a line (the UI link)
+    assert all(len(line) <= 100 or len(line.split()) == 1 for line in text.splitlines())
+    assert "epochs to target" in render(report, "text", wide=True)  # whole tables: headers unwrapped
     md = (tmp_path / "out" / "report.md").read_text()
-    assert "| lr, norm | n |" in md and "![decomposition.png](decomposition.png)" in md
+    assert "| configuration | n |" in md and "![decomposition.png](decomposition.png)" in md
     html = (tmp_path / "out" / "report.html").read_text()
     assert html.count("data:image/png;base64,") == 4  # self-contained: the MLflow UI shows it as one file
     assert render(report, "text") == text
@@ -207,7 +217,7 @@ def test_cli_report_prints_the_format_asked_and_writes_the_files(registered, tmp
                  "--tracking-uri", uri]) == 0
     captured = capsys.readouterr()
     assert captured.out.startswith(f"# {suite.name}: report on invocation")
-    assert "| lr, norm | n |" in captured.out
+    assert "| configuration | n |" in captured.out
     assert f"logged to parent run {parent}" in captured.err
     assert (out / "report.html").exists() and (out / "decomposition.png").exists()
 

@@ -65,7 +65,7 @@ def test_paired_ratio_equivalence_with_censoring_cannot_be_supported():
     runs = _runs({"before": [10, 10, 10], "after": [10, 10, 30]}, converged={"before": [1, 1, 1], "after": [1, 1, 0]})
     st = PairedStatement("no consistent winner", "epochs ratio", epochs_to_target, WITHIN_RATIO, 1.25)
     (v,) = paired_verdicts(runs, [st], "norm", "before", ["activation"])
-    assert v.high == math.inf and v.outcome == "inconclusive" and "treatment (norm=after) censored in 1 of 3 seeds" in v.note
+    assert v.high == math.inf and v.outcome == "inconclusive" and "treatment (norm after) censored in 1 of 3 seeds" in v.note
 
 
 def test_paired_verdicts_levels_limits_the_treatments():

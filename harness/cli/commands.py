@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from harness.judge.answer import plain_answer
+from harness.core import text
 from harness.core.contract import TRAIN_EXPERIMENT
 from harness.core.errors import EXIT_INTERNAL, internal_error
 from harness.core.interrupts import check as check_interrupt
@@ -20,14 +20,14 @@ from harness.store.tracking import Tracker
 def run_command(args, suite, invocation, looks=None) -> int:
     """Run the `invocation` the command line has validated (harness.execute.execution.Invocation; adaptive `looks`
     fixed before any run), then the report, the verdict table and the answer."""
-    from harness.execute.judging import family_line
+    from harness.execute.judging import answer_of, verdict_text
     from harness.execute.pipeline import run_invocation  # torch and Lightning: only to train
+    from harness.store.invocations import close_span, ui_link
     from harness.train.lifecycle import run_name
-    from harness.judge.tables import format_table
 
     quiet()  # again: importing Lightning resets its loggers' levels
     tracker, result = run_invocation(suite, invocation, looks)
-    answer = plain_answer(result.verdicts, suite.claim)  # also the parent run's description (harness.execute.judging)
+    columns = None if args.wide else text.width()
     where, report_error, experiment = f"`harness report {suite.name}` for plots", None, suite.name
     if invocation.options.null:
         from harness.core.contract import null_experiment
@@ -40,20 +40,22 @@ def run_command(args, suite, invocation, looks=None) -> int:
             where = f"report: {report.out_dir / 'report.html'}"
         except Exception as e:  # the verdict is recorded: say what failed, where the verdict is, and go on to print it
             report_error = internal_error(e, "the report")
-    print(format_table(result.verdicts, result.header))
-    print(family_line(result.verdicts))
-    for config, error in result.failures:
-        print(f"FAILED run {run_name(config, result.name_fields)}: {error}", file=sys.stderr)  # as named in the store
-    print(f"\nstore: {redact(tracker.uri)}  experiment: {experiment}  parent run: {result.parent_run_id[:8]} "
-          f"({result.parent_run_id}); {where}")
+    close_span(tracker.client, result.parent_run_id)  # the parent run spans the invocation, report included
+    print(verdict_text(suite, result.runs, result.verdicts, columns, looks, args.verbose))
+    for config, error in result.failures:  # as named in the store
+        print(f"FAILED run {run_name(config, result.name_fields, result.names)}: {error}", file=sys.stderr)
+    experiment_id = tracker.client.get_run(result.parent_run_id).info.experiment_id
+    print("", f"store: {redact(tracker.uri)}, experiment {experiment}, parent run {result.parent_run_id}", where,
+          "in the MLflow UI (`harness ui`):", f"  {ui_link(experiment_id, result.parent_run_id)}", sep="\n")
     if report_error:
         print(f"harness: {report_error}; the verdict is recorded in the store: parent run {result.parent_run_id[:8]} "
               f"(its verdict.json), and printed above", file=sys.stderr)
     if invocation.options.null:
         from harness.execute.null import null_line
 
-        answer = null_line(result.verdicts)
-    print(f"\n{answer}")
+        print(f"\n{null_line(result.verdicts)}")
+    else:
+        print(f"\n{answer_of(suite, result.runs, result.verdicts, invocation.options.scale, columns)}")
     return EXIT_INTERNAL if report_error else 0
 
 
@@ -77,27 +79,29 @@ def train_command(values: dict, tracking_uri: str) -> int:
 
 
 def make_report(tracker: Tracker, suite, suite_arg: str, run: str | None, out: str | None,
-                fmt: str = "text") -> tuple[str, str, object]:
+                fmt: str = "text", wide: bool = False) -> tuple[str, str, object]:
     """Write the report of one invocation (the newest, or `run`: an id or a unique prefix) and remember it for
-    `harness report` (harness.report.memo). Returns what `harness report` prints: (stdout, stderr, the Report)."""
+    `harness report` (harness.report.memo). Returns what `harness report` prints: (stdout, stderr, the Report);
+    text no wider than the terminal (harness.core.text.width) unless `wide`."""
     from harness.report.build import render, write_report
-    from harness.report.memo import Request, record, store_digest
+    from harness.report.memo import Request, record, store_digest, view
 
-    request = Request.of(tracker.uri, suite_arg, run, out, fmt)
+    columns = text.width()
+    request = Request.of(tracker.uri, suite_arg, run, out, fmt, view(wide))
     before = store_digest(request.db) if request else None  # the store as the report is about to read it
     run_id = resolve_run_id(tracker.client, run, suite.name) if run else None
-    report = write_report(tracker, suite, run_id, out)
+    report = write_report(tracker, suite, run_id, out, columns=columns, wide=wide)  # report.txt: as printed
     names = ["report.txt", "report.md", "report.html", *report.plots]
-    stdout = render(report, fmt)
-    stderr = (f"files: {report.out_dir} ({', '.join(names[:3])}, {', '.join(report.plots) or 'no plots'}); "
-              f"logged to parent run {report.parent.info.run_id} under report/\n")
+    stdout = render(report, fmt, columns, wide)
+    files = f"files: {report.out_dir} ({', '.join(names[:3])}, {', '.join(report.plots) or 'no plots'})"
+    stderr = "\n".join([*text.wrap(files, columns), f"logged to parent run {report.parent.info.run_id} under report/"]) + "\n"
     record(request, before, report.parent.info.artifact_uri, stdout, stderr, [report.out_dir / n for n in names])
     return stdout, stderr, report
 
 
 def report_command(suite, tracker: Tracker, args) -> int:
     quiet()  # again: importing Lightning resets its loggers' levels
-    stdout, stderr, _ = make_report(tracker, suite, args.suite, args.run, args.out, args.format)
+    stdout, stderr, _ = make_report(tracker, suite, args.suite, args.run, args.out, args.format, args.wide)
     sys.stdout.write(stdout)
     sys.stderr.write(stderr)
     return 0

@@ -32,11 +32,12 @@ def _client(uri_arg):
 
 def main_history(args) -> int:
     """`harness history SUITE [--scale S] [--plot PNG]`: the table of rows over invocations; exit 0."""
+    from harness.core import text
     from harness.report.history import effect_history, history_table, plot_history
     from harness.judge.tables import render
 
     hist = effect_history(_client(args.tracking_uri), args.suite, args.scale)
-    print(render(history_table(hist), "text"))
+    print(render(history_table(hist), "text", text.width(), flexible=(0, 1, 2, 6, 7)))
     if args.plot:
         print(f"plot: {plot_history(hist, args.plot)}")
     return 0

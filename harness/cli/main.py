@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
-from harness.core import interrupts, names
+from harness.core import interrupts, names, processes, text
 from harness.cli.parser import CHOICES, UsageError, build_parser, check_choice, check_suite
 from harness.core.contract import SUITE_TAG
 from harness.core.logs import quiet
@@ -17,14 +17,16 @@ from harness.store.location import StoreError, existing_store_uri, resolve_track
 
 
 def cmd_list(args) -> int:
+    """Each suite on its own lines: the name, then its claim and scales wrapped to the terminal beside it."""
     if args.path is not None:  # suites in a folder of the user's
         from harness.api import suites_in
 
-        for suite in suites_in(args.path).values():
-            print(f"{suite.name:24s} {suite.claim}  [scales: {', '.join(['default', *suite.scales])}]")
-        return 0
-    for e in names.suite_index().values():
-        print(f"{e.name:24s} {e.claim}  [scales: {', '.join(e.scales)}]")
+        listed = [(s.name, s.claim, ("default", *s.scales)) for s in suites_in(args.path).values()]
+    else:
+        listed = [(e.name, e.claim, e.scales) for e in names.suite_index().values()]
+    pad = max((len(name) for name, _, _ in listed), default=0) + 2
+    for name, claim, scales in listed:
+        print("\n".join(text.wrap(f"{claim} [scales: {', '.join(scales)}]", text.width(), name.ljust(pad), " " * pad)))
     return 0
 
 
@@ -104,9 +106,10 @@ def _stored_tracker(uri_arg):
 def cmd_report(args) -> int:
     if not args.suite.endswith(".py"):  # a suite file is loaded first (its errors first) and never replayed
         check_suite(args.suite)
-        from harness.report.memo import Request, replay  # the standard library only
+        from harness.report.memo import Request, replay, view  # the standard library only
 
-        if replay(Request.of(existing_store_uri(args.tracking_uri), args.suite, args.run, args.out, args.format)):
+        if replay(Request.of(existing_store_uri(args.tracking_uri), args.suite, args.run, args.out, args.format,
+                             view(args.wide))):
             return 0  # made before from exactly this store, code and request: printed again without MLflow
     suite, tracker = _suite(args.suite), _stored_tracker(args.tracking_uri)  # bad input refused before MLflow loads
     from harness.cli.commands import report_command
@@ -122,7 +125,7 @@ def cmd_compare(args) -> int:
     tracker = _stored_tracker(args.tracking_uri)
     a, b = (resolve_run_id(tracker.client, r) for r in (args.run_a, args.run_b))
     suite = _suite(parent_of(tracker.client, a).data.tags.get(SUITE_TAG, ""))
-    print(render(compare(tracker.client, suite, a, b), args.format), end="")
+    print(render(compare(tracker.client, suite, a, b), args.format, text.width()), end="")
     return 0
 
 
@@ -158,11 +161,14 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # no bars in logs
     quiet()
     argv = sys.argv[1:] if argv is None else argv
-    command = argv[0] if argv and argv[0] in COMMANDS else None  # known before parsing: a Ctrl-C may come during it
+    if not argv:  # plain `harness`: what it can do
+        build_parser().print_help()
+        return 0
+    command = argv[0] if argv[0] in COMMANDS else None  # known before parsing: a Ctrl-C may come during it
     try:
         args = build_parser().parse_args(argv)
         command = args.command
-        with interrupts.deferred():  # a signal is recorded, acted on at safe points, and never lost
+        with interrupts.deferred(), processes.command():  # a signal is recorded, acted on at safe points, never lost
             code = COMMANDS[command](args)
             interrupts.check()  # one that came after the last safe point still ends the command as interrupted
         return code

@@ -90,6 +90,14 @@ def _suites_help() -> str:
     return "\n".join(["suites and their scales (--scale):", *rows])
 
 
+def _add_view(p: argparse.ArgumentParser) -> None:
+    """How much a verdict table shows: by default one line per row, fitted to the terminal (COLUMNS, else its width,
+    else 100)."""
+    p.add_argument("--wide", action="store_true", help="every column, one line per row however wide (no fitting)")
+    p.add_argument("--verbose", action="store_true",
+                   help="the statistical detail too: which look decided each row at which level, the family of rows")
+
+
 def _add_run(sub) -> None:
     run = sub.add_parser("run", help="run a suite's grid, record it in MLflow, print the verdict and the answer",
                          description=_suites_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -108,6 +116,7 @@ def _add_run(sub) -> None:
     run.add_argument("--no-report", action="store_true",
                      help="do not end by writing the invocation's report (reports/<suite>-<run id prefix>/, as "
                           "`harness report` writes it; saves its plots' seconds)")
+    _add_view(run)
     # scale and resilience (README: Scale and resilience)
     run.add_argument("--force", action="store_true", help="rerun every run, even those already finished in the store")
     run.add_argument("--null", action="store_true",
@@ -141,7 +150,8 @@ def _add_train(sub) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="harness", description="Measure and judge claims about training deep networks.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, title="commands",
+                                metavar="COMMAND", help="`harness COMMAND --help` says more")
     listing = sub.add_parser("list", help="list the suites, their claims and scales")
     listing.add_argument("--path", default=None, help="list the suites defined in the .py files of this folder")
     _add_run(sub)
@@ -154,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--run", default=None, help="parent run id or a unique prefix (default: the newest; see `harness runs`)")
     report.add_argument("--format", default="text", choices=("text", "markdown", "html"), help="what is printed")
     report.add_argument("--out", default=None, help="folder for the files (default: reports/<suite>-<run id prefix>)")
+    report.add_argument("--wide", action="store_true", help="text: every table whole, one line per row (no fitting)")
     _add_tracking(report)
     compare = sub.add_parser("compare", help="two invocations of a suite side by side: settings, verdicts, timings, convergence")
     compare.add_argument("run_a", metavar="A", help="parent run id or a unique prefix")

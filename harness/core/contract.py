@@ -9,6 +9,11 @@ import re
 
 DEFAULT_TRACKING_URI = "sqlite:///mlruns/mlflow.db"
 TRAIN_EXPERIMENT = "train"  # single `harness train` runs
+# An experiment's description (the UI's "Description"): MLflow's note tag, as on runs. A suite's experiment holds
+# its claim and source; these are the others'.
+EXPERIMENT_NOTES = {TRAIN_EXPERIMENT: "Single runs of `harness train`: one configuration each, no verdict.",
+                    "Default": "MLflow's default experiment. The harness records nothing here: each suite has an "
+                               "experiment of its own, and `harness train` records into 'train'."}
 # MLflow 3's experiment kind: the UI opens a classic-ML experiment on its runs table, not the GenAI overview
 EXPERIMENT_KIND_TAG, EXPERIMENT_KIND = "mlflow.experimentKind", "custom_model_development"
 
@@ -29,6 +34,10 @@ STEP_ORDER_TAG = "harness.step_order"  # field=level,level,...: the order the ar
 
 # --- per-epoch metrics, step = epoch (1-based) ---
 EPOCH_METRICS = ("train/loss", "train/epoch_time_s", "val/loss", "val/acc")
+# what a person calls them (plots' axes, the answer's targets)
+METRIC_WORDS = {"val/acc": "validation accuracy", "val/loss": "validation loss", "train/loss": "training loss",
+                "train/acc": "training accuracy", "train/eval_loss": "training loss (eval mode)",
+                "train/epoch_time_s": "epoch time (s)"}
 # validation clock; eval_train figures; the lr of the epoch's first step (every run); the timed window's process CPU
 # seconds (a solo run on the CPU: what the epoch cost the machine, without the waits a shared machine adds)
 EPOCH_EXTRA_METRICS = ("val/time_s", "train/acc", "train/eval_loss", "train/lr", "train/epoch_cpu_s")

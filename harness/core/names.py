@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from harness.core import text
+
 PACKAGE = Path(__file__).parents[1]  # harness/
 # registry axis -> (module file, registry variable): where `VAR.register("name", ...)` lines are
 REGISTRIES = {"activation": ("nn/activations.py", "ACTIVATIONS"), "init": ("nn/inits.py", "INITS"),
@@ -125,6 +127,26 @@ def did_you_mean(value: str, valid) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
+# Where a person sees every valid value of an axis, when a line cannot hold them all.
+SEE_ALL = {"suite": "`harness list`"}
+PREFIX = "harness: error: "  # what the command line prints before the message
+
+
 def unknown(axis: str, value, valid) -> str:
-    """The one-line error for a value not among the valid ones."""
-    return f"unknown {axis} {value!r}; valid: {', '.join(map(str, valid))}{did_you_mean(value, valid)}"
+    """The one-line error for a value not among the valid ones: every valid value where the line fits the terminal,
+    else the nearest few and where to see them all."""
+    valid = [str(v) for v in valid]
+    whole = f"unknown {axis} {value!r}; valid: {', '.join(valid)}{did_you_mean(value, valid)}"
+    if len(whole) + len(PREFIX) <= text.width():
+        return whole
+    near = difflib.get_close_matches(str(value), valid, n=3, cutoff=0.6)
+    see = f"all {len(valid)}: {SEE_ALL.get(axis, '`harness train --help`')}"
+    if near:
+        others = f" (or {', '.join(near[1:])})" if near[1:] else ""
+        return f"unknown {axis} {value!r}; did you mean {near[0]!r}?{others} ({see})"
+    head, shown = f"unknown {axis} {value!r}; valid: ", valid[:1]
+    for name in valid[1:]:  # as many as the line holds
+        if len(PREFIX + head + ", ".join([*shown, name]) + f", ... ({see})") > text.width():
+            break
+        shown.append(name)
+    return f"{head}{', '.join(shown)}, ... ({see})"

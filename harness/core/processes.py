@@ -1,9 +1,30 @@
 """Which process drives a run: an identity (host:pid:start time) that survives pid reuse, and whether it still lives."""
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
+import time
+from contextvars import ContextVar
 from pathlib import Path
+
+# When the command being run began (seconds since the epoch); None outside a command (a library call).
+_COMMAND_STARTED: ContextVar[float | None] = ContextVar("harness_command_started", default=None)
+
+
+@contextlib.contextmanager
+def command():
+    """Marks a command line invocation from its start to its end: what its parent run's span covers."""
+    token = _COMMAND_STARTED.set(time.time())
+    try:
+        yield
+    finally:
+        _COMMAND_STARTED.reset(token)
+
+
+def command_started() -> float | None:
+    """When the running command began, None outside one (a parent run then starts when it is opened)."""
+    return _COMMAND_STARTED.get()
 
 
 def _start_time(pid: int) -> str:

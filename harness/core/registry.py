@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from typing import Generic, Iterator, TypeVar
 
+from harness.core import names
+
 T = TypeVar("T")
 
 
 class UnknownNameError(ValueError):
-    """An unknown registry name; the message names the bad value and every valid one."""
+    """An unknown registry name; the message names the bad value and the valid ones (harness.core.names.unknown)."""
 
 
 class Registry(Generic[T]):
@@ -31,9 +33,7 @@ class Registry(Generic[T]):
         try:
             return self._entries[name]
         except KeyError:
-            raise UnknownNameError(
-                f"unknown {self.axis} {name!r}; valid: {', '.join(self.names())}"
-            ) from None
+            raise UnknownNameError(names.unknown(self.axis, name, self.names())) from None
 
     def names(self) -> list[str]:
         return list(self._entries)

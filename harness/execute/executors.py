@@ -54,6 +54,7 @@ class Destination:
     parent_run_id: str
     child_tags: dict[str, str] = field(default_factory=dict)
     name_fields: tuple[str, ...] = ()
+    names: dict = field(default_factory=dict)  # name_fields' values -> the name in the suite's words (Recording)
 
     def tracker(self) -> Tracker:
         """A tracker of this process's own on the store, tagging every child it starts."""
@@ -63,7 +64,7 @@ class Destination:
 
     def recording(self, tracker: Tracker) -> Recording:
         """What a run function records through: this process's tracker, the experiment, parent and naming fields."""
-        return Recording(tracker, self.experiment, self.parent_run_id, self.name_fields)
+        return Recording(tracker, self.experiment, self.parent_run_id, self.name_fields, self.names)
 
 
 def run_one(run_fn: RunFn, item, tracker: Tracker, dest: Destination) -> str | None:

@@ -6,28 +6,57 @@ import math
 
 import pandas as pd
 
-from harness.judge.answer import plain_answer
+from harness.judge.answer import Setting, plain_answer, seeds_said
 from harness.core.contract import JUDGED_RUNS, LOOKS_JSON, NOTE_TAG, VERDICT_JSON, VERDICT_TXT, effect_metric, verdict_tag
 from harness.store.queries import artifact_text, invocation_runs, load_runs
 from harness.judge.sequential import LookJudge, Looks, judge_looks
 from harness.judge.subject import row_keys
 from harness.stats.median import LEVEL, expected_false_supports, min_seeds
-from harness.judge.tables import format_table
+from harness.core import text
+from harness.judge.tables import compact_table, format_table
 from harness.store.tracking import Tracker
-from harness.judge.verdict import Verdict, is_current
+from harness.judge.verdict import JSON_KEYS, Verdict, is_current
 from harness.version import __version__
 
 
+def machine(runs: pd.DataFrame) -> str:
+    """Where the runs were measured, in words: 'AMD EPYC (cpu), threads 1, torch 2.13.0+cpu, lightning 2.6.6'."""
+    if not len(runs):
+        return "no finished runs"
+    first = runs.iloc[0]
+    return (f"{first['device']} ({first['device_type']}), threads {first['threads']}, torch {first['torch_version']}, "
+            f"lightning {first['lightning_version']}")
+
+
 def verdict_header(suite, runs: pd.DataFrame) -> str:
-    """The evidence line every verdict table carries: claim, source, seeds, interval, hardware."""
-    first = runs.iloc[0] if len(runs) else None
-    hw = (f"{first['device']} ({first['device_type']}), threads {first['threads']}, torch {first['torch_version']}, "
-          f"lightning {first['lightning_version']}") if first is not None else "no finished runs"
-    n_seeds = runs["seed"].nunique() if len(runs) else 0
+    """The evidence lines every verdict table carries: claim, source, seeds, interval, hardware."""
     return (f"{suite.name}: {suite.claim}\nsource: {suite.source}\n"
-            f"evidence: {len(runs)} finished runs, {n_seeds} seeds; effect = median over seeds, exact "
+            f"evidence: {len(runs)} finished runs, {seeds_said(suite, runs)}; effect = median over seeds, exact "
             f"{int(LEVEL * 100)}% order-statistic interval of the median (needs >= {min_seeds(LEVEL)} seeds)\n"
-            f"measured on: {hw}\n")
+            f"measured on: {machine(runs)}\n")
+
+
+def verdict_text(suite, runs: pd.DataFrame, verdicts: list[Verdict], columns: int | None = None,
+                 looks: Looks | None = None, verbose: bool = False) -> str:
+    """The verdict as a person reads it: the claim and its evidence, then the table (harness.judge.tables).
+
+    columns=None: every column, one line per row however wide (`--wide`; verdict.txt), with the statistical detail.
+    Else no wider than `columns`, the detail (which look decided each row at which level, the looks, the family
+    of rows) only with `verbose`.
+    """
+    if columns is None:
+        header = verdict_header(suite, runs) + (f"seeds: {looks.describe()}\n" if looks is not None else "")
+        return f"{format_table(verdicts, header)}\n{family_line(verdicts)}"
+    lines = [f"{suite.name}: {suite.claim}", f"source: {suite.source}",
+             f"evidence: {len(runs)} finished runs, {seeds_said(suite, runs)}; measured on {machine(runs)}"]
+    if verbose:
+        lines.append(f"interval: exact {int(LEVEL * 100)}% order-statistic interval of the median over seeds "
+                     f"(needs >= {min_seeds(LEVEL)} seeds)")
+        lines += [f"seeds: {looks.describe()}"] if looks is not None else []
+    head = [out for line in lines for out in text.wrap(line, columns)]
+    table = compact_table(verdicts, columns, verbose) if verdicts else "(no verdict rows)"
+    tail = text.wrap(family_line(verdicts), columns) if verbose and verdicts else []
+    return "\n".join([*head, "", table, *tail])
 
 
 def select_runs(runs: pd.DataFrame, config_ids) -> pd.DataFrame:
@@ -61,10 +90,13 @@ def verdict_check(recorded: str | None, verdicts: list[Verdict]) -> str:
     if recorded == verdict_json(verdicts):
         return "recomputed from the store, identical to verdict.json recorded at run time"
     rows = json.loads(recorded)
-    if not rows or all(is_current(r) for r in rows):
+    lacking = [k for k in JSON_KEYS if any(k not in r for r in rows)]  # fields added since it was recorded
+    if not rows or (all(is_current(r) for r in rows) and not lacking):
         return ("recomputed from the store, DIFFERS from verdict.json recorded at run time (the suite's rule or "
                 "the statistics changed since; the recorded one is kept in verdict.json)")
-    older = "verdict.json was recorded with an older format (groups as text; README, 'Stored names')"
+    older = ("verdict.json was recorded with an older format (groups as text; README, 'Stored names')"
+             if not all(is_current(r) for r in rows) else
+             f"verdict.json was recorded with an older format (without {', '.join(lacking)})")
     now = [v.as_dict() for v in verdicts]
     if len(rows) != len(now):
         return f"{older}; recomputed from the store, it DIFFERS: {len(now)} rows now, {len(rows)} recorded"
@@ -103,7 +135,7 @@ def family_line(verdicts: list[Verdict]) -> str:
 
 def record(tracker: Tracker, parent_run_id: str, verdicts: list[Verdict], header: str) -> None:
     """Attach the verdict to the parent run: verdict.txt, verdict.json, an effect metric and an outcome tag per row."""
-    tracker.log_text(parent_run_id, format_table(verdicts, header) + "\n" + family_line(verdicts) + "\n", VERDICT_TXT)
+    tracker.log_text(parent_run_id, format_table(verdicts, header) + "\n" + family_line(verdicts) + "\n", VERDICT_TXT)  # every column
     tracker.log_text(parent_run_id, verdict_json(verdicts), VERDICT_JSON)
     keys = row_keys(verdicts)  # short, readable, stable: 'dropout_0.5_vs_none/final_val_error_ratio' (README, the contract)
     tracker.set_tags(parent_run_id, {verdict_tag(k): v.outcome for k, v in zip(keys, verdicts)})
@@ -135,13 +167,21 @@ def judge_and_record(suite, tracker: Tracker, parent_run_id: str, config_ids=Non
         tracker.log_text(parent_run_id, looks.to_json(), LOOKS_JSON)
     verdicts, header = judge(suite, runs, looks, judged)
     record(tracker, parent_run_id, verdicts, header)
-    tracker.set_tags(parent_run_id, {NOTE_TAG: plain_answer(verdicts, suite.claim)})  # the UI's run description
+    scale = tracker.client.get_run(parent_run_id).data.tags.get("scale", "default")
+    tracker.set_tags(parent_run_id, {NOTE_TAG: answer_of(suite, runs, verdicts, scale)})  # the UI's run description
     return verdicts, runs, header
 
 
-def judge_stored(client, suite, parent_run_id: str) -> tuple[pd.DataFrame, list[Verdict], str]:
-    """Runs, verdicts and the evidence header of one invocation, recomputed from the store."""
+def answer_of(suite, runs: pd.DataFrame, verdicts: list[Verdict], scale: str, columns: int | None = None) -> str:
+    """The plain answer (harness.judge.answer) of an invocation at `scale`, wrapped to `columns` (None: unwrapped)."""
+    return plain_answer(verdicts, suite.claim, Setting.of(suite, runs, scale), columns)
+
+
+def judge_stored(client, suite, parent_run_id: str) -> tuple[pd.DataFrame, list[Verdict], str, Looks | None]:
+    """Runs, verdicts, the evidence header and the looks (None: a fixed seed count) of one invocation, recomputed
+    from the store."""
     runs = invocation_runs(client, suite.name, parent_run_id)
     recorded = artifact_text(client, parent_run_id, LOOKS_JSON)
-    verdicts, header = judge(suite, runs, Looks.from_json(recorded) if recorded is not None else None)
-    return runs, verdicts, header
+    looks = Looks.from_json(recorded) if recorded is not None else None
+    verdicts, header = judge(suite, runs, looks)
+    return runs, verdicts, header, looks

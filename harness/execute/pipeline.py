@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -21,9 +21,9 @@ from harness.core.environment import environment_tags
 from harness.execute.execution import ENGINES, Execution, Invocation, threads_warning  # noqa: F401 -- re-exported: the tests' import
 from harness.execute.executors import Destination, Failures, run_local_pool, run_serial
 from harness.execute.interleave import check_interleave, run_interleaved
-from harness.store.invocations import parent_name, parent_params, resume_message, say
+from harness.store.invocations import experiment_description, parent_name, parent_params, resume_message, say
 from harness.execute.preflight import check_runnable
-from harness.core.processes import this_process
+from harness.core.processes import command_started, this_process
 from harness.store.resume import finished_runs, kill_running_children, sweep_abandoned
 from harness.train.fit import train
 from harness.train.lifecycle import name_fields
@@ -43,6 +43,7 @@ class SuiteResult:
     header: str
     reused: int = 0  # finished runs taken from earlier invocations instead of rerun (resume)
     name_fields: tuple[str, ...] = ()  # the config fields its runs' names show (harness.train.lifecycle.run_name)
+    names: dict = field(default_factory=dict)  # those fields' values -> the name in the suite's words
 
 
 def checked_grid(suite, configs: list[RunConfig]) -> list[RunConfig]:
@@ -57,6 +58,12 @@ def checked_grid(suite, configs: list[RunConfig]) -> list[RunConfig]:
     check_runnable(configs)
     check_interleave(suite, configs)
     return configs
+
+
+def child_naming(suite, configs: list[RunConfig]) -> tuple[tuple[str, ...], dict]:
+    """(fields, names) that name each child run: in the suite's words where they tell every grid point apart
+    (Suite.run_names), else by the fields that vary (harness.train.lifecycle.name_fields), 'dropout=0.5 s3'."""
+    return suite.run_names(configs) or (name_fields(suite.all_grid_fields(), configs), {})
 
 
 def plan(suite, tracker: Tracker, configs: list[RunConfig], force: bool) -> tuple[list[RunConfig], dict[str, str]]:
@@ -191,9 +198,10 @@ def execute_suite(suite, tracker: Tracker, configs: list[RunConfig], options: Ex
     say(resume_message(len(configs), len(done), len(todo)))
     with ray_session(options, absolute_uri(tracker.uri)) as ray_cpus, interrupts.deferred():
         parent = tracker.start_parent(suite.name, parent_name(suite.name, configs, options.scale),
-                                      parent_tags(suite, configs, options, len(done)), parent_params(configs, options))
+                                      parent_tags(suite, configs, options, len(done)), parent_params(configs, options),
+                                      experiment_description(suite), command_started())
         dest = Destination(absolute_uri(tracker.uri), suite.name, parent, options.child_tags(suite),
-                           name_fields(suite.all_grid_fields(), configs))  # the grid's: the same at every look
+                           *child_naming(suite, configs))  # the grid's: the same at every look
         tracker.child_tags = dict(dest.child_tags)
         try:
             failures = execute(suite, tracker, todo, dest, options, ray_cpus)
@@ -228,4 +236,4 @@ def execute_suite(suite, tracker: Tracker, configs: list[RunConfig], options: Ex
         finally:
             tracker.child_tags = {}
     tracker.finish(parent, "FINISHED" if not failures else "FAILED")
-    return SuiteResult(parent, verdicts, runs, failures, header, reused=reused, name_fields=dest.name_fields)
+    return SuiteResult(parent, verdicts, runs, failures, header, reused=reused, name_fields=dest.name_fields, names=dest.names)

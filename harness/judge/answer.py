@@ -1,16 +1,27 @@
-"""The plain answer: per statement, which groups support it, refute it, or are undecided and which way they lean.
+"""The plain answer: one sentence per statement, saying what was measured, on what, within which budget, and how it
+came out for each group, a bound said as a bound; the conditions a scale leaves out are named.
 
-Consumes verdict rows only (harness.judge.verdict.Verdict). Rows are put together by their group (a mapping,
-harness.judge.subject), named by their labels as made when they were judged: e.g. group {activation: elu} with
-arms 'norm before vs none' and 'norm after vs none' reads "activation elu (norm before vs none, norm after vs none)".
+Consumes verdict rows (harness.judge.verdict.Verdict), named by their labels as made when they were judged, and
+a Setting: what the runs were (dataset, seeds, budget), read from the runs table. E.g.
+    ANSWER to 'BN makes ...': 5 supported, 0 refuted, 1 undecided of 6 rows; on digits, 36 runs of at most
+      8 epochs (target: validation accuracy 0.9), 6 to 12 seeds; ci scale: elu, tanh not tested.
+    - Each epoch is slower (epoch time ratio, BN vs no BN; claimed > 1): supported for sigmoid (1.66 [1.59, 1.88])
+      and relu, default init (1.68 [1.5, 2.17]).
 """
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
-from harness.judge.tables import fmt_effect  # the effect as tables print it: '≤0.2' where censoring bounds it
+from harness.core import text
+from harness.core.contract import METRIC_WORDS
+from harness.judge.subject import Subject, Words
+from harness.judge.tables import fmt, fmt_interval, rule_of, shared
 
 OUTCOMES = ("supported", "refuted", "inconclusive")
+SAID = {"supported": "supported", "refuted": "refuted", "inconclusive": "undecided"}  # an outcome in the answer
+BOUND_WORDS = {"<=": "at most ", ">=": "at least ", "~": "about ", "=": ""}
 
 
 def lean(v) -> str:
@@ -21,40 +32,119 @@ def lean(v) -> str:
     return "leans for" if claimed else "leans against"
 
 
-def _grouped(rows) -> list[tuple[str, list]]:
-    """(group label, its rows) per group mapping, in first-seen order."""
-    out: dict = {}
-    for v in rows:
-        out.setdefault(v.group, []).append(v)
-    return [(vs[0].group_label or "all", vs) for vs in out.values()]
+@dataclass(frozen=True)
+class Budget:
+    """What a group of runs had to reach and within how many epochs, in words: 'validation accuracy 0.28', '12 epochs'."""
+
+    target: str = ""
+    epochs: str = ""
+
+    @classmethod
+    def of(cls, runs) -> "Budget":
+        def one(column: str):
+            values = list(dict.fromkeys(runs[column])) if column in runs.columns and len(runs) else []
+            return values[0] if len(values) == 1 else None
+
+        metric, value, epochs = one("target_metric"), one("target_value"), one("max_epochs")
+        target = f"{METRIC_WORDS.get(metric, metric)} {value:g}" if metric is not None and value is not None else ""
+        return cls(target, f"{int(epochs)} epochs" if epochs is not None else "")
 
 
-def _decided(rows) -> str:
+@dataclass(frozen=True)
+class Setting:
+    """What an invocation's rows were measured on, in words, and each arm's budget (for saying why a row is a bound)."""
+
+    on: str = ""  # 'digits, 36 runs of at most 8 epochs (target: validation accuracy 0.9), 6 to 12 seeds'
+    untested: tuple[str, ...] = ()  # grid values of the claim the scale leaves out, in the suite's words
+    scale: str = "default"
+    words: Words = field(default_factory=Words)
+    runs: object = None  # the runs table (harness.store.queries.load_runs), where arms' budgets are read
+
+    @classmethod
+    def of(cls, suite, runs, scale: str = "default") -> "Setting":
+        if runs is None or not len(runs):
+            return cls(scale=scale, untested=tuple(suite.untested(scale)), words=suite.words_in_use())
+        budget = Budget.of(runs)
+        dataset = ", ".join(map(str, dict.fromkeys(runs["dataset"]))) if "dataset" in runs.columns else ""
+        of = f" of at most {budget.epochs}" if budget.epochs else ""
+        aim = f" (target: {budget.target})" if budget.target else ""
+        on = ", ".join(filter(None, [dataset, f"{len(runs)} runs{of}{aim}", seeds_said(suite, runs)]))
+        return cls(on, tuple(suite.untested(scale)), scale, suite.words_in_use(), runs)
+
+    def budget(self, fields: Mapping) -> Budget:
+        """The budget of the runs that hold every one of these fields' values (those the runs table has)."""
+        runs = self.runs
+        if runs is None:
+            return Budget()
+        for k, value in fields.items():
+            if k in runs.columns:
+                runs = runs[runs[k].map(lambda x, value=value: x == value)]
+        return Budget.of(runs)
+
+
+def seeds_said(suite, runs) -> str:
+    """How many seeds each configuration has: '6 seeds', or '6 to 12 seeds per configuration' (adaptive seeds)."""
+    if runs is None or not len(runs) or "seed" not in runs.columns:
+        return "no seeds"
+    keys = [c for c in suite.all_grid_fields() if c in runs.columns]
+    counts = sorted(runs.groupby(keys, sort=False)["seed"].nunique()) if keys else [runs["seed"].nunique()]
+    return f"{counts[0]} seeds" if counts[0] == counts[-1] else f"{counts[0]} to {counts[-1]} seeds per configuration"
+
+
+def said_effect(v) -> str:
+    """The effect and its interval in words: '1.14 [1.1, 1.18]', 'at most 0.25 [0, 0.25]', 'no value'."""
+    if math.isnan(v.effect):
+        return "no value"
+    return f"{BOUND_WORDS[v.bound]}{fmt(v.effect)} {fmt_interval(v.low, v.high)}"
+
+
+def why_bound(v, setting: Setting) -> str:
+    """Why a row's effect is a bound: which arm's seeds were censored, and (a measure to a target) what they missed."""
+    if v.bound == "=" or not any(v.censored):
+        return ""
+    sides = list(zip(v.arms, v.censored)) if len(v.censored) == len(v.arms) and v.arms else [(Subject(), v.censored[0])]
     parts = []
-    for subject, vs in _grouped(rows):
-        levels = [v.arms_label for v in vs if v.arms_label]
-        parts.append(f"{subject} ({', '.join(levels)})" if levels else subject)
-    return ", ".join(parts) or "none"
-
-
-def _undecided(rows) -> str:
-    parts = []
-    for subject, vs in _grouped(rows):
-        bits = [" ".join(filter(None, [v.arms_label, fmt_effect(v.effect, v.bound)])) for v in vs]
-        leans = {lean(v) for v in vs}
-        if len(leans) == 1:
-            parts.append(f"{subject} ({', '.join(bits)}{': ' + leans.pop() if leans != {''} else ''})")
+    for arm, k in sides:
+        if not k:
+            continue
+        who = setting.words.say(arm) or "the runs"
+        budget = setting.budget({**v.group, **arm})
+        if "target" in v.metric and budget.target:  # the measure is the way to a target: say which and within what
+            parts.append(f"{who} did not reach {budget.target}"
+                         f"{f' within {budget.epochs}' if budget.epochs else ''} in {k} of {v.n} seeds")
         else:
-            parts.append(f"{subject} ({', '.join(f'{b} {lean(v)}'.strip() for b, v in zip(bits, vs))})")
-    return ", ".join(parts) or "none"
+            parts.append(f"{who} is only bounded (censored) in {k} of {v.n} seeds")
+    return "a bound: " + "; ".join(parts) if parts else ""
 
 
-def statement_line(statement: str, rows) -> str:
-    """'total time is shorter: supported for elu (before, after); refuted for none; undecided: relu (...)'."""
-    by = {o: [v for v in rows if v.outcome == o] for o in OUTCOMES}
-    rule = f" [claim: {rows[0].metric} {rows[0].direction} {rows[0].threshold:g}]" if rows else ""
-    return (f"{statement}{rule}: supported for {_decided(by['supported'])}; refuted for {_decided(by['refuted'])}; "
-            f"undecided: {_undecided(by['inconclusive'])}")
+def _row(v, about: str, setting: Setting) -> str:
+    """One group's part of a statement's sentence: 'relu, default init (at most 1.11 [0, 1.35], leans against)'."""
+    bits = [said_effect(v) + (f", {lean(v)}" if v.outcome == "inconclusive" and lean(v) else "")]
+    if why_bound(v, setting):
+        bits.append(why_bound(v, setting))
+    return f"{about} ({'; '.join(bits)})" if about else "; ".join(bits)
+
+
+def sentence(statement: str, rows, setting: Setting) -> str:
+    """One statement in a sentence: what was measured and on what (what its rows share), the claimed side, then per
+    outcome the groups that came out so, each with its effect."""
+    group, arms, tuned = shared(rows)
+
+    def about(v) -> str:
+        own = ", ".join(x for x, alike in ((v.group_label, group), (v.arms_label, arms)) if x and not alike)
+        return own + (f" (tuned: {v.tuned_label})" if v.tuned_label and not tuned else "")
+
+    metric = rows[0].metric if len({v.metric for v in rows}) == 1 else ""
+    rule = f"claimed {rule_of(rows[0])}" if len({rule_of(v) for v in rows}) == 1 else ""
+    what = "; ".join(filter(None, [", ".join(filter(None, [metric, group, arms])), f"tuned: {tuned}" if tuned else "",
+                                   rule]))
+    head = statement[:1].upper() + statement[1:] + (f" ({what})" if what else "")
+    parts = []
+    for outcome in OUTCOMES:
+        named = [_row(v, about(v), setting) for v in rows if v.outcome == outcome]
+        if named:
+            parts.append(f"{SAID[outcome]} for {' and '.join(named)}" if about(rows[0]) else f"{SAID[outcome]}: {named[0]}")
+    return f"{head}: {'; '.join(parts)}."
 
 
 def statements(verdicts) -> dict[str, list]:
@@ -69,14 +159,21 @@ def counts(verdicts) -> dict[str, int]:
     return {o: sum(v.outcome == o for v in verdicts) for o in OUTCOMES}
 
 
-def plain_answer(verdicts, claim: str = "") -> str:
-    """The answer in a few lines: the claim, then one line per statement."""
+def plain_answer(verdicts, claim: str = "", setting: Setting | None = None, columns: int | None = None) -> str:
+    """The answer: the claim and the count of outcomes, what the runs were, then one sentence per statement; each
+    paragraph wrapped to `columns` (continuations indented two spaces), unwrapped when None."""
+    setting = setting or Setting()
     if not verdicts:
         return "ANSWER: no verdict (no finished runs to judge)"
     c = counts(verdicts)
-    head = f"ANSWER{f' to {claim!r}' if claim else ''}: {c['supported']} supported, {c['refuted']} refuted, " \
-           f"{c['inconclusive']} undecided of {len(verdicts)} verdict rows"
-    return "\n".join([head, *(f"- {statement_line(s, rows)}" for s, rows in statements(verdicts).items())])
+    left = f"{setting.scale} scale: {', '.join(setting.untested)} not tested" if setting.untested else ""
+    head = (f"ANSWER{f' to {claim!r}' if claim else ''}: {c['supported']} supported, {c['refuted']} refuted, "
+            f"{c['inconclusive']} undecided of {len(verdicts)} verdict rows"
+            + "".join(f"; {part}" for part in (f"on {setting.on}" if setting.on else "", left) if part) + ".")
+    lines = [head, *(f"- {sentence(s, rows, setting)}" for s, rows in statements(verdicts).items())]
+    if columns is None:
+        return "\n".join(lines)
+    return "\n".join(out for line in lines for out in text.wrap(line, columns))
 
 
 def grid_rows(verdicts) -> list[tuple[str, ...]]:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from harness.stats.bounds import bounded_ratio, bounds_of, difference_bounds, ratio_bounds
 from harness.judge.measures import diverged
-from harness.judge.subject import Subject, merged
+from harness.judge.subject import Subject, current_words, merged
 from harness.judge.tuning import TUNED
 from harness.judge.verdict import PairedStatement, Rule, ThresholdStatement, Verdict, verdict_from_bounds
 
@@ -57,7 +57,7 @@ def threshold_verdicts(runs: pd.DataFrame, statements: list[ThresholdStatement],
                 notes.append(f"{len(measured) - len(kept)} run(s) without a value" + (f" ({n_div} diverged)" if n_div else ""))
             n_cens = sum(m.censored for m in kept)
             if n_cens:
-                notes.append(f"censored in {n_cens} of {len(kept)} seeds")
+                notes.append(f"censored in {n_cens} of {len(kept)} seeds (each a bound)")
             if expected_n and len(measured) < expected_n:
                 notes.append(f"{expected_n - len(measured)} of {expected_n} run(s) missing (failed or absent)")
             about = Subject(zip(group_by, keys))
@@ -68,8 +68,13 @@ def threshold_verdicts(runs: pd.DataFrame, statements: list[ThresholdStatement],
                 continue
             lo, hi = zip(*(bounds_of(m) for m in kept))
             verdicts.append(verdict_from_bounds(st, about, [m.value for m in kept], lo, hi, "; ".join(notes),
-                                                max(expected_n or 0, len(measured))))
+                                                max(expected_n or 0, len(measured)), censored=(n_cens,)))
     return verdicts
+
+
+def _said(arm_: Subject) -> str:
+    """An arm as a note names it: in the suite's words ('no BN'), else its fields ('norm=none')."""
+    return current_words().say(arm_) or str(arm_)
 
 
 def _tuned(runs: pd.DataFrame) -> Subject:
@@ -134,15 +139,15 @@ def paired_verdicts(runs: pd.DataFrame, statements: list[PairedStatement], facto
                     n_cens_t += t.censored
                 notes = []
                 if n_cens_b:
-                    notes.append(f"baseline ({arms[1]}) censored in {n_cens_b} of {len(obs)} seeds")
+                    notes.append(f"baseline ({_said(arms[1])}) censored in {n_cens_b} of {len(obs)} seeds")
                 if n_cens_t:
-                    notes.append(f"treatment ({arms[0]}) censored in {n_cens_t} of {len(obs)} seeds")
+                    notes.append(f"treatment ({_said(arms[0])}) censored in {n_cens_t} of {len(obs)} seeds")
                 if n_nan:
                     notes.append(f"{n_nan} pair(s) without a value" + (f" ({n_div} with a diverged run)" if n_div else ""))
                 if missing > 0:
                     notes.append(f"{missing} of {expected_pairs} pair(s) missing (failed or absent runs)")
                 verdicts.append(verdict_from_bounds(st, about, obs, lo, hi, "; ".join(notes), expected_pairs, arms,
-                                                tuned))
+                                                    tuned, censored=(n_cens_t, n_cens_b)))
     return verdicts
 
 

@@ -117,11 +117,8 @@ def judge_looks(judged: LookJudge, runs: pd.DataFrame, upto: int | None = None
             if k in chosen and chosen[k].outcome != "inconclusive":
                 continue  # decided at an earlier look: frozen
             chosen[k], at[k] = v, i
-    out = []
-    for k in order:
-        i = at[k]
-        how = f"look {i + 1} of {len(looks.seeds)}, level {looks.levels[i]:.4g}" if len(looks.seeds) > 1 else ""
-        out.append(replace(chosen[k], note="; ".join(filter(None, [chosen[k].note, how]))) if how else chosen[k])
+    several = len(looks.seeds) > 1  # a row says which look decided it (its level is that look's)
+    out = [replace(chosen[k], look=at[k] + 1, looks=len(looks.seeds)) if several else chosen[k] for k in order]
     return out, at, rows
 
 

@@ -131,6 +131,10 @@ class Words:
         """A mapping in words, e.g. an arm on its own: its shown fields' phrases, space-separated."""
         return " ".join(filter(None, (self.phrase(k, v) for k, v in fields.items() if not self.hidden(k))))
 
+    def name(self, fields: Mapping) -> str:
+        """A configuration in words, its shown fields' phrases comma-separated: 'relu, default init, BN'."""
+        return ", ".join(filter(None, (self.phrase(k, v) for k, v in fields.items() if not self.hidden(k))))
+
     def contrast(self, arms: tuple[Subject, ...], group: Mapping = Subject()) -> str:
         """Arms side by side: the fields that tell them apart per arm ('dropout 0.5 vs none'; one field without
         words is named once: 'norm before vs none'), then the shown fields they share (', lr 0.001'); fields the

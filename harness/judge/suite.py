@@ -11,9 +11,30 @@ from typing import Any, Callable
 import pandas as pd
 
 from harness.config.run_config import ConfigError, RunConfig
+from harness.core.contract import METRIC_WORDS
 from harness.core.registry import Registry
 from harness.judge.subject import Words, speaking
 from harness.judge.verdict import Verdict
+
+
+@dataclass(frozen=True)
+class Curves:
+    """What a suite's learning-curve plot draws (harness.report.plots), in the claim's own terms: e.g. a claim about
+    validation error draws 1 - accuracy as 'validation error'; a claim about a train/validation gap draws both."""
+
+    metric: str = ""  # the per-epoch metric, validation side; "" = the runs' target metric
+    label: str = ""  # the y axis in words with units, e.g. 'validation error'; "" = the metric's name
+    error: bool = False  # draw 1 - metric: an accuracy shown as an error (the target line likewise)
+    train: str = ""  # the training-set counterpart, drawn dashed beside it (a claim about a gap), e.g. 'train/eval_loss'
+
+    def resolved(self, target_metric: str) -> "Curves":
+        """With the metric and its label filled in: the target metric, in words ('validation accuracy')."""
+        metric = self.metric or target_metric
+        return Curves(metric, self.label or METRIC_WORDS.get(metric, metric), self.error, self.train)
+
+    def shown(self, values: pd.Series) -> pd.Series:
+        """Values as the plot draws them: 1 - x for an error."""
+        return 1.0 - values if self.error else values
 
 
 @dataclass(frozen=True)
@@ -41,6 +62,7 @@ class Suite:
     # How a verdict row names its fields and values, field -> a template ("lr {:g}"), a dict value -> phrase, a
     # function, or None (never shown), e.g. {"dropout": {0.0: "none"}}: harness.judge.subject. Default "field value".
     words: dict[str, Any] = field(default_factory=dict)
+    curves: Curves = Curves()  # the learning-curve plot: the claim's metric in its words (default: the target metric)
 
     def verdicts(self, runs: pd.DataFrame) -> list[Verdict]:
         """The suite's judge on these runs, every row labelled in the suite's words (made once, here)."""
@@ -52,6 +74,28 @@ class Suite:
         grids = [self.grid, *({**self.grid, **o.get("grid", {})} for o in self.scales.values())]
         varying = {f for grid in grids for key, values in grid.items() for f, n in _spread(key, values).items() if n > 1}
         return Words(self.words, frozenset(set(RunConfig.field_names()) - varying))
+
+    def run_names(self, configs) -> tuple[tuple[str, ...], dict[tuple, str]] | None:
+        """How these configs' runs are named in the suite's words: (the grid fields that vary among them, values of
+        those fields -> a name such as 'relu, default init, no BN'); None where the words would name two grid points
+        alike (or one not at all), so that names stay unique."""
+        fields = tuple(f for f in self.all_grid_fields() if len({getattr(c, f) for c in configs}) > 1)
+        words = Words(self.words)  # the fields chosen vary here: none of them is one every row shares
+        names = {key: words.name(dict(zip(fields, key))) for key in
+                 dict.fromkeys(tuple(getattr(c, f) for f in fields) for c in configs)}
+        if not fields or not all(names.values()) or len(set(names.values())) < len(names):
+            return None
+        return fields, names
+
+    def untested(self, scale: str) -> list[str]:
+        """The values the grid runs at the default scale that `scale` leaves out, in the suite's words (a hidden field
+        or value unsaid), e.g. ['tanh', 'default init'] for bn-saturating at ci: what its verdict cannot speak for."""
+        if scale == "default":
+            return []
+        everywhere, here = _values(self.grid), _values({**self.grid, **self.scale_overrides(scale).get("grid", {})})
+        words = self.words_in_use()
+        return [phrase for f, values in everywhere.items() if not words.hidden(f) for v in values
+                if v not in here.get(f, ()) and (phrase := words.phrase(f, v))]
 
     def configs(self, seeds: int | None = None, device: str | None = None, scale: str = "default") -> list[RunConfig]:
         """Every (grid point, seed) as a validated config, in run order (seed-major, so a cut-short suite keeps whole pairs)."""
@@ -95,6 +139,16 @@ class Suite:
 def grid_fields(grid: dict) -> list[str]:
     """The config fields a grid varies, in order, a tuple key spread over its fields."""
     return [f for key in grid for f in (key if isinstance(key, tuple) else (key,))]
+
+
+def _values(grid: dict) -> dict[str, list]:
+    """Field -> its distinct values in a grid, in order (a tuple key spread over its fields)."""
+    out: dict[str, list] = {}
+    for key, values in grid.items():
+        for i, f in enumerate(key if isinstance(key, tuple) else (key,)):
+            seen = out.setdefault(f, [])
+            seen += [v for v in dict.fromkeys(p[i] if isinstance(key, tuple) else p for p in values) if v not in seen]
+    return out
 
 
 def _spread(key, values: tuple) -> dict[str, int]:

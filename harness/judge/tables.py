@@ -6,8 +6,10 @@ import math
 from pathlib import Path
 from typing import NamedTuple
 
+from harness.core import text
+from harness.stats.bounds import equivalence_band
 from harness.stats.median import LEVEL
-from harness.judge.verdict import Verdict
+from harness.judge.verdict import Verdict, label_of
 
 Rows = list[tuple[str, ...]]  # header row first
 TABLE_FORMATS = ("text", "markdown", "html")
@@ -54,16 +56,11 @@ def fmt_n(v: Verdict) -> str:
     return f"{v.n}/{v.expected}" if v.expected and v.expected != v.n else str(v.n)
 
 
-def render(rows: Rows, style: str = "text") -> str:
-    """Rows (header first) as an aligned text table, a markdown table or an html table."""
+def render(rows: Rows, style: str = "text", columns: int | None = None, flexible: tuple[int, ...] = ()) -> str:
+    """Rows (header first) as an aligned text table (fitted to `columns` by wrapping its `flexible` columns:
+    harness.core.text.table), a markdown table or an html table."""
     if style == "text":
-        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-        lines = []
-        for i, r in enumerate(rows):
-            lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
-            if i == 0:
-                lines.append("  ".join("-" * w for w in widths))
-        return "\n".join(lines)
+        return text.table(rows, columns, flexible)
     if style == "markdown":
         esc = [[c.replace("|", "\\|") for c in r] for r in rows]
         lines = ["| " + " | ".join(esc[0]) + " |", "|" + "---|" * len(esc[0])]
@@ -75,16 +72,92 @@ def render(rows: Rows, style: str = "text") -> str:
     raise ValueError(f"invalid table style {style!r}; valid: {', '.join(TABLE_FORMATS)}")
 
 
+def rule_of(v) -> str:
+    """A row's claimed side in symbols a reader knows: '< 1', '> 0.5', an equivalence 'in [0.5, 2]'."""
+    if v.direction in ("<", ">"):
+        return f"{v.direction} {v.threshold:g}"
+    if math.isnan(v.threshold):
+        return "-"
+    low, high = equivalence_band(v.direction, v.threshold)
+    return f"in [{low:.3g}, {high:.3g}]"
+
+
+def look_of(v: Verdict) -> str:
+    """Which look decided a row and at which level ('look 1 of 3, level 0.9688'); '' for a row judged once."""
+    return f"look {v.look} of {v.looks}, level {v.level:.4g}" if v.looks > 1 else ""
+
+
+def note_of(v: Verdict, verbose: bool = True) -> str:
+    """A row's note, and with `verbose` the look that decided it."""
+    return "; ".join(filter(None, [v.note, look_of(v) if verbose else ""]))
+
+
 def verdict_rows(verdicts: list[Verdict]) -> Rows:
-    """One row per verdict: statement, group, metric, effect, interval, rule, n, outcome, note."""
+    """One row per verdict, every column (`--wide`, the report's markdown and html): statement, group, metric,
+    effect, interval, rule, n, outcome, note (the look that decided it included)."""
     rows = [("statement", "group", "metric", "effect", f"{int(LEVEL * 100)}% interval", "rule", "n", "verdict", "note")]
     for v in verdicts:
         rows.append((v.statement, v.label, v.metric, fmt_effect(v.effect, v.bound), fmt_interval(v.low, v.high),
-                     f"{v.direction} {v.threshold:g}", fmt_n(v), v.outcome.upper(), v.note))
+                     rule_of(v), fmt_n(v), v.outcome.upper(), note_of(v)))
     return rows
 
 
 def format_table(verdicts: list[Verdict], header: str = "") -> str:
-    """The plain-text verdict table; the header states the evidence (n, interval level, hardware)."""
+    """The plain-text verdict table with every column, one line per row however wide; the header states the evidence."""
     table = render(verdict_rows(verdicts), "text")
     return f"{header}\n{table}" if header else table
+
+
+def shared(verdicts: list[Verdict]) -> tuple[str, str, str]:
+    """(group, arms, tuned) labels every row has alike, '' where rows differ: said once above the table."""
+    def same(name: str) -> str:
+        values = {getattr(v, name) or "" for v in verdicts}
+        return values.pop() if len(values) == 1 else ""
+
+    return same("group_label"), same("arms_label"), same("tuned_label")
+
+
+def compact_table(verdicts: list[Verdict], columns: int, verbose: bool = False) -> str:
+    """The verdict table a person reads at a glance, no wider than `columns` where the words allow.
+
+    One line per row: the statement, what it is about in the suite's words, the claim's measure and threshold,
+    the effect with its interval, n and the verdict. What every row shares is said once above; notes are numbered
+    footnotes below (`verbose` adds the look that decided each row); a legend sentence says how to read a row.
+    When the measures do not fit, each statement's measure is said once above instead.
+    """
+    group, arms, tuned = shared(verdicts)
+    above = [f"every row: {label_of(group, arms, tuned)}"] if (group or arms or tuned) and len(verdicts) > 1 else []
+    if len(verdicts) == 1:
+        group = arms = tuned = ""
+    notes: dict[str, int] = {}
+    body = []
+    for v in verdicts:
+        about = label_of("" if group else v.group_label, "" if arms else v.arms_label, "" if tuned else v.tuned_label)
+        note = note_of(v, verbose)
+        mark = f" [{notes.setdefault(note, len(notes) + 1)}]" if note else ""
+        body.append((v.statement, "" if about == "all" and (group or arms or tuned) else about,
+                     f"{v.metric} {rule_of(v)}", fmt_effect(v.effect, v.bound),
+                     fmt_interval(v.low, v.high), fmt_n(v), v.outcome.upper() + mark))
+    head = ("statement", "group", "claim", "effect", f"{int(LEVEL * 100)}% interval", "n", "verdict")
+    keep = [i for i in range(len(head)) if i != 1 or any(r[1] for r in body)]
+    rows = [tuple(r[i] for i in keep) for r in [head, *body]]
+    if max(map(len, text.table(rows).splitlines())) > columns:  # the measures go above, once per statement
+        measures = dict.fromkeys((v.statement, f"{v.metric} {rule_of(v)}") for v in verdicts)
+        above += ["claims, as measured:", *(line for st, m in measures for line in text.wrap(f"{st}: {m}", columns,
+                                                                                          "  ", "      "))]
+        claim = keep.index(2)
+        rows = [r[:claim] + r[claim + 1:] for r in rows]
+    table = text.table(rows, columns, flexible=(0, 1) if 1 in keep else (0,))
+    foot = [line for note, k in notes.items() for line in text.wrap(note, columns, f"[{k}] ", "    ")]
+    return "\n".join([*above, table, *foot, *text.wrap(legend(verdicts), columns)])
+
+
+def legend(verdicts: list[Verdict]) -> str:
+    """How to read a row, in one sentence."""
+    paired = any(v.arms for v in verdicts)
+    early = any(v.looks > 1 and v.level > LEVEL for v in verdicts)
+    return (f"Each row: the median over seeds{' of the per-seed comparison' if paired else ''} and its "
+            f"{int(LEVEL * 100)}% interval; SUPPORTED or REFUTED when the interval lies wholly on one side of the "
+            f"claim's threshold, else INCONCLUSIVE"
+            + ("; ≤ or ≥: a bound (some runs never got there)" if any(v.bound in ("<=", ">=") for v in verdicts) else "")
+            + ("; rows decided with fewer seeds used a stricter level" if early else "") + ".")

@@ -14,11 +14,12 @@ import numpy as np
 from harness.stats.bounds import WITHIN_DIFFERENCE, WITHIN_RATIO, equivalence_band, judge
 from harness.judge.measures import ValueFn
 from harness.judge.subject import Subject, current_words, merged, subject
-from harness.stats.median import current_level, interval, unbounded_reason
+from harness.stats.median import LEVEL, current_level, interval, unbounded_reason
 
 # verdict.json's keys, in the order a row is written; rows recorded before groups were data lack the labels and arms
 JSON_KEYS = ("statement", "group", "arms", "tuned", "group_label", "arms_label", "tuned_label", "metric", "effect",
-             "low", "high", "threshold", "direction", "n", "outcome", "note", "bound", "expected")
+             "low", "high", "threshold", "direction", "n", "outcome", "note", "bound", "expected", "censored", "level",
+             "look", "looks")
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,17 @@ class Verdict:
     group_label: str | None = None
     arms_label: str | None = None
     tuned_label: str | None = None
+    # Seeds whose value is only a bound (harness.stats.median.Measured.censored: e.g. a run that never reached the
+    # target), per arm in the order of `arms`, or (n,) for a row about one group; () where none was counted.
+    censored: tuple[int, ...] = ()
+    level: float = LEVEL  # the interval's level: LEVEL, or stricter where seeds were added in looks
+    # With adaptive seeds (harness.judge.sequential): the look (1-based) whose seeds decided the row, of `looks`;
+    # 0 of 0 for a row judged once.
+    look: int = 0
+    looks: int = 0
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "censored", tuple(int(c) for c in self.censored))
         object.__setattr__(self, "group", subject(self.group))
         object.__setattr__(self, "arms", tuple(subject(a) for a in self.arms))
         object.__setattr__(self, "tuned", tuple(subject(a) for a in self.tuned))
@@ -79,6 +89,7 @@ class Verdict:
         out = {k: getattr(self, k) for k in JSON_KEYS}
         out["group"] = self.group.as_dict()
         out["arms"], out["tuned"] = [a.as_dict() for a in self.arms], [a.as_dict() for a in self.tuned]
+        out["censored"] = list(self.censored)
         return out
 
 
@@ -180,14 +191,15 @@ def effect_bound(effect: float, lower: np.ndarray, upper: np.ndarray) -> str:
 
 
 def verdict_from_bounds(rule: Rule, group: Mapping, observed, lower, upper, note: str = "", expected: int = 0,
-                        arms: tuple = (), tuned: tuple = ()) -> Verdict:
-    """One verdict row from per-pair values, each known only to lie in [lower, upper]: median and interval over pairs."""
+                        arms: tuple = (), tuned: tuple = (), censored: tuple[int, ...] = ()) -> Verdict:
+    """One verdict row from per-pair values, each known only to lie in [lower, upper]: median and interval over pairs
+    (`censored`: how many of them are bounds, per arm; see Verdict)."""
     statement, metric, threshold, direction = rule.statement, rule.metric, rule.threshold, rule.direction
     observed = np.asarray(observed, float)
     if len(observed) == 0:
         return Verdict(statement, group, metric, math.nan, math.nan, math.nan, threshold, direction, 0,
                        "inconclusive", "; ".join(filter(None, [note, "no complete pairs"])), expected=expected,
-                       arms=arms, tuned=tuned)
+                       arms=arms, tuned=tuned, level=current_level())
     # An undefined pair (0/0: neither side measurable) has no observed value: it could lie anywhere.
     lower, upper = np.asarray(lower, float), np.asarray(upper, float)
     lower, upper = np.where(np.isnan(lower), -math.inf, lower), np.where(np.isnan(upper), math.inf, upper)
@@ -198,7 +210,7 @@ def verdict_from_bounds(rule: Rule, group: Mapping, observed, lower, upper, note
     leaning = lean(effect, low, high, threshold, direction) if outcome == "inconclusive" else ""
     note = "; ".join(filter(None, [note, unbounded_reason(len(observed), level), leaning]))
     return Verdict(statement, group, metric, effect, low, high, threshold, direction, len(observed), outcome, note,
-                   effect_bound(effect, lower, upper), expected, arms, tuned)
+                   effect_bound(effect, lower, upper), expected, arms, tuned, censored=censored, level=level)
 
 
 def _unfavourable(v: Verdict) -> float:

@@ -7,138 +7,22 @@ shows them too.
 """
 from __future__ import annotations
 
-import base64
-import html
 import importlib.metadata
 import importlib.util
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 from mlflow.tracking import MlflowClient
 
 from harness.report import plot_cache
-from harness.judge.answer import grid_rows, plain_answer
 from harness.core.contract import GRAD_LAYER, REPORT_DIR
-from harness.report.decomposition import DECOMP_NOTE, decomposition, decomposition_rows, grid_keys, metric_rows, untrained
+from harness.report.decomposition import config_label, decomposition, grid_keys, varying
 from harness.execute.judging import judge_stored, verdict_check, verdict_json
+from harness.judge.answer import Setting
+from harness.report.page import FILE_WIDTH, FORMATS, Report, render  # noqa: F401 -- callers import them from here
 from harness.store.queries import find_parent, load_histories, recorded_verdict
-from harness.stats.median import LEVEL
-from harness.judge.tables import OUTCOME_COLOURS, TABLE_FORMATS, Rows, format_table, verdict_rows
-from harness.judge.tables import render as render_rows
-from harness.judge.verdict import Verdict
 
-FORMATS = TABLE_FORMATS
 REUSED_NOTE = "plots reused: those attached to the parent run were drawn from these very runs, verdicts and histories"
-
-
-@dataclass
-class Report:
-    suite: object  # harness.judge.suite.Suite
-    parent: object  # the parent mlflow Run
-    runs: pd.DataFrame  # finished child runs, as stored
-    keys: list[str]  # grid fields that label a configuration
-    header: str  # evidence lines (claim, source, n, hardware), as in the verdict table
-    verdicts: list[Verdict]
-    verdict_check: str  # how the recomputed verdict compares with verdict.json recorded at run time
-    decomposition: pd.DataFrame | None  # one row per configuration; None for suites that do not train
-    plots: dict[str, Path] = field(default_factory=dict)  # file name -> path
-    notes: list[str] = field(default_factory=list)  # plots skipped and why
-    sections: list = field(default_factory=list)  # harness.judge.tables.Section, from the suite's report_section
-    out_dir: Path | None = None  # where the files were written
-
-    @property
-    def title(self) -> str:
-        return f"{self.suite.name}: report on invocation {self.parent.info.run_name} ({self.parent.info.run_id})"
-
-
-def _invocation_lines(report: Report) -> list[str]:
-    p = report.parent
-    tags = p.data.tags
-    runs = report.runs
-    reused = int((runs["parent_run_id"] != p.info.run_id).sum()) if len(runs) else 0
-    return [f"invocation: {p.info.run_name} (parent run {p.info.run_id}, status {p.info.status}, "
-            f"scale {tags.get('scale', '?')}, seeds {tags.get('seeds', '?')}, configs {tags.get('n_configs', '?')})",
-            f"runs judged: {len(runs)}" + (f", {reused} of them reused from earlier invocations (resumed)" if reused else ""),
-            f"verdict check: {report.verdict_check}"]
-
-
-def _second_section(report: Report) -> tuple[str, str, Rows | None]:
-    """(heading, intro, table rows): the decomposition, or for suites that do not train, their measured medians."""
-    level = f"{int(LEVEL * 100)}%"
-    if report.decomposition is not None:
-        left_out = untrained(report.runs, report.keys)
-        intro = DECOMP_NOTE.format(level=level)
-        if left_out:
-            intro += (f" Left out: {'; '.join(left_out)} (measured without training: no epochs, no epoch time).")
-        return "Total = epochs x time per epoch", intro, decomposition_rows(report.decomposition, report.keys)
-    rows = metric_rows(report.runs, report.keys)
-    intro = "These runs record no training epochs, so there is no epochs x epoch-time decomposition."
-    if rows:
-        intro += " Per configuration, the median over seeds of each recorded metric:"
-    return "Per configuration", intro, rows
-
-
-def render(report: Report, fmt: str) -> str:
-    """The report as text, markdown or html (html embeds the PNGs, so the one file is all one needs)."""
-    if fmt not in FORMATS:
-        raise ValueError(f"invalid format {fmt!r}; valid: {', '.join(FORMATS)}")
-    vrows = verdict_rows(report.verdicts)
-    heading, intro, rows = _second_section(report)
-    if fmt == "text":
-        parts = [report.title, "", report.header.rstrip(), *_invocation_lines(report), "",
-                 "VERDICTS", format_table(report.verdicts) if report.verdicts else "(no verdict rows)", "",
-                 heading.upper().replace(" X ", " x "), intro, *([render_rows(rows, "text")] if rows else [])]
-        parts += [line for s in report.sections for line in ("", s.heading.upper(), s.intro, render_rows(s.rows, "text"))]
-        parts += ["", "PLOTS"] + [f"  {p}" for p in report.plots.values()] + [f"  note: {n}" for n in report.notes]
-        if report.verdicts:
-            parts += ["", "VERDICT GRID", render_rows(grid_rows(report.verdicts), "text")]
-        parts += ["", plain_answer(report.verdicts, report.suite.claim)]  # the last lines: the answer
-        return "\n".join(parts) + "\n"
-    answer = plain_answer(report.verdicts, report.suite.claim)
-    grid = grid_rows(report.verdicts) if report.verdicts else None
-    if fmt == "markdown":
-        answer_md = "\n".join(line if line.startswith("- ") else f"**{line}**" for line in answer.splitlines())
-        parts = [f"# {report.title}", "", "## Answer", "", answer_md, "",
-                 *([render_rows(grid, "markdown"), ""] if grid else []), "```", report.header.rstrip(), "```", "",
-                 *[f"- {line}" for line in _invocation_lines(report)], "", "## Verdicts", "",
-                 render_rows(vrows, "markdown") if report.verdicts else "(no verdict rows)", "",
-                 f"## {heading}", "", intro, "", *([render_rows(rows, "markdown")] if rows else [])]
-        parts += [line for s in report.sections for line in ("", f"## {s.heading}", "", s.intro, "",
-                                                            render_rows(s.rows, "markdown"))]
-        parts += ["", "## Plots", ""] + [f"![{name}]({name})" for name in report.plots]
-        parts += [f"- note: {n}" for n in report.notes]
-        return "\n".join(parts) + "\n"
-    images = "".join(
-        f'<figure><img alt="{html.escape(name)}" src="data:image/png;base64,'
-        f'{base64.b64encode(path.read_bytes()).decode()}"><figcaption>{html.escape(name)}</figcaption></figure>'
-        for name, path in report.plots.items())
-    notes = "".join(f"<p class=note>note: {html.escape(n)}</p>" for n in report.notes)
-    inv = "".join(f"<li>{html.escape(line)}</li>" for line in _invocation_lines(report))
-    style = ("body{font-family:sans-serif;margin:1.5em;max-width:1400px}table{border-collapse:collapse;font-size:13px}"
-             "td,th{border:1px solid #ccc;padding:3px 6px;text-align:left}th{background:#eee}"
-             "tbody tr:nth-child(even){background:#fafafa}img{max-width:100%}pre{background:#f6f6f6;padding:.6em}"
-             ".answer{background:#f3f7ff;border-left:4px solid #4a78c2;padding:.5em 1em}"
-             + "".join(f"td.{o}{{background:{c};color:white;font-weight:bold}}" for o, c in OUTCOME_COLOURS.items()))
-    head, *lines = answer.splitlines()
-    answer_html = (f"<div class=answer><b>{html.escape(head)}</b><ul>"
-                   + "".join(f"<li>{html.escape(line[2:])}</li>" for line in lines) + "</ul></div>"
-                   + (_coloured(render_rows(grid, "html")) if grid else ""))
-    return (f"<!doctype html><html><head><meta charset=utf-8><title>{html.escape(report.title)}</title>"
-            f"<style>{style}</style></head><body><h1>{html.escape(report.title)}</h1><h2>Answer</h2>{answer_html}"
-            f"<pre>{html.escape(report.header.rstrip())}</pre><ul>{inv}</ul>"
-            f"<h2>Verdicts</h2>{_coloured(render_rows(vrows, 'html')) if report.verdicts else '<p>(no verdict rows)</p>'}"
-            f"<h2>{html.escape(heading)}</h2><p>{html.escape(intro)}</p>{render_rows(rows, 'html') if rows else ''}"
-            + "".join(f"<h2>{html.escape(s.heading)}</h2><p>{html.escape(s.intro)}</p>{render_rows(s.rows, 'html')}"
-                      for s in report.sections) +
-            f"<h2>Plots</h2>{images}{notes}</body></html>\n")
-
-
-def _coloured(table_html: str) -> str:
-    """Outcome cells of an html table get their outcome's class (green, red, grey)."""
-    for outcome in OUTCOME_COLOURS:
-        table_html = table_html.replace(f"<td>{outcome.upper()}</td>", f"<td class={outcome}>{outcome.upper()}</td>")
-    return table_html
 
 
 def plot_histories(report: Report, client: MlflowClient) -> dict[str, pd.DataFrame]:
@@ -147,7 +31,8 @@ def plot_histories(report: Report, client: MlflowClient) -> dict[str, pd.DataFra
     if not len(runs):
         return {}
     # The runs table holds every metric a run logged (its latest value) as a column: no run is read twice.
-    wanted = [str(runs["target_metric"].iloc[0]), "train/epoch_time_s",
+    curve = report.suite.curves.resolved(str(runs["target_metric"].iloc[0]))
+    wanted = [curve.metric, *([curve.train] if curve.train else []), "train/epoch_time_s",
               *(c for c in runs.columns if GRAD_LAYER.match(str(c)))]
     return load_histories(client, list(runs["run_id"]), list(dict.fromkeys(wanted)))
 
@@ -162,27 +47,30 @@ def make_plots(report: Report, histories: dict[str, pd.DataFrame], out_dir: Path
     if report.suite.report_section is not None and len(runs):  # the suite's own section (e.g. profiles) and plots
         report.sections.append(report.suite.report_section(runs, out_dir))
         report.plots.update(report.sections[-1].plots)
-    label_title = ", ".join(keys) if keys else "configuration"
+    words = report.suite.words_in_use()
+    shown = varying(runs, keys)
     if report.decomposition is not None:
-        report.plots["decomposition.png"] = plots.plot_decomposition(report.decomposition, label_title,
+        colour_key = shown[0] if len(shown) >= 2 else None  # one colour per value of the first field that varies
+        report.plots["decomposition.png"] = plots.plot_decomposition(report.decomposition, colour_key,
                                                                      out_dir / "decomposition.png")
     else:
         report.notes.append("decomposition plot skipped: the runs record no epochs")
     if not len(runs):
         report.notes.append("learning curves skipped: no finished runs")
         return
-    metric = str(runs["target_metric"].iloc[0])
-    if any(metric in h for h in histories.values()):
+    facets = plots.Facets(runs, keys, words)
+    curve = report.suite.curves.resolved(str(runs["target_metric"].iloc[0]))
+    if any(curve.metric in h for h in histories.values()):
         targets = runs["target_value"].unique()
-        report.plots["learning_curves.png"] = plots.plot_learning_curves(
-            runs, histories, keys, metric, float(targets[0]) if len(targets) == 1 else None,
-            out_dir / "learning_curves.png")
+        target = float(targets[0]) if len(targets) == 1 and curve.metric == runs["target_metric"].iloc[0] else None
+        report.plots["learning_curves.png"] = plots.plot_learning_curves(runs, histories, facets, curve, target,
+                                                                         out_dir / "learning_curves.png")
     else:
-        report.notes.append(f"learning curves skipped: no per-epoch {metric} recorded")
+        report.notes.append(f"learning curves skipped: no per-epoch {curve.metric} recorded")
     families = plots.grad_layer_metrics(histories)
     for family in families:
         name = f"grad_{family}.png"
-        report.plots[name] = plots.plot_grad_norms(runs, histories, keys, family, out_dir / name)
+        report.plots[name] = plots.plot_grad_norms(runs, histories, facets, family, out_dir / name)
     if not families:
         report.notes.append("per-layer gradient norms skipped: none recorded (run with diagnostics that log "
                             "grad/<name>/layer_NN)")
@@ -191,10 +79,11 @@ def make_plots(report: Report, histories: dict[str, pd.DataFrame], out_dir: Path
 def build_report(client: MlflowClient, suite, parent_run_id: str | None = None) -> Report:
     """Load one invocation (the newest by default) and compute its verdict and decomposition from the store."""
     parent = find_parent(client, suite.name, parent_run_id)
-    runs, verdicts, header = judge_stored(client, suite, parent.info.run_id)
+    runs, verdicts, header, looks = judge_stored(client, suite, parent.info.run_id)
     check = verdict_check(recorded_verdict(client, parent.info.run_id), verdicts)
     keys = grid_keys(suite, runs)
-    return Report(suite, parent, runs, keys, header, verdicts, check, decomposition(runs, keys))
+    return Report(suite, parent, runs, keys, header, verdicts, check, decomposition(runs, keys, suite.words_in_use()),
+                  looks=looks, setting=Setting.of(suite, runs, parent.data.tags.get("scale", "default")))
 
 
 def _plots_key(report: Report, histories: dict[str, pd.DataFrame]) -> str:
@@ -202,8 +91,10 @@ def _plots_key(report: Report, histories: dict[str, pd.DataFrame]) -> str:
     drawn = [f"{rid}\n{histories[rid].to_csv(index=False)}" for rid in sorted(histories)]
     code = [Path(importlib.util.find_spec("harness.report.plots").origin).read_bytes(), Path(__file__).read_bytes(),
             importlib.metadata.version("matplotlib")]  # found without importing either
+    words = report.suite.words_in_use()  # the plots' labels are in the suite's words: a change of words redraws them
+    labels = [config_label(r, report.keys, words) for _, r in report.runs.iterrows()]
     return plot_cache.digest([report.runs.to_csv(index=False), verdict_json(report.verdicts), *report.keys,
-                                *drawn, *code])
+                              *labels, repr(report.suite.curves), *drawn, *code])
 
 
 def default_out_dir(suite_name: str, parent_run_id: str) -> Path:
@@ -211,10 +102,11 @@ def default_out_dir(suite_name: str, parent_run_id: str) -> Path:
 
 
 def write_report(tracker, suite, parent_run_id: str | None = None, out_dir: Path | None = None,
-                 log: bool = True) -> Report:
+                 log: bool = True, columns: int = FILE_WIDTH, wide: bool = False) -> Report:
     """Build the report, write report.{txt,md,html} and the PNGs to out_dir, and log them to the parent run.
 
-    out_dir defaults to reports/<suite>-<parent run id prefix>/ under the working directory.
+    out_dir defaults to reports/<suite>-<parent run id prefix>/ under the working directory; report.txt is laid out
+    to `columns` (or `wide`), as `harness report` prints it.
     """
     report = build_report(tracker.client, suite, parent_run_id)
     out_dir = Path(out_dir) if out_dir is not None else default_out_dir(suite.name, report.parent.info.run_id)
@@ -230,7 +122,7 @@ def write_report(tracker, suite, parent_run_id: str | None = None, out_dir: Path
     else:  # drawn from the very same data and code when they were attached: copied, not drawn again
         report.plots, report.notes = reused[0], [*reused[1], REUSED_NOTE]
     for fmt, name in (("text", "report.txt"), ("markdown", "report.md"), ("html", "report.html")):
-        (out_dir / name).write_text(render(report, fmt))
+        (out_dir / name).write_text(render(report, fmt, columns, wide))
     if log:
         for name in ["report.txt", "report.md", "report.html", *(report.plots if reused is None else [])]:
             tracker.log_artifact(run_id, str(out_dir / name), REPORT_DIR)

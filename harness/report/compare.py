@@ -15,7 +15,8 @@ import pandas as pd
 from mlflow.tracking import MlflowClient
 
 from harness.config.run_config import RunConfig
-from harness.core.contract import ENVIRONMENT_TAGS, SUITE_TAG
+from harness.core import text
+from harness.core.contract import ENVIRONMENT_TAGS, INVOCATION_TAGS, RESUMED_TAG, SUITE_TAG
 from harness.report.decomposition import decomposition, grid_keys
 from harness.execute.judging import judge_stored
 from harness.store.queries import QueryError, parent_of
@@ -26,8 +27,11 @@ from harness.judge.subject import identity
 from harness.judge.verdict import Verdict
 
 FORMATS = ("text", "markdown")
-# Parent-run tags that say where and with what an invocation ran.
-SETTING_TAGS = (*ENVIRONMENT_TAGS, "scale", "seeds", "n_configs")
+# Parent-run tags and params that say where, with what and how an invocation ran: the machine and libraries, the
+# commit, the scale and seeds, --force, the engine, and how many runs it reused from earlier invocations.
+SETTING_TAGS = (*ENVIRONMENT_TAGS, *(t for t in INVOCATION_TAGS if t != "claim"), RESUMED_TAG)
+SETTING_WORDS = {"git_sha": "commit", "n_configs": "runs asked for", "force": "--force (rerun every run)",
+                 RESUMED_TAG: "runs reused from earlier invocations", "device_type": "device type"}
 # Config fields already reported through an environment tag of the same meaning.
 PINNED_FIELDS = ("threads", "device", "seed")
 
@@ -62,8 +66,9 @@ class Comparison:
 
 
 def _settings(side: Side) -> dict[str, str]:
-    tags = side.parent.data.tags
-    out = {t: tags[t] for t in SETTING_TAGS if t in tags}
+    tags, params = side.parent.data.tags, side.parent.data.params
+    out = {t: params.get(t) or tags[t] for t in SETTING_TAGS if t in tags or t in params}
+    out.update({k: v for k, v in params.items() if k not in out})  # any other setting the invocation recorded
     for name in RunConfig.field_names():
         if name in PINNED_FIELDS or name not in side.runs.columns:
             continue
@@ -109,7 +114,7 @@ def _verdict_rows(a: list[Verdict], b: list[Verdict]) -> tuple[Rows, int]:
 
 
 def _config_rows(a: pd.DataFrame, b: pd.DataFrame, keys: list[str]) -> Rows:
-    rows = [(", ".join(keys) or "configuration", "A epoch time s", "B epoch time s", "epoch time B/A", "A epochs", "B epochs",
+    rows = [("configuration", "A epoch time s", "B epoch time s", "epoch time B/A", "A epochs", "B epochs",
              "A time to target s", "B time to target s", "time to target B/A", "A converged", "B converged")]
     index_b = {r["label"]: r for _, r in b.iterrows()}
     for _, ra in a.iterrows():
@@ -152,12 +157,13 @@ def compare(client: MlflowClient, suite, run_a: str, run_b: str) -> Comparison:
                               f"{p.data.tags.get(SUITE_TAG)!r}, not {suite.name!r}")
     sides = []
     for p in parents:
-        runs, verdicts, _ = judge_stored(client, suite, p.info.run_id)
+        runs, verdicts, _, _ = judge_stored(client, suite, p.info.run_id)
         if not len(runs):
             raise QueryError(f"invalid run {p.info.run_id!r}: it has no finished runs to compare")
         sides.append((p, runs, verdicts))
     keys = grid_keys(suite, pd.concat([sides[0][1], sides[1][1]]))
-    a, b = (Side(p, runs, verdicts, decomposition(runs, keys)) for p, runs, verdicts in sides)
+    words = suite.words_in_use()
+    a, b = (Side(p, runs, verdicts, decomposition(runs, keys, words)) for p, runs, verdicts in sides)
     sa, sb = _settings(a), _settings(b)
     differences = [(k, sa.get(k, "-"), sb.get(k, "-")) for k in dict.fromkeys([*sa, *sb]) if sa.get(k) != sb.get(k)]
     verdict_rows, n_changed = _verdict_rows(a.verdicts, b.verdicts)
@@ -166,12 +172,25 @@ def compare(client: MlflowClient, suite, run_a: str, run_b: str) -> Comparison:
                       n_changed)
 
 
-def render(c: Comparison, style: str = "text") -> str:
+def _said_verdicts(rows: Rows) -> Rows:
+    """The verdict comparison as text shows it: each side's effect, interval and outcome in one cell."""
+    out = [("statement", "group", "metric", "A", "B", "effect B/A", "changed")]
+    for r in rows[1:]:
+        out.append((*r[:3], " ".join(x for x in r[3:6] if x != "-") or "-", " ".join(x for x in r[6:9] if x != "-") or "-",
+                    r[9], r[10]))
+    return out
+
+
+def render(c: Comparison, style: str = "text", columns: int | None = None) -> str:
+    """The comparison as text (no wider than `columns` where the words allow; None: whole tables) or markdown."""
     if style not in FORMATS:
         raise ValueError(f"invalid format {style!r}; valid: {', '.join(FORMATS)}")
 
-    def table(rows: Rows) -> str:
-        return render_rows(rows, style)
+    def table(rows: Rows, flexible: tuple[int, ...] = (0,)) -> str:
+        return render_rows(rows, style, columns, flexible) if style == "text" else render_rows(rows, style)
+
+    def para(line: str) -> list[str]:
+        return text.wrap(line, columns) if columns and style == "text" else [line]
 
     n_pairs, n_same = len(c.convergence), int(c.convergence["same"].sum()) if len(c.convergence) else 0
     if not n_pairs:
@@ -183,7 +202,8 @@ def render(c: Comparison, style: str = "text") -> str:
     unpaired = len(c.a.runs) + len(c.b.runs) - 2 * n_pairs
     if unpaired:
         conv += f"; {unpaired} run(s) without a partner on the other side (not compared)"
-    diffs = [("setting", "A", "B"), *c.differences] if c.differences else None
+    diffs = [("setting", "A", "B"), *((SETTING_WORDS.get(k, k), a, b) for k, a, b in c.differences)]
+
     def heading(title: str, note: str = "") -> str:
         title = title.upper() if style == "text" else f"## {title}"
         return f"{title} ({note})" if note else title
@@ -192,14 +212,16 @@ def render(c: Comparison, style: str = "text") -> str:
     summary = [f"A: {c.a.label}, {len(c.a.runs)} finished runs", f"B: {c.b.label}, {len(c.b.runs)} finished runs",
                f"verdicts: {c.n_verdicts_changed} of {len(c.verdicts) - 1} changed outcome", conv]
     parts = [f"{'# ' if style == 'markdown' else ''}{c.suite.name}: A vs B", "",
-             *(bullet + line for line in summary), "", heading("What differs"), ""]
-    parts += [table(diffs)] if diffs else ["(no recorded setting differs)"]
-    parts += ["", heading("Verdicts"), "", table(c.verdicts) if len(c.verdicts) > 1 else "(no verdict rows)", "",
-              heading("Per configuration", "medians over seeds; '>' = censored; B/A only where both are exact"), ""]
+             *(out for line in summary for out in para(bullet + line)), "", heading("What differs"), ""]
+    parts += [table(diffs, (1, 2))] if c.differences else ["(no recorded setting differs)"]
+    verdicts = _said_verdicts(c.verdicts) if style == "text" else c.verdicts
+    parts += ["", heading("Verdicts"), "", table(verdicts, (0, 1, 2)) if len(c.verdicts) > 1 else "(no verdict rows)",
+              "", *para(heading("Per configuration", "medians over seeds; '>' = censored; B/A only where both are exact")),
+              ""]
     parts += [table(c.configs)] if c.configs else ["(the runs record no epochs)"]
     changed = c.convergence[~c.convergence["same"]] if n_pairs else c.convergence
     if len(changed):
         rows = [(*c.keys, "seed", "A", "B")]
         rows += [tuple(str(r[k]) for k in [*c.keys, "seed", "outcome_a", "outcome_b"]) for _, r in changed.iterrows()]
-        parts += ["", heading("Runs whose convergence changed"), "", table(rows)]
+        parts += ["", heading("Runs whose convergence changed"), "", table(rows, tuple(range(len(rows[0]))))]
     return "\n".join(parts) + "\n"

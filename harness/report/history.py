@@ -17,6 +17,8 @@ import pandas as pd
 from harness.stats.changepoint import noise_scale, segments
 from harness.config.run_config import ConfigError
 from harness.core.contract import ENVIRONMENT_TAGS
+from harness.judge.answer import SAID
+from harness.judge.tables import fmt_effect, fmt_interval
 from harness.judge.verdict import is_current, label_of
 from harness.store.queries import QueryError, parent_runs, recorded_verdict
 
@@ -83,9 +85,11 @@ def effect_history(client, suite: str, scale: str | None = None) -> pd.DataFrame
             records.append({"invocation": i, "run_id": r["run_id"], "start_time": r["start_time"],
                             "git_sha": r["git_sha"], "row": row_id(v), "statement": v.get("statement"),
                             "label": row_label_of(v), "metric": v.get("metric"),
-                            **{k: v.get(k) for k in ("effect", "low", "high", "threshold", "direction", "outcome")}})
+                            **{k: v.get(k) for k in ("effect", "low", "high", "threshold", "direction", "outcome")},
+                            "bound": v.get("bound") or "="})
     df = pd.DataFrame(records, columns=["invocation", "run_id", "start_time", "git_sha", "row", "statement", "label",
-                                        "metric", "effect", "low", "high", "threshold", "direction", "outcome"])
+                                        "metric", "effect", "low", "high", "threshold", "direction", "outcome",
+                                        "bound"])
     df["level"], df["step"] = math.nan, False
     for _, rows in df.groupby(list(ROW), sort=False):
         rows = rows[np.isfinite(rows["effect"].astype(float))]
@@ -131,7 +135,7 @@ def _pick(inv: pd.DataFrame, ref: str, what: str) -> int:
 
 
 def _describe(r) -> str:
-    return f"{r['outcome']} {r['effect']:.3g} [{r['low']:.3g}, {r['high']:.3g}]"
+    return f"{r['outcome']} {fmt_effect(float(r['effect']), r['bound'])} {fmt_interval(float(r['low']), float(r['high']))}"
 
 
 def check(client, suite: str, baseline: str, head: str | None = None, margin: float = 0.0, rel_margin: float = 0.1,
@@ -215,13 +219,26 @@ def plot_history(hist: pd.DataFrame, path, max_rows: int = 12) -> str:
     return str(path)
 
 
+def outcomes_said(outcomes) -> str:
+    """A row's outcomes oldest first, in words, repeats counted: 'supported x3, then refuted'."""
+    runs: list[list] = []
+    for o in outcomes:
+        word = SAID.get(str(o), str(o))
+        if runs and runs[-1][0] == word:
+            runs[-1][1] += 1
+        else:
+            runs.append([word, 1])
+    return ", then ".join(f"{w} x{n}" if n > 1 else w for w, n in runs)
+
+
 def history_table(hist: pd.DataFrame) -> list[tuple[str, ...]]:
-    """Rows (header first) for harness.judge.tables.render: per verdict row, its first and last values and its steps."""
+    """Rows (header first) for harness.judge.tables.render: per verdict row, its first and last values (a bound kept
+    a bound: '≤0.667'), its outcomes in words and its steps."""
     out = [("statement", "group", "metric", "invocations", "first", "last", "outcomes", "new level at (commit)")]
     for _, rows in hist.groupby(list(ROW), sort=False):
         first, last = rows.iloc[0], rows.iloc[-1]
         steps = ", ".join(f"{str(r['git_sha'])[:7]} ({r['level']:.3g})" for _, r in rows[rows["step"]].iterrows())
-        outcomes = "".join(str(o)[0].upper() for o in rows["outcome"])  # S / R / I per invocation, oldest first
         out.append((str(first["statement"]), str(last["label"]), str(first["metric"]), str(len(rows)),
-                    f"{first['effect']:.3g}", f"{last['effect']:.3g}", outcomes, steps or "-"))
+                    fmt_effect(float(first["effect"]), first["bound"]), fmt_effect(float(last["effect"]), last["bound"]),
+                    outcomes_said(rows["outcome"]), steps or "-"))
     return out

@@ -32,12 +32,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from harness.core import text
 from harness.core.contract import REPORT_DIR
 from harness.core.names import PACKAGE, suite_index, suites_dir
 from harness.store.location import sqlite_path
 
 MAX_STORE_BYTES = 256 * 2**20
 LIBRARIES = ("mlflow", "matplotlib", "pandas", "numpy")
+
+
+def view(wide: bool) -> str:
+    """How a text report is laid out, part of its request: whole tables, or the terminal's width now."""
+    return "wide" if wide else f"{text.width()} columns"
 
 
 def cache_dir() -> Path:
@@ -54,19 +60,20 @@ class Request:
     run: str | None
     out: str | None
     fmt: str
+    view: str = ""  # how text is laid out: the terminal's width ('120 columns') or 'wide'
 
     @classmethod
-    def of(cls, uri: str, suite: str, run: str | None, out: str | None, fmt: str) -> "Request | None":
+    def of(cls, uri: str, suite: str, run: str | None, out: str | None, fmt: str, view: str = "") -> "Request | None":
         """The request, or None where no memo applies: a server, a suite not shipped in suites/ (a .py file, one
         registered at run time: its code is not in the digest), a large store, or turned off."""
         db = sqlite_path(uri)
         if (db is None or suite not in suite_index() or os.environ.get("HARNESS_REPORT_CACHE", "1") == "0"
                 or not db.is_file() or db.stat().st_size > MAX_STORE_BYTES):
             return None
-        return cls(db.resolve(), suite, run, out, fmt)
+        return cls(db.resolve(), suite, run, out, fmt, view)
 
     def path(self) -> Path:
-        key = json.dumps([str(self.db), os.getcwd(), self.suite, self.run, self.out, self.fmt])
+        key = json.dumps([str(self.db), os.getcwd(), self.suite, self.run, self.out, self.fmt, self.view])
         return cache_dir() / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.json"
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Callable
 
 import matplotlib
 
@@ -16,10 +15,11 @@ matplotlib.use("Agg")  # files only; must precede pyplot's import
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from harness.core.contract import GRAD_LAYER  # also plots.GRAD_LAYER to callers
 from harness.judge.tables import OUTCOME_COLOURS  # also plots.OUTCOME_COLOURS to callers
+from harness.report.forest import plot_forest  # noqa: F401 -- the report draws it as plots.plot_forest
 
 DPI = 110
 
@@ -29,21 +29,24 @@ def _colors(n: int) -> list:
     return [cmap(i % cmap.N) for i in range(n)]
 
 
-def plot_decomposition(table: pd.DataFrame, label_title: str, path: Path) -> Path:
+def plot_decomposition(table: pd.DataFrame, colour_key: str | None, path: Path) -> Path:
     """Three panels sharing the configuration axis: median epoch time, epochs to target, time to target.
 
-    table: one row per configuration with column 'label' and Estimate columns 'epoch_time',
-    'epochs', 'time_to_target' (harness.stats.Estimate). Whiskers are the exact interval of the median over
-    seeds; an open marker with an arrow means censored (the run(s) never reached the target, so
+    table: one row per configuration with column 'label' (in the suite's words) and Estimate columns 'epoch_time',
+    'epochs', 'time_to_target' (harness.stats.Estimate); `colour_key`: the column whose value colours a row (the first
+    field that varies, so one activation's rows read alike), None for one colour. Whiskers are the exact interval of
+    the median over seeds; an open marker with an arrow means censored (the run(s) never reached the target, so
     the true value lies further right than drawn).
     """
     panels = [("epoch_time", "median epoch time (s)"), ("epochs", "epochs to target"),
               ("time_to_target", "time to target (s, training only)")]
     n = len(table)
-    fig, axes = plt.subplots(1, 3, figsize=(13, 1.2 + 0.42 * n), sharey=True, constrained_layout=True)
+    labels = list(table["label"])
+    # wide enough for the longest label beside three panels, tall enough for the rows, the titles and the axes
+    fig, axes = plt.subplots(1, 3, figsize=(10 + 0.07 * max(map(len, labels)), 2.2 + 0.42 * n), sharey=True,
+                             constrained_layout=True)
     y = np.arange(n)[::-1]  # first configuration at the top
-    # one colour per value of the first grid field (e.g. activation): a configuration's three panels read alike
-    groups = [str(label).split(", ")[0] for label in table["label"]]
+    groups = [str(v) for v in table[colour_key]] if colour_key else [""] * n
     palette = dict(zip(dict.fromkeys(groups), _colors(len(set(groups)))))
     for ax, (col, title) in zip(axes, panels):
         ests = list(table[col])
@@ -65,89 +68,120 @@ def plot_decomposition(table: pd.DataFrame, label_title: str, path: Path) -> Pat
                 ax.text(right, yi + 0.22, f"{e.n_censored}/{e.n} censored", ha="right", va="bottom", fontsize=7,
                         color="C3")
         ax.set_xlim(0, right * 1.02)
+        ax.set_ylim(-0.6, n - 0.4)
         ax.set_title(title, fontsize=10)
         ax.grid(axis="x", alpha=0.3)
-    axes[0].set_yticks(y, list(table["label"]), fontsize=8)
-    axes[0].set_ylabel(label_title)
-    fig.suptitle("total time = epochs to target x time per epoch (median over seeds, exact 95% interval of the median; "
-                 "open marker = censored)", fontsize=10)
+    axes[0].set_yticks(y, labels, fontsize=8)
+    fig.suptitle("total time = epochs to target x time per epoch\n(median over seeds, exact 95% interval of the "
+                 "median; open marker = censored: never reached the target)", fontsize=9)
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
 
 
-def _facets(runs: pd.DataFrame, keys: list[str]) -> tuple[list, list, Callable, Callable]:
-    """Rows = values of the first grid field (when there are two or more), colours = the rest."""
-    row_key = keys[0] if len(keys) >= 2 else None
-    colour_keys = keys[1:] if row_key else keys
-    rows = list(dict.fromkeys(runs[row_key])) if row_key else [None]
-    colours = list(dict.fromkeys(tuple(r) for r in runs[colour_keys].itertuples(index=False))) if colour_keys else [()]
+class Facets:
+    """How curves of many configurations are laid out, each said in the suite's words (harness.judge.subject.Words):
+    a panel row per value of the first field that varies, together with the fields its value settles (a zipped
+    axis: init with activation), when others vary too; a colour per value of the rest (e.g. 'BN', 'no BN')."""
 
-    def row_of(run: pd.Series):
-        return rows.index(run[row_key]) if row_key else 0
+    def __init__(self, runs: pd.DataFrame, keys: list[str], words=None):
+        keys = [k for k in keys if runs[k].astype(str).nunique() > 1] if len(runs) else []  # only what varies
+        self.words = words
+        settled = [k for k in keys[1:] if (runs.groupby(keys[0], sort=False)[k].nunique() == 1).all()] if keys else []
+        self.row_keys = [keys[0], *settled] if len(keys) > len(settled) + 1 else []
+        self.colour_keys = [k for k in keys if k not in self.row_keys]
+        self.rows = (list(dict.fromkeys(tuple(r) for r in runs[self.row_keys].itertuples(index=False)))
+                     if self.row_keys else [()])
+        self.colours = (list(dict.fromkeys(tuple(r) for r in runs[self.colour_keys].itertuples(index=False)))
+                        if self.colour_keys else [()])
+        self.palette = _colors(len(self.colours))
 
-    def colour_of(run: pd.Series):
-        return colours.index(tuple(run[k] for k in colour_keys)) if colour_keys else 0
+    def row_of(self, run: pd.Series) -> int:
+        return self.rows.index(tuple(run[k] for k in self.row_keys)) if self.row_keys else 0
 
-    return rows, colours, row_of, colour_of
+    def colour_of(self, run: pd.Series):
+        return self.palette[self.colours.index(tuple(run[k] for k in self.colour_keys)) if self.colour_keys else 0]
+
+    def said(self, fields: dict) -> str:
+        """Fields in the suite's words ('dropout 0.5'); their values where the suite has none."""
+        words = self.words.name(fields) if self.words is not None else ""
+        return words or ", ".join(f"{k} {v}" for k, v in fields.items())
+
+    def row_title(self, r: int, extra: str = "") -> str:
+        title = self.said(dict(zip(self.row_keys, self.rows[r]))) if self.row_keys else ""
+        return ", ".join(filter(None, [title, extra]))
+
+    def legend(self, fig, more: list | None = None) -> None:
+        """The colours (only the fields that vary, in words), and `more` (handle, label) pairs, beside the panels."""
+        entries = [(plt.Line2D([], [], color=self.palette[i], lw=2), self.said(dict(zip(self.colour_keys, c))))
+                   for i, c in enumerate(self.colours)] if self.colour_keys else []
+        entries += more or []
+        if entries:
+            fig.legend([h for h, _ in entries], [label for _, label in entries], loc="outside right upper",
+                       fontsize=8)
 
 
-def _legend(fig, colours: list, keys: list[str], row_key) -> None:
-    colour_keys = keys[1:] if row_key else keys
-    if not colour_keys:
-        return
-    palette = _colors(len(colours))
-    handles = [plt.Line2D([], [], color=palette[i], lw=2) for i in range(len(colours))]
-    labels = [", ".join(str(v) for v in c) for c in colours]
-    fig.legend(handles, labels, title=", ".join(colour_keys), loc="outside right upper", fontsize=8, title_fontsize=8)
-
-
-def plot_learning_curves(runs: pd.DataFrame, histories: dict[str, pd.DataFrame], keys: list[str], metric: str,
+def plot_learning_curves(runs: pd.DataFrame, histories: dict[str, pd.DataFrame], facets: Facets, curve,
                          target: float | None, path: Path) -> Path:
-    """`metric` per epoch, against epochs (left) and against cumulative timed training seconds (right); one line per seed."""
-    row_key = keys[0] if len(keys) >= 2 else None
-    rows, colours, row_of, colour_of = _facets(runs, keys)
-    palette = _colors(len(colours))
-    fig, axes = plt.subplots(len(rows), 2, figsize=(12, 0.6 + 2.6 * len(rows)), squeeze=False, sharey=True,
-                             layout="constrained")
+    """The claim's per-epoch metric (`curve`: harness.judge.suite.Curves, resolved) against epochs (left) and
+    cumulative timed training seconds (right), one line per seed; its training-set counterpart dashed where the
+    claim is about the gap between them."""
+    fig, axes = plt.subplots(len(facets.rows), 2, figsize=(12, 1.0 + 2.6 * len(facets.rows)), squeeze=False,
+                             sharey=True, layout="constrained")
+    drawn = []
     for _, run in runs.iterrows():
         h = histories.get(run["run_id"])
-        if h is None or metric not in h or "train/epoch_time_s" not in h:
+        if h is None or curve.metric not in h or "train/epoch_time_s" not in h:
             continue
         h = h[h["epoch"] >= 1].sort_values("epoch")  # step 0 holds diagnostics sampled at init, no validation
         seconds = h["train/epoch_time_s"].fillna(0).cumsum()  # timed training seconds up to each epoch's end
-        r, c = row_of(run), palette[colour_of(run)]
-        axes[r, 0].plot(h["epoch"], h[metric], color=c, lw=1.2, alpha=0.8)
-        axes[r, 1].plot(seconds, h[metric], color=c, lw=1.2, alpha=0.8)
-    low, high = _fitted_range([h[metric] for h in histories.values() if h is not None and metric in h], target)
-    for r, row in enumerate(rows):
+        r, c = facets.row_of(run), facets.colour_of(run)
+        for metric, style in ((curve.metric, "-"), (curve.train, "--")):
+            if metric and metric in h:
+                values = curve.shown(h[metric])
+                axes[r, 0].plot(h["epoch"], values, color=c, lw=1.2, alpha=0.8, ls=style)
+                axes[r, 1].plot(seconds, values, color=c, lw=1.2, alpha=0.8, ls=style)
+                drawn.append(values)
+    low, high = _fitted_range(drawn, None if target is None else float(curve.shown(pd.Series([target])).iloc[0]))
+    for r in range(len(facets.rows)):
         for j, xlabel in enumerate(("epoch", "training seconds (timed region)")):
             ax = axes[r, j]
             ax.set_ylim(low, high)
             if target is not None:
-                ax.axhline(target, color="k", ls="--", lw=0.8)
+                ax.axhline(float(curve.shown(pd.Series([target])).iloc[0]), color="k", ls=":", lw=0.8)
             ax.grid(alpha=0.3)
             ax.set_xlabel(xlabel, fontsize=8)
             ax.tick_params(labelsize=8)
-            if row_key:
-                ax.set_title(f"{row_key} = {row}", fontsize=9)
-        axes[r, 0].set_ylabel(metric, fontsize=9)
+            if facets.row_keys:
+                ax.set_title(facets.row_title(r), fontsize=9)
+        axes[r, 0].set_ylabel(curve.label, fontsize=9)
         axes[r, 0].xaxis.set_major_locator(MaxNLocator(integer=True))
-    _legend(fig, colours, keys, row_key)
-    fig.suptitle(f"learning curves: {metric} (one line per seed; dashed = target)", fontsize=10)
+    more = [(plt.Line2D([], [], color="k", ls=":", lw=0.8), "target")] if target is not None else []
+    if curve.train:
+        more += [(plt.Line2D([], [], color="grey", lw=1.2), "validation"),
+                 (plt.Line2D([], [], color="grey", lw=1.2, ls="--"), "training")]
+    facets.legend(fig, more)
+    fig.suptitle(f"learning curves: {curve.label}{' on the training and validation sets' if curve.train else ''} "
+                 f"(one line per seed)", fontsize=10)
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
 
 
 def _fitted_range(series: list, target: float | None) -> tuple[float, float]:
-    """A y range that holds the target and the curves' action: from the 5th percentile of the values (the first
-    epochs' far-off values would squeeze the rest) to the largest, target included, padded 5%."""
-    values = np.concatenate([s.dropna().to_numpy(dtype=float) for s in series]) if series else np.array([])
+    """A y range that holds the target and the curves' action: the far-off values of the first epochs would squeeze
+    the rest, so the side they lie on (below for a rising accuracy, above for a falling error or loss) stops at
+    the 5th percentile of the values from that side; the other side holds every value; target included, 5% padded."""
+    series = [s.dropna().astype(float) for s in series]
+    values = np.concatenate([s.to_numpy() for s in series]) if series else np.array([])
     values = values[np.isfinite(values)]
     if not len(values):
         return (0.0, 1.0) if target is None else (target - 0.5, target + 0.5)
-    low, high = float(np.percentile(values, 5)), float(values.max())
+    firsts = [s.iloc[0] for s in series if len(s)]
+    lasts = [s.iloc[-1] for s in series if len(s)]
+    falling = bool(firsts) and float(np.median(firsts)) > float(np.median(lasts))
+    low, high = ((float(values.min()), float(np.percentile(values, 95))) if falling else
+                 (float(np.percentile(values, 5)), float(values.max())))
     if target is not None:
         low, high = min(low, target), max(high, target)
     pad = 0.05 * (high - low or abs(high) or 1.0)
@@ -165,13 +199,10 @@ def grad_layer_metrics(histories: dict[str, pd.DataFrame]) -> list[str]:
     return sorted(names)
 
 
-def plot_grad_norms(runs: pd.DataFrame, histories: dict[str, pd.DataFrame], keys: list[str], family: str,
+def plot_grad_norms(runs: pd.DataFrame, histories: dict[str, pd.DataFrame], facets: Facets, family: str,
                     path: Path) -> Path:
     """Per-layer gradient norm (grad/<family>/layer_NN) by layer, at init and at the last sampled epoch; median over seeds."""
-    row_key = keys[0] if len(keys) >= 2 else None
-    rows, colours, row_of, colour_of = _facets(runs, keys)
-    palette = _colors(len(colours))
-    # (row, colour, moment) -> list over seeds of per-layer arrays
+    # (row, colour index, moment) -> list over seeds of per-layer arrays
     curves: dict[tuple[int, int, int], list[np.ndarray]] = {}
     for _, run in runs.iterrows():
         h = histories.get(run["run_id"])
@@ -182,16 +213,17 @@ def plot_grad_norms(runs: pd.DataFrame, histories: dict[str, pd.DataFrame], keys
             continue
         sampled = h.dropna(subset=[cols[0][1]]).sort_values("epoch")
         moments = [sampled[sampled["epoch"] == 0], sampled[sampled["epoch"] >= 1].tail(1)]
+        colour = facets.palette.index(facets.colour_of(run))
         for k, frame in enumerate(moments):
             if len(frame):
-                curves.setdefault((row_of(run), colour_of(run), k), []).append(frame[[c for _, c in cols]].to_numpy()[0])
-    fig, axes = plt.subplots(len(rows), 2, figsize=(12, 0.6 + 2.6 * len(rows)), squeeze=False, sharey=True,
-                             layout="constrained")
+                curves.setdefault((facets.row_of(run), colour, k), []).append(frame[[c for _, c in cols]].to_numpy()[0])
+    fig, axes = plt.subplots(len(facets.rows), 2, figsize=(12, 1.0 + 2.6 * len(facets.rows)), squeeze=False,
+                             sharey=True, layout="constrained")
     for (r, c, k), seeds in curves.items():
         width = min(len(s) for s in seeds)
         med = np.median(np.stack([s[:width] for s in seeds]), axis=0)  # (layers,)
-        axes[r, k].plot(np.arange(1, width + 1), med, "o-", ms=3, color=palette[c], lw=1.2)
-    for r, row in enumerate(rows):
+        axes[r, k].plot(np.arange(1, width + 1), med, "o-", ms=3, color=facets.palette[c], lw=1.2)
+    for r in range(len(facets.rows)):
         for k, moment in enumerate(("at init", "at the last sampled epoch")):
             ax = axes[r, k]
             ax.set_yscale("log")
@@ -199,69 +231,10 @@ def plot_grad_norms(runs: pd.DataFrame, histories: dict[str, pd.DataFrame], keys
             ax.set_xlabel("hidden layer (1 = nearest the input)", fontsize=8)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.tick_params(labelsize=8)
-            ax.set_title(f"{row_key} = {row}, {moment}" if row_key else moment, fontsize=9)
-        axes[r, 0].set_ylabel(f"grad/{family}", fontsize=9)
-    _legend(fig, colours, keys, row_key)
-    fig.suptitle(f"per-layer gradient {family} of the hidden weights (median over seeds; log scale)", fontsize=10)
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
-    return path
-
-
-def _is_ratio(rows) -> bool:
-    """A log axis suits ratios: every finite value and threshold positive, and the metric says ratio."""
-    values = [x for v in rows for x in (v.effect, v.low, v.high, v.threshold) if math.isfinite(x)]
-    return bool(values) and min(values) > 0 and all("ratio" in v.metric for v in rows)
-
-
-def _forest_panel(ax, statement: str, rows) -> None:
-    ratio = _is_ratio(rows)
-    finite = [x for v in rows for x in (v.effect, v.low, v.high, v.threshold) if math.isfinite(x)] or [1.0]
-    lo, hi = min(finite), max(finite)
-    if ratio:
-        ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))  # 0.5, 1, 2 rather than 5x10^-1
-        ax.xaxis.set_minor_formatter(FuncFormatter(lambda x, _: f"{x:g}" if f"{x:g}"[0] in "25" else ""))
-        left, right = lo / 1.6, hi * 1.6
-    else:
-        pad = 0.15 * (hi - lo or abs(hi) or 1.0)
-        left, right = lo - pad, hi + pad
-    y = np.arange(len(rows))[::-1]  # first row at the top
-    for yi, v in zip(y, rows):
-        colour = OUTCOME_COLOURS.get(v.outcome, "k")
-        low = v.low if math.isfinite(v.low) else left
-        high = v.high if math.isfinite(v.high) else right
-        if not math.isnan(v.effect):
-            ax.plot([low, high], [yi, yi], color=colour, lw=2.5, solid_capstyle="butt", alpha=0.8)
-            for end, open_ in ((left, not math.isfinite(v.low)), (right, not math.isfinite(v.high))):
-                if open_:  # an open (censored, or too few seeds) side: the interval goes on past the axis
-                    ax.annotate("", xy=(end, yi), xytext=((end * 1.25 if end == left else end / 1.25) if ratio else
-                                                          end + (right - left) * (0.05 if end == left else -0.05), yi),
-                                arrowprops=dict(arrowstyle="->", color=colour, lw=1.5))
-            ax.plot([v.effect], [yi], "o", ms=7, color=colour)
-        ax.plot([v.threshold, v.threshold], [yi - 0.4, yi + 0.4], color="k", ls="--", lw=1)
-    ax.set_xlim(left, right)
-    ax.set_ylim(-0.7, len(rows) - 0.3)
-    ax.set_yticks(y, [v.label for v in rows], fontsize=8)
-    rule = f"{rows[0].metric} {rows[0].direction} {rows[0].threshold:g}"
-    ax.set_title(f"{statement}   (claim: {rule}; dashed = threshold)", fontsize=9, loc="left")
-    ax.grid(axis="x", alpha=0.3, which="both")
-
-
-def plot_forest(verdicts, path: Path) -> Path:
-    """Every verdict row: effect (dot) and interval (bar), one panel per statement, coloured by outcome; log axis
-    for ratios; an open bound (censored, or too few seeds for the interval) is an arrow to the panel's edge."""
-    statements: dict[str, list] = {}
-    for v in verdicts:
-        statements.setdefault(v.statement, []).append(v)
-    heights = [len(rows) + 1.2 for rows in statements.values()]
-    fig, axes = plt.subplots(len(statements), 1, figsize=(10, 0.8 + 0.32 * sum(heights)), squeeze=False,
-                             gridspec_kw={"height_ratios": heights}, layout="constrained")
-    for ax, (statement, rows) in zip(axes[:, 0], statements.items()):
-        _forest_panel(ax, statement, rows)
-    handles = [plt.Line2D([], [], color=c, marker="o", lw=2.5) for c in OUTCOME_COLOURS.values()]
-    fig.legend(handles, list(OUTCOME_COLOURS), loc="outside upper right", ncols=3, fontsize=8)
-    fig.suptitle("verdicts: effect (median over seeds) and its interval per group", fontsize=10, x=0.02, ha="left")
+            ax.set_title(facets.row_title(r, moment), fontsize=9)
+        axes[r, 0].set_ylabel(f"gradient {family} (log scale)", fontsize=9)
+    facets.legend(fig)
+    fig.suptitle(f"per-layer gradient {family} of the hidden weights (median over seeds)", fontsize=10)
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path

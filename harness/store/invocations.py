@@ -7,6 +7,7 @@ import time
 
 from mlflow.tracking import MlflowClient
 
+from harness.core import text
 from harness.core.contract import EXPERIMENT_KIND, EXPERIMENT_KIND_TAG, RESUMED_TAG, SUITE_TAG, null_experiment
 from harness.store.queries import QueryError, parent_runs
 
@@ -14,6 +15,11 @@ from harness.store.queries import QueryError, parent_runs
 def parent_name(suite_name: str, configs, scale: str) -> str:
     """What the UI's run list shows: suite, scale, seeds, device, short time, e.g. 'bn-walltime ci 2 seeds cpu 11-28 06:40'."""
     return f"{suite_name} {scale} {len({c.seed for c in configs})} seeds {configs[0].device} {time.strftime('%m-%d %H:%M')}"
+
+
+def experiment_description(suite) -> str:
+    """A suite experiment's description in the UI: the claim and where it comes from."""
+    return f"{suite.claim}\n\nSource: {suite.source}"
 
 
 def parent_params(configs, options) -> dict[str, str]:
@@ -54,10 +60,12 @@ def resolve_run_id(client: MlflowClient, text: str, suite: str | None = None) ->
 
 
 def _verdict_counts(tags: dict[str, str]) -> str:
+    """'5 supported, 1 undecided': the outcomes an invocation's rows came to, in words, none left unsaid but zeros."""
     outcomes = [v for k, v in tags.items() if k.startswith("verdict/")]
     if not outcomes:
         return "no verdict"
-    return f"{outcomes.count('supported')} sup {outcomes.count('refuted')} ref {outcomes.count('inconclusive')} inc"
+    said = {"supported": "supported", "refuted": "refuted", "inconclusive": "undecided"}
+    return ", ".join(f"{outcomes.count(o)} {w}" for o, w in said.items() if outcomes.count(o))
 
 
 def invocation_lines(client: MlflowClient, suite: str | None = None) -> list[str]:
@@ -69,14 +77,38 @@ def invocation_lines(client: MlflowClient, suite: str | None = None) -> list[str
         t, params = p.data.tags, p.data.params
         get = lambda k: params.get(k) or t.get(k, "?")  # noqa: E731 -- params since this version, tags before
         reused = int(t.get(RESUMED_TAG, "0") or 0)
-        ran = int(get("n_configs")) - reused if get("n_configs").isdigit() else "?"
+        # the tag, where adaptive seeds grew the grid after the params were written (params never change)
+        asked = t.get("n_configs") or get("n_configs")
+        ran = int(asked) - reused if asked.isdigit() else "?"
         started = time.strftime("%Y-%m-%d %H:%M", time.localtime(p.info.start_time / 1000))
         rows.append((p.info.run_id[:8], started, t.get(SUITE_TAG, "?"), get("scale"), get("seeds"), get("threads"),
                      get("device"), p.info.status, f"{reused}/{ran}", _verdict_counts(t)))
     if len(rows) == 1:
         return ["no invocations in this store" + (f" for suite {suite!r}" if suite else "")]
-    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
-    return ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    rows = [tuple(map(str, r)) for r in rows]
+    return text.table(rows, text.width(), flexible=(2, 9)).splitlines()  # suite and verdicts wrap where they must
+
+
+UI_HOST, UI_PORT = "127.0.0.1", 5000  # `harness ui`'s defaults: where a printed link points
+# The UI's "Model training" view (runs table, metrics, artifacts). MLflow 3 opens pages in its GenAI view
+# (evaluations, traces) unless the link asks; the experiment kind tag alone does not carry to run pages.
+TRAINING_VIEW = "workflowType=machine_learning"
+
+
+def ui_link(experiment_id: str | None = None, run_id: str | None = None, host: str = UI_HOST,
+            port: int = UI_PORT) -> str:
+    """A link into the MLflow UI in its model-training view: the home page, an experiment's runs, or a run's page."""
+    page = ("" if experiment_id is None else f"experiments/{experiment_id}/runs" +
+            (f"/{run_id}" if run_id else ""))
+    return f"http://{host}:{port}/#/{page}?{TRAINING_VIEW}"
+
+
+def close_span(client: MlflowClient, run_id: str) -> None:
+    """End a finished parent run's span now, its status kept: the invocation goes on past the judging (the report,
+    the answer), and the UI's duration should be the whole invocation's."""
+    run = client.get_run(run_id)
+    if run.info.status != "RUNNING":
+        client.set_terminated(run_id, status=run.info.status)
 
 
 def classic_view(client: MlflowClient) -> list:
@@ -95,12 +127,9 @@ def serve_ui(tracker, host: str, port: int) -> None:
             "--host", host, "--port", str(port), "--workers", "1"]
     # MLflow's job runner (8 extra processes) serves GenAI features the harness does not use; an explicit setting wins.
     os.environ.setdefault("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false")
-    url = f"http://{host}:{port}"
     exps = classic_view(tracker.client)
-    print(f"MLflow UI on {tracker.uri}: {url}  (Ctrl-C stops it)", file=sys.stderr)
-    for exp in exps:
-        # workflowType: the UI's sidebar and pages in "Model training" mode, not GenAI (MLflow 3's default)
-        print(f"  {exp.name}: {url}/#/experiments/{exp.experiment_id}/runs?workflowType=machine_learning",
-              file=sys.stderr)
+    print(f"MLflow UI on {tracker.uri}: {ui_link(host=host, port=port)}  (Ctrl-C stops it)", file=sys.stderr)
+    for exp in exps:  # each opens on its runs table, in the model-training view
+        print(f"  {exp.name}: {ui_link(exp.experiment_id, host=host, port=port)}", file=sys.stderr)
     sys.stderr.flush()
     os.execv(sys.executable, argv)

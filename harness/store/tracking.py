@@ -20,6 +20,8 @@ from harness.core.contract import (
     CHILD,
     EXPERIMENT_KIND,
     EXPERIMENT_KIND_TAG,
+    EXPERIMENT_NOTES,
+    NOTE_TAG,
     PARENT,
     PARENT_TAG,
     ROLE_TAG,
@@ -63,22 +65,39 @@ class Tracker:
         configure_sqlite(uri, wal=True)  # readers (UI, report) and writers (workers) side by side
         self._experiments: dict[str, str] = {}  # name -> id: looked up once per experiment, not once per run
 
-    def experiment_id(self, name: str) -> str:
+    def experiment_id(self, name: str, description: str = "") -> str:
+        """The experiment's id, created where missing; its description (the UI's) set to `description`, else the
+        contract's for a known experiment, where it differs."""
+        description = description or EXPERIMENT_NOTES.get(name, "")
         if name not in self._experiments:
             exp = self.client.get_experiment_by_name(name)
             if exp is not None:
                 self._experiments[name] = exp.experiment_id
+                if description and exp.tags.get(NOTE_TAG) != description:
+                    self.client.set_experiment_tag(exp.experiment_id, NOTE_TAG, description)
             else:
                 artifact_location = None
                 path = sqlite_path(self.uri)
                 if path is not None:  # keep artifacts beside the database, under mlruns/
                     artifact_location = (path.parent.resolve() / "artifacts" / name).as_uri()
-                self._experiments[name] = self.client.create_experiment(
-                    name, artifact_location=artifact_location, tags={EXPERIMENT_KIND_TAG: EXPERIMENT_KIND})
+                tags = {EXPERIMENT_KIND_TAG: EXPERIMENT_KIND, **({NOTE_TAG: description} if description else {})}
+                self._experiments[name] = self.client.create_experiment(name, artifact_location=artifact_location,
+                                                                        tags=tags)
+                self._describe_default()
         return self._experiments[name]
 
-    def start_parent(self, suite: str, run_name: str, tags: dict[str, str], params: dict[str, str] | None = None) -> str:
-        run = self.client.create_run(self.experiment_id(suite), run_name=run_name,
+    def _describe_default(self) -> None:
+        """MLflow's Default experiment (every store has one, and the UI lists it) says what it is, once per store."""
+        default = self.client.get_experiment_by_name("Default")
+        if default is not None and not default.tags.get(NOTE_TAG):
+            self.client.set_experiment_tag(default.experiment_id, NOTE_TAG, EXPERIMENT_NOTES["Default"])
+
+    def start_parent(self, suite: str, run_name: str, tags: dict[str, str], params: dict[str, str] | None = None,
+                     description: str = "", start_time: float | None = None) -> str:
+        """Open an invocation's parent run, started at `start_time` (seconds since the epoch; None: now) so its span
+        covers the whole command; `description` is the suite experiment's (its claim and source)."""
+        run = self.client.create_run(self.experiment_id(suite, description), run_name=run_name,
+                                     start_time=None if start_time is None else int(start_time * 1000),
                                      tags={**tags, ROLE_TAG: PARENT, SUITE_TAG: suite})
         if params:
             self.client.log_batch(run.info.run_id, params=[Param(k, str(v)) for k, v in params.items()])

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 import pytorch_lightning as pl
@@ -33,6 +33,8 @@ class Recording:
     experiment: str = TRAIN_EXPERIMENT  # the MLflow experiment: the suite's name, or 'train' for `harness train`
     parent_run_id: str | None = None  # the invocation's parent run; None for a lone run
     name_fields: tuple[str, ...] = ()  # config fields a run's name shows (see `name_fields`); () = a lone run's name
+    # Those fields' values -> the name in the suite's words (harness.judge.suite.Suite.run_names); {} = field=value
+    names: dict = field(default_factory=dict, compare=False)
 
 
 def name_fields(fields: Iterable[str], configs: list[RunConfig]) -> tuple[str, ...]:
@@ -56,10 +58,14 @@ def plain(value) -> str:
     return "''" if value == "" else str(value)
 
 
-def run_name(config: RunConfig, fields: tuple[str, ...] = ()) -> str:
-    """'dropout=0.5 lr=0.001 s3': the naming fields' values and the seed; a lone run (no fields): 'relu-none-s0'."""
+def run_name(config: RunConfig, fields: tuple[str, ...] = (), names: dict | None = None) -> str:
+    """'no dropout, seed 3': the naming fields' values in the suite's words (`names`) and the seed; without words
+    'dropout=0.5 lr=0.001 s3'; a lone run (no fields): 'relu-none-s0'."""
     if not fields:
         return f"{config.activation}-{config.norm}-s{config.seed}"
+    said = (names or {}).get(tuple(getattr(config, f) for f in fields))
+    if said:
+        return f"{said}, seed {config.seed}"
     return " ".join([*(f"{f}={plain(getattr(config, f))}" for f in fields), f"s{config.seed}"])
 
 
@@ -83,7 +89,7 @@ class OpenRuns:
             return config, None
         rec = self.recording
         tags = {**environment_tags(config.device, config.threads), CONFIG_ID_TAG: config.config_id, **(tags or {})}
-        run_id = self.tracker.start_child(rec.experiment, rec.parent_run_id, run_name(config, rec.name_fields),
+        run_id = self.tracker.start_child(rec.experiment, rec.parent_run_id, run_name(config, rec.name_fields, rec.names),
                                           config.as_params(), tags)
         self.ids.append(run_id)
         return config, run_id
