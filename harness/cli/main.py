@@ -35,12 +35,9 @@ def _suite(name: str):
 
         return load_suite_file(name)
     check_suite(name)
-    entry = names.suite_index().get(name)
-    if entry is None:  # registered at run time in this process
-        return sys.modules["harness.judge.suite"].suites().get(name)
-    import importlib
+    from harness.discovery import suites
 
-    return importlib.import_module(entry.module).SUITE
+    return suites().get(name)  # imports that suite's module only (a suite registered at run time: no import)
 
 
 def cmd_run(args) -> int:
