@@ -7,10 +7,12 @@ import math
 import pickle
 
 import pytest
+from mlflow.tracking import MlflowClient
 
 import harness
 from harness import LossGap, RunConfig, Suite, ThresholdStatement, column, thresholds
 from harness.config.run_config import ConfigError
+from harness.core.contract import TIMING_TAG
 from harness.execute.declared import DeclaredRun, FreshCallbacks, run_function
 from harness.execute.interleave import check_interleave
 from harness.train.fit import train
@@ -92,3 +94,13 @@ def test_a_measured_suite_cannot_interleave():
     suite = _suite(measure=squares, interleave="dataset", grid={"dataset": ("digits", "mnist1d")})
     with pytest.raises(ConfigError, match="measures them; valid: interleave=None"):
         check_interleave(suite, suite.configs(scale="default"))
+
+
+def test_interleaved_arms_each_get_their_own_copy_of_the_callbacks(store_uri):
+    suite = _suite(grid={"width": (8, 16)}, interleave="width", callbacks=(LossGap(),), timing=True)
+    result = harness.run(suite, scale="default", store=store_uri)
+    runs = result.runs
+    assert not result.failures and sorted(runs.width) == [8, 16]
+    assert (runs["gap/loss"] == runs.final_val_loss - runs["train/eval_loss"]).all()  # each arm's own figures
+    client = MlflowClient(store_uri)
+    assert {client.get_run(r).data.tags.get(TIMING_TAG) for r in runs.run_id} == {"interleaved"}  # in lockstep
