@@ -28,7 +28,7 @@ from harness.config.run_config import ConfigError, RunConfig  # noqa: E402
 from harness.data.datamodule import InMemoryDataModule  # noqa: E402
 from harness.core.logs import quiet  # noqa: E402
 from harness.train.fit import RunResult, train, train_group  # noqa: E402
-from harness.judge.suite import suites  # noqa: E402
+from harness.discovery import suites  # noqa: E402
 
 LOADS = ("none", "bursts")
 BURSTS = """

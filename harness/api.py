@@ -21,7 +21,8 @@ from harness.config.run_config import ConfigError
 from harness.data.datasets import DATASETS, Dataset
 from harness.nn.models import MODELS, Model
 from harness.judge.rules import paired_verdicts, threshold_verdicts
-from harness.judge.suite import Suite, suites
+from harness.discovery import suites
+from harness.judge.suite import Suite
 from harness.judge.simulated import censored, outcomes, reached, runs_table  # noqa: F401 (public: a suite's flip tests)
 from harness.judge.verdict import PairedStatement, ThresholdStatement, Verdict
 

@@ -1,1 +1,2 @@
-"""One module per claim. Each defines SUITE (a harness.judge.suite.Suite); test_*.py beside it asserts its robust parts at CI scale."""
+"""One module per claim. Each defines SUITE (a harness.Suite), a declaration that imports only `harness`; its tests are
+tests/suites/test_<name>.py, asserting its robust parts at CI scale."""

@@ -24,11 +24,8 @@ supported when the interval lies wholly on the claimed side, refuted when wholly
 - "ELU costs more per step": median epoch time ratio ELU/relu > 1
 - the chapter's wider ranking, for every other activation A: epochs-to-target ratio A/relu < 1
 """
-from harness.config.run_config import RunConfig
-from harness.judge.measures import epochs_to_target, final_val_acc, median_epoch_time, time_to_target
-from harness.judge.rules import paired_verdicts
-from harness.judge.suite import Suite
-from harness.judge.verdict import PairedStatement, all_of
+from harness import (PairedStatement, RunConfig, Suite, all_of, epochs_to_target, final_val_acc, median_epoch_time,
+                     paired_verdicts, time_to_target)
 
 RELU_VARIANTS = ("relu", "leaky_relu", "leaky_relu_0.2")
 ACTIVATIONS = (*RELU_VARIANTS, "elu", "selu", "gelu", "silu")

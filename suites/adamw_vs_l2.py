@@ -30,14 +30,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from harness.config.run_config import RunConfig
-from harness.judge.measures import column, final_val_acc
-from harness.nn.optimizers import make_optimizer
-from harness.judge.rules import paired_verdicts, threshold_verdicts
-from harness.stats.median import Measured
-from harness.judge.suite import Suite
-from harness.judge.tuning import tuned
-from harness.judge.verdict import DifferenceStatement, RatioStatement, ThresholdStatement
+from harness import (DifferenceStatement, Measured, RatioStatement, RunConfig, Suite, ThresholdStatement, column,
+                     final_val_acc, make_optimizer, paired_verdicts, threshold_verdicts, tuned)
 
 ANALYTIC = "synthetic"  # the dataset field marks the algebra arm (no data read)
 STEP_LR, STEP_DECAY, DIM = 0.01, 0.1, 100
@@ -50,7 +44,7 @@ def gap(a: torch.Tensor, b: torch.Tensor, w0: torch.Tensor) -> float:
 
 
 def one_step(config: RunConfig) -> dict:
-    """Both forms of each optimizer from the same weights and gradient (seeded by harness.train.lifecycle.measure)."""
+    """Both forms of each optimizer from the same weights and gradient (seeded as a run is)."""
     w0, g = torch.randn(DIM, dtype=torch.float64), torch.randn(DIM, dtype=torch.float64)
 
     def step(name: str) -> torch.Tensor:
@@ -62,16 +56,6 @@ def one_step(config: RunConfig) -> dict:
 
     decoupled_sgd = w0 * (1 - STEP_LR * STEP_DECAY) - STEP_LR * g
     return {"sgd_gap": gap(step("sgd"), decoupled_sgd, w0), "adam_gap": gap(step("adam"), step("adamw"), w0)}
-
-
-def run(config: RunConfig, recording):
-    """The algebra arm is measured (harness.train.lifecycle.measure); digits arms train."""
-    from harness.train.fit import train
-    from harness.train.lifecycle import measure
-
-    if config.dataset == ANALYTIC:
-        return measure(one_step, config, recording)
-    return train(config, recording)
 
 
 def val_error(row: pd.Series) -> Measured:
@@ -142,7 +126,8 @@ SUITE = Suite(
     max_seeds=9,
     judge=judge,
     timing=False,
-    run=run,
+    measure=one_step,  # the algebra arm is measured, seeded as a run is; the digits arms train
+    measure_where={"dataset": ANALYTIC},
     words={"dataset": {ANALYTIC: "one step", "digits": "digits"}, "optimizer": {"adam": "Adam+l2", "adamw": "AdamW"},
            "weight_decay": "wd {:g}"},
     # ci: the algebra (exact, seconds) and one cell per method at lr 1e-3, 6 epochs, 6 seeds.

@@ -35,13 +35,8 @@ Verdicts (median over seeds, exact 95% interval; thresholds fixed in advance fro
 """
 import torch
 
-from harness.config.run_config import RunConfig
-from harness.judge.measures import column, final_val_acc
-from harness.nn.optimizers import make_optimizer
-from harness.judge.rules import paired_verdicts, threshold_verdicts
-from harness.judge.suite import Suite
-from harness.judge.tuning import tuned
-from harness.judge.verdict import DifferenceStatement, ThresholdStatement
+from harness import (DifferenceStatement, RunConfig, Suite, ThresholdStatement, column, final_val_acc, optimizer_steps,
+                     paired_verdicts, threshold_verdicts, tuned)
 
 ANALYTIC = "synthetic"  # the dataset field marks the construction's arms (no data read)
 N_TRAIN, N_TEST, P_POSITIVE = 100, 200, 0.55
@@ -74,32 +69,23 @@ def cosine(a: torch.Tensor, b: torch.Tensor) -> float:
 
 
 def construction(config: RunConfig) -> dict:
-    """Fit the construction with the config's optimizer from w = 0; errors and the cosines of Lemma 3.1 (seeded by measure)."""
+    """Fit the construction with the config's optimizer from w = 0; errors and the cosines of Lemma 3.1 (seeded as a run is)."""
     x, y, x_test, y_test = separable_problem()
     w = torch.nn.Parameter(torch.zeros(x.shape[1], dtype=torch.float64))
-    opt = make_optimizer([w], config)
     full = config.batch_size >= N_TRAIN
-    for _ in range(STEPS if full else 2 * STEPS):
+
+    def loss() -> torch.Tensor:  # least squares on the full batch, or on a batch drawn with replacement
         rows = slice(None) if full else torch.randint(0, N_TRAIN, (config.batch_size,))
-        opt.zero_grad()
-        (0.5 * ((x[rows] @ w - y[rows]) ** 2).mean()).backward()
-        opt.step()
+        return 0.5 * ((x[rows] @ w - y[rows]) ** 2).mean()
+
+    for _ in optimizer_steps([w], config, loss, STEPS if full else 2 * STEPS):
+        pass  # every step
     w = w.detach()
     min_norm = x.T @ torch.linalg.solve(x @ x.T, y)  # the interpolating solution in X's row space
     return {"train_error": float((torch.sign(x @ w) != y).double().mean()),
             "test_error": float((torch.sign(x_test @ w) != y_test).double().mean()),
             "test_negative_share": float((y_test < 0).double().mean()),
             "cos_sign": cosine(w, torch.sign(x.T @ y)), "cos_min_norm": cosine(w, min_norm)}
-
-
-def run(config: RunConfig, recording):
-    """The construction's arms are measured (harness.train.lifecycle.measure); MNIST-1D arms train."""
-    from harness.train.fit import train
-    from harness.train.lifecycle import measure
-
-    if config.dataset == ANALYTIC:
-        return measure(construction, config, recording)
-    return train(config, recording)
 
 
 TEST_ERROR = column("test_error")
@@ -147,7 +133,8 @@ SUITE = Suite(
     max_seeds=9,
     judge=judge,
     timing=False,  # errors and accuracies, not time
-    run=run,
+    measure=construction,  # the construction's arms are measured, seeded as a run is; the MNIST-1D arms train
+    measure_where={"dataset": ANALYTIC},
     words={"dataset": {ANALYTIC: "construction"}, "optimizer": "{}",
            "batch_size": lambda b: "full batch" if b == N_TRAIN else f"batch {b}"},
     # ci: the whole construction (seconds), MNIST-1D at one lr each (no tuning), 5 epochs; 6 seeds so rows can decide.

@@ -25,13 +25,8 @@ Verdicts (median over seeds, exact 95% interval; thresholds fixed in advance):
 """
 import pandas as pd
 
-from harness.config.run_config import RunConfig
-from harness.judge.measures import column, epochs_to_target, final_val_acc
-from harness.judge.rules import paired_verdicts, threshold_verdicts
-from harness.stats.median import Measured
-from harness.judge.suite import Suite
-from harness.judge.tuning import tuned
-from harness.judge.verdict import DifferenceStatement, RatioStatement, ThresholdStatement
+from harness import (DifferenceStatement, Measured, RatioStatement, RunConfig, Suite, ThresholdStatement, column,
+                     epochs_to_target, final_val_acc, paired_verdicts, threshold_verdicts, tuned)
 
 LRS = (1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
 OPTIMIZERS = ("adagrad", "rmsprop", "adam", "nadam")

@@ -7,12 +7,12 @@ the next layer instead). No source figure; here: the 20x100 MLP of the chapter's
 One run per (activation, placement, seed) measures three nets in eval mode under inference_mode:
   none  - the same MLP built without BN;
   bn    - the BN MLP after 20 training steps on digits (so its running statistics are real);
-  fused - that BN MLP with every BN folded away (harness.nn.fusion.fuse_bn).
-At batch sizes 1, 32 and 1024, on the selected device (synchronized before every clock read):
-WARMUP untimed calls per net, then REPEATS timed single calls per net, interleaved (none, bn,
-fused, rotating who goes first) so a busy machine slows all three alike; a net's latency is the
-median over its calls. Single calls, not blocks of calls: on a shared, oversubscribed CPU a short
-call is rarely preempted, so the median stays the uncontended cost. Ratios are taken within the
+  fused - that BN MLP with every BN folded away (harness.fuse_bn).
+At batch sizes 1, 32 and 1024, on the selected device (synchronized before every clock read;
+harness.inference_latency): WARMUP untimed calls per net, then REPEATS timed single calls per net,
+interleaved (none, bn, fused, rotating who goes first) so a busy machine slows all three alike; a
+net's latency is the median over its calls. Single calls, not blocks of calls: on a shared,
+oversubscribed CPU a short call is rarely preempted, so the median stays the uncontended cost. Ratios are taken within the
 run (bn/none, fused/none). The run also records the fused net's error against a float64 reference
 of the BN net in eval mode on 1024 fresh inputs (fused_max_rel_err: max |fused - ref| / max |ref|),
 and the BN net's own float32 error against the same reference (bn_max_rel_err).
@@ -32,21 +32,11 @@ the interval lies wholly on the claimed side, refuted when wholly on the other, 
 from __future__ import annotations
 
 import copy
-import statistics
-import time
 
 import torch
 
-from harness.config.run_config import RunConfig
-from harness.data.datamodule import InMemoryDataModule
-from harness.nn.fusion import count_batchnorm, fuse_bn
-from harness.judge.measures import column
-from harness.nn.mlp import build_mlp
-from harness.nn.optimizers import OPTIMIZERS
-from harness.judge.rules import threshold_verdicts
-from harness.judge.suite import Suite
-from harness.train.timing import synchronize
-from harness.judge.verdict import ThresholdStatement, all_of
+from harness import (RunConfig, Suite, ThresholdStatement, all_of, build_model, column, count_batchnorm, fuse_bn,
+                     inference_latency, load_data, optimizer_steps, threshold_verdicts)
 
 BATCH_SIZES = (1, 32, 1024)
 VARIANTS = ("none", "bn", "fused")
@@ -57,31 +47,31 @@ WARMUP = 5  # untimed calls per net and batch size (allocator, caches, lazy init
 BN_TRAIN_STEPS = 20  # steps that give the BN net real running statistics
 
 
-def trained_bn_net(config: RunConfig, data: InMemoryDataModule, device: torch.device) -> torch.nn.Module:
+def trained_bn_net(config: RunConfig, data, device: torch.device) -> torch.nn.Module:
     """The BN MLP after a few training steps: running statistics and affine parameters as training leaves them."""
-    model = build_mlp(config, data.n_features, data.n_classes).to(device)
-    opt = OPTIMIZERS.get(config.optimizer)(model.parameters(), config.lr, config.weight_decay)
+    model = build_model(config, data.n_features, data.n_classes).to(device)
     x, y = data.x_train.to(device), data.y_train.to(device)  # (N, F), (N,)
     g = torch.Generator().manual_seed(config.seed)
     model.train()
-    for _ in range(BN_TRAIN_STEPS):
+
+    def loss() -> torch.Tensor:  # a minibatch drawn with replacement
         idx = torch.randint(0, len(x), (config.batch_size,), generator=g).to(device)
-        loss = torch.nn.functional.cross_entropy(model(x[idx]), y[idx])
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        return torch.nn.functional.cross_entropy(model(x[idx]), y[idx])
+
+    for _ in optimizer_steps(model.parameters(), config, loss, BN_TRAIN_STEPS):
+        pass  # every step
     return model.eval()
 
 
 def latency(config: RunConfig) -> dict:
-    """Median seconds per forward call of the no-BN, BN and fused nets at each batch size, and their ratios."""
+    """Median seconds per forward call of the no-BN, BN and fused nets at each batch size, their ratios, and the
+    fused net's (and the BN net's own) error against the BN net in float64."""
     device = torch.device(config.device)
-    data = InMemoryDataModule(config)
-    data.setup("fit")
-    bn = trained_bn_net(config, data, device)  # seeded by harness.train.lifecycle.measure
+    data = load_data(config)
+    bn = trained_bn_net(config, data, device)  # seeded as a run is
     fused = fuse_bn(bn)
-    none = build_mlp(config.replace(norm="none"), data.n_features, data.n_classes).to(device).eval()
-    nets = {"none": none, "bn": bn, "fused": fused}
+    none = build_model(config.replace(norm="none"), data.n_features, data.n_classes).to(device).eval()
+    nets = {"none": none, "bn": bn, "fused": fused}  # VARIANTS, in order
     out: dict[str, float] = {"bn_modules": float(count_batchnorm(bn)), "fused_bn_modules": float(count_batchnorm(fused))}
     g = torch.Generator().manual_seed(config.seed + 1)
     with torch.inference_mode():
@@ -90,33 +80,14 @@ def latency(config: RunConfig) -> dict:
         scale = y_ref.abs().max()
         out["fused_max_rel_err"] = float((fused(fresh).double() - y_ref).abs().max() / scale)
         out["bn_max_rel_err"] = float((bn(fresh).double() - y_ref).abs().max() / scale)
-        for b in BATCH_SIZES:
-            x = fresh[:b]  # (b, F)
-            for net in nets.values():
-                for _ in range(WARMUP):
-                    net(x)
-            samples: dict[str, list[float]] = {v: [] for v in VARIANTS}  # seconds per call
-            for r in range(REPEATS):
-                for v in VARIANTS[r % 3:] + VARIANTS[:r % 3]:  # rotate who goes first
-                    synchronize(device)
-                    t0 = time.perf_counter()
-                    nets[v](x)
-                    synchronize(device)
-                    samples[v].append(time.perf_counter() - t0)
-            med = {v: statistics.median(samples[v]) for v in VARIANTS}
-            for v in VARIANTS:
-                out[f"latency_s/{v}/b{b}"] = med[v]
-            out[f"ratio/bn_vs_none/b{b}"] = med["bn"] / med["none"]
-            out[f"ratio/fused_vs_none/b{b}"] = med["fused"] / med["none"]
-            out[f"ratio/fused_vs_bn/b{b}"] = med["fused"] / med["bn"]
+    for b in BATCH_SIZES:
+        med = inference_latency(nets, fresh[:b], repeats=REPEATS, warmup=WARMUP)  # seconds per call, (b, F) input
+        for v in VARIANTS:
+            out[f"latency_s/{v}/b{b}"] = med[v]
+        out[f"ratio/bn_vs_none/b{b}"] = med["bn"] / med["none"]
+        out[f"ratio/fused_vs_none/b{b}"] = med["fused"] / med["none"]
+        out[f"ratio/fused_vs_bn/b{b}"] = med["fused"] / med["bn"]
     return out
-
-
-def run(config: RunConfig, recording) -> dict:
-    """One activation, placement and seed: the three nets' latencies recorded as a child run."""
-    from harness.train.lifecycle import measure
-
-    return measure(latency, config, recording)
 
 
 SLOWER = [ThresholdStatement("BN slows inference", f"BN/no-BN latency ratio, batch {b}",
@@ -146,7 +117,7 @@ SUITE = Suite(
     seeds=6,
     judge=judge,
     timing=True,
-    run=run,
+    measure=latency,  # every config is measured, seeded as a run is: nothing here trains through the Trainer
     words={"activation": "{}", "norm": "BN {}", "batch": "batch {}"},  # 'relu, BN before, batch 32'
     # ci: one activation, both placements, 6 seeds, a 6-layer net: every row, n, intervals and the
     # fused net's exactness (clear-cut at any load) in seconds.

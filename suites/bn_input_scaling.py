@@ -45,12 +45,7 @@ Verdict, paired by seed (effect = median over seeds; exact 95% interval over see
 """
 import math
 
-from harness.config.run_config import RunConfig
-from harness.judge.measures import epochs_to_target, final_val_acc
-from harness.judge.rules import paired_verdicts
-from harness.stats.median import two_seed_range
-from harness.judge.suite import Suite
-from harness.judge.verdict import PairedStatement
+from harness import PairedStatement, RunConfig, Suite, epochs_to_target, final_val_acc, paired_verdicts, two_seed_range
 
 EPOCHS, TARGET = 25, 0.55  # budget (epochs) and target (validation accuracy) the noise was measured at
 # sd over seeds 100-105: (final val acc at 25 epochs, log(epochs to 0.55)), per arm

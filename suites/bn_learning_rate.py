@@ -23,11 +23,8 @@ seeds, bounds carried through):
   budget, so its ratio is a bound)
 supported when the interval lies wholly on the claimed side, refuted when wholly on the other.
 """
-from harness.config.run_config import RunConfig
-from harness.judge.measures import epochs_to_target
-from harness.judge.rules import Arms, best_rows, largest_passing_ratio_verdict, paired_verdicts
-from harness.judge.suite import Suite
-from harness.judge.verdict import PairedStatement, Rule
+from harness import (Arms, PairedStatement, Rule, RunConfig, Suite, best_rows, epochs_to_target,
+                     largest_passing_ratio_verdict, paired_verdicts)
 
 LRS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 FEWER_EPOCHS = PairedStatement("BN needs fewer epochs", "epochs-to-target ratio", epochs_to_target,

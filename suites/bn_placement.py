@@ -31,13 +31,8 @@ exact 95% interval over seeds):
 """
 import math
 
-from harness.stats.bounds import WITHIN_DIFFERENCE, WITHIN_RATIO
-from harness.config.run_config import RunConfig
-from harness.judge.measures import epochs_to_target, final_val_acc
-from harness.judge.rules import paired_verdicts
-from harness.stats.median import two_seed_range
-from harness.judge.suite import Suite
-from harness.judge.verdict import PairedStatement, all_of
+from harness import (PairedStatement, RunConfig, Suite, WITHIN_DIFFERENCE, WITHIN_RATIO, all_of, epochs_to_target,
+                     final_val_acc, paired_verdicts, two_seed_range)
 
 # sd over seeds 100-105 of one config (BN before): final val acc, and log(epochs to 0.93)
 NOISE = {"relu": (0.0139, 0.225), "elu": (0.0069, 0.311), "tanh": (0.0078, 0.392)}

@@ -16,7 +16,7 @@ validation accuracy difference, one effect counted twice; the loss gap does not 
 BN also fits faster, and a net that fits sooner has longer to overfit within a fixed budget, so
 the gap is also compared at matched training loss: at the first epoch whose training loss is
 <= MATCH_LOSS = 0.1 nats (mean probability of the right class ~0.9: both arms get there well
-inside the budget), recorded per run by this suite's callback as gap/loss_at_match.
+inside the budget), recorded per run by the LossGap callback (harness.LossGap) as gap/loss_at_match.
 
 Grid: norm (none, before, after) x 9 seeds. Verdict (effect = median over seeds; exact 95%
 interval over seeds):
@@ -27,12 +27,8 @@ interval over seeds):
   "BN raises validation accuracy":                   final validation accuracy difference > 0
 supported when the interval lies wholly on the claimed side, refuted when wholly on the other.
 """
-from harness.train.callbacks import EpochMetrics
-from harness.config.run_config import RunConfig
-from harness.judge.measures import column, final_val_acc
-from harness.judge.rules import paired_verdicts
-from harness.judge.suite import Curves, Suite
-from harness.judge.verdict import DifferenceStatement, Rule, verdict_from_bounds
+from harness import (DifferenceStatement, LossGap, RunConfig, Suite, Curves, ThresholdStatement, column, final_val_acc,
+                     paired_verdicts, threshold_verdicts)
 
 MATCH_LOSS = 0.1  # nats of training cross-entropy at which the arms are compared
 OVERFIT_MARGIN = 0.1  # nats of validation minus training loss
@@ -43,39 +39,12 @@ STATEMENTS = [
                         f"loss gap difference at train loss <= {MATCH_LOSS}", column("gap/loss_at_match"), "<"),
     DifferenceStatement("BN raises validation accuracy", "final val acc difference", final_val_acc, ">"),
 ]
-PREMISE = Rule("without BN the oversized net overfits", "val - train loss gap (nats)", ">", OVERFIT_MARGIN)
-
-
-class LossGap(EpochMetrics):
-    """Per epoch, gap/loss = val/loss - train/eval_loss; from the first epoch at training loss <= MATCH_LOSS on,
-    gap/loss_at_match and gap/match_epoch hold that epoch's figures (so the run's last value is the matched one)."""
-
-    def __init__(self):
-        self.matched: tuple[float, float] | None = None  # (gap in nats, 1-based epoch) at the first matched epoch
-
-    def derive(self, metrics, epoch: int) -> dict[str, float]:
-        if "train/eval_loss" not in metrics or "val/loss" not in metrics:
-            return {}
-        out = {"gap/loss": metrics["val/loss"] - metrics["train/eval_loss"]}
-        if self.matched is None and metrics["train/eval_loss"] <= MATCH_LOSS:
-            self.matched = (out["gap/loss"], float(epoch))
-        if self.matched is not None:
-            out["gap/loss_at_match"], out["gap/match_epoch"] = self.matched
-        return out
-
-
-def run(config: RunConfig, recording):
-    """One training run with the loss-gap callback."""
-    from harness.train.fit import train
-
-    return train(config, recording, extra_callbacks=[LossGap()])
+PREMISE = ThresholdStatement("without BN the oversized net overfits", "val - train loss gap (nats)", GAP, ">",
+                             OVERFIT_MARGIN, where=(("norm", "none"),))
 
 
 def judge(runs):
-    plain = runs[runs["norm"] == "none"]
-    gaps = [GAP(r).value for _, r in plain.iterrows()]
-    premise = verdict_from_bounds(PREMISE, {"norm": "none"}, gaps, gaps, gaps)
-    return [premise, *paired_verdicts(runs, STATEMENTS, "norm", "none", ["activation"])]
+    return threshold_verdicts(runs, [PREMISE], ["norm"]) + paired_verdicts(runs, STATEMENTS, "norm", "none", ["activation"])
 
 
 SUITE = Suite(
@@ -89,7 +58,7 @@ SUITE = Suite(
     seeds=9,
     judge=judge,
     timing=False,  # the verdict is on losses and accuracies, not wall-clock time
-    run=run,
+    callbacks=(LossGap(MATCH_LOSS),),  # every run logs gap/loss per epoch, and gap/loss_at_match
     words={"norm": {"none": "no BN", "before": "BN before", "after": "BN after"}},
     # the claim is about the gap: validation and training loss (the whole training set, eval mode) together
     curves=Curves(metric="val/loss", label="loss (nats)", train="train/eval_loss"),

@@ -22,11 +22,8 @@ Verdict per (activation, init), thresholds fixed in advance; median over seeds, 
   with BN: |log ratio| BN - |log ratio| none < 0, paired by seed. Healthy flow is a ratio near 1;
   a ratio above 1 is explosion toward the input, not flow, so "BN / none > 1" would reward it.
 """
-from harness.config.run_config import RunConfig
-from harness.judge.measures import column, epochs_to_target, log_distance_from_one
-from harness.judge.rules import paired_verdicts, threshold_verdicts
-from harness.judge.suite import Suite
-from harness.judge.verdict import DifferenceStatement, RatioStatement, ThresholdStatement
+from harness import (DifferenceStatement, RatioStatement, RunConfig, Suite, ThresholdStatement, column,
+                     epochs_to_target, log_distance_from_one, paired_verdicts, threshold_verdicts)
 
 THRESHOLDS = [ThresholdStatement("with BN it trains", "final val acc", column("final_val_acc"), ">", 0.5,
                                  (("norm", "before"),))]

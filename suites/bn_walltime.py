@@ -26,11 +26,8 @@ censored at its budget, so its ratio is an upper bound, never dropped):
 supported when the interval lies wholly on the claimed side, refuted when wholly on the other,
 inconclusive when it straddles 1. Default 6 seeds (about 5 minutes on a 2-core CPU, 1 thread).
 """
-from harness.config.run_config import RunConfig
-from harness.judge.measures import epochs_to_target, median_epoch_time, time_to_target
-from harness.judge.rules import paired_verdicts
-from harness.judge.suite import Suite
-from harness.judge.verdict import RatioStatement
+from harness import (RatioStatement, RunConfig, Suite, epochs_to_target, median_epoch_time, paired_verdicts,
+                     time_to_target)
 
 STATEMENTS = [
     RatioStatement("each epoch is slower", "epoch time ratio", median_epoch_time, ">"),

@@ -5,7 +5,7 @@ most cases"): 2nd edition He init, ELU, BN if deep, early stopping + l2, momentu
 3rd edition He init, ReLU if shallow / Swish if deep, BN if deep, early stopping + weight decay, AdamW,
 performance scheduling or 1cycle; and its self-normalizing configuration (Klambauer et al. 2017): LeCun init,
 SELU, no BN, alpha dropout if needed, standardized inputs, with the 2nd edition's optimizer and schedule.
-Scoring: AlgoPerf (Dahl et al. 2023), harness.stats.profiles.
+Scoring: AlgoPerf (Dahl et al. 2023), harness.stats.profiles (harness.within_best_other, harness.profile_section).
 
 Arms (fields fixed here; "deep" = 20 hidden layers, "shallow" = 5):
 - `2nd-ed`: he_normal, elu, BN before if deep, nadam with weight_decay 1e-4 (added to the gradient: that is l2
@@ -34,18 +34,9 @@ are the descriptive summary, in `harness report default-configs`; they carry no 
 """
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
-from harness.config.run_config import RunConfig
-from harness.judge.measures import time_to_target
-from harness.stats.profiles import task_times
-from harness.judge.rules import paired_verdicts
-from harness.stats.median import Measured
-from harness.judge.suite import Suite
-from harness.judge.tuning import tuned
-from harness.judge.verdict import RatioStatement
+from harness import RatioStatement, RunConfig, Suite, profile_section, profile_table, time_to_target, within_best_other
 
 SHALLOW, DEEP = 5, 20
 # task -> (dataset, depth, target val acc); targets from the seed-100 pilot (see the docstring)
@@ -83,11 +74,6 @@ WITHIN = {name: RatioStatement(f"{name} trains within 2x of the best other arm",
                                time_to_target, "<", 2.0) for name in DEFAULTS}
 
 
-def time_or_miss(row: pd.Series) -> Measured:
-    """Time to target, infinite for a run that missed it: how tuning and the profiles rank a miss."""
-    return Measured(float(row["time_to_target_s"]) if row["converged"] == 1 else math.inf)
-
-
 def arm_name(fields) -> str:
     """The arm whose configuration these fields are (a run's row, a grid point as a dict)."""
     return next(n for n in LRS if all(fields[f] == v for f, v in arm_fields(n, int(fields["depth"])).items()))
@@ -100,34 +86,14 @@ def named(runs: pd.DataFrame) -> pd.DataFrame:
                        name=[arm_name(r) for _, r in runs.iterrows()])
 
 
-def tuned_runs(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per task, each arm ('name') at its tuned lr (harness.judge.tuning), 'time' and 'epochs' to target (NaN = missed)."""
-    if not len(runs):
-        return runs.assign(task=[], name=[], time=[], epochs=[])
-    parts = [tuned(group, ["name"], time_or_miss) for _, group in named(runs).groupby("task", sort=False)]
-    out = pd.concat(parts)
-    reached = out["converged"] == 1
-    return out.assign(time=out["time_to_target_s"].where(reached), epochs=out["epochs_to_target"].where(reached))
-
-
 def judge(runs):
-    best = tuned_runs(runs)
-    verdicts = []
-    for task, group in best.groupby("task", sort=False):
-        medians = task_times(group, arm="name").iloc[0]  # arm -> median time over seeds at its tuned lr (inf = missed)
-        for name in DEFAULTS:
-            others = medians.drop(labels=[name], errors="ignore").sort_values(kind="stable")
-            if name in medians.index and len(others):
-                pair = group[group.name.isin([name, others.index[0]])]
-                verdicts += paired_verdicts(pair, [WITHIN[name]], "name", others.index[0], ["task"], levels=[name])
-    return verdicts
+    """Per task, each default at its tuned lr against the fastest other arm at its own (harness.within_best_other)."""
+    return within_best_other(named(runs), WITHIN, task="task", arm="name")
 
 
-def profile_section(runs, out_dir):
-    """The report's performance profiles: one plot and a table of scores (harness.report.profile_plot)."""
-    from harness.report.profile_plot import profile_section as section
-
-    return section(tuned_runs(runs).drop(columns=["arm"], errors="ignore").rename(columns={"name": "arm"}), out_dir)
+def profiles(runs, out_dir):
+    """The report's performance profiles and scores (harness.profile_section) of the tuned arms."""
+    return profile_section(profile_table(named(runs), task="task", arm="name"), out_dir)
 
 
 CI_TASKS = (("digits", SHALLOW), ("synthetic", SHALLOW))
@@ -144,7 +110,7 @@ SUITE = Suite(
     seeds=6,
     max_seeds=6,  # one look: 360 runs, ~2.5 min of CPU; a look at 9 seeds (level 0.996) needs [min, max] again
     judge=judge,
-    report_section=profile_section,
+    report_section=profiles,
     words={"task": "{}", "name": "{}"},  # 'digits-5, 2nd-ed vs sgd-relu (tuned: lr 0.003 vs 0.03)'
     # ci: two shallow tasks, every arm at its first lr (no tuning), 2 seeds: structure only
     scales={"ci": {"seeds": 2, "grid": {GRID_KEY: CI_POINTS}}, "nightly": {"seeds": 12, "max_seeds": 12}},

@@ -25,13 +25,8 @@ Grid: (n_samples, target) x rate x lr x 6 seeds. Verdict per size and rate, pair
 """
 import pandas as pd
 
-from harness.config.run_config import RunConfig
-from harness.judge.measures import epochs_to_target, final_val_acc
-from harness.judge.rules import paired_verdicts
-from harness.stats.median import Measured
-from harness.judge.suite import Curves, Suite
-from harness.judge.tuning import tuned
-from harness.judge.verdict import RatioStatement
+from harness import (Curves, Measured, RatioStatement, RunConfig, Suite, epochs_to_target, final_val_acc,
+                     paired_verdicts, tuned)
 
 
 def val_error(row: pd.Series) -> Measured:

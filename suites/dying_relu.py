@@ -31,11 +31,7 @@ seed, median over seeds with the exact 95% interval:
   never a dropped pair. Its stuck fraction, unmeasurable after divergence, is not judged there.
 Default 6 seeds; all rows are paired differences over the same 6 seeds.
 """
-from harness.config.run_config import RunConfig
-from harness.judge.measures import accuracy_or_zero_if_diverged, column
-from harness.judge.rules import paired_verdicts
-from harness.judge.suite import Suite
-from harness.judge.verdict import DifferenceStatement
+from harness import DifferenceStatement, RunConfig, Suite, accuracy_or_zero_if_diverged, column, paired_verdicts
 
 HIGH_LR, LOW_LR = 0.3, 0.01
 REMEDIES = ("leaky_relu", "leaky_relu_0.2", "elu")

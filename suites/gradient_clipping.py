@@ -31,12 +31,8 @@ import math
 
 import pandas as pd
 
-from harness.config.run_config import RunConfig
-from harness.judge.measures import column, final_val_acc
-from harness.judge.rules import paired_verdicts, threshold_verdicts
-from harness.stats.median import Measured
-from harness.judge.suite import Suite
-from harness.judge.verdict import DifferenceStatement, RatioStatement, ThresholdStatement
+from harness import (DifferenceStatement, Measured, RatioStatement, RunConfig, Suite, ThresholdStatement, column,
+                     final_val_acc, paired_verdicts, threshold_verdicts)
 
 CHAPTER_T = 1.0  # the chapter's (and Keras's clipnorm example's) threshold
 MEDIAN_NORM = 2.5  # median gradient norm at init on a batch of 32 (pilot, 3 seeds)

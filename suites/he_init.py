@@ -25,12 +25,8 @@ Verdict, thresholds fixed in advance from the theory; median over seeds, exact 9
   never reaches the target is censored at its budget: the ratio is then a bound, never dropped).
 - final validation accuracy: He "trains": > 0.5; Glorot and default "stall": < 0.5.
 """
-from harness.stats.bounds import WITHIN_RATIO
-from harness.config.run_config import RunConfig
-from harness.judge.measures import column, epochs_to_target
-from harness.judge.rules import paired_verdicts, threshold_verdicts
-from harness.judge.suite import Suite
-from harness.judge.verdict import RatioStatement, ThresholdStatement
+from harness import (RatioStatement, RunConfig, Suite, ThresholdStatement, WITHIN_RATIO, column, epochs_to_target,
+                     paired_verdicts, threshold_verdicts)
 
 STD = "act std L30/L1 at init"
 STD_RATIO = column("act/std_last_first_ratio_init")

@@ -10,9 +10,9 @@ Setup (as bn-regularization and max-norm): digits with 80% held out (359 trainin
 l1 * sum |w| or l2 * sum w^2 is added to the training loss for the hidden Linear weights (RunConfig l1, l2;
 never biases or the head; apart from weight_decay). Arms: none; l1 1e-4 and 1e-3; l2 1e-3 and 1e-2.
 Near zero = |w| < 1e-3, about 1% of the He-initialized weights (std 0.09-0.18): the share of hidden weights
-that near zero at the last epoch is recorded per run (suite callback, weights/near_zero_share). SGD-type
+that near zero at the last epoch is recorded per run (harness.NearZeroShare, weights/near_zero_share). SGD-type
 steps on |w| never land on exactly 0 (they oscillate within about lr * l1 of it), hence a band, not == 0.
-Gap = validation loss - training loss at the last epoch (nats; bn-regularization's LossGap callback).
+Gap = validation loss - training loss at the last epoch (nats; harness.LossGap).
 
 Tuned lr: each arm runs at lr 0.01 and 0.03 and is judged at the one with the higher median final validation
 accuracy (harness.judge.tuning; the choice is in the row's label). The grid was fixed from a pilot on seeds 100-101
@@ -25,16 +25,8 @@ lr), fixed in advance:
 - "l2 shrinks but does not sparsify":       near-zero share difference l2 - none < 0.1
 - "the penalty shrinks the loss gap":       gap difference penalty - none < 0 (every arm; the l2 rows are the claim)
 """
-import pytorch_lightning as pl
-import torch
-
-from harness.config.run_config import RunConfig
-from harness.judge.measures import column, final_val_acc
-from harness.judge.rules import paired_verdicts
-from harness.judge.suite import Suite
-from harness.judge.tuning import tuned
-from harness.judge.verdict import DifferenceStatement
-from suites.bn_regularization import LossGap
+from harness import (DifferenceStatement, LossGap, NearZeroShare, RunConfig, Suite, column, final_val_acc,
+                     paired_verdicts, tuned)
 
 NEAR_ZERO = 1e-3  # |w| below this counts as zero (weight units; He init std here is 0.09-0.18)
 SPARSE_SHARE = 0.1  # l1 must put at least a tenth more of the hidden weights near zero than no penalty
@@ -47,22 +39,6 @@ NOT_SPARSE = DifferenceStatement("l2 shrinks but does not sparsify", f"share |w|
 SHRINKS = DifferenceStatement("the penalty shrinks the loss gap", "loss gap difference (nats)", GAP, "<")
 ARMS = ((0.0, 0.0), (1e-4, 0.0), (1e-3, 0.0), (0.0, 1e-3), (0.0, 1e-2))
 LR, LRS = 0.01, (0.01, 0.03)  # Nesterov; LR alone at CI scale
-
-
-class NearZeroShare(pl.Callback):
-    """Per epoch, weights/near_zero_share = the share of all hidden Linear weights with |w| < NEAR_ZERO."""
-
-    def on_train_epoch_end(self, trainer, pl_module) -> None:  # after validation, before the MLflow recorder
-        with torch.no_grad():
-            flat = torch.cat([b.linear.weight.flatten() for b in pl_module.model.hidden])
-            pl_module.epoch_metrics["weights/near_zero_share"] = float((flat.abs() < NEAR_ZERO).float().mean())
-
-
-def run(config: RunConfig, recording):
-    """One training run with the loss-gap and near-zero-share callbacks."""
-    from harness.train.fit import train
-
-    return train(config, recording, extra_callbacks=[LossGap(), NearZeroShare()])
 
 
 def arm(l1: float, l2: float) -> str:
@@ -94,7 +70,7 @@ SUITE = Suite(
     judge=judge,
     timing=False,  # weights and losses, not seconds
     words={"penalty": lambda p: "no penalty" if p == "none" else p},  # 'l1 0.001 vs no penalty (tuned: lr 0.03 vs 0.01)'
-    run=run,
+    callbacks=(LossGap(), NearZeroShare(NEAR_ZERO)),  # every run logs gap/loss and weights/near_zero_share per epoch
     # ci: none, l1 1e-3, l2 1e-2 at lr LR only (no tuning); 10 epochs
     scales={"ci": {"seeds": 3, "max_epochs": 10, "grid": {("l1", "l2"): (ARMS[0], ARMS[2], ARMS[4]), "lr": (LR,)}},
             "nightly": {"seeds": 12, "width": 1024}},

@@ -27,12 +27,7 @@ Verdicts (median over seeds, exact 95% interval; paired by seed, each arm at its
 """
 import pandas as pd
 
-from harness.config.run_config import RunConfig
-from harness.judge.measures import final_val_acc
-from harness.judge.rules import paired_verdicts
-from harness.judge.suite import Suite
-from harness.judge.tuning import tuned
-from harness.judge.verdict import DifferenceStatement
+from harness import DifferenceStatement, RunConfig, Suite, final_val_acc, paired_verdicts, tuned
 
 B = 10
 LRS = (0.03, 0.1, 0.3)

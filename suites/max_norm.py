@@ -9,7 +9,7 @@ Setup (as bn-regularization): scikit-learn's digits with 80% held out (359 train
 (stop_at_target off), the whole training split evaluated each epoch in eval mode (eval_train). He init starts
 each row near norm sqrt(2) = 1.41 and unconstrained rows end near 1.8 (calibration, 1 seed), so r = 1.5 binds
 a little, 1.0 and 0.5 clearly. Gap = validation loss - training loss at the last epoch (cross-entropy, nats;
-bn-regularization's LossGap callback): the loss gap does not saturate as the accuracy gap does.
+harness.LossGap): the loss gap does not saturate as the accuracy gap does.
 
 Tuned lr: each (dropout, r) runs at lr 0.01 and 0.03 and is judged at the one with the higher median final
 validation accuracy (harness.judge.tuning; the choice is in the row's label). The grid was fixed from a pilot on
@@ -23,13 +23,7 @@ arm at its tuned lr), thresholds fixed in advance:
 - "max-norm shrinks the train-validation loss gap":   gap difference r - off < 0, for each r
 - "a smaller r regularizes more":                     gap difference r 0.5 - r 1.5 < 0
 """
-from harness.config.run_config import RunConfig
-from harness.judge.measures import column, final_val_acc
-from harness.judge.rules import paired_verdicts
-from harness.judge.suite import Suite
-from harness.judge.tuning import tuned
-from harness.judge.verdict import DifferenceStatement
-from suites.bn_regularization import run  # one training run with the LossGap callback
+from harness import DifferenceStatement, LossGap, RunConfig, Suite, column, final_val_acc, paired_verdicts, tuned
 
 GAP = column("gap/loss")
 SHRINKS = DifferenceStatement("max-norm shrinks the train-validation loss gap", "loss gap difference (nats)", GAP, "<")
@@ -63,7 +57,7 @@ SUITE = Suite(
     # 'no dropout, max-norm 0.5 vs none (tuned: lr 0.01 vs 0.01)'
     words={"dropout": lambda p: f"dropout {p:g}" if p else "no dropout",
            "max_norm": lambda r: f"max-norm {r:g}" if r else "none"},
-    run=run,
+    callbacks=(LossGap(),),  # every run logs gap/loss per epoch
     # ci: no dropout, r off / 1.5 / 0.5 at lr LR only (no tuning), 10 epochs
     scales={"ci": {"seeds": 3, "max_epochs": 10,
                    "grid": {"dropout": (0.0,), "max_norm": (0.0, LARGE_R, SMALL_R), "lr": (LR,)}},

@@ -19,53 +19,22 @@ Grid: T in (10, 30) x 6 seeds. Verdict per T (median over seeds, exact 95% inter
 - "MC dropout improves calibration":    val/mc_ece - val/ece (ECE, 15 equal-width bins) < 0
 - "accuracy stays about the same":      val/mc_acc - val/acc within +-0.01 (the chapter's +0.2 points sits inside)
 - "latency grows as T":                (MC seconds / deterministic seconds) / T within a factor 2 either way,
-  the per-run median over epochs (suite callback, mc/latency_ratio): each MC pass is one forward pass plus
+  the per-run median over epochs (harness.MCDropoutCost, mc/latency_ratio): each MC pass is one forward pass plus
   drawing the dropout masks, both clocks device-synchronized and outside the training epoch's timed region.
 and across T, paired by seed:
 - "MC cost is linear in T":              per-pass MC seconds at T 30 / at T 10 within a factor 1.5 either way
   (mc/seconds_per_pass: the per-run median over epochs of val/mc_time_s / T)
 """
 import math
-import statistics
 
 import pandas as pd
-import pytorch_lightning as pl
 
-from harness.stats.bounds import WITHIN_DIFFERENCE, WITHIN_RATIO
-from harness.config.run_config import RunConfig
-from harness.judge.measures import column
-from harness.judge.rules import paired_verdicts, threshold_verdicts
-from harness.stats.median import Measured
-from harness.judge.suite import Suite
-from harness.judge.verdict import RatioStatement, ThresholdStatement
+from harness import (MCDropoutCost, Measured, RatioStatement, RunConfig, Suite, ThresholdStatement, WITHIN_DIFFERENCE,
+                     WITHIN_RATIO, column, paired_verdicts, threshold_verdicts)
 
 ACC_MARGIN = 0.01  # accuracy points (as a fraction) MC dropout may move either way and still count as "the same"
 LATENCY_FACTOR = 2.0  # the per-sample MC cost may be within 2x of one deterministic pass
 LINEAR_FACTOR = 1.5  # the per-pass MC cost at the largest T may be within 1.5x of that at the smallest
-
-
-class LatencyRatio(pl.Callback):
-    """Per epoch, medians over the epochs so far: mc/latency_ratio of val/mc_time_s / (T * val/forward_time_s),
-    and mc/seconds_per_pass of val/mc_time_s / T (seconds)."""
-
-    def __init__(self):
-        self.ratios: list[float] = []
-        self.per_pass: list[float] = []
-
-    def on_train_epoch_end(self, trainer, pl_module) -> None:  # runs before the MLflow recorder's hook
-        m, t = pl_module.epoch_metrics, pl_module.config.mc_samples
-        if m.get("val/forward_time_s", 0.0) > 0.0:
-            self.ratios.append(m["val/mc_time_s"] / (t * m["val/forward_time_s"]))
-            self.per_pass.append(m["val/mc_time_s"] / t)
-            m["mc/latency_ratio"] = statistics.median(self.ratios)
-            m["mc/seconds_per_pass"] = statistics.median(self.per_pass)
-
-
-def run(config: RunConfig, recording):
-    """One training run with the latency callback."""
-    from harness.train.fit import train
-
-    return train(config, recording, extra_callbacks=[LatencyRatio()])
 
 
 def _difference(mc: str, deterministic: str):
@@ -110,7 +79,7 @@ SUITE = Suite(
     judge=judge,
     words={"mc_samples": "{} passes"},  # '30 passes vs 10 passes'
     timing=False,  # the latency row is a ratio of two clocks read in the same validation, not a timed training claim
-    run=run,
+    callbacks=(MCDropoutCost(),),  # every run logs mc/latency_ratio and mc/seconds_per_pass per epoch
     # ci: T = 10 only, 12 epochs, 3 seeds
     scales={"ci": {"seeds": 3, "max_epochs": 12, "grid": {"mc_samples": (T_SMALL,)}},
             "nightly": {"seeds": 12, "n_samples": 4000, "max_epochs": 60, "grid": {"mc_samples": (T_SMALL, T_LARGE)}}},

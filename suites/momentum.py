@@ -31,14 +31,8 @@ import math
 import pandas as pd
 import torch
 
-from harness.config.run_config import RunConfig
-from harness.judge.measures import column, epochs_to_target
-from harness.nn.optimizers import make_optimizer
-from harness.judge.rules import paired_verdicts, threshold_verdicts
-from harness.stats.median import Measured
-from harness.judge.suite import Suite
-from harness.judge.tuning import tuned
-from harness.judge.verdict import RatioStatement, ThresholdStatement
+from harness import (Measured, RatioStatement, RunConfig, Suite, ThresholdStatement, column, epochs_to_target,
+                     optimizer_steps, paired_verdicts, threshold_verdicts, tuned)
 
 ANALYTIC = "synthetic"  # the dataset field marks the analytic arms (no data read): constant gradient and quadratic
 KAPPA, DIM, TOL, MAX_ITERS = 100.0, 20, 1e-6, 2000
@@ -53,25 +47,17 @@ OPTIMIZERS = ("sgd", "momentum", "nesterov")
 def terminal_ratio(config: RunConfig, g: torch.Tensor) -> float:
     """The last of TERMINAL_STEPS steps' length over lr*|g| under a constant gradient g."""
     w = torch.nn.Parameter(torch.zeros_like(g))
-    opt = make_optimizer([w], config.replace(lr=TERMINAL_LR))
-    for _ in range(TERMINAL_STEPS):
-        before = w.detach().clone()
-        opt.zero_grad()
-        (g * w).sum().backward()
-        opt.step()
-    return float((w.detach() - before).norm() / (TERMINAL_LR * g.norm()))
+    before = w.detach().clone()
+    for _ in optimizer_steps([w], config.replace(lr=TERMINAL_LR), lambda: (g * w).sum(), TERMINAL_STEPS):
+        step, before = w.detach() - before, w.detach().clone()
+    return float(step.norm() / (TERMINAL_LR * g.norm()))
 
 
 def iterations_to_tolerance(config: RunConfig, h: torch.Tensor, w0: torch.Tensor, lr: float) -> int:
     """Steps until f(w) <= TOL f(w0) on f = w'Hw/2; MAX_ITERS + 1 when never (or diverged)."""
     w = torch.nn.Parameter(w0.clone())
-    opt = make_optimizer([w], config.replace(lr=lr))
     f0 = float(0.5 * w0 @ h @ w0)
-    for k in range(1, MAX_ITERS + 1):
-        opt.zero_grad()
-        f = 0.5 * w @ h @ w
-        f.backward()
-        opt.step()
+    for k in optimizer_steps([w], config.replace(lr=lr), lambda: 0.5 * w @ h @ w, MAX_ITERS):
         value = float(0.5 * w.detach() @ h @ w.detach())
         if value <= TOL * f0:
             return k
@@ -81,7 +67,7 @@ def iterations_to_tolerance(config: RunConfig, h: torch.Tensor, w0: torch.Tensor
 
 
 def analytic(config: RunConfig) -> dict:
-    """Terminal step ratio and tuned iterations to tolerance for one optimizer, beta and seed (seeded by measure)."""
+    """Terminal step ratio and tuned iterations to tolerance for one optimizer, beta and seed (seeded as a run is)."""
     g = torch.randn(5, dtype=torch.float64)
     q, _ = torch.linalg.qr(torch.randn(DIM, DIM, dtype=torch.float64))
     h = q @ torch.diag(torch.logspace(0, math.log10(KAPPA), DIM, dtype=torch.float64)) @ q.T
@@ -95,16 +81,6 @@ def analytic(config: RunConfig) -> dict:
         best = min(range(len(iters)), key=iters.__getitem__)
         out.update(iters_to_tol=float(iters[best]), best_lr=QUAD_LRS[best], iters_by_lr=[float(i) for i in iters])
     return out
-
-
-def run(config: RunConfig, recording):
-    """Analytic arms are measured (harness.train.lifecycle.measure); digits arms train."""
-    from harness.train.fit import train
-    from harness.train.lifecycle import measure
-
-    if config.dataset == ANALYTIC:
-        return measure(analytic, config, recording)
-    return train(config, recording)
 
 
 def iterations(row: pd.Series) -> Measured:
@@ -151,7 +127,8 @@ SUITE = Suite(
     timing=False,  # steps and epochs, not seconds
     # 'analytic, beta 0.9, nesterov vs sgd'; 'digits, momentum vs sgd (tuned: lr 0.03 vs 0.1)'
     words={"dataset": {ANALYTIC: "analytic"}, "optimizer": "{}", "momentum": "beta {:g}"},
-    run=run,
+    measure=analytic,  # the analytic arms are measured, seeded as a run is; the digits arms train
+    measure_where={"dataset": ANALYTIC},
     # ci: the analytic parts only (seconds), 6 seeds so their rows can decide.
     scales={"ci": {"seeds": 6, "grid": {GRID_KEY: ANALYTIC_POINTS}}, "nightly": {"seeds": 12}},
 )

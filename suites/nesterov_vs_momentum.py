@@ -19,12 +19,7 @@ Verdicts (median over seeds, exact 95% interval; paired by seed, each arm at its
   censored at the whole 20-epoch budget);
 - "at every beta" (all rows supported; refuted if any row is).
 """
-from harness.config.run_config import RunConfig
-from harness.judge.measures import epochs_to_target
-from harness.judge.rules import paired_verdicts
-from harness.judge.suite import Suite
-from harness.judge.tuning import tuned
-from harness.judge.verdict import RatioStatement, all_of
+from harness import RatioStatement, RunConfig, Suite, all_of, epochs_to_target, paired_verdicts, tuned
 
 BETAS = (0.9, 0.95, 0.99)
 EFFECTIVE_LRS = (0.1, 0.3, 1.0)  # lr / (1 - beta)

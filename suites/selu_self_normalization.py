@@ -27,13 +27,7 @@ import math
 
 import torch
 
-from harness.config.run_config import RunConfig
-from harness.data.datamodule import InMemoryDataModule
-from harness.judge.measures import column
-from harness.nn.mlp import build_mlp
-from harness.judge.rules import threshold_verdicts
-from harness.judge.suite import Suite
-from harness.judge.verdict import ThresholdStatement
+from harness import RunConfig, Suite, ThresholdStatement, build_model, column, load_data, threshold_verdicts
 
 MEAN_LIMIT = 0.1  # |mean| within the source's domain
 VAR_RANGE = (0.8, 1.5)  # variance within the source's domain
@@ -51,9 +45,8 @@ def domain_distance(mean: float, std: float) -> float:
 
 def forward_stats(config: RunConfig) -> dict:
     """Per-layer output mean/std of a freshly initialized net on the training split, and the share of layers outside the domain."""
-    data = InMemoryDataModule(config)
-    data.setup("fit")
-    model = build_mlp(config, data.n_features, data.n_classes)  # seeded by harness.train.lifecycle.measure
+    data = load_data(config)
+    model = build_model(config, data.n_features, data.n_classes)  # seeded as a run is
     model.train()  # dropout active, BN on batch statistics: the net as its first training step sees it
     means, stds = [], []
     with torch.no_grad():
@@ -69,13 +62,6 @@ def forward_stats(config: RunConfig) -> dict:
     return {"layer_mean": means, "layer_std": stds, "layer_distance": [min(d, far) for d in dist],
             "last_distance": min(max(dist[-LAST:]), far), "entry_depth": float(entry),
             "share_outside": 1 - sum(inside) / len(inside), "last_mean": means[-1], "last_std": stds[-1]}
-
-
-def run(config: RunConfig, recording) -> dict:
-    """One variant and seed: the forward statistics recorded as a child run (per-layer lists with step = layer)."""
-    from harness.train.lifecycle import measure
-
-    return measure(forward_stats, config, recording)
 
 
 VARIANT = ["init", "standardize", "dropout", "dropout_kind", "norm"]
@@ -105,7 +91,7 @@ SUITE = Suite(
     seeds=10,
     judge=judge,
     timing=False,
-    run=run,
+    measure=forward_stats,  # every config is measured: per-layer lists are logged with step = layer
     # 'lecun_normal, standardized, dropout 0.1 alpha'; what the baseline does (no dropout, no BN) goes unsaid
     words={"init": "{}", "standardize": {True: "standardized", False: "raw inputs"},
            "dropout": lambda p: f"dropout {p:g}" if p else "", "dropout_kind": {"plain": "", "alpha": "alpha"},

@@ -36,26 +36,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from harness.config.run_config import RunConfig
-from harness.data.datasets import find_idx
-from harness.judge.measures import column
-from harness.judge.rules import paired_verdicts, threshold_verdicts
-from harness.stats.median import Measured
-from harness.judge.suite import Suite
-from harness.judge.verdict import DifferenceStatement, ThresholdStatement
+from harness import (DifferenceStatement, Measured, RunConfig, Suite, ThresholdStatement, column, idx_files_present,
+                     paired_verdicts, threshold_verdicts)
 
 DEPTH, FREEZE, SLOWER = 3, 4, 0.1  # reused hidden layers, frozen epochs, lr multiplier after unfreezing
 PER_CLASS = 100  # training images per class of the 2-class task: 200, as in the book
 DIGIT_PAIRS = ((0, 1), (2, 3), (4, 5), (6, 7), (8, 9), (3, 5), (1, 7), (4, 9), (0, 6), (2, 8))
 FASHION_PAIRS = ((5, 6), (0, 2), (1, 3), (7, 9))  # (sandal, shirt) first: the book's pair
 FASHION_PATH = os.environ.get("HARNESS_FASHION_MNIST", str(Path.home() / ".cache" / "harness" / "fashion-mnist"))
-
-
-def fashion_present(folder: str = FASHION_PATH) -> bool:
-    try:
-        return all(find_idx(Path(folder), s) for s in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"))
-    except FileNotFoundError:
-        return False
 
 
 def points(dataset: str, data_path: str, pairs) -> tuple:
@@ -108,7 +96,7 @@ def judge(runs: pd.DataFrame):
 GRID_KEY = ("dataset", "data_path", "classes", "train_per_class", "save_model", "reuse_from", "reuse_layers",
             "freeze_epochs", "unfreeze_lr_factor")
 DIGITS = points("digits", "", DIGIT_PAIRS)
-FASHION = points("fashion-mnist", FASHION_PATH, FASHION_PAIRS) if fashion_present() else ()
+FASHION = points("fashion-mnist", FASHION_PATH, FASHION_PAIRS) if idx_files_present(FASHION_PATH) else ()
 
 SUITE = Suite(
     name="transfer-learning",

@@ -17,23 +17,15 @@ accuracy on the whole validation split (539 images).
 Verdicts per depth:
 - validation error difference pretrained - scratch < 0, paired by seed (exact 95% interval of the median);
 - spread across seeds: sd(pretrained error) / sd(scratch error) < 1, with the Pitman-Morgan interval
-  (harness.stats.spread: exact for bivariate-normal errors; a percentile bootstrap of sds is not calibrated at 6
+  (harness.spread_verdicts: exact for bivariate-normal errors; a percentile bootstrap of sds is not calibrated at 6
   seeds; at heavy tails (t3) this one covers ~0.87 at 6 seeds, so a spread verdict is weaker evidence than
   the difference row's distribution-free one).
 """
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
-from harness.stats.bounds import judge as judge_interval
-from harness.config.run_config import RunConfig
-from harness.judge.rules import paired_verdicts
-from harness.stats.spread import sd_ratio
-from harness.stats.median import Measured, current_level
-from harness.judge.suite import Suite
-from harness.judge.verdict import DifferenceStatement, Verdict, lean
+from harness import DifferenceStatement, Measured, RatioStatement, RunConfig, Suite, paired_verdicts, spread_verdicts
 
 DEPTHS = (2, 4)
 PER_CLASS = 5  # labelled training images per class
@@ -51,32 +43,15 @@ def val_error(row: pd.Series) -> Measured:
 
 LOWER_ERROR = DifferenceStatement("pretraining lowers the error with few labels", "val error difference pretrained - scratch",
                                   val_error, "<")
-SPREAD = "pretraining narrows the error's spread across seeds"
-
-
-def spread_verdict(group: pd.DataFrame, depth: int) -> Verdict:
-    """sd over seeds of the pretrained arm's error / the scratch arm's, paired by seed, Pitman-Morgan interval."""
-    errors = group.assign(error=1.0 - group.final_val_acc).pivot_table(index="seed", columns="arm", values="error")
-    errors = errors.dropna() if {"pretrained", "scratch"} <= set(errors.columns) else errors.iloc[:0]
-    level = current_level()
-    ratio, low, high = (sd_ratio(errors["pretrained"], errors["scratch"], level) if len(errors)
-                        else (math.nan, math.nan, math.nan))
-    outcome = "inconclusive" if math.isnan(low) else judge_interval(low, high, 1.0, "<")
-    note = "Pitman-Morgan interval (exact under normality)"
-    if outcome == "inconclusive":
-        note = "; ".join(filter(None, [note, "fewer than 3 pairs" if math.isnan(low) else
-                                       lean(ratio, low, high, 1.0, "<")]))
-    return Verdict(SPREAD, {"depth": depth}, "sd ratio pretrained / scratch", ratio, low, high, 1.0, "<", len(errors),
-                   outcome, note, arms=({"arm": "pretrained"}, {"arm": "scratch"}))
+SPREAD = RatioStatement("pretraining narrows the error's spread across seeds", "sd ratio pretrained / scratch",
+                        val_error, "<")
 
 
 def judge(runs: pd.DataFrame):
     runs = runs.assign(arm=[arm(r) for _, r in runs.iterrows()])
     targets = runs[runs.arm != "autoencoder"]
-    verdicts = paired_verdicts(targets, [LOWER_ERROR], "arm", "scratch", ["depth"], levels=["pretrained"])
-    for depth, group in targets.groupby("depth", sort=False):
-        verdicts.append(spread_verdict(group, depth))
-    return verdicts
+    return (paired_verdicts(targets, [LOWER_ERROR], "arm", "scratch", ["depth"], levels=["pretrained"])
+            + spread_verdicts(targets, [SPREAD], "arm", "scratch", ["depth"], levels=["pretrained"]))
 
 
 GRID_KEY = ("depth", "model", "train_per_class", "batch_size", "max_epochs", "target_metric", "target_value",

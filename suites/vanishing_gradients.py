@@ -19,11 +19,7 @@ Verdict, per pair, median over seeds with the exact 95% order-statistic interval
 supported when the interval lies wholly on the claimed side, refuted when wholly on the other,
 inconclusive when it straddles the threshold.
 """
-from harness.config.run_config import RunConfig
-from harness.judge.measures import column
-from harness.judge.rules import threshold_verdicts
-from harness.judge.suite import Suite
-from harness.judge.verdict import ThresholdStatement
+from harness import RunConfig, Suite, ThresholdStatement, column, threshold_verdicts
 
 NAIVE = (("activation", "sigmoid"), ("init", "default"))
 FIXES = [(("activation", "tanh"), ("init", "glorot_uniform")), (("activation", "relu"), ("init", "he_normal"))]

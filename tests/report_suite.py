@@ -56,7 +56,7 @@ def tiny_invocation(tiny_store):
 @pytest.fixture
 def registered(tiny_invocation, monkeypatch):
     """The tiny suite registered for the CLI, for this test only."""
-    from harness.judge.suite import suites
+    from harness.discovery import suites
 
     uri, suite, parent = tiny_invocation
     monkeypatch.setitem(suites()._entries, suite.name, suite)

@@ -8,7 +8,7 @@ from harness.cli.main import main
 from harness.report.compare import compare, render
 from harness.execute.pipeline import Execution, run_suite
 from harness.store.queries import QueryError
-from harness.judge.suite import suites
+from harness.discovery import suites
 from harness.store.tracking import Tracker
 from tests.report_suite import tiny_suite
 

@@ -29,7 +29,7 @@ SCRIPT = f"""
 import sys
 sys.path.insert(0, {str(ROOT)!r})
 if __name__ == "__main__":
-    from harness.judge.suite import suites
+    from harness.discovery import suites
     from tests.scale_suites import convergence_suite
     suites().register({NAME!r}, convergence_suite({NAME!r}, **{SUITE_ARGS!r}))
     from harness.cli.main import main

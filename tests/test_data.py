@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from harness.config.run_config import ConfigError, RunConfig
-from harness.data.datamodule import InMemoryDataModule, ShuffledBatches
-from harness.data.datasets import read_idx
+from harness.data.datamodule import InMemoryDataModule, ShuffledBatches, load_data
+from harness.data.datasets import idx_files_present, read_idx
 from harness.train.fit import train
 
 
@@ -141,3 +141,18 @@ def test_mnist1d_is_generated_locally_reproducibly_and_cached(tmp_path, monkeypa
     again.setup()
     assert torch.equal(dm.x_train, again.x_train) and torch.equal(dm.y_val, again.y_val)
     make_mnist1d.cache_clear()
+
+
+def test_idx_files_present_needs_both_training_files(idx_folder, tmp_path):
+    assert idx_files_present(idx_folder) and idx_files_present(str(idx_folder))
+    assert not idx_files_present(tmp_path / "nowhere")
+    (idx_folder / "train-labels-idx1-ubyte").unlink()
+    assert not idx_files_present(idx_folder)
+
+
+def test_load_data_is_the_data_a_training_run_sees():
+    config = RunConfig(dataset="digits", val_fraction=0.25)
+    data, module = load_data(config), InMemoryDataModule(config)
+    module.setup("fit")
+    assert torch.equal(data.x_train, module.x_train) and torch.equal(data.y_val, module.y_val)
+    assert (data.n_features, data.n_classes, len(data.x_val)) == (64, 10, 449)

@@ -8,7 +8,7 @@ import torch
 import harness
 from harness.cli.main import main
 from harness.execute import execution, pipeline
-from harness.judge.suite import suites
+from harness.discovery import suites
 
 
 class Stop(Exception):

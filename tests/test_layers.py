@@ -1,7 +1,9 @@
 """The package's layering: every import points down, across harness/ and suites/ together.
 
 Counts every import, including those inside functions and TYPE_CHECKING blocks. The layers are the folders
-of harness/ (README, Layout); a module may import its own layer and the layers below it, never above.
+of harness/ (README, Layout); a module may import its own layer and the layers below it, never above. A
+shipped suite sits above them all and imports only the public facade (`from harness import ...`), as a
+user's suite does; its tests live in tests/suites/.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ MAX_TOP_MODULES = 8  # harness/ itself: the facade and a few modules; the rest s
 MAX_FOLDER_MODULES = 15
 # bottom to top; a name is a folder of harness/ or a module at its top; layers at one height never import each other
 LAYERS = [("version",), ("core",), ("stats",), ("nn", "data"), ("config",), ("judge", "store"), ("train",),
-          ("execute",), ("report",), ("api",), ("cli", "pytest_plugin", "tools"), ("__init__",)]
+          ("execute",), ("report",), ("discovery",), ("api",), ("cli", "pytest_plugin", "tools"), ("__init__",)]
 HEIGHT = {name: h for h, names in enumerate(LAYERS) for name in names}
 
 
@@ -112,6 +114,27 @@ def upward(files: dict[str, Path]) -> list[str]:
     return bad
 
 
+def suite_imports(files: dict[str, Path], public: set[str]) -> list[str]:
+    """Imports in a suites/ module of anything but the facade's public names: harness.<layer>..., a name `harness`
+    does not export, or another suite (by name or relatively)."""
+    bad = []
+    for name, path in files.items():
+        if name.split(".")[0] != "suites":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                bad += [f"{name} -> {a.name}" for a in node.names if a.name.split(".")[0] == "suites"
+                        or a.name.startswith("harness.")]
+            elif isinstance(node, ast.ImportFrom) and node.level:
+                bad.append(f"{name} -> {'.' * node.level}{node.module or ''} (another suite)")
+            elif isinstance(node, ast.ImportFrom) and (node.module.split(".")[0] == "suites"
+                                                       or node.module.startswith("harness.")):
+                bad.append(f"{name} -> {node.module}")
+            elif isinstance(node, ast.ImportFrom) and node.module == "harness":
+                bad += [f"{name} -> harness.{a.name} (not public)" for a in node.names if a.name not in public]
+    return sorted(bad)
+
+
 def private_imports(files: dict[str, Path]) -> list[str]:
     """`from a import _name` across modules: a private name is its module's own."""
     return sorted(f"{name} -> {target}.{n}" for name, path in files.items() for target, n in imports(path, set(files))
@@ -133,6 +156,14 @@ def test_harness_and_the_suites_have_no_import_cycle():
 
 def test_no_private_name_is_imported_across_modules():
     assert private_imports(code_files()) == []
+
+
+def test_the_suites_import_only_the_public_api():
+    assert suite_imports(code_files(), set(harness.__all__)) == []
+
+
+def test_no_test_file_sits_among_the_suites():
+    assert sorted(p.name for p in SUITES.glob("*.py") if p.name.startswith(("test_", "conftest"))) == []
 
 
 def _package(tmp_path: Path, files: dict[str, str]) -> dict[str, Path]:
@@ -166,3 +197,17 @@ def test_the_top_level_is_a_facade_and_each_layer_folder_stays_small():
     for folder in (p for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()):
         modules = [p for p in folder.glob("*.py") if p.name not in ("__init__.py", "__main__.py")]
         assert len(modules) <= MAX_FOLDER_MODULES, f"{folder.name}: {len(modules)} modules"
+
+
+def test_the_suite_check_finds_internal_imports_and_a_suite_importing_another(tmp_path):
+    _package(tmp_path, {
+        "suites/__init__.py": "",
+        "suites/fine.py": "import math\nimport torch\nimport harness\nfrom harness import Suite, paired\n",
+        "suites/bad.py": ("from harness.judge.rules import paired_verdicts\nfrom harness import judge, Suite\n"
+                          "from suites.fine import X\nfrom . import fine\n"
+                          "def run(config):\n    import harness.train.fit\n    import suites.fine\n"),
+    })
+    found = suite_imports(sources(tmp_path / "suites"), set(harness.__all__))
+    assert found == ["suites.bad -> . (another suite)", "suites.bad -> harness.judge (not public)",
+                     "suites.bad -> harness.judge.rules", "suites.bad -> harness.train.fit",
+                     "suites.bad -> suites.fine", "suites.bad -> suites.fine"]

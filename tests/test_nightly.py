@@ -60,7 +60,7 @@ def test_summarize_then_compare(tracker, tmp_path, capsys):
 
 
 def test_headline_suite_has_a_nightly_scale():
-    from harness.judge.suite import suites
+    from harness.discovery import suites
 
     assert ("bn-walltime", "nightly") in plan("nightly")
     configs = suites().get("bn-walltime").configs(device="cpu", scale="nightly")

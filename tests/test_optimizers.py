@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from harness.config.run_config import RunConfig
-from harness.nn.optimizers import OPTIMIZERS, make_optimizer
+from harness.nn.optimizers import OPTIMIZERS, make_optimizer, optimizer_steps
 from harness.train.fit import train
 
 
@@ -44,3 +44,35 @@ def test_every_entry_takes_every_hyperparameter():
 def test_momentum_value_changes_the_run(tiny):
     config = tiny.replace(optimizer="momentum", max_epochs=1, stop_at_target=False)
     assert train(config).history[0]["train/loss"] != train(config.replace(momentum=0.5)).history[0]["train/loss"]
+
+
+def test_optimizer_steps_is_the_hand_written_loop_step_for_step():
+    """zero_grad, backward, step, the config's optimizer and hyperparameters: bit for bit a loop written out."""
+    h = torch.tensor([[3.0, 1.0], [1.0, 2.0]], dtype=torch.float64)
+    config = RunConfig(optimizer="nesterov", lr=0.05, momentum=0.8)
+    w = torch.nn.Parameter(torch.tensor([1.0, -2.0], dtype=torch.float64))
+    seen = [(k, w.detach().clone()) for k in optimizer_steps([w], config, lambda: 0.5 * w @ h @ w, 25)]
+    v = torch.nn.Parameter(torch.tensor([1.0, -2.0], dtype=torch.float64))
+    opt = torch.optim.SGD([v], lr=0.05, momentum=0.8, nesterov=True)
+    by_hand = []
+    for _ in range(25):
+        opt.zero_grad()
+        (0.5 * v @ h @ v).backward()
+        opt.step()
+        by_hand.append(v.detach().clone())
+    assert [k for k, _ in seen] == list(range(1, 26))
+    assert all(torch.equal(a, b) for (_, a), b in zip(seen, by_hand)) and not torch.equal(by_hand[0], by_hand[-1])
+
+
+def test_optimizer_steps_stops_where_the_caller_leaves():
+    w = torch.nn.Parameter(torch.zeros(1))
+    calls = []
+
+    def loss():
+        calls.append(1)
+        return ((w - 1) ** 2).sum()
+
+    for k in optimizer_steps([w], RunConfig(optimizer="sgd", lr=0.1), loss, 100):
+        if k == 3:
+            break
+    assert len(calls) == 3

@@ -15,7 +15,7 @@ import time
 import pytest
 from mlflow.tracking import MlflowClient
 
-from harness.judge.suite import suites
+from harness.discovery import suites
 from tests.scale_suites import convergence_suite
 from tests.server_fixtures import ROOT, MlflowServer, cli
 from tests.test_crash_safety import runs_by_status_named
@@ -41,7 +41,7 @@ SCRIPT = f"""
 import sys
 sys.path.insert(0, {str(ROOT)!r})
 if __name__ == "__main__":
-    from harness.judge.suite import suites
+    from harness.discovery import suites
     from tests.scale_suites import convergence_suite
     suites().register({CRASH!r}, convergence_suite({CRASH!r}, **{CRASH_ARGS!r}))
     from harness.cli.main import main

@@ -38,7 +38,7 @@ import dataclasses, signal, sys
 sys.path.insert(0, {root!r})
 signal.signal(signal.SIGINT, signal.default_int_handler)
 if __name__ == "__main__":
-    from harness.judge.suite import suites
+    from harness.discovery import suites
     from tests.scale_suites import convergence_suite
     suite = dataclasses.replace(convergence_suite({name!r}, **{args!r}), interleave={interleave!r})
     suites().register({name!r}, suite)

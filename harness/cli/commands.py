@@ -45,7 +45,7 @@ def run_command(args, suite, invocation, looks=None) -> int:
     for config, error in result.failures:  # as named in the store
         print(f"FAILED run {run_name(config, result.name_fields, result.names)}: {error}", file=sys.stderr)
     experiment_id = tracker.client.get_run(result.parent_run_id).info.experiment_id
-    print("", f"store: {redact(tracker.uri)}, experiment {experiment}, parent run {result.parent_run_id}", where,
+    print("", f"store: {redact(tracker.uri)}", f"experiment {experiment}, parent run {result.parent_run_id}", where,
           "in the MLflow UI (`harness ui`):", f"  {ui_link(experiment_id, result.parent_run_id)}", sep="\n")
     if report_error:
         print(f"harness: {report_error}; the verdict is recorded in the store: parent run {result.parent_run_id[:8]} "

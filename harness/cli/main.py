@@ -37,12 +37,9 @@ def _suite(name: str):
 
         return load_suite_file(name)
     check_suite(name)
-    entry = names.suite_index().get(name)
-    if entry is None:  # registered at run time in this process
-        return sys.modules["harness.judge.suite"].suites().get(name)
-    import importlib
+    from harness.discovery import suites
 
-    return importlib.import_module(entry.module).SUITE
+    return suites().get(name)  # imports that suite's module only (a suite registered at run time: no import)
 
 
 def cmd_run(args) -> int:
@@ -66,6 +63,12 @@ def cmd_run(args) -> int:
                                options=options, seeds=args.seeds, device=args.device, threads=args.threads,
                                store=args.tracking_uri)
     suite = suite or _suite(args.suite)
+    if args.null and suite.interleave is None:
+        from harness.discovery import suites
+
+        valid = sorted(name for name, s in suites().items() if s.interleave)
+        raise UsageError(f"invalid --null for suite {suite.name!r}: it names no arm field to copy (interleave); "
+                         f"valid: {', '.join(valid)}")
     looks = None
     if args.seeds is None and not args.null:  # adaptive: the looks fixed now, before any run; a cap below the first look is refused
         from harness.judge.sequential import Looks

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 
 from harness.core import names
+from harness.discovery import suites
 
 DEVICES = names.constant("config/run_config.py", "DEVICES")
 ENGINES = names.constant("execute/execution.py", "ENGINES")
@@ -57,17 +57,14 @@ def _at_least(flag: str, low: int):
 
 def suite_names() -> list[str]:
     """The shipped suites, plus any registered at run time in this process (tests register their own)."""
-    known = list(names.suite_index())
-    if "harness.judge.suite" in sys.modules:
-        known += [n for n in sys.modules["harness.judge.suite"].suites().names() if n not in known]
-    return known
+    return suites().names()
 
 
 def suite_scales(name: str) -> tuple[str, ...]:
     entry = names.suite_index().get(name)
     if entry is not None:
-        return entry.scales
-    return ("default", *sys.modules["harness.judge.suite"].suites().get(name).scales)
+        return entry.scales  # read from its source: no import
+    return ("default", *suites().get(name).scales)
 
 
 def check_suite(name: str, scale: str | None = None) -> None:

@@ -25,6 +25,8 @@ CHAPTER_RECIPE = dict(dataset="digits", depth=20, width=100, optimizer="nesterov
 
 @dataclass(frozen=True)
 class RunConfig:
+    """One run's settings: validated once, logged as MLflow params, identified by their stable hash (config_id)."""
+
     # --- data ---
     dataset: str = "digits"  # key into harness.data.datasets.DATASETS
     data_path: str = ""  # folder with IDX files (mnist / fashion-mnist only)

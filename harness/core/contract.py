@@ -44,6 +44,12 @@ EPOCH_EXTRA_METRICS = ("val/time_s", "train/acc", "train/eval_loss", "train/lr",
 # with mc_samples T > 0 (harness.nn.regularization), each validation also records: the deterministic pass's ECE and
 # seconds, and the MC pass's (T passes with dropout on, probabilities averaged) NLL, ECE, accuracy and seconds
 MC_METRICS = ("val/ece", "val/forward_time_s", "val/mc_nll", "val/mc_ece", "val/mc_acc", "val/mc_time_s")
+# derived per-epoch metrics a suite's callbacks add (harness.train.derived): the validation - training loss gap
+# (nats), and from the first epoch at a matched training loss on, that epoch's gap and its 1-based epoch
+LOSS_GAP, LOSS_GAP_AT_MATCH, MATCH_EPOCH = "gap/loss", "gap/loss_at_match", "gap/match_epoch"
+NEAR_ZERO_SHARE = "weights/near_zero_share"  # share of the MLP's hidden Linear weights with |w| under a threshold
+# MC dropout's cost: (MC seconds / one deterministic pass's seconds) / T, and MC seconds / T; medians over epochs so far
+MC_LATENCY_RATIO, MC_SECONDS_PER_PASS = "mc/latency_ratio", "mc/seconds_per_pass"
 
 # --- summary metrics, step 0 ---
 SUMMARY_METRICS = ("converged", "epochs_to_target", "time_to_target_s", "wall_time_s", "median_epoch_time_s",

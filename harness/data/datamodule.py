@@ -76,3 +76,11 @@ class InMemoryDataModule(pl.LightningDataModule):
     def val_dataloader(self):
         self._to_device()
         return OneItem((self.x_val, self.y_val))  # the whole validation split as one batch
+
+
+def load_data(config) -> InMemoryDataModule:  # config: a RunConfig
+    """The config's data as a training run sees it, outside a Trainer (a measurement's forward pass, a few steps by
+    hand): split, distorted and standardized; .x_train (N, F), .y_train (N,), .x_val, .y_val, .n_features, .n_classes."""
+    data = InMemoryDataModule(config)
+    data.setup("fit")
+    return data

@@ -130,6 +130,14 @@ def find_idx(folder: Path, stem: str) -> Path:
     raise FileNotFoundError(f"no {stem}[.gz] in {folder}")
 
 
+def idx_files_present(folder) -> bool:
+    """Whether a folder holds the IDX training images and labels that datasets 'mnist' and 'fashion-mnist' read."""
+    try:
+        return all(find_idx(Path(folder), stem) for stem in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"))
+    except FileNotFoundError:
+        return False
+
+
 def _idx(cfg: "RunConfig"):
     folder = Path(cfg.data_path)
     if not folder.is_dir():

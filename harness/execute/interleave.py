@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from typing import Callable
 
 from harness.config.run_config import ConfigError, RunConfig
 from harness.execute.executors import Destination, Failures, progress_bar, run_one
@@ -25,9 +26,9 @@ def check_interleave(suite, configs: list[RunConfig]) -> None:
     if name not in valid and not aa:
         raise ConfigError(f"invalid interleave {name!r} for suite {suite.name!r}; valid: {', '.join(valid) or 'none'} "
                           f"(a field the grid varies)")
-    if suite.run is not None:
+    if suite.run is not None or suite.measure is not None:
         raise ConfigError(f"invalid interleave {name!r} for suite {suite.name!r}: it runs its configs with its own "
-                          f"function; valid: interleave=None")
+                          f"function or measures them; valid: interleave=None")
     # Early stopping, diagnostics and layer reuse run in lockstep arms as in solo runs (harness.train.lockstep).
     for config in configs:
         if config.loop != "epoch":  # the lockstep steps each arm by hand: the 'epoch' loop's unit
@@ -48,10 +49,11 @@ def lockstep_groups(configs: list[RunConfig], interleave: str) -> list[list[RunC
 
 
 def run_interleaved(interleave: str, configs: list[RunConfig], tracker: Tracker, dest: Destination,
-                    progress: bool = True) -> Failures:
+                    progress: bool = True, callbacks_for: Callable[[RunConfig], list] | None = None) -> Failures:
     """Every group in lockstep, one after another; a group that raised fails every one of its configs. A group of
-    one (its other arms finished already: resume) has nothing to alternate with and runs alone."""
-    lockstep = functools.partial(train_group, interleave=interleave)
+    one (its other arms finished already: resume) has nothing to alternate with and runs alone. callbacks_for(config)
+    gives an arm's own callbacks (the suite's, fresh per arm)."""
+    lockstep = functools.partial(train_group, interleave=interleave, callbacks_for=callbacks_for)
     failures: Failures = []
     with progress_bar(len(configs), dest, progress) as bar:
         for group in lockstep_groups(configs, interleave):

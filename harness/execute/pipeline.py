@@ -15,6 +15,7 @@ import pandas as pd
 
 from harness.core import interrupts
 from harness.execute import judging
+from harness.execute.declared import FreshCallbacks, run_function
 from harness.config.run_config import ConfigError, RunConfig
 from harness.core.contract import PARALLEL_TIMING_TAG, PROC_TAG, RESUMED_TAG
 from harness.core.environment import environment_tags
@@ -25,7 +26,6 @@ from harness.store.invocations import experiment_description, parent_name, paren
 from harness.execute.preflight import check_runnable
 from harness.core.processes import command_started, this_process
 from harness.store.resume import finished_runs, kill_running_children, sweep_abandoned
-from harness.train.fit import train
 from harness.train.lifecycle import name_fields
 from harness.judge.sequential import LookJudge, Looks, behind, config_group, judge_looks
 from harness.judge.subject import identity
@@ -94,8 +94,8 @@ def execute(suite, tracker: Tracker, todo: list[RunConfig], dest: Destination, o
             ray_cpus: int | None) -> Failures:
     """Run the configs with the chosen engine; returns the failed ones."""
     if suite.interleave and not options.side_by_side:  # side by side (--parallel-timing): every config solo
-        return run_interleaved(suite.interleave, todo, tracker, dest, options.progress)
-    run_fn = suite.run or train
+        return run_interleaved(suite.interleave, todo, tracker, dest, options.progress, FreshCallbacks(suite.callbacks))
+    run_fn = run_function(suite)
     if ray_cpus is not None:
         from harness.execute.cluster import run_ray
 

@@ -1,7 +1,7 @@
 """The rule engines: a suite's runs table (harness.store.queries.load_runs) in, verdict rows (harness.judge.verdict) out.
 
-One-group thresholds, paired treatment-vs-baseline comparisons (ratios, differences, equivalence),
-and grid reductions (the largest passing value of a field, the best run of a group).
+One-group thresholds, paired treatment-vs-baseline comparisons (ratios, differences, equivalence), paired
+ratios of spreads over seeds, and grid reductions (the largest passing value of a field, the best run of a group).
 """
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from typing import Callable
 
 import pandas as pd
 
-from harness.stats.bounds import bounded_ratio, bounds_of, difference_bounds, ratio_bounds
+from harness.stats.bounds import bounded_ratio, bounds_of, difference_bounds, judge, ratio_bounds
+from harness.stats.median import current_level
+from harness.stats.spread import sd_ratio
 from harness.judge.measures import diverged
 from harness.judge.subject import Subject, current_words, merged
 from harness.judge.tuning import TUNED
-from harness.judge.verdict import PairedStatement, Rule, ThresholdStatement, Verdict, verdict_from_bounds
+from harness.judge.verdict import PairedStatement, Rule, ThresholdStatement, Verdict, lean, verdict_from_bounds
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,38 @@ def paired_verdicts(runs: pd.DataFrame, statements: list[PairedStatement], facto
                     notes.append(f"{missing} of {expected_pairs} pair(s) missing (failed or absent runs)")
                 verdicts.append(verdict_from_bounds(st, about, obs, lo, hi, "; ".join(notes), expected_pairs, arms,
                                                     tuned, censored=(n_cens_t, n_cens_b)))
+    return verdicts
+
+
+def spread_verdicts(runs: pd.DataFrame, statements: list[PairedStatement], factor: str, baseline, group_by: list[str],
+                    *, levels: list | None = None, pair_on: str = "seed") -> list[Verdict]:
+    """For each group and treatment level of `factor`: sd over seeds of each statement's value, treatment / baseline,
+    paired on `pair_on`, with the Pitman-Morgan interval (harness.stats.spread: exact under normality; no
+    distribution-free interval for a ratio of spreads exists at these seed counts). A statement's direction is
+    one-sided ('<': the treatment narrows the spread). Pairs with a nan side are left out; under 3 pairs the row
+    is inconclusive and says so. `levels` and an empty `group_by` as in paired_verdicts.
+    """
+    verdicts = []
+    groups = runs.groupby(group_by, sort=False) if group_by else [((), runs)]
+    for keys, group in groups:
+        keys = keys if isinstance(keys, tuple) else (keys,)
+        base = _rows_by(group[_at(group[factor], baseline)], pair_on)
+        treatments = list(levels) if levels is not None else [v for v in dict.fromkeys(group[factor]) if v != baseline]
+        for level in treatments:
+            treat = _rows_by(group[_at(group[factor], level)], pair_on)
+            for st in statements:
+                pairs = [(st.value(treat[p]).value, st.value(base[p]).value) for p in sorted(set(base) & set(treat))]
+                pairs = [(t, b) for t, b in pairs if not (math.isnan(t) or math.isnan(b))]
+                ratio, low, high = (sd_ratio([t for t, _ in pairs], [b for _, b in pairs], current_level()) if pairs
+                                    else (math.nan, math.nan, math.nan))
+                outcome = "inconclusive" if math.isnan(low) else judge(low, high, st.threshold, st.direction)
+                note = "Pitman-Morgan interval (exact under normality)"
+                if outcome == "inconclusive":
+                    note = "; ".join(filter(None, [note, "fewer than 3 pairs" if math.isnan(low) else
+                                                   lean(ratio, low, high, st.threshold, st.direction)]))
+                verdicts.append(Verdict(st.statement, Subject(zip(group_by, keys)), st.metric, ratio, low, high,
+                                        st.threshold, st.direction, len(pairs), outcome, note,
+                                        arms=(arm(factor, level), arm(factor, baseline))))
     return verdicts
 
 

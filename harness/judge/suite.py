@@ -1,18 +1,14 @@
-"""A suite is a claim turned into a grid of runs and a verdict rule; suites are discovered from the suites/ package."""
+"""A suite is a claim turned into a grid of runs and a verdict rule (harness.discovery finds the shipped ones)."""
 from __future__ import annotations
 
-import importlib
 import itertools
-import pkgutil
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import pandas as pd
 
 from harness.config.run_config import ConfigError, RunConfig
 from harness.core.contract import METRIC_WORDS
-from harness.core.registry import Registry
 from harness.judge.subject import Words, speaking
 from harness.judge.verdict import Verdict
 
@@ -39,6 +35,8 @@ class Curves:
 
 @dataclass(frozen=True)
 class Suite:
+    """A claim as a declaration: its words and source, a grid of runs and seeds, what a run measures, the judge."""
+
     name: str  # CLI name and MLflow experiment name
     claim: str  # the claim in words
     source: str  # where the claim comes from
@@ -50,8 +48,19 @@ class Suite:
     judge: Callable[[pd.DataFrame], list[Verdict]]  # runs as stored (harness.store.queries.load_runs) -> verdicts
     timing: bool = True  # the verdict depends on wall-clock time: never run configs side by side
     scales: dict[str, dict[str, Any]] = field(default_factory=dict)  # scale -> base-field overrides, plus optional 'seeds', 'max_seeds' and 'grid'
-    # How one config is run: None = harness.train.fit.train; else a module-level function
-    # (config, harness.train.lifecycle.Recording) -> anything, usually wrapping harness.train.lifecycle.measure.
+    # What a config measures instead of training (an analytic arm, a forward pass at init, an inference latency): a
+    # module-level function config -> {metric: float, or a list of floats logged per step}, run through the run
+    # lifecycle (harness.train.lifecycle.measure: seeded, threads pinned, recorded as a child run); None = every
+    # config trains.
+    measure: Callable[[RunConfig], dict] | None = None
+    # Which configs `measure` runs: those whose fields equal these values, e.g. {"dataset": "synthetic"} (the
+    # others train); {} = every config.
+    measure_where: dict[str, Any] = field(default_factory=dict)
+    # Lightning callbacks every trained config adds (each run gets its own deep copy, so a callback may keep
+    # state), e.g. harness.LossGap(): their derived metrics are logged per epoch (harness.train.derived).
+    callbacks: tuple[Any, ...] = ()
+    # The escape hatch: a module-level function (config, harness.train.lifecycle.Recording) -> anything that runs a
+    # config itself, in place of training and `measure`; None = what the fields above declare.
     run: Callable[..., Any] | None = None
     # Adaptive seeds (harness.judge.sequential): the cap on seeds per configuration; 0 = twice the first look.
     max_seeds: int = 0
@@ -63,6 +72,22 @@ class Suite:
     # function, or None (never shown), e.g. {"dropout": {0.0: "none"}}: harness.judge.subject. Default "field value".
     words: dict[str, Any] = field(default_factory=dict)
     curves: Curves = Curves()  # the learning-curve plot: the claim's metric in its words (default: the target metric)
+
+    def __post_init__(self):
+        if self.run is not None and (self.measure is not None or self.callbacks):
+            raise ConfigError(f"invalid run for suite {self.name!r}: it declares measure or callbacks, which its own "
+                              f"run function would ignore; valid: run=None, or neither measure nor callbacks")
+        if self.measure_where and self.measure is None:
+            raise ConfigError(f"invalid measure_where for suite {self.name!r}: no measure function to run; "
+                              f"valid: measure_where={{}} or a measure")
+        unknown = sorted(set(self.measure_where) - set(RunConfig.field_names()))
+        if unknown:
+            raise ConfigError(f"invalid measure_where field {unknown[0]!r} for suite {self.name!r}; "
+                              f"valid: {', '.join(RunConfig.field_names())}")
+
+    def measures(self, config: RunConfig) -> bool:
+        """Whether this config is measured by the suite's `measure` function rather than trained."""
+        return self.measure is not None and matches(config, self.measure_where)
 
     def verdicts(self, runs: pd.DataFrame) -> list[Verdict]:
         """The suite's judge on these runs, every row labelled in the suite's words (made once, here)."""
@@ -136,6 +161,11 @@ class Suite:
         return dict(self.scales.get(scale, {}))
 
 
+def matches(config: RunConfig, where: Mapping[str, Any]) -> bool:
+    """Whether the config's fields equal every value of `where` ({} matches every config)."""
+    return all(getattr(config, f) == v for f, v in where.items())
+
+
 def grid_fields(grid: dict) -> list[str]:
     """The config fields a grid varies, in order, a tuple key spread over its fields."""
     return [f for key in grid for f in (key if isinstance(key, tuple) else (key,))]
@@ -170,18 +200,3 @@ def _fields(keys: list, point: tuple) -> dict[str, Any]:
             out[key] = value
     return out
 
-
-@lru_cache(maxsize=None)
-def suites() -> Registry[Suite]:
-    """Every suite in the suites/ package: each module (not test_*) that defines SUITE."""
-    import suites as package
-
-    registry: Registry[Suite] = Registry("suite")
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        if info.name.startswith(("test_", "_", "conftest")):
-            continue
-        module = importlib.import_module(f"suites.{info.name}")
-        suite = getattr(module, "SUITE", None)
-        if isinstance(suite, Suite):
-            registry.register(suite.name, suite)
-    return registry

@@ -24,6 +24,8 @@ JSON_KEYS = ("statement", "group", "arms", "tuned", "group_label", "arms_label",
 
 @dataclass(frozen=True)
 class Verdict:
+    """One verdict row: a statement about a group (and its arms), the effect over seeds, its interval, the outcome."""
+
     statement: str  # the claim judged, in words
     group: Subject  # the slice of the grid, field -> value, e.g. {activation: relu, init: auto}; {} = every run
     metric: str  # what the effect measures, e.g. "epoch time ratio"

@@ -6,7 +6,7 @@ default), so a config that leaves them alone trains exactly as before they exist
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Iterator
 
 import torch
 
@@ -46,3 +46,19 @@ def make_optimizer(parameters, config) -> torch.optim.Optimizer:
     """The config's optimizer on these parameters, with every hyperparameter field passed through."""
     hyper = {name: getattr(config, name) for name in HYPERPARAMETERS}
     return OPTIMIZERS.get(config.optimizer)(parameters, config.lr, config.weight_decay, **hyper)
+
+
+def optimizer_steps(parameters, config, loss: Callable[[], torch.Tensor], steps: int) -> Iterator[int]:
+    """Step the config's optimizer on `loss()` up to `steps` times, yielding the 1-based step after each.
+
+    For a hand-built problem outside the Trainer (an analytic loss, a few steps that give a BN net real running
+    statistics): each step is zero_grad, loss().backward(), step, so a caller reads the parameters between
+    steps and stops by leaving the loop. `loss` may draw its own minibatch (from a seeded generator).
+    """
+    parameters = list(parameters)
+    opt = make_optimizer(parameters, config)
+    for k in range(1, steps + 1):
+        opt.zero_grad(set_to_none=True)
+        loss().backward()
+        opt.step()
+        yield k

@@ -98,14 +98,29 @@ def second_section(report: Report, wide: bool = False) -> tuple[str, str, Rows |
     return "Per configuration", intro, rows
 
 
-def _fitted(rows: Rows, columns: int) -> str:
+def _fitted(rows: Rows, columns: int, keep: int = 1) -> str:
     """A table no wider than `columns`: its headers wrap, then its first column (what a row is about), then the
-    others, widest first (harness.core.text.table)."""
+    others, widest first (harness.core.text.table); a table whose words still do not fit (many metrics, each one
+    long word) goes in parts, each repeating its first `keep` columns."""
     for flexible in ((0,), tuple(range(len(rows[0])))):
         table = text.table(rows, columns, flexible)
         if max(map(len, table.splitlines())) <= columns:
-            break
-    return table
+            return table
+    if len(rows[0]) <= keep + 1:
+        return table
+    parts, start = [], keep
+    while start < len(rows[0]):
+        end = start + 1  # at least one column per part
+        while end < len(rows[0]) and _fits([r[:keep] + r[start:end + 1] for r in rows], columns):
+            end += 1
+        parts.append(text.table([r[:keep] + r[start:end] for r in rows], columns, tuple(range(end - start + keep))))
+        start = end
+    return "\n\n".join(parts)
+
+
+def _fits(rows: Rows, columns: int) -> bool:
+    table = text.table(rows, columns, tuple(range(len(rows[0]))))
+    return max(map(len, table.splitlines())) <= columns
 
 
 def as_text(report: Report, columns: int = FILE_WIDTH, wide: bool = False) -> str:

@@ -62,7 +62,8 @@ def score_rows(table: pd.DataFrame) -> list[tuple]:
 
 
 def profile_section(table: pd.DataFrame, out_dir: Path) -> Section:
-    """The section: heading, intro, the score table, and the profile plot written to out_dir."""
+    """The report section of AlgoPerf-style performance profiles for a tuned table (harness.judge.scoring.profile_table):
+    heading, intro, the score table, and the profile plot written to out_dir."""
     ratio = ratios(task_times(table))
     path = plot_profiles(ratio, score(ratio), Path(out_dir) / PLOT)
     return Section("Performance profiles", INTRO, score_rows(table), {PLOT: path})

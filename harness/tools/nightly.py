@@ -59,7 +59,7 @@ def environment(device: str) -> dict[str, str]:
 
 def plan(scale: str) -> list[tuple[str, str]]:
     """Every suite with the scale it will run at: `scale` where the suite defines it, else default (reported)."""
-    from harness.judge.suite import suites
+    from harness.discovery import suites
 
     return [(name, scale if scale in suite.scales or scale == "default" else "default")
             for name, suite in suites().items()]
@@ -67,7 +67,7 @@ def plan(scale: str) -> list[tuple[str, str]]:
 
 def null_suites() -> list[str]:
     """The suites an A/A invocation (--null) runs for: those with an arm field (harness.execute.null)."""
-    from harness.judge.suite import suites
+    from harness.discovery import suites
 
     return [name for name, suite in suites().items() if suite.interleave]
 

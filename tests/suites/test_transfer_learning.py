@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.core.contract import CONFIG_ID_TAG, REUSED_FROM_TAG
-from suites._synthetic import outcomes, runs_table
+from harness import outcomes, runs_table
 from suites.transfer_learning import ACROSS, LOWER_ERROR, SUITE, arm, judge  # noqa: F401
 
 

@@ -7,8 +7,8 @@ import dataclasses
 import pytest
 
 from harness.report.build import render, write_report
-from suites._synthetic import censored, outcomes, reached, runs_table
-from suites.default_configs import DEFAULTS, LRS, SUITE, TASKS, WITHIN, arm_fields, arm_name, named, profile_section
+from harness import censored, outcomes, reached, runs_table
+from suites.default_configs import DEFAULTS, LRS, SUITE, TASKS, WITHIN, arm_fields, arm_name, named, profiles
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -55,7 +55,7 @@ def test_every_row_flips_with_the_effect(defaults_fast, miss, want):
 
 
 def test_profile_scores_the_fast_defaults_one_and_the_alternatives_by_their_ratio(tmp_path):
-    section = profile_section(_table(True), tmp_path)
+    section = profiles(_table(True), tmp_path)
     scores = {row[0]: float(row[1]) for row in section.rows[1:]}
     # defaults: median time 2.25 epochs x 0.1 s = best on every task -> 1; alternatives 2.5 / 2.25 = 1.11 -> (4 - 1.11)/3
     assert scores == pytest.approx({**{d: 1.0 for d in DEFAULTS}, "sgd-relu": (4 - 2.5 / 2.25) / 3,
@@ -63,7 +63,7 @@ def test_profile_scores_the_fast_defaults_one_and_the_alternatives_by_their_rati
     assert section.rows[0] == ("arm", "score", "score in epochs", *TASKS)
     assert all(row[1] == row[2] for row in section.rows[1:])  # every epoch takes 0.1 s here: the same ratios
     assert (tmp_path / "performance_profiles.png").read_bytes()[:8] == PNG_MAGIC
-    missed = profile_section(_table(False, miss=True), tmp_path)
+    missed = profiles(_table(False, miss=True), tmp_path)
     assert {row[0]: float(row[1]) for row in missed.rows[1:]}["2nd-ed"] == 0.0  # missed everywhere: no credit
     assert "missed" in missed.rows[-1][3]
 

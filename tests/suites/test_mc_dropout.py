@@ -6,7 +6,7 @@ import pytest
 
 from harness.core.contract import MC_METRICS
 from harness.judge.subject import Subject
-from suites._synthetic import outcomes, runs_table
+from harness import outcomes, runs_table
 from suites.mc_dropout import SUITE, T_LARGE
 
 

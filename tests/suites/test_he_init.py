@@ -13,7 +13,7 @@ import pytest
 from harness.store.queries import load_history
 from harness.judge.simulated import censored, outcomes, reached, runs_table
 from harness.judge.verdict import select
-from suites.he_init import SUITE  # noqa: F401  (the shared fixture in suites/conftest.py runs it)
+from suites.he_init import SUITE  # noqa: F401  (the shared fixture in tests/suites/conftest.py runs it)
 
 
 def test_every_run_finished_with_per_layer_statistics_at_init(suite_run):

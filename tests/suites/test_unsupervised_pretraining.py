@@ -7,7 +7,7 @@ import pytest
 from sklearn.datasets import load_digits
 
 from harness.core.contract import REUSED_FROM_TAG
-from suites._synthetic import outcomes, runs_table
+from harness import outcomes, runs_table
 from suites.unsupervised_pretraining import LOWER_ERROR, SPREAD, SUITE, arm, judge  # noqa: F401
 
 
@@ -21,8 +21,9 @@ def test_classifiers_reuse_the_grids_autoencoders(suite_run):
     for _, row in runs[runs.reuse_layers > 0].iterrows():
         assert tracker.client.get_run(row.run_id).data.tags[REUSED_FROM_TAG] == autoencoders.run_id[row.seed]
     rows = {v.statement: v for v in result.verdicts}
-    assert set(rows) == {LOWER_ERROR.statement, SPREAD} and rows[SPREAD].n == 6
-    assert 0 < rows[SPREAD].low < rows[SPREAD].effect < rows[SPREAD].high
+    assert set(rows) == {LOWER_ERROR.statement, SPREAD.statement} and rows[SPREAD.statement].n == 6
+    spread = rows[SPREAD.statement]
+    assert 0 < spread.low < spread.effect < spread.high
 
 
 def synthetic(pretraining_helps: bool):
@@ -41,4 +42,4 @@ def test_main_rows_flip_with_the_effect(helps):
     verdicts = judge(synthetic(helps))
     want = "supported" if helps else "refuted"
     assert outcomes(verdicts, LOWER_ERROR.statement) == [want, want]
-    assert outcomes(verdicts, SPREAD) == [want, want]
+    assert outcomes(verdicts, SPREAD.statement) == [want, want]

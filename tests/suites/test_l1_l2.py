@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.judge.subject import Subject
-from suites._synthetic import outcomes, runs_table
+from harness import outcomes, runs_table
 from suites.l1_l2 import LRS, SUITE
 
 

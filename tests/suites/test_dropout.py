@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from harness.judge.subject import Subject
-from suites._synthetic import censored, outcomes, reached, runs_table
+from harness import censored, outcomes, reached, runs_table
 from suites.dropout import LRS, SUITE
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.judge.verdict import select
-from suites._synthetic import outcomes, runs_table
+from harness import outcomes, runs_table
 from suites.max_norm import LRS, SUITE
 
 
