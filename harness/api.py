@@ -165,16 +165,18 @@ def load_plugins() -> tuple[str, ...]:
     return tuple(loaded)
 
 
-def run(suite: Suite, scale: str = "ci", seeds: int | None = None, store: str | None = None, device: str | None = None):
+def run(suite: Suite, scale: str = "ci", seeds: int | None = None, store: str | None = None, device: str | None = None,
+        project: str | Path | None = None):
     """Run a suite at a scale into a store (default: the usual resolution, README "The MLflow contract"): a SuiteResult.
 
     A fixed seed count (the scale's, or `seeds`), one look; `harness run` adds adaptive seeds on top. `device`
-    None keeps the suite's (RunConfig's default, auto). Assembled as `harness run` assembles it
-    (harness.execute.pipeline.run_invocation).
+    None keeps the suite's (RunConfig's default, auto). A suite that defines no scale runs its default at any
+    `scale`, with a note. `project`: the suite file (or a folder) whose git commit the runs record (None: the
+    working directory's repository). Assembled as `harness run` assembles it (harness.execute.pipeline.run_invocation).
     """
     from harness.execute.execution import Execution, Invocation
     from harness.execute.pipeline import run_invocation
 
     invocation = Invocation.of(suite, options=Execution(scale=scale, progress=False), seeds=seeds, device=device,
-                               store=store)
+                               store=store, project=None if project is None else str(project))
     return run_invocation(suite, invocation)[1]

@@ -16,7 +16,7 @@ from mlflow.tracking import MlflowClient
 
 from harness.config.run_config import RunConfig
 from harness.core import text
-from harness.core.contract import ENVIRONMENT_TAGS, INVOCATION_TAGS, RESUMED_TAG, SUITE_TAG
+from harness.core.contract import ENVIRONMENT_TAGS, INVOCATION_TAGS, PROJECT_TAGS, RESUMED_TAG, SUITE_TAG
 from harness.report.decomposition import decomposition, grid_keys
 from harness.execute.judging import judge_stored
 from harness.store.queries import QueryError, parent_of
@@ -29,8 +29,9 @@ from harness.judge.verdict import Verdict
 FORMATS = ("text", "markdown")
 # Parent-run tags and params that say where, with what and how an invocation ran: the machine and libraries, the
 # commit, the scale and seeds, --force, the engine, and how many runs it reused from earlier invocations.
-SETTING_TAGS = (*ENVIRONMENT_TAGS, *(t for t in INVOCATION_TAGS if t != "claim"), RESUMED_TAG)
-SETTING_WORDS = {"git_sha": "commit", "n_configs": "runs asked for", "force": "--force (rerun every run)",
+SETTING_TAGS = (*ENVIRONMENT_TAGS, *PROJECT_TAGS, *(t for t in INVOCATION_TAGS if t != "claim"), RESUMED_TAG)
+SETTING_WORDS = {"git_sha": "commit", "git_dirty": "uncommitted changes", "git_diff": "uncommitted changes' digest",
+                 "harness_commit": "harness commit", "n_configs": "runs asked for", "force": "--force (rerun every run)",
                  RESUMED_TAG: "runs reused from earlier invocations", "device_type": "device type"}
 # Config fields already reported through an environment tag of the same meaning.
 PINNED_FIELDS = ("threads", "device", "seed")

@@ -38,13 +38,14 @@ def environment(device: str) -> dict[str, str]:
     import pytorch_lightning
     import torch
 
-    from harness.core.environment import device_name, git_sha
+    from harness.core.environment import device_name
+    from harness.core.project import harness_commit
     from harness.version import __version__
 
     env = {"device": device, "device_name": device_name(device) if device != "cuda" or torch.cuda.is_available()
            else "no CUDA device", "torch": torch.__version__, "cuda": str(torch.version.cuda),
            "cudnn": str(torch.backends.cudnn.version()), "lightning": pytorch_lightning.__version__,
-           "mlflow": mlflow.__version__, "harness": __version__, "git_sha": git_sha() or "",
+           "mlflow": mlflow.__version__, "harness": __version__, "git_sha": harness_commit() or "",
            "python": platform.python_version(), "platform": platform.platform(), "driver": "unknown"}
     try:
         smi = subprocess.run(["nvidia-smi", "--query-gpu=name,driver_version", "--format=csv,noheader"],
