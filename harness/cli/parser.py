@@ -165,7 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="a suite invocation's verdict, time decomposition and plots (logged to its parent run)")
     report.add_argument("suite", help="a suite's name, or the .py file that defines it (as for `harness run`)")
     report.add_argument("--run", default=None, help="parent run id or a unique prefix (default: the newest; see `harness runs`)")
-    report.add_argument("--format", default="text", choices=("text", "markdown", "html"), help="what is printed (markdown: a summary fit for a pull-request comment; the files keep the full report)")
+    report.add_argument("--format", default="text", choices=("text", "markdown", "html"), help="what is printed (markdown: a summary fit for a pull-request comment; the files keep "
+                                "the whole report)")
     report.add_argument("--out", default=None, help="folder for the files (default: reports/<suite>-<run id prefix>)")
     report.add_argument("--wide", action="store_true", help="text: every table whole, one line per row (no fitting)")
     _add_tracking(report)

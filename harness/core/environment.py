@@ -7,6 +7,7 @@ from pathlib import Path
 
 import torch
 
+from harness.core.contract import HARNESS_COMMIT_TAG
 from harness.core.project import harness_commit
 
 
@@ -48,5 +49,5 @@ def environment_tags(device: str, threads: int) -> dict[str, str]:
         tags["cuda_version"] = str(torch.version.cuda)
     sha = harness_commit()
     if sha:
-        tags["harness_commit"] = sha
+        tags[HARNESS_COMMIT_TAG] = sha
     return tags

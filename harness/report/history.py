@@ -41,10 +41,10 @@ def invocations(client, suite: str, scale: str | None = None) -> pd.DataFrame:
             continue
         tags = parent.data.tags
         sha = tags.get(GIT_SHA_TAG, "") or "unknown"
-        rows.append({"run_id": parent.info.run_id, "start_time": parent.info.start_time, "git_sha": sha,
+        rows.append({"run_id": parent.info.run_id, "start_time": parent.info.start_time, GIT_SHA_TAG: sha,
                      "commit": short_commit(sha, tags.get(GIT_DIRTY_TAG) == "true"),
                      "scale": tags.get("scale", "default"), "verdicts": json.loads(text)})
-    df = pd.DataFrame(rows, columns=["run_id", "start_time", "git_sha", "commit", "scale", "verdicts"])
+    df = pd.DataFrame(rows, columns=["run_id", "start_time", GIT_SHA_TAG, "commit", "scale", "verdicts"])
     if df.empty:
         raise QueryError(f"no judged invocations of suite {suite!r} in this store; run `harness run {suite}` first")
     df = df.sort_values("start_time", kind="stable").reset_index(drop=True)
@@ -93,11 +93,11 @@ def effect_history(client, suite: str, scale: str | None = None) -> pd.DataFrame
     for i, r in inv.iterrows():
         for v in r["verdicts"]:
             records.append({"invocation": i, "run_id": r["run_id"], "start_time": r["start_time"],
-                            "git_sha": r["git_sha"], "commit": r["commit"], "row": row_id(v), "statement": v.get("statement"),
+                            GIT_SHA_TAG: r[GIT_SHA_TAG], "commit": r["commit"], "row": row_id(v), "statement": v.get("statement"),
                             "label": row_label_of(v), "metric": v.get("metric"),
                             **{k: v.get(k) for k in ("effect", "low", "high", "threshold", "direction", "outcome")},
                             "bound": v.get("bound") or "="})
-    df = pd.DataFrame(records, columns=["invocation", "run_id", "start_time", "git_sha", "commit", "row", "statement", "label",
+    df = pd.DataFrame(records, columns=["invocation", "run_id", "start_time", GIT_SHA_TAG, "commit", "row", "statement", "label",
                                         "metric", "effect", "low", "high", "threshold", "direction", "outcome",
                                         "bound"])
     df["level"], df["step"] = math.nan, False
@@ -140,7 +140,7 @@ def _pick(inv: pd.DataFrame, ref: str, what: str, project=None) -> int:
     in the repository holding `project` (a branch such as origin/main, a tag, a short SHA); else the newest whose
     commit starts with `ref` (a store made elsewhere); else the one whose run id starts with it. QueryError (one
     line naming the commits and runs there are) otherwise."""
-    ids, shas = list(inv["run_id"]), [str(s) for s in inv["git_sha"]]
+    ids, shas = list(inv["run_id"]), [str(s) for s in inv[GIT_SHA_TAG]]
     if ref in ids:
         return ids.index(ref)
     full = resolve_commit(ref, project)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from harness.core import text
-from harness.core.contract import ENVIRONMENT_TAGS, GIT_DIRTY_TAG, GIT_SHA_TAG
+from harness.core.contract import ENVIRONMENT_TAGS, GIT_DIRTY_TAG, GIT_SHA_TAG, HARNESS_COMMIT_TAG, N_CONFIGS_TAG
 from harness.execute.judging import family_line, verdict_text
 from harness.judge.answer import Setting, grid_rows, plain_answer
 from harness.judge.sequential import Looks
@@ -80,12 +80,12 @@ def invocation_lines(report: Report) -> list[str]:
     took = (f"run time {duration((p.info.end_time - p.info.start_time) / 1000)} ({clock(p.info.start_time)} to "
             f"{clock(p.info.end_time)[11:]})" if p.info.end_time else f"started {clock(p.info.start_time)}, not ended")
     machine = ", ".join(f"{k.replace('_version', '')} {tags[k]}" for k in ENVIRONMENT_TAGS
-                        if tags.get(k) and k not in ("device_type", "harness_commit", "harness_version", "cuda_version"))
+                        if tags.get(k) and k not in ("device_type", HARNESS_COMMIT_TAG, "harness_version", "cuda_version"))
     return [f"invocation: {p.info.run_name}, {took}, status {p.info.status}, scale {tags.get('scale', '?')}, "
-            f"seeds {tags.get('seeds', '?')}, configurations {tags.get('n_configs', '?')}",
+            f"seeds {tags.get('seeds', '?')}, configurations {tags.get(N_CONFIGS_TAG, '?')}",
             f"machine: {machine}",
             f"code: {project_said(tags)}; harness {tags.get('harness_version', '?')}"
-            f"{', commit ' + tags['harness_commit'][:12] if tags.get('harness_commit') else ''}",
+            f"{', commit ' + tags[HARNESS_COMMIT_TAG][:12] if tags.get(HARNESS_COMMIT_TAG) else ''}",
             f"runs judged: {len(runs)}" + (f", {reused} of them reused from earlier invocations (resumed)" if reused else ""),
             f"verdict check: {report.verdict_check}",
             f"in the MLflow UI (`harness ui`): {ui_link(p.info.experiment_id, p.info.run_id)}"]
