@@ -8,9 +8,9 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from harness.cli.main import main
-from harness.core.contract import GIT_DIRTY_TAG, GIT_SHA_TAG
+from harness.core.contract import GIT_DIRTY_TAG, GIT_SHA_TAG, WORKERS_TAG
 from harness.core.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_RUNS_FAILED, EXIT_VERDICT
-from harness.store.queries import parent_runs
+from harness.store.queries import load_runs, parent_runs
 from tests.user_project import EXAMPLE, fast_suite, git, harness_cli
 
 
@@ -157,3 +157,16 @@ def test_a_grid_is_judged_on_runs_of_its_own_commit_only():
     assert list(select_runs(runs, {"c1", "c2"}, {GIT_SHA_TAG: "a" * 40, "git_diff": ""})["run_id"]) == ["r1", "r3"]
     dirty = select_runs(runs, {"c1", "c2"}, {GIT_SHA_TAG: "a" * 40, "git_diff": "0123456789abcdef"})
     assert dirty.empty  # uncommitted changes are other code too
+
+
+def test_a_suite_files_registrations_reach_worker_processes(user, capsys):
+    """Workers start from a clean forkserver: they import the suite file by path before their first run."""
+    folder, uri = user
+    code, out, err = run_cli(capsys, "run", str(fast_suite(folder, "workers")), "--workers", "2", "--seeds", "2",
+                             "--no-report", "--tracking-uri", uri)
+    assert code == EXIT_OK, err
+    assert "FAILED" not in err
+    client = MlflowClient(uri)
+    runs = load_runs(client, "fast-workers")
+    assert len(runs) == 4 and set(runs["status"]) == {"FINISHED"}
+    assert {client.get_run(r).data.tags[WORKERS_TAG] for r in runs["run_id"]} == {"2"}  # side by side, in workers

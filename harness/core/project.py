@@ -1,12 +1,15 @@
-"""The code a result was measured with: the commit and uncommitted changes of a git repository (the user's
-project, which holds the suite file, and the harness's own checkout), and git refs resolved to commits.
+"""The user's project: its suite files imported by path (in the command's process and in every worker's), and the
+code a result was measured with: the commit and uncommitted changes of a git repository (the user's project, which
+holds the suite file, and the harness's own checkout), and git refs resolved to commits.
 
-Plain `git` subprocesses, no heavy imports: `harness check` resolves its refs with it before MLflow loads.
+Plain `git` subprocesses and importlib, no heavy imports: `harness check` resolves its refs before MLflow loads.
 """
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import subprocess
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -63,3 +66,29 @@ def harness_commit() -> str | None:
     if not tags:
         return None
     return tags[GIT_SHA_TAG] + ("-dirty" if tags[GIT_DIRTY_TAG] == "true" else "")
+
+
+def import_file(path: str | Path):
+    """Import a Python file as a module (once per process and path); its folder goes on sys.path so it can import
+    its neighbours. A suite file's registrations (register_model, register_dataset) happen here."""
+    path = Path(path)
+    folder = str(path.parent.resolve())
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    name = path.stem
+    loaded = sys.modules.get(name)
+    if loaded is not None and Path(getattr(loaded, "__file__", "") or "").resolve() == path.resolve():
+        return loaded  # imported before (e.g. by its own test file): one module, one set of registrations
+    if loaded is not None:  # the stem names another module: a private name, stable for this path
+        name = f"harness_suite_{path.stem}_{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:8]}"
+        if name in sys.modules:
+            return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # before executing: dataclasses and pickling look the module up by name
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module

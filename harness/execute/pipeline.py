@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+from pathlib import Path
 import warnings
 from dataclasses import dataclass, field, replace
 
@@ -177,7 +178,8 @@ def run_invocation(suite, invocation: Invocation, looks: Looks | None = None) ->
     if warning:
         say(warning)
     tracker = Tracker(resolve_tracking_uri(invocation.store))
-    return tracker, execute_suite(suite, tracker, configs, options, looks, project_tags(invocation.project))
+    suite_file = invocation.project if str(invocation.project).endswith(".py") else None  # workers import it too
+    return tracker, execute_suite(suite, tracker, configs, options, looks, project_tags(invocation.project), suite_file)
 
 
 def run_suite(suite, tracker: Tracker, configs: list[RunConfig], options: Execution | None = None,
@@ -189,7 +191,8 @@ def run_suite(suite, tracker: Tracker, configs: list[RunConfig], options: Execut
 
 
 def execute_suite(suite, tracker: Tracker, configs: list[RunConfig], options: Execution,
-                  looks: Looks | None = None, code: dict[str, str] | None = None) -> SuiteResult:
+                  looks: Looks | None = None, code: dict[str, str] | None = None,
+                  suite_file: str | None = None) -> SuiteResult:
     """Run the configs not yet finished in the store as children of one new parent run, then judge the grid.
 
     `options` and `configs` as validated once by Invocation / checked_grid (run_invocation, run_suite).
@@ -199,7 +202,8 @@ def execute_suite(suite, tracker: Tracker, configs: list[RunConfig], options: Ex
     With `looks` of more than one seed count (adaptive seeds, harness.judge.sequential), `configs` is the first
     look and seeds are added to the configurations behind rows still undecided, up to the last look.
     `code`: the user's project commit (harness.core.project.project_tags; None: the working directory's), recorded
-    on the parent and every child; only runs at that code are reused and judged.
+    on the parent and every child; only runs at that code are reused and judged. `suite_file`: the file the suite
+    came from, imported by every worker process and Ray task first (its registrations).
     """
     code = project_tags() if code is None else code
     if options.side_by_side and suite.timing:
@@ -212,7 +216,8 @@ def execute_suite(suite, tracker: Tracker, configs: list[RunConfig], options: Ex
                                       parent_tags(suite, configs, options, len(done), code), parent_params(configs, options),
                                       experiment_description(suite), command_started())
         dest = Destination(absolute_uri(tracker.uri), suite.name, parent, {**options.child_tags(suite), **code},
-                           *child_naming(suite, configs))  # the grid's: the same at every look
+                           *child_naming(suite, configs),  # the grid's: the same at every look
+                           imports=(str(Path(suite_file).resolve()),) if suite_file else ())
         tracker.child_tags = dict(dest.child_tags)
         try:
             failures = execute(suite, tracker, todo, dest, options, ray_cpus)
