@@ -55,7 +55,8 @@ def run_command(args, suite, invocation, looks=None) -> int:
     if invocation.options.null:
         from harness.execute.null import null_line
 
-        print(f"\n{null_line(result.verdicts)}")
+        line = null_line(result.verdicts)
+        print("", *(text.wrap(line, columns) if columns else [line]), sep="\n")
     else:
         print(f"\n{answer_of(suite, result.runs, result.verdicts, invocation.options.scale, columns)}")
     return EXIT_INTERNAL if report_error else 0
