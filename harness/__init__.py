@@ -35,7 +35,7 @@ _PUBLIC = {
     "profile_section": "harness.report.profile_plot",
     # synthetic runs tables for a suite's flip and null tests
     "runs_table": "harness.judge.simulated", "reached": "harness.judge.simulated", "censored": "harness.judge.simulated",
-    "outcomes": "harness.judge.simulated",
+    "outcomes": "harness.judge.simulated", "Null": "harness.judge.nullsim", "null_rates": "harness.judge.nullsim",
     # models, data and the pieces a measurement (Suite.measure) or a callback (Suite.callbacks) is built from
     "register_model": "harness.nn.models", "build_model": "harness.nn.models", "register_dataset": "harness.data.datasets",
     "load_data": "harness.data.datamodule", "idx_files_present": "harness.data.datasets",

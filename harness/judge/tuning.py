@@ -32,15 +32,16 @@ def tuned(runs: pd.DataFrame, arm: list[str], value: ValueFn, knob: str | list[s
         # Chosen on the seeds every grid value of the arm has: seeds added later behind one value (adaptive
         # seeds) then cannot move the choice, so every look judges the same tuned arm.
         common = set.intersection(*(set(g["seed"]) for _, g in choose.groupby(knobs)))
-        medians = choose[choose["seed"].isin(common)].groupby(knobs).apply(
-            lambda g: pd.Series([value(r).value for _, r in g.iterrows()]).median())
+        chosen = choose[choose["seed"].isin(common)]
+        scored = chosen[knobs].assign(_value=[value(r).value for r in chosen.to_dict("records")])
+        medians = scored.groupby(knobs)["_value"].median()
         pick = medians.idxmin() if lower_is_better else medians.idxmax()
         pick = pick if isinstance(pick, tuple) else (pick,)
         best = group[(group[knobs] == pd.Series(pick, index=knobs)).all(axis=1)]
         keep.append(best[~best["seed"].map(select_on)] if select_on else best)
     out = pd.concat(keep) if keep else runs.iloc[0:0]
     def column(fields: list[str]) -> pd.Series:
-        return pd.Series([Subject((f, row[f]) for f in fields) for _, row in out.iterrows()], index=out.index,
-                         dtype=object)
+        return pd.Series([Subject((f, row[f]) for f in fields) for row in out[fields].to_dict("records")],
+                         index=out.index, dtype=object)
 
     return out.assign(**{ARM: column(arm), TUNED: column(knobs)})
