@@ -32,6 +32,7 @@ _PUBLIC = {
     "largest_passing_ratio_verdict": "harness.judge.rules", "tuned": "harness.judge.tuning",
     "time_or_miss": "harness.judge.scoring", "tuned_per_task": "harness.judge.scoring",
     "within_best_other": "harness.judge.scoring", "profile_table": "harness.judge.scoring",
+    "share_near_best": "harness.judge.landscape", "best_shift": "harness.judge.landscape",
     "profile_section": "harness.report.profile_plot",
     # synthetic runs tables for a suite's flip and null tests
     "runs_table": "harness.judge.simulated", "reached": "harness.judge.simulated", "censored": "harness.judge.simulated",

@@ -10,9 +10,19 @@ import math
 from collections.abc import Mapping
 from typing import Callable
 
+import pandas as pd
+
 from harness.stats.median import Measured
 
 ValueFn = Callable[[Mapping], Measured]
+
+
+def records(runs: pd.DataFrame) -> list[dict]:
+    """A runs table's rows as dicts, column -> value, in table order (what a ValueFn reads). Column by column: pandas'
+    own to_dict("records") walks the rows and costs ~5 ms per small table, which a null simulation pays thousands
+    of times."""
+    columns = list(runs.columns)
+    return [dict(zip(columns, row)) for row in zip(*(runs[c].tolist() for c in columns))]
 
 
 def median_epoch_time(row: Mapping) -> Measured:

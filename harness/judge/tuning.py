@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from harness.judge.measures import ValueFn
+from harness.judge.measures import ValueFn, records
 from harness.judge.subject import Subject
 
 ARM, TUNED = "arm", "tuned"  # the columns tuned() adds: the arm, and what it was tuned to (both Subjects)
@@ -33,7 +33,7 @@ def tuned(runs: pd.DataFrame, arm: list[str], value: ValueFn, knob: str | list[s
         # seeds) then cannot move the choice, so every look judges the same tuned arm.
         common = set.intersection(*(set(g["seed"]) for _, g in choose.groupby(knobs)))
         chosen = choose[choose["seed"].isin(common)]
-        scored = chosen[knobs].assign(_value=[value(r).value for r in chosen.to_dict("records")])
+        scored = chosen[knobs].assign(_value=[value(r).value for r in records(chosen)])
         medians = scored.groupby(knobs)["_value"].median()
         pick = medians.idxmin() if lower_is_better else medians.idxmax()
         pick = pick if isinstance(pick, tuple) else (pick,)
@@ -41,7 +41,7 @@ def tuned(runs: pd.DataFrame, arm: list[str], value: ValueFn, knob: str | list[s
         keep.append(best[~best["seed"].map(select_on)] if select_on else best)
     out = pd.concat(keep) if keep else runs.iloc[0:0]
     def column(fields: list[str]) -> pd.Series:
-        return pd.Series([Subject((f, row[f]) for f in fields) for row in out[fields].to_dict("records")],
+        return pd.Series([Subject((f, row[f]) for f in fields) for row in records(out[fields])],
                          index=out.index, dtype=object)
 
     return out.assign(**{ARM: column(arm), TUNED: column(knobs)})
