@@ -66,7 +66,7 @@ def threshold_verdicts(runs: pd.DataFrame, statements: list[ThresholdStatement],
             if not kept:
                 verdicts.append(Verdict(st.statement, about, st.metric, math.nan, math.nan, math.nan, st.threshold,
                                         st.direction, 0, "inconclusive", "; ".join([*notes, "no values"]),
-                                        expected=expected_n or 0))
+                                        expected=expected_n or 0, check=st.check))
                 continue
             lo, hi = zip(*(bounds_of(m) for m in kept))
             verdicts.append(verdict_from_bounds(st, about, [m.value for m in kept], lo, hi, "; ".join(notes),
