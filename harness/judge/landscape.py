@@ -33,8 +33,12 @@ def _whole_grid(group: pd.DataFrame, cells: list[str]) -> pd.DataFrame:
     return group[group["seed"].isin(per_seed[per_seed == size].index)]
 
 
-def _matches(first: dict, where) -> bool:
-    return all(first.get(col) == want for col, want in where)
+def _groups(runs: pd.DataFrame, by: list[str], where: tuple):
+    """(keys as a tuple, runs) per group of `by`, among the runs whose columns hold `where`'s values."""
+    for col, want in where:
+        runs = runs[runs[col] == want]
+    for keys, group in runs.groupby(by, sort=False):
+        yield (keys if isinstance(keys, tuple) else (keys,)), group
 
 
 def share_near_best(runs: pd.DataFrame, rule: Rule, by: list[str], knob: str, value: ValueFn, margin: float,
@@ -51,13 +55,12 @@ def share_near_best(runs: pd.DataFrame, rule: Rule, by: list[str], knob: str, va
     """
     verdicts = []
     sign = 1.0 if higher_is_better else -1.0
-    for keys, group in runs.groupby(by, sort=False):
-        keys = keys if isinstance(keys, tuple) else (keys,)
-        if not _matches(group.iloc[0].to_dict(), where):
-            continue
+    for keys, group in _groups(runs, by, where):
         group = _whole_grid(group, [knob])
         grid = sorted(group[knob].unique())
-        cells = {k: {r["seed"]: value(r) for r in records(g)} for k, g in group.groupby(knob)}
+        cells: dict = {}
+        for r in records(group):
+            cells.setdefault(r[knob], {})[r["seed"]] = value(r)
         seeds = sorted(cells[grid[0]]) if grid else []
         about = Subject(zip(by, keys))
         if len(seeds) == 0:
@@ -96,10 +99,7 @@ def best_shift(runs: pd.DataFrame, rule: Rule, by: list[str], across: str, posit
     """
     verdicts = []
     sign = 1.0 if higher_is_better else -1.0
-    for keys, group in runs.groupby(by, sort=False):
-        keys = keys if isinstance(keys, tuple) else (keys,)
-        if not _matches(group.iloc[0].to_dict(), where):
-            continue
+    for keys, group in _groups(runs, by, where):
         group = _whole_grid(group, [across, position])
         ends, spots = sorted(group[across].unique()), sorted(group[position].unique())
         about = Subject(zip(by, keys))
