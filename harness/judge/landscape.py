@@ -25,9 +25,10 @@ BOOTSTRAP_TAIL = 0.2
 RESAMPLES = 2000  # seed resamples per group: the 0.5% quantile rests on ~10 of them
 
 
-def _whole_grid(group: pd.DataFrame, cells: list[str]) -> pd.DataFrame:
-    """The group's runs on seeds that have every cell of its grid: a seed added later behind a few cells (adaptive
-    seeds) would otherwise read part of the grid."""
+def whole_grid(group: pd.DataFrame, cells: list[str]) -> pd.DataFrame:
+    """The runs on seeds that have every cell (combination of the `cells` fields) of the runs' grid: a seed added at a
+    later look behind a few cells (adaptive seeds) would otherwise give a grid reduction (a largest passing value, a
+    best cell, an argmax) read from part of the grid."""
     size = len(group[cells].drop_duplicates())
     per_seed = group[["seed", *cells]].drop_duplicates().groupby("seed").size()
     return group[group["seed"].isin(per_seed[per_seed == size].index)]
@@ -56,7 +57,7 @@ def share_near_best(runs: pd.DataFrame, rule: Rule, by: list[str], knob: str, va
     verdicts = []
     sign = 1.0 if higher_is_better else -1.0
     for keys, group in _groups(runs, by, where):
-        group = _whole_grid(group, [knob])
+        group = whole_grid(group, [knob])
         grid = sorted(group[knob].unique())
         cells: dict = {}
         for r in records(group):
@@ -100,7 +101,7 @@ def best_shift(runs: pd.DataFrame, rule: Rule, by: list[str], across: str, posit
     verdicts = []
     sign = 1.0 if higher_is_better else -1.0
     for keys, group in _groups(runs, by, where):
-        group = _whole_grid(group, [across, position])
+        group = whole_grid(group, [across, position])
         ends, spots = sorted(group[across].unique()), sorted(group[position].unique())
         about = Subject(zip(by, keys))
         if len(ends) < 2 or group.empty:
