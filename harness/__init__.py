@@ -24,7 +24,8 @@ _PUBLIC = {
     "Measured": "harness.stats.median", "two_seed_range": "harness.stats.median",
     "epochs_to_target": "harness.judge.measures", "time_to_target": "harness.judge.measures",
     "median_epoch_time": "harness.judge.measures", "final_val_acc": "harness.judge.measures", "column": "harness.judge.measures",
-    "accuracy_or_zero_if_diverged": "harness.judge.measures", "log_distance_from_one": "harness.judge.measures",
+    "accuracy_or_zero_if_diverged": "harness.judge.measures",
+    "accuracy_floored_at_chance": "harness.judge.measures", "log_distance_from_one": "harness.judge.measures",
     # judges: the rule engines, tuned arms, AlgoPerf-style scoring
     "paired": "harness.api", "thresholds": "harness.api",
     "paired_verdicts": "harness.judge.rules", "threshold_verdicts": "harness.judge.rules",

@@ -94,6 +94,22 @@ def accuracy_or_zero_if_diverged(row: Mapping) -> Measured:
     return Measured(0.0) if diverged(row) else final_val_acc(row)
 
 
+def accuracy_floored_at_chance(chance: float) -> ValueFn:
+    """Final validation accuracy, at least `chance` (e.g. 0.1 for 10 classes); a diverged run scores `chance`.
+
+    A net that learned nothing sits at or a little below chance (a constant prediction scores its class's share,
+    e.g. 0.086 on digits); a net that diverged has learned nothing either. Scored alike, they tie, so a comparison
+    cannot be won or lost by one arm diverging where the other merely failed (accuracy_or_zero_if_diverged scores
+    a diverged run 0, below any failed net: such a row could only go one way).
+    """
+
+    def value(row: Mapping) -> Measured:
+        return Measured(chance) if diverged(row) else Measured(max(float(row["final_val_acc"]), chance))
+
+    value.__name__ = f"accuracy_floored_at_chance({chance!r})"
+    return value
+
+
 def log_distance_from_one(name: str) -> ValueFn:
     """|log| of a stored ratio column: 0 at a ratio of 1, equal for x and 1/x; nan when unmeasured or not positive.
 
