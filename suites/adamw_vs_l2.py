@@ -36,8 +36,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from harness import (DifferenceStatement, Measured, RatioStatement, Rule, RunConfig, Suite, ThresholdStatement,
-                     best_shift, column, final_val_acc, make_optimizer, paired_verdicts, threshold_verdicts, tuned)
+from harness import (DifferenceStatement, FINAL_VAL_ACC, Measured, RatioStatement, Rule, RunConfig, Suite,
+                     ThresholdStatement, best_shift, column, final_val_acc, make_optimizer, paired_verdicts,
+                     threshold_verdicts, tuned)
 
 ANALYTIC = "synthetic"  # the dataset field marks the algebra arm (no data read)
 STEP_LR, STEP_DECAY, DIM = 0.01, 0.1, 100
@@ -65,7 +66,7 @@ def one_step(config: RunConfig) -> dict:
 
 
 def val_error(row: pd.Series) -> Measured:
-    return Measured(1.0 - float(row["final_val_acc"]))
+    return Measured(1.0 - float(row[FINAL_VAL_ACC]))
 
 
 # Checks of the implementation (exact algebra through the real optimizers), not evidence for the claim: shown apart.
@@ -100,7 +101,7 @@ def decay_shifts(task: pd.DataFrame) -> pd.DataFrame:
         lrs, decays = sorted(runs.lr.unique()), sorted(runs.log_decay.unique())
         if len(lrs) < 2:
             continue
-        grid = runs.pivot_table(index="seed", columns=["lr", "log_decay"], values="final_val_acc", dropna=False)
+        grid = runs.pivot_table(index="seed", columns=["lr", "log_decay"], values=FINAL_VAL_ACC, dropna=False)
         grid = grid.reindex(columns=pd.MultiIndex.from_product([lrs, decays])).dropna()  # seeds with the whole grid
         acc = grid.to_numpy().reshape(len(grid), len(lrs), len(decays))  # (seeds, lrs, decays)
         top = acc == acc.max(axis=-1, keepdims=True)

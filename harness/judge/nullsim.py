@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from harness.core.contract import (CONVERGED, EPOCHS_RUN, EPOCHS_TO_TARGET, MEDIAN_EPOCH_TIME, STOP_REASON_TAG,
+                                   TIME_TO_TARGET, TRAIN_TIME)
 from harness.judge.suite import Suite
 from harness.judge.verdict import select
 from harness.stats.bounds import WITHIN_DIFFERENCE, WITHIN_RATIO
@@ -132,6 +134,6 @@ def reached_columns(epochs: np.ndarray, epoch_s: float = 0.1) -> dict[str, np.nd
     """harness.judge.simulated.reached, vectorised: every run reached its target after `epochs` (whole epochs, >= 1)."""
     epochs = np.maximum(1.0, np.round(np.asarray(epochs, float)))
     ones = np.ones(len(epochs))
-    return {"converged": ones.astype(int), "epochs_to_target": epochs, "epochs_run": epochs,
-            "stop_reason": np.full(len(epochs), "target"), "time_to_target_s": epochs * epoch_s,
-            "train_time_s": epochs * epoch_s, "median_epoch_time_s": ones * epoch_s}
+    return {CONVERGED: ones.astype(int), EPOCHS_TO_TARGET: epochs, EPOCHS_RUN: epochs,
+            STOP_REASON_TAG: np.full(len(epochs), "target"), TIME_TO_TARGET: epochs * epoch_s,
+            TRAIN_TIME: epochs * epoch_s, MEDIAN_EPOCH_TIME: ones * epoch_s}
