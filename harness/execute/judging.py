@@ -12,6 +12,7 @@ from harness.core.contract import (CONFIG_ID_TAG, JUDGED_RUNS, LOOKS_JSON, NOTE_
 from harness.store.queries import artifact_text, invocation_runs, load_runs
 from harness.judge.sequential import LookJudge, Looks, judge_looks
 from harness.judge.subject import row_keys
+from harness.stats.bounds import WITHIN_DIFFERENCE, WITHIN_RATIO
 from harness.stats.median import LEVEL, expected_false_supports, min_seeds
 from harness.core import text
 from harness.judge.tables import compact_table, format_table
@@ -127,11 +128,20 @@ def judge(suite, runs: pd.DataFrame, looks: Looks | None = None, judged: LookJud
 
 
 def family_line(verdicts: list[Verdict]) -> str:
-    """The family-wise picture: how many of these rows would come out supported by chance alone."""
-    n = sum(v.direction in ("<", ">") for v in verdicts)
-    return (f"family: {len(verdicts)} rows, {n} one-sided; if every true effect sat exactly at its threshold, about "
-            f"{expected_false_supports(n, LEVEL):.2g} of them would read supported by chance (each row errs "
-            f"<= {(1 - LEVEL) / 2 * 100:g}% one-sided; no multiplicity correction across rows)")
+    """The family-wise picture: how many of the claim's rows would come out supported (or refuted) by chance alone.
+
+    Every row that can pass by chance counts: one-sided rows and equivalence rows alike (at its margin, an
+    equivalence row's interval lies inside the band by chance <= 2.5% of the time). Checks of the implementation
+    (Verdict.check) are not evidence and are left out."""
+    claims = [v for v in verdicts if not v.check]
+    one_sided = sum(v.direction in ("<", ">") for v in claims)
+    equivalence = sum(v.direction in (WITHIN_RATIO, WITHIN_DIFFERENCE) for v in claims)
+    checks = len(verdicts) - len(claims)
+    return (f"family: {len(claims)} claim rows ({one_sided} one-sided, {equivalence} equivalence)"
+            f"{f', {checks} checks apart' if checks else ''}; if every true effect sat exactly at its threshold or "
+            f"margin, about {expected_false_supports(one_sided + equivalence, LEVEL):.2g} of them would read "
+            f"supported by chance, and about as many refuted (each row errs <= {(1 - LEVEL) / 2 * 100:g}% either way; "
+            f"no multiplicity correction across rows)")
 
 
 def record(tracker: Tracker, parent_run_id: str, verdicts: list[Verdict], header: str) -> None:
