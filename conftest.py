@@ -117,8 +117,10 @@ def ci_suite_run(tmp_path_factory, _empty_store):
         if key not in made:
             db = tmp_path_factory.mktemp(suite.name) / "mlflow.db"
             copy_store(_empty_store, db)
+            # project: the store's folder, outside any git repository (no commit recorded), as the folder
+            # test_every_suite_cli runs `harness run` in: a run is reused only at the same code (harness.store.resume)
             invocation = Invocation.of(suite, options=Execution(scale=scale, progress=False), seeds=seeds,
-                                       store=f"sqlite:///{db}")
+                                       store=f"sqlite:///{db}", project=str(db.parent))
             made[key] = run_invocation(suite, invocation)
         return made[key]
 

@@ -7,9 +7,6 @@ flip test builds synthetic runs tables with `runs_table`, `reached` and `censore
 """
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import sys
 from functools import lru_cache
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -18,6 +15,7 @@ from typing import Callable, Sequence
 import pandas as pd
 
 from harness.config.run_config import ConfigError
+from harness.core.project import import_file
 from harness.data.datasets import DATASETS, Dataset
 from harness.nn.models import MODELS, Model
 from harness.judge.rules import paired_verdicts, threshold_verdicts
@@ -57,36 +55,12 @@ def thresholds(statements: Sequence[ThresholdStatement], group_by: Sequence[str]
     return judge
 
 
-def _import_file(path: Path):
-    """Import a Python file as a module; its folder goes on sys.path so it can import its neighbours."""
-    folder = str(path.parent.resolve())
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
-    name = path.stem
-    loaded = sys.modules.get(name)
-    if loaded is not None and Path(getattr(loaded, "__file__", "") or "").resolve() == path.resolve():
-        return loaded  # imported before (e.g. by its own test file): one module, one set of registrations
-    if loaded is not None:  # the stem names another module: a private name, stable for this path
-        name = f"harness_suite_{path.stem}_{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:8]}"
-        if name in sys.modules:
-            return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # before executing: dataclasses and pickling look the module up by name
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        del sys.modules[name]
-        raise
-    return module
-
-
 def load_suite_file(path) -> Suite:
     """The SUITE a Python file defines; ConfigError (one line) for a missing file, no SUITE, or a SUITE that is not a Suite."""
     path = Path(path)
     if path.suffix != ".py" or not path.is_file():
         raise ConfigError(f"invalid suite file {str(path)!r}: no such Python file")
-    suite = getattr(_import_file(path), "SUITE", None)
+    suite = getattr(import_file(path), "SUITE", None)
     if suite is None:
         raise ConfigError(f"invalid suite file {str(path)!r}: it defines no SUITE (a harness.Suite)")
     if not isinstance(suite, Suite):
@@ -103,7 +77,7 @@ def suites_in(folder) -> dict[str, Suite]:
     for path in sorted(folder.glob("*.py")):
         if path.name.startswith(("test_", "_", "conftest")):
             continue
-        suite = getattr(_import_file(path), "SUITE", None)
+        suite = getattr(import_file(path), "SUITE", None)
         if isinstance(suite, Suite):
             if suite.name in found:
                 raise ConfigError(f"invalid suite folder {str(folder)!r}: two files define suite {suite.name!r}")
@@ -165,16 +139,18 @@ def load_plugins() -> tuple[str, ...]:
     return tuple(loaded)
 
 
-def run(suite: Suite, scale: str = "ci", seeds: int | None = None, store: str | None = None, device: str | None = None):
+def run(suite: Suite, scale: str = "ci", seeds: int | None = None, store: str | None = None, device: str | None = None,
+        project: str | Path | None = None):
     """Run a suite at a scale into a store (default: the usual resolution, README "The MLflow contract"): a SuiteResult.
 
     A fixed seed count (the scale's, or `seeds`), one look; `harness run` adds adaptive seeds on top. `device`
-    None keeps the suite's (RunConfig's default, auto). Assembled as `harness run` assembles it
-    (harness.execute.pipeline.run_invocation).
+    None keeps the suite's (RunConfig's default, auto). A suite that defines no scale runs its default at any
+    `scale`, with a note. `project`: the suite file (or a folder) whose git commit the runs record (None: the
+    working directory's repository). Assembled as `harness run` assembles it (harness.execute.pipeline.run_invocation).
     """
     from harness.execute.execution import Execution, Invocation
     from harness.execute.pipeline import run_invocation
 
     invocation = Invocation.of(suite, options=Execution(scale=scale, progress=False), seeds=seeds, device=device,
-                               store=store)
+                               store=store, project=None if project is None else str(project))
     return run_invocation(suite, invocation)[1]

@@ -4,9 +4,12 @@
         verdicts = harness_suite("path/to/my_suite.py")            # or a registered name, or a Suite
         verdicts.supported("total time is shorter", activation="relu")  # AssertionError with the verdict table
 
-Options: --harness-scale (default ci; a suite without a ci scale runs at its default), --harness-seeds (default: the scale's), --harness-store (an MLflow
-URI; default a fresh SQLite store in the session's temporary folder). Harness modules are imported on first
-use, so the plugin costs a test session nothing until a test asks for a suite.
+Options: --harness-scale (default ci; a suite that defines no scale runs its default at any scale, with a note, as
+`harness run` does), --harness-seeds (default: the scale's), --harness-store (an MLflow URI; default a fresh SQLite
+store in the session's temporary folder), --harness-reports (the folder each run's report goes to; default reports/,
+as `harness run` writes it; 'none': no report). The session ends with a line per suite run: its store, parent run
+and report. Lightning's INFO lines are silenced, so a failing claim's message is the verdict table. Harness modules
+are imported on first use, so the plugin costs a test session nothing until a test asks for a suite.
 """
 from __future__ import annotations
 
@@ -19,6 +22,21 @@ def pytest_addoption(parser):
     group.addoption("--harness-seeds", type=int, default=None, help="fixed seeds per configuration (default: the scale's)")
     group.addoption("--harness-store", default=None,
                     help="MLflow tracking URI the suites record to (default: a fresh store in pytest's temporary folder)")
+    group.addoption("--harness-reports", default="reports",
+                    help="folder for each suite run's report (<suite>-<run id>/report.html, .md, .txt); 'none': no "
+                         "report (default: reports)")
+
+
+RAN = pytest.StashKey[list]()  # a line per suite run this session (where its store and report are), said at the end
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Where each suite run's store and report went, pass or fail."""
+    ran = terminalreporter.config.stash.get(RAN, [])
+    if ran:
+        terminalreporter.write_sep("-", "harness")
+        for line in ran:
+            terminalreporter.write_line(line)
 
 
 class SuiteVerdicts:
@@ -75,6 +93,22 @@ class SuiteVerdicts:
         return self
 
 
+def _where(suite, scale: str, store: str, parent_run_id: str, reports: str, note: str | None) -> str:
+    """One line: the suite run, its store and parent run, and its report (written here unless reports is 'none')."""
+    from pathlib import Path
+
+    from harness.store.remote import redact
+
+    said = f"{suite.name} ({scale} scale): store {redact(store)}, parent run {parent_run_id[:8]}"
+    if reports.lower() != "none":
+        from harness.report.build import write_report
+        from harness.store.tracking import Tracker
+
+        out = Path(reports) / f"{suite.name}-{parent_run_id[:8]}"
+        said += f", report {write_report(Tracker(store), suite, parent_run_id, out).out_dir / 'report.html'}"
+    return said + (f" ({note})" if note else "")
+
+
 @pytest.fixture(scope="session")
 def harness_suite(request, tmp_path_factory):
     """Run a suite (a Suite, a file path, or a name) at --harness-scale into --harness-store: its SuiteVerdicts.
@@ -85,18 +119,24 @@ def harness_suite(request, tmp_path_factory):
     cache: dict = {}
 
     def run(suite, scale: str | None = None, seeds: int | None = None) -> SuiteVerdicts:
+        from pathlib import Path
+
+        import harness.execute.pipeline  # noqa: F401 -- imports Lightning, which sets its loggers' levels: quiet after
         from harness.api import find_suite
         from harness.api import run as run_suite
+        from harness.core.logs import quiet
 
+        quiet()  # Lightning's INFO lines ("GPU available", tips) would bury a failing claim's verdict table
+        project = suite if isinstance(suite, (str, Path)) and str(suite).endswith(".py") else None
         suite = find_suite(suite)
-        scale = scale or options.harness_scale
-        if scale == "ci" and "ci" not in suite.scales:  # a suite of one scale runs as it is
-            scale = "default"
+        scale, note = suite.scale_run(scale or options.harness_scale)  # the command line's rule
         seeds = seeds if seeds is not None else options.harness_seeds
         key = (suite.name, scale, seeds)
         if key not in cache:
             store = options.harness_store or f"sqlite:///{tmp_path_factory.mktemp('harness') / 'mlflow.db'}"
-            cache[key] = SuiteVerdicts(run_suite(suite, scale=scale, seeds=seeds, store=store), store)
+            result = run_suite(suite, scale=scale, seeds=seeds, store=store, project=project)
+            cache[key] = SuiteVerdicts(result, store)
+            request.config.stash.setdefault(RAN, []).append(_where(suite, scale, store, result.parent_run_id, options.harness_reports, note))
         return cache[key]
 
     return run

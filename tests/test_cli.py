@@ -65,6 +65,7 @@ HEAVY = ("torch", "pytorch_lightning", "mlflow")  # seconds to import; a refusal
     (["report", "bn-walltime"], "no store at"),
     (["runs", "bn-waltime"], "did you mean 'bn-walltime'?"),
     (["report", "./missing_suite.py"], "invalid suite file 'missing_suite.py'"),
+    (["run", "bn-walltime", "--fail-on", "refuted,wrong"], "invalid --fail-on 'refuted,wrong'; valid: "),
 ])
 def test_run_refuses_before_importing_torch_lightning_or_mlflow(argv, needle, tmp_path):
     """Refusals cost Python's start-up, not torch's 5 s (timed in benchmarks/test_bench_cli.py)."""

@@ -140,7 +140,7 @@ def test_sigterm_mid_suite_through_the_cli_exits_143(tmp_path, store_uri):
     assert len(killed) == 1 and killed[0].data.tags["stop_reason"] == "interrupted"
 
 
-def test_sigkill_halfway_then_rerun_completes_without_duplicates(tmp_path, store_uri):
+def test_sigkill_halfway_then_rerun_completes_without_duplicates(tmp_path, store_uri, monkeypatch):
     client = MlflowClient(store_uri)
     proc = start_cli(tmp_path, store_uri)
     wait_mid_run(proc, client, finished=2)
@@ -154,6 +154,7 @@ def test_sigkill_halfway_then_rerun_completes_without_duplicates(tmp_path, store
     suite = convergence_suite(NAME, **SUITE_ARGS)
     from harness.store.tracking import Tracker
 
+    monkeypatch.chdir(tmp_path)  # where the command ran: the same code (no git repository), so its runs are reused
     result = run_suite(suite, Tracker(store_uri), suite.configs(), Execution(progress=False))
     runs = runs_by_status(client)
     assert "child:RUNNING" not in runs and "parent:RUNNING" not in runs

@@ -18,6 +18,7 @@ import torch
 from harness.api import thresholds
 from harness.stats.changepoint import change_points, segments
 from harness.config.run_config import ConfigError, RunConfig
+from harness.core.contract import GIT_DIRTY_TAG, GIT_SHA_TAG
 from harness.report.history import check, effect_history, history_table, invocations, plot_history
 from harness.cli.history import add_commands, main_check, main_history
 from harness.judge.measures import column
@@ -57,7 +58,7 @@ SUITE = Suite(name="signal-spread", claim="the activation spread survives depth 
 def invoke(tracker, sha: str, seeds: int = 6, **base_changes) -> str:
     suite = dataclasses.replace(SUITE, base=SUITE.base.replace(**base_changes)) if base_changes else SUITE
     result = run_suite(suite, tracker, suite.configs(seeds), Execution(force=True, progress=False))
-    tracker.set_tags(result.parent_run_id, {"git_sha": sha})
+    tracker.set_tags(result.parent_run_id, {GIT_SHA_TAG: sha, GIT_DIRTY_TAG: "false"})
     return result.parent_run_id
 
 
@@ -92,7 +93,7 @@ def test_check_fails_on_the_flip_and_the_step_naming_both_commits(store):
     steps = [line for line in result.lines if line.startswith("STEP")]
     assert len(flipped) == 1 and len(steps) == 1, result.text
     for line in flipped + steps:
-        assert "the signal keeps its scale" in line and COMMIT_A[:12] in line and COMMIT_B[:12] in line
+        assert "the signal keeps its scale" in line and COMMIT_A[:8] in line and COMMIT_B[:8] in line
 
 
 def test_check_passes_between_invocations_of_the_same_code(store):
@@ -150,7 +151,7 @@ def test_history_keeps_a_bound_a_bound(tracker):
 
 def test_bad_references_and_margins_are_one_line_errors(store):
     tracker, _ = store
-    with pytest.raises(QueryError, match="invalid baseline 'ffff'.*commits: aaaaaaaaaaaa, bbbbbbbbbbbb"):
+    with pytest.raises(QueryError, match="invalid baseline 'ffff'.*commits: aaaaaaaa, bbbbbbbb"):
         check(tracker.client, SUITE.name, baseline="ffff")
     with pytest.raises(ConfigError, match="invalid --margin -1"):
         check(tracker.client, SUITE.name, baseline="a", margin=-1)

@@ -29,7 +29,7 @@ def calls(monkeypatch):
         seen["run_invocation"] += 1
         return run_invocation(*args, **kwargs)
 
-    def stop(suite, tracker, configs, options, looks=None):
+    def stop(suite, tracker, configs, options, looks=None, code=None, suite_file=None):
         seen["configs"] = configs
         raise Stop
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -82,3 +83,25 @@ def test_the_example_project_passes_through_the_plugin():
                           env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "2 passed" in done.stdout
+
+
+def test_a_failing_claim_shows_its_table_without_lightning_lines_and_the_session_says_where_results_went(tmp_path):
+    """A trained suite (the example's) asserted the wrong way: the failure is the verdict table, with none of
+    Lightning's INFO lines ('GPU available', tips); the session's end names the store and the report."""
+    shutil.copy(ROOT / "examples" / "my_project" / "my_suite.py", tmp_path / "my_suite.py")
+    (tmp_path / "test_wrong.py").write_text('''
+def test_wrongly_refuted(harness_suite):
+    harness_suite("my_suite.py").refuted("a wider net needs fewer epochs")
+''')
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", *PLUGINS, "-p", "no:xdist", "--harness-seeds", "6"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    out = done.stdout
+    assert done.returncode == 1, out[-3000:] + done.stderr[-3000:]
+    assert "expected 'a wider net needs fewer epochs' REFUTED, got" in out and "SUPPORTED" in out
+    for noise in ("GPU available", "TPU available", "💡", "LOCAL_RANK", "Trainer("):
+        assert noise not in out, noise
+    (where,) = [line for line in out.splitlines() if line.startswith("wider-trains-faster (ci scale): store ")]
+    report = tmp_path / where.split(", report ")[1]
+    assert report.name == "report.html" and report.is_file(), where
+    assert "store sqlite:///" in where and "parent run " in where

@@ -216,8 +216,9 @@ def test_cli_report_prints_the_format_asked_and_writes_the_files(registered, tmp
     assert main(["report", suite.name, "--run", parent, "--format", "markdown", "--out", str(out),
                  "--tracking-uri", uri]) == 0
     captured = capsys.readouterr()
-    assert captured.out.startswith(f"# {suite.name}: report on invocation")
-    assert "| configuration | n |" in captured.out
+    assert captured.out.startswith(f"### {suite.name}: {suite.claim}\n")  # the pull-request comment (page.as_comment)
+    assert "| configuration | n |" in captured.out and "![" not in captured.out
+    assert (out / "report.md").read_text().startswith(f"# {suite.name}: report on invocation")  # the whole report
     assert f"logged to parent run {parent}" in captured.err
     assert (out / "report.html").exists() and (out / "decomposition.png").exists()
 

@@ -93,7 +93,7 @@ def test_another_request_is_made_from_the_store_and_remembered_apart(invocation,
     cwd, _ = invocation
     harness(cwd, "report", SUITE)
     md = harness(cwd, "report", SUITE, "--format", "markdown", "--out", str(tmp_path / "md"))
-    assert not replayed(md) and md.stdout.startswith(f"# {SUITE}: report on invocation")
+    assert not replayed(md) and md.stdout.startswith(f"### {SUITE}: ")  # the pull-request comment
     assert replayed(harness(cwd, "report", SUITE, "--format", "markdown", "--out", str(tmp_path / "md")))
     assert replayed(harness(cwd, "report", SUITE))  # the text one is still there
 

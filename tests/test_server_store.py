@@ -16,6 +16,7 @@ import time
 import pytest
 from mlflow.tracking import MlflowClient
 
+from harness.core.errors import EXIT_STORE_GONE
 from harness.discovery import suites
 from tests.scale_suites import convergence_suite
 from tests.server_fixtures import ROOT, MlflowServer, cli
@@ -196,7 +197,7 @@ def test_server_gone_mid_suite_is_one_line_then_resume_finishes_the_grid(own_ser
     os.killpg(own_server.proc.pid, signal.SIGKILL)  # gone, without a word
     t0 = time.monotonic()
     out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 1, err
+    assert proc.returncode == EXIT_STORE_GONE, err
     assert time.monotonic() - t0 < 60  # one failed request, not one retry loop per clean-up step
     errors = [line for line in err.strip().splitlines() if not line.startswith("running ")]  # the plan line stays
     assert "Traceback" not in err and len(errors) == 1, err

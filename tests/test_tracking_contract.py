@@ -79,8 +79,9 @@ def contract_names() -> set[str]:
     return out
 
 
-# Environment tags a run carries only where they are known: the CUDA version on a CUDA build, the git SHA in a checkout.
-WHERE_KNOWN = {"cuda_version", "git_sha"}
+# Tags a run carries only where they are known: the CUDA version on a CUDA build, the harness commit in a checkout,
+# the project commit in a git repository.
+WHERE_KNOWN = {"cuda_version", "harness_commit", *contract.PROJECT_TAGS}
 ONLY_CONVERGED = {"epochs_to_target", "time_to_target_s"}  # summary metrics of a run that reached its target
 
 
@@ -104,7 +105,7 @@ def test_what_the_writers_put_in_a_real_store_is_the_contract(suite_run, store_u
     verdicts = {k for k in tags if k.startswith(contract.verdict_tag(""))}
     slugs = {k.removeprefix(contract.verdict_tag("")) for k in verdicts}
     assert len(verdicts) == len(result.verdicts) == 3
-    env = tags & set(contract.ENVIRONMENT_TAGS)
+    env = tags & {*contract.ENVIRONMENT_TAGS, *contract.PROJECT_TAGS}
     assert set(contract.ENVIRONMENT_TAGS) - WHERE_KNOWN <= env
     assert tags - verdicts - env == {contract.ROLE_TAG, contract.SUITE_TAG, contract.PROC_TAG, contract.RESUMED_TAG,
                                      contract.NOTE_TAG, *contract.INVOCATION_TAGS}

@@ -9,7 +9,7 @@ import sys
 
 from harness.core import text
 from harness.core.contract import FINAL_VAL_ACC, MEDIAN_EPOCH_TIME, TRAIN_EXPERIMENT, VAL_ACC, WALL_TIME
-from harness.core.errors import EXIT_INTERNAL, internal_error
+from harness.core.errors import EXIT_INTERNAL, EXIT_OK, EXIT_RUNS_FAILED, EXIT_VERDICT, internal_error
 from harness.core.interrupts import check as check_interrupt
 from harness.store.invocations import resolve_run_id
 from harness.core.logs import quiet
@@ -17,9 +17,28 @@ from harness.store.remote import redact
 from harness.store.tracking import Tracker
 
 
-def run_command(args, suite, invocation, looks=None) -> int:
+def exit_code(verdicts, failures, n_runs: int, fail_on: tuple[str, ...] = (), allow_failed: bool = False
+              ) -> tuple[int, list[str]]:
+    """`harness run`'s exit code for CI (harness.core.errors) and a line per reason: EXIT_RUNS_FAILED when runs failed
+    (unless `allow_failed`), else EXIT_VERDICT when a row's outcome is in `fail_on`, else EXIT_OK."""
+    said = []
+    if failures:
+        allowed = " (allowed: --allow-failed)" if allow_failed else "; --allow-failed exits on the verdict alone"
+        said.append(f"{len(failures)} of {n_runs} runs failed (FAILED lines above){allowed}")
+    hit = [v for v in verdicts if v.outcome in fail_on]
+    if hit:
+        rows = "; ".join(f"{v.statement} [{v.label}]: {v.outcome}" for v in hit[:5])
+        more = f"; and {len(hit) - 5} more" if len(hit) > 5 else ""
+        said.append(f"{len(hit)} of {len(verdicts)} rows {'/'.join(fail_on)} (--fail-on): {rows}{more}")
+    if failures and not allow_failed:
+        return EXIT_RUNS_FAILED, said
+    return (EXIT_VERDICT if hit else EXIT_OK), said
+
+
+def run_command(args, suite, invocation, looks=None, fail_on: tuple[str, ...] = ()) -> int:
     """Run the `invocation` the command line has validated (harness.execute.execution.Invocation; adaptive `looks`
-    fixed before any run), then the report, the verdict table and the answer."""
+    fixed before any run), then the report, the verdict table and the answer; the exit code as exit_code says
+    (EXIT_INTERNAL when the report failed)."""
     from harness.execute.judging import answer_of, verdict_text
     from harness.execute.pipeline import run_invocation  # torch and Lightning: only to train
     from harness.store.invocations import close_span, ui_link
@@ -59,7 +78,13 @@ def run_command(args, suite, invocation, looks=None) -> int:
         print("", *(text.wrap(line, columns) if columns else [line]), sep="\n")
     else:
         print(f"\n{answer_of(suite, result.runs, result.verdicts, invocation.options.scale, columns)}")
-    return EXIT_INTERNAL if report_error else 0
+    code, reasons = exit_code(result.verdicts, result.failures, len(result.runs) + len(result.failures), fail_on,
+                              args.allow_failed)
+    if report_error:
+        code = EXIT_INTERNAL
+    for reason in reasons:
+        print(f"harness: exit {code}: {reason}", file=sys.stderr)
+    return code
 
 
 def train_command(values: dict, tracking_uri: str) -> int:
@@ -95,7 +120,7 @@ def make_report(tracker: Tracker, suite, suite_arg: str, run: str | None, out: s
     run_id = resolve_run_id(tracker.client, run, suite.name) if run else None
     report = write_report(tracker, suite, run_id, out, columns=columns, wide=wide)  # report.txt: as printed
     names = ["report.txt", "report.md", "report.html", *report.plots]
-    stdout = render(report, fmt, columns, wide)
+    stdout = render(report, fmt, columns, wide, comment=True)  # markdown printed: for a pull-request comment
     files = f"files: {report.out_dir} ({', '.join(names[:3])}, {', '.join(report.plots) or 'no plots'})"
     stderr = "\n".join([*text.wrap(files, columns), f"logged to parent run {report.parent.info.run_id} under report/"]) + "\n"
     record(request, before, report.parent.info.artifact_uri, stdout, stderr, [report.out_dir / n for n in names])

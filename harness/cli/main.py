@@ -13,6 +13,7 @@ from harness.core import interrupts, names, processes, text
 from harness.cli.parser import CHOICES, UsageError, build_parser, check_choice, check_suite
 from harness.core.contract import SUITE_TAG
 from harness.core.logs import quiet
+from harness.discovery import suites
 from harness.store.location import StoreError, existing_store_uri, resolve_tracking_uri
 
 
@@ -37,18 +38,30 @@ def _suite(name: str):
 
         return load_suite_file(name)
     check_suite(name)
-    from harness.discovery import suites
-
     return suites().get(name)  # imports that suite's module only (a suite registered at run time: no import)
 
 
 def cmd_run(args) -> int:
+    fail_on = ()
+    if args.fail_on is not None:
+        from harness.core.errors import fail_on_outcomes
+
+        try:
+            fail_on = fail_on_outcomes(args.fail_on)
+        except ValueError as e:
+            raise UsageError(str(e)) from None
     if args.suite.endswith(".py"):
         suite = entry = _suite(args.suite)
-        suite.scale_overrides(args.scale)  # an unknown scale: one line naming the valid ones
+        args.scale, note = suite.scale_run(args.scale)  # an unknown scale: one line naming the valid ones
     else:
+        entry = names.suite_index().get(args.suite)
+        if entry is not None:  # shipped: the rule on the scales read from its source, before its module is imported
+            args.scale, note = names.scale_run(args.suite, entry.scales[1:], args.scale)
+        else:  # registered at run time (tests register their own)
+            check_suite(args.suite)
+            args.scale, note = suites().get(args.suite).scale_run(args.scale)
         check_suite(args.suite, args.scale)
-        suite, entry = None, names.suite_index().get(args.suite)
+        suite = None
     if args.seeds is not None and args.max_seeds is not None:
         raise UsageError("invalid --max-seeds with --seeds: a fixed seed count takes no cap; drop one of them")
     if args.null and args.max_seeds is not None:
@@ -61,11 +74,9 @@ def cmd_run(args) -> int:
     # is a literal there, so a bad option is refused before the suite's module is imported.
     invocation = Invocation.of(entry if entry is not None and entry.timing is not None else _suite(args.suite),
                                options=options, seeds=args.seeds, device=args.device, threads=args.threads,
-                               store=args.tracking_uri)
+                               store=args.tracking_uri, project=args.suite if args.suite.endswith(".py") else None)
     suite = suite or _suite(args.suite)
     if args.null and suite.interleave is None:
-        from harness.discovery import suites
-
         valid = sorted(name for name, s in suites().items() if s.interleave)
         raise UsageError(f"invalid --null for suite {suite.name!r}: it names no arm field to copy (interleave); "
                          f"valid: {', '.join(valid)}")
@@ -74,18 +85,23 @@ def cmd_run(args) -> int:
         from harness.judge.sequential import Looks
 
         looks = Looks.plan(*suite.seed_plan(args.scale, args.max_seeds))
+    if note:  # after every refusal: bad input stays one line
+        print(f"harness: {note}", file=sys.stderr)
     from harness.cli.commands import run_command
 
-    return run_command(args, suite, invocation, looks)
+    return run_command(args, suite, invocation, looks, fail_on)
 
 
 def cmd_runs(args) -> int:
-    if args.suite is not None:
-        check_suite(args.suite)
+    name = args.suite
+    if name is not None and name.endswith(".py"):  # a suite file: its suite's name (the file is imported)
+        name = _suite(name).name
+    elif name is not None:
+        check_suite(name)
     tracker = _stored_tracker(args.tracking_uri)
     from harness.store.invocations import invocation_lines
 
-    print("\n".join(invocation_lines(tracker.client, args.suite)))
+    print("\n".join(invocation_lines(tracker.client, name)))
     return 0
 
 
@@ -181,18 +197,24 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as e:
         resume = " run the same command again to resume (finished runs are skipped)." if command == "run" else ""
         print(f"harness: interrupted; finished runs are kept in the store;{resume}", file=sys.stderr)
-        return 143 if isinstance(e, interrupts.Terminated) or interrupts.terminated() else 130
+        from harness.core.errors import EXIT_INTERRUPTED, EXIT_TERMINATED
+
+        return EXIT_TERMINATED if isinstance(e, interrupts.Terminated) or interrupts.terminated() else EXIT_INTERRUPTED
     except Exception as e:
         if type(e).__name__ == "ServerGone" and type(e).__module__ == "harness.store.remote":
             print(f"harness: error: {e}", file=sys.stderr)  # not bad input: the server went away mid-command
-            return 1
+            from harness.core.errors import EXIT_STORE_GONE
+
+            return EXIT_STORE_GONE
         if not _is_bad_input(e):  # a bug: one line and the traceback in a file, never a traceback on the terminal
             from harness.core.errors import EXIT_INTERNAL, internal_error
 
             print(f"harness: {internal_error(e, f'harness {command}')}", file=sys.stderr)
             return EXIT_INTERNAL
         print(f"harness: error: {e}", file=sys.stderr)
-        return 2
+        from harness.core.errors import EXIT_BAD_INPUT
+
+        return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

@@ -114,6 +114,12 @@ def _add_run(sub) -> None:
                      help="do not end by writing the invocation's report (reports/<suite>-<run id prefix>/, as "
                           "`harness report` writes it; saves its plots' seconds)")
     _add_view(run)
+    # exit codes a CI job gates on (docs/ci.md)
+    run.add_argument("--fail-on", default=None, metavar="OUTCOMES",
+                     help="exit 1 when a verdict row comes out with one of these outcomes: refuted, inconclusive, or "
+                          "both comma-separated (default: exit 0 whatever the verdict)")
+    run.add_argument("--allow-failed", action="store_true",
+                     help="exit on the verdict alone when runs failed (default: exit 3 when any run failed)")
     # scale and resilience (README: Scale and resilience)
     run.add_argument("--force", action="store_true", help="rerun every run, even those already finished in the store")
     run.add_argument("--null", action="store_true",
@@ -153,13 +159,14 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--path", default=None, help="list the suites defined in the .py files of this folder")
     _add_run(sub)
     runs = sub.add_parser("runs", help="the invocations in the store, newest first, one line each")
-    runs.add_argument("suite", nargs="?", default=None, help="only this suite's")
+    runs.add_argument("suite", nargs="?", default=None, help="only this suite's (its name, or the .py file that defines it)")
     _add_tracking(runs)
     _add_train(sub)
     report = sub.add_parser("report", help="a suite invocation's verdict, time decomposition and plots (logged to its parent run)")
     report.add_argument("suite", help="a suite's name, or the .py file that defines it (as for `harness run`)")
     report.add_argument("--run", default=None, help="parent run id or a unique prefix (default: the newest; see `harness runs`)")
-    report.add_argument("--format", default="text", choices=("text", "markdown", "html"), help="what is printed")
+    report.add_argument("--format", default="text", choices=("text", "markdown", "html"), help="what is printed (markdown: a summary fit for a pull-request comment; the files keep "
+                                "the whole report)")
     report.add_argument("--out", default=None, help="folder for the files (default: reports/<suite>-<run id prefix>)")
     report.add_argument("--wide", action="store_true", help="text: every table whole, one line per row (no fitting)")
     _add_tracking(report)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, fields
 from harness.config import checks
 from harness.core import names
 from harness.config.checks import ConfigError, parse_classes, parse_milestones
+from harness.config.options import PREFIX, Options
 from harness.data.datasets import DATASETS, IDX_DATASETS
 from harness.nn.models import MODELS, unsupported_axis
 from harness.core.contract import VAL_ACC, VAL_LOSS
@@ -104,9 +105,19 @@ class RunConfig:
     loop: str = "epoch"  # epoch: one Lightning training_step iterates the epoch's batches (lean); step: one per batch (full Lightning, needed for multi-device strategies)
     strategy: str = "auto"  # Lightning strategy, passed through (e.g. ddp); non-auto needs loop="step"
     devices: int = 1  # Lightning devices, passed through
+    # --- the user's own settings (harness.config.options) ---
+    options: tuple = ()  # your own settings, name -> int, float, str or bool: RunConfig(options={"warmup": 500}), a grid key "options.warmup", config.options["warmup"] in your factories; harness train --options warmup=500
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "options", Options.of(self.options))  # a dict, pairs or text in; Options kept
         self._validate()
+
+    def __getattr__(self, name: str):
+        """`config.get("options.warmup")` spelt as an attribute, so a grid field 'options.warmup' is read like any
+        field (run names, groups, labels use getattr(config, field))."""
+        if name.startswith(PREFIX):
+            return self.options[name[len(PREFIX):]]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     # -- validation: every field once, one line per error --
     def _validate(self) -> None:
@@ -223,20 +234,30 @@ class RunConfig:
         return self
 
     def replace(self, **changes) -> "RunConfig":
+        """A copy with these fields changed; 'options.KEY' changes one option (added where new)."""
+        options = {k[len(PREFIX):]: changes.pop(k) for k in [k for k in changes if k.startswith(PREFIX)]}
         unknown = sorted(set(changes) - set(self.field_names()))
         if unknown:
-            raise ConfigError(f"unknown config field {unknown[0]!r}; valid: {', '.join(self.field_names())}")
+            raise ConfigError(f"unknown config field {unknown[0]!r}; valid: {', '.join(self.field_names())}, or "
+                              f"options.NAME (your own settings)")
+        if options:
+            changes["options"] = {**Options.of(changes.get("options", self.options)), **options}
         return dataclasses.replace(self, **changes)
 
     def as_params(self) -> dict[str, str]:
-        """Every field as an MLflow param (strings, as MLflow stores them)."""
-        return {f.name: str(getattr(self, f.name)) for f in fields(self)}
+        """Every field as an MLflow param (strings, as MLflow stores them); each option as its own `options.KEY`."""
+        params = {f.name: str(getattr(self, f.name)) for f in fields(self) if f.name != "options"}
+        return {**params, **self.options.as_params()}
 
     @property
     def config_id(self) -> str:
-        """Stable hash of every field: same settings -> same id, on any machine and Python run."""
-        payload = json.dumps(dataclasses.asdict(self), sort_keys=True, default=str)
-        return hashlib.sha256(payload.encode()).hexdigest()[:12]
+        """Stable hash of every field: same settings -> same id, on any machine and Python run. Without options the
+        payload is what it was before options existed, so stored runs keep their ids."""
+        payload = dataclasses.asdict(self)
+        options = payload.pop("options")
+        if options:
+            payload["options"] = dict(options)
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
     @classmethod
     def chapter_recipe(cls, **changes) -> "RunConfig":
@@ -250,9 +271,9 @@ class RunConfig:
     @classmethod
     def from_params(cls, params: dict[str, str]) -> "RunConfig":
         """Rebuild a config from MLflow's string params (the inverse of as_params)."""
-        kwargs = {}
+        kwargs = {"options": Options.from_params(params)}
         for f in fields(cls):
-            if f.name not in params:
+            if f.name not in params or f.name == "options":
                 continue
             raw = params[f.name]
             default = f.default

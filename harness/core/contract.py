@@ -73,9 +73,18 @@ STOP_REASON_TAG = "stop_reason"
 STOP_REASONS = ("target", "max_epochs", "diverged", "early_stopped", "interrupted", "failed", "abandoned", "measured")
 CONFIG_ID_TAG = "config_id"
 REUSED_FROM_TAG = "reused_from"  # the run whose saved layers a run started from (layer reuse)
+# the machine and the harness's own code: harness_commit is the harness checkout's commit ('-dirty' when changed; absent
+# when installed from a package), apart from the user's project below
+HARNESS_COMMIT_TAG = "harness_commit"
 ENVIRONMENT_TAGS = ("device", "device_type", "threads", "torch_version", "lightning_version", "harness_version",
-                    "python_version", "platform", "cuda_version", "git_sha")
-RUN_TAGS = (STOP_REASON_TAG, CONFIG_ID_TAG, *ENVIRONMENT_TAGS)
+                    "python_version", "platform", "cuda_version", HARNESS_COMMIT_TAG)
+# The code under test (harness.core.project): the git repository holding the suite file (a shipped suite: the working
+# directory's). git_sha is its commit (40 hex), git_dirty 'true'/'false' (tracked files changed since), git_diff a
+# digest of those changes ('' when clean). `history` and `check` track these commits; resume and judging reuse a run
+# only at the same code. Absent outside a git repository. (Before this version git_sha was the harness's own commit.)
+GIT_SHA_TAG, GIT_DIRTY_TAG, GIT_DIFF_TAG = "git_sha", "git_dirty", "git_diff"
+PROJECT_TAGS = (GIT_SHA_TAG, GIT_DIRTY_TAG, GIT_DIFF_TAG)
+RUN_TAGS = (STOP_REASON_TAG, CONFIG_ID_TAG, *ENVIRONMENT_TAGS, *PROJECT_TAGS)
 
 # --- parent-run tags and artifacts ---
 NOTE_TAG = "mlflow.note.content"  # MLflow's run description (the UI shows it on the run page): the plain answer

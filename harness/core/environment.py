@@ -1,12 +1,14 @@
-"""The environment a result was measured on: device name, thread count, library versions, code revision."""
+"""The environment a result was measured on: device name, thread count, library versions, the harness's own commit."""
 from __future__ import annotations
 
 import platform
-import subprocess
 from functools import lru_cache
 from pathlib import Path
 
 import torch
+
+from harness.core.contract import HARNESS_COMMIT_TAG
+from harness.core.project import harness_commit
 
 
 @lru_cache(maxsize=None)
@@ -27,21 +29,6 @@ def device_name(device: str) -> str:
     return cpu_model()
 
 
-@lru_cache(maxsize=None)
-def git_sha() -> str | None:
-    """The harness checkout's commit, with '-dirty' when it has uncommitted changes; None outside git."""
-    here = Path(__file__).resolve().parent
-    try:
-        sha = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
-        if sha.returncode != 0:
-            return None
-        dirty = subprocess.run(["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=5)
-        return sha.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-
-
 def environment_tags(device: str, threads: int) -> dict[str, str]:
     """The tags every run carries so a result can be traced to its machine and software."""
     import pytorch_lightning
@@ -60,7 +47,7 @@ def environment_tags(device: str, threads: int) -> dict[str, str]:
     }
     if device == "cuda":
         tags["cuda_version"] = str(torch.version.cuda)
-    sha = git_sha()
+    sha = harness_commit()
     if sha:
-        tags["git_sha"] = sha
+        tags[HARNESS_COMMIT_TAG] = sha
     return tags

@@ -137,6 +137,15 @@ def suite_index() -> dict[str, SuiteEntry]:
     return out
 
 
+def scale_run(suite: str, defined, scale: str) -> tuple[str, str | None]:
+    """The one scale rule, for the command line and the pytest plugin alike: (the scale that runs, a one-line note
+    or None). A suite that defines no scale (`defined`: its scales beside default) runs its default at any named
+    scale, said in the note; otherwise `scale` as asked (an unknown one is then refused where it is looked up)."""
+    if scale == "default" or tuple(defined):
+        return scale, None
+    return "default", f"note: suite {suite!r} defines no scales; scale {scale!r} runs its default"
+
+
 def did_you_mean(value: str, valid) -> str:
     """'; did you mean X?' for a near miss, else ''."""
     close = difflib.get_close_matches(str(value), [str(v) for v in valid], n=1, cutoff=0.6)

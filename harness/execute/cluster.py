@@ -60,6 +60,7 @@ def connect(address: str | None, tracker_uri: str) -> tuple[bool, int]:
 def _run_pack(run_fn: RunFn, dest: Destination, items: list[tuple[int, RunConfig]]) -> list[tuple[int, str | None]]:
     """One Ray task: a few configs, one after another, each recorded as a child run."""
     quiet()
+    dest.import_files()
     tracker = dest.tracker()
     return [(index, run_one(run_fn, config, tracker, dest)) for index, config in items]
 

@@ -84,6 +84,9 @@ class Invocation:
     device: str | None = None  # None: the configs' own (RunConfig's default, auto: resolved once, when they are built)
     threads: int | None = None  # torch threads per run; None: the suite's
     store: str | None = None  # tracking URI; None: $MLFLOW_TRACKING_URI, else sqlite:///mlruns/mlflow.db
+    # the suite file (or a folder) whose git repository's commit the runs record (harness.core.project); None: the
+    # working directory's (a shipped suite)
+    project: str | None = None
 
     def __post_init__(self) -> None:
         self.options.validate(self)

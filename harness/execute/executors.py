@@ -26,6 +26,7 @@ from harness.config.run_config import RunConfig
 from harness.core.interrupts import record_signal
 from harness.core.logs import quiet
 from harness.core.processes import process_alive, this_process
+from harness.core.project import import_file
 from harness.store.remote import ServerGone
 from harness.store.location import StoreError
 from harness.store.tracking import Tracker
@@ -55,6 +56,14 @@ class Destination:
     child_tags: dict[str, str] = field(default_factory=dict)
     name_fields: tuple[str, ...] = ()
     names: dict = field(default_factory=dict)  # name_fields' values -> the name in the suite's words (Recording)
+    # suite files (absolute paths) a worker process or Ray task imports before its first run: their registrations
+    # (register_model, register_dataset) exist in the driver only, since workers start from a clean forkserver
+    imports: tuple[str, ...] = ()
+
+    def import_files(self) -> None:
+        """Import the suite files this process needs (harness.core.project.import_file: once per process and path)."""
+        for path in self.imports:
+            import_file(path)
 
     def tracker(self) -> Tracker:
         """A tracker of this process's own on the store, tagging every child it starts."""
@@ -110,6 +119,7 @@ def _worker_main(run_fn: RunFn, dest: Destination, tasks, results, driver: str) 
     threading.Thread(target=_watch_driver, args=(driver,), daemon=True).start()
     try:
         quiet()
+        dest.import_files()
         tracker = dest.tracker()
         while True:
             item = tasks.get()

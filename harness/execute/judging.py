@@ -9,6 +9,7 @@ import pandas as pd
 from harness.judge.answer import Setting, plain_answer, seeds_said
 from harness.core.contract import (CONFIG_ID_TAG, JUDGED_RUNS, LOOKS_JSON, NOTE_TAG, VERDICT_JSON, VERDICT_TXT,
                                    effect_metric, verdict_tag)
+from harness.store.resume import CODE_TAGS
 from harness.store.queries import artifact_text, invocation_runs, load_runs
 from harness.judge.sequential import LookJudge, Looks, judge_looks
 from harness.judge.subject import row_keys
@@ -61,11 +62,14 @@ def verdict_text(suite, runs: pd.DataFrame, verdicts: list[Verdict], columns: in
     return "\n".join([*head, "", table, *tail])
 
 
-def select_runs(runs: pd.DataFrame, config_ids) -> pd.DataFrame:
-    """The runs that stand for a grid: this harness version's, one per config_id (the newest), in start order."""
+def select_runs(runs: pd.DataFrame, config_ids, code: dict[str, str]) -> pd.DataFrame:
+    """The runs that stand for a grid: this harness version's at the project code `code` (harness.store.resume), one
+    per config_id (the newest), in start order."""
     if runs.empty:
         return runs
     keep = runs[CONFIG_ID_TAG].isin(set(config_ids)) & (runs["harness_version"] == __version__)
+    for tag in CODE_TAGS:  # a run at another commit measured other code: never judged with this one's
+        keep &= runs[tag].fillna("") == (code.get(tag) or "")
     runs = runs[keep].sort_values("start_time", kind="stable")
     return runs.drop_duplicates(CONFIG_ID_TAG, keep="last").reset_index(drop=True)
 
@@ -155,24 +159,24 @@ def record(tracker: Tracker, parent_run_id: str, verdicts: list[Verdict], header
         tracker.log_metrics(parent_run_id, effects)
 
 
-def grid_runs(tracker: Tracker, suite, config_ids) -> pd.DataFrame:
-    """The runs standing for these configurations now (see select_runs)."""
-    return select_runs(load_runs(tracker.client, suite.name), config_ids)
+def grid_runs(tracker: Tracker, suite, config_ids, code: dict[str, str]) -> pd.DataFrame:
+    """The runs standing for these configurations now, at the project code `code` (see select_runs)."""
+    return select_runs(load_runs(tracker.client, suite.name), config_ids, code)
 
 
 def judge_and_record(suite, tracker: Tracker, parent_run_id: str, config_ids=None, looks: Looks | None = None,
-                     judged: LookJudge | None = None):
+                     judged: LookJudge | None = None, code: dict[str, str] | None = None):
     """Judge a suite's finished runs as stored and attach the verdict to the parent run: (verdicts, runs, header).
 
     config_ids=None judges the parent's own children. With config_ids (a resumable invocation), it
-    judges the grid: for each config_id the newest FINISHED child of this harness version, under
-    whichever parent it ran; the run ids judged are attached to the parent as judged_runs.json.
+    judges the grid: for each config_id the newest FINISHED child of this harness version at the project code
+    `code`, under whichever parent it ran; the run ids judged are attached to the parent as judged_runs.json.
     `judged`: the looks judged while seeds were added, reused where their runs are the same.
     """
     if config_ids is None:
         runs = load_runs(tracker.client, suite.name, parent_run_id)
     else:
-        runs = grid_runs(tracker, suite, config_ids)
+        runs = grid_runs(tracker, suite, config_ids, code or {})
         tracker.log_json(parent_run_id, runs["run_id"].tolist() if len(runs) else [], JUDGED_RUNS)
     if looks is not None:
         tracker.log_text(parent_run_id, looks.to_json(), LOOKS_JSON)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import signal
+from pathlib import Path
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -19,6 +20,7 @@ from harness.execute.declared import FreshCallbacks, run_function
 from harness.config.run_config import ConfigError, RunConfig
 from harness.core.contract import N_CONFIGS_TAG, PARALLEL_TIMING_TAG, PROC_TAG, RESUMED_TAG
 from harness.core.environment import environment_tags
+from harness.core.project import project_tags
 from harness.execute.execution import ENGINES, Execution, Invocation, threads_warning  # noqa: F401 -- re-exported: the tests' import
 from harness.execute.executors import Destination, Failures, run_local_pool, run_serial
 from harness.execute.interleave import check_interleave, run_interleaved
@@ -66,10 +68,12 @@ def child_naming(suite, configs: list[RunConfig]) -> tuple[tuple[str, ...], dict
     return suite.run_names(configs) or (name_fields(suite.all_grid_fields(), configs), {})
 
 
-def plan(suite, tracker: Tracker, configs: list[RunConfig], force: bool) -> tuple[list[RunConfig], dict[str, str]]:
-    """(configs to run, config_id -> finished run reused): abandoned runs are swept first, so they are rerun."""
+def plan(suite, tracker: Tracker, configs: list[RunConfig], force: bool, code: dict[str, str]
+         ) -> tuple[list[RunConfig], dict[str, str]]:
+    """(configs to run, config_id -> finished run reused at the project code `code`): abandoned runs are swept
+    first, so they are rerun."""
     sweep_abandoned(tracker, suite.name)  # runs a SIGKILLed invocation left RUNNING: KILLED, so rerun below
-    done = {} if force else finished_runs(tracker, suite.name, {c.config_id for c in configs})
+    done = {} if force else finished_runs(tracker, suite.name, {c.config_id for c in configs}, code)
     return [c for c in configs if c.config_id not in done], done
 
 
@@ -107,15 +111,16 @@ def execute(suite, tracker: Tracker, todo: list[RunConfig], dest: Destination, o
     return run_serial(run_fn, todo, tracker, dest, options.progress)
 
 
-def parent_tags(suite, configs: list[RunConfig], options: Execution, reused: int) -> dict[str, str]:
+def parent_tags(suite, configs: list[RunConfig], options: Execution, reused: int, code: dict[str, str]) -> dict[str, str]:
     first = configs[0]
-    return {**environment_tags(first.device, first.threads), "scale": options.scale,
+    return {**environment_tags(first.device, first.threads), **code, "scale": options.scale,
             N_CONFIGS_TAG: str(len(configs)), "seeds": str(len({c.seed for c in configs})), "claim": suite.claim[:4000],
             "workers": str(options.workers), "engine": options.engine, "force": str(options.force),
             RESUMED_TAG: str(reused), PROC_TAG: this_process(), **options.child_tags(suite)}
 
 
-def add_seeds(suite, tracker: Tracker, requested: list[RunConfig], judged: LookJudge, run_batch) -> int:
+def add_seeds(suite, tracker: Tracker, requested: list[RunConfig], judged: LookJudge, run_batch,
+              code: dict[str, str]) -> int:
     """Adaptive seeds: after each look, run the next look's seeds for the configurations behind undecided rows.
 
     `requested` (the first look's configs) grows in place; run_batch(configs) runs what the store lacks and
@@ -127,7 +132,7 @@ def add_seeds(suite, tracker: Tracker, requested: list[RunConfig], judged: LookJ
     bases = {config_group(c, fields): c.replace(seed=0) for c in requested}
     reused = 0
     for i in range(len(looks.seeds) - 1):
-        runs = judging.grid_runs(tracker, suite, {c.config_id for c in requested})
+        runs = judging.grid_runs(tracker, suite, {c.config_id for c in requested}, code)
         verdicts, at, rows_now = judge_looks(judged, runs, upto=i + 1)
         undecided = {identity(v) for v in verdicts if v.outcome == "inconclusive"}
         if not undecided or not len(runs) or max(at.values()) != i:  # no data reached this look: nothing to add to
@@ -152,6 +157,10 @@ def run_invocation(suite, invocation: Invocation, looks: Looks | None = None) ->
     if (suite.name, bool(suite.timing)) != (invocation.name, invocation.timing):
         raise ValueError(f"an invocation of suite {invocation.name!r} cannot run suite {suite.name!r}")
     options = invocation.options
+    scale, note = suite.scale_run(options.scale)  # the command line applied the rule already: then no note here
+    if note:
+        say(note)
+        options = replace(options, scale=scale)
     seeds = looks.seeds[0] if looks is not None else invocation.seeds
     configs = suite.configs(seeds, invocation.device, options.scale)
     if invocation.threads is not None:
@@ -169,7 +178,8 @@ def run_invocation(suite, invocation: Invocation, looks: Looks | None = None) ->
     if warning:
         say(warning)
     tracker = Tracker(resolve_tracking_uri(invocation.store))
-    return tracker, execute_suite(suite, tracker, configs, options, looks)
+    suite_file = invocation.project if str(invocation.project).endswith(".py") else None  # workers import it too
+    return tracker, execute_suite(suite, tracker, configs, options, looks, project_tags(invocation.project), suite_file)
 
 
 def run_suite(suite, tracker: Tracker, configs: list[RunConfig], options: Execution | None = None,
@@ -181,7 +191,8 @@ def run_suite(suite, tracker: Tracker, configs: list[RunConfig], options: Execut
 
 
 def execute_suite(suite, tracker: Tracker, configs: list[RunConfig], options: Execution,
-                  looks: Looks | None = None) -> SuiteResult:
+                  looks: Looks | None = None, code: dict[str, str] | None = None,
+                  suite_file: str | None = None) -> SuiteResult:
     """Run the configs not yet finished in the store as children of one new parent run, then judge the grid.
 
     `options` and `configs` as validated once by Invocation / checked_grid (run_invocation, run_suite).
@@ -190,18 +201,23 @@ def execute_suite(suite, tracker: Tracker, configs: list[RunConfig], options: Ex
     parent judges the whole grid from the store: the newest finished run of each config_id.
     With `looks` of more than one seed count (adaptive seeds, harness.judge.sequential), `configs` is the first
     look and seeds are added to the configurations behind rows still undecided, up to the last look.
+    `code`: the user's project commit (harness.core.project.project_tags; None: the working directory's), recorded
+    on the parent and every child; only runs at that code are reused and judged. `suite_file`: the file the suite
+    came from, imported by every worker process and Ray task first (its registrations).
     """
+    code = project_tags() if code is None else code
     if options.side_by_side and suite.timing:
         warnings.warn(f"suite {suite.name!r} runs side by side: its timings are not comparable with runs measured "
                       f"alone (tagged {PARALLEL_TIMING_TAG}=true)", stacklevel=2)
-    todo, done = plan(suite, tracker, configs, options.force)
+    todo, done = plan(suite, tracker, configs, options.force, code)
     say(resume_message(len(configs), len(done), len(todo)))
     with ray_session(options, absolute_uri(tracker.uri)) as ray_cpus, interrupts.deferred():
         parent = tracker.start_parent(suite.name, parent_name(suite.name, configs, options.scale),
-                                      parent_tags(suite, configs, options, len(done)), parent_params(configs, options),
+                                      parent_tags(suite, configs, options, len(done), code), parent_params(configs, options),
                                       experiment_description(suite), command_started())
-        dest = Destination(absolute_uri(tracker.uri), suite.name, parent, options.child_tags(suite),
-                           *child_naming(suite, configs))  # the grid's: the same at every look
+        dest = Destination(absolute_uri(tracker.uri), suite.name, parent, {**options.child_tags(suite), **code},
+                           *child_naming(suite, configs),  # the grid's: the same at every look
+                           imports=(str(Path(suite_file).resolve()),) if suite_file else ())
         tracker.child_tags = dict(dest.child_tags)
         try:
             failures = execute(suite, tracker, todo, dest, options, ray_cpus)
@@ -211,16 +227,16 @@ def execute_suite(suite, tracker: Tracker, configs: list[RunConfig], options: Ex
             judged = LookJudge(suite.verdicts, looks) if looks is not None else None  # each look judged once
             if looks is not None and len(looks.seeds) > 1:
                 def run_batch(batch: list[RunConfig]) -> int:
-                    more, found = plan(suite, tracker, batch, options.force)
+                    more, found = plan(suite, tracker, batch, options.force, code)
                     failures.extend(execute(suite, tracker, more, dest, options, ray_cpus))
                     kill_running_children(tracker, suite.name, parent)
                     return len(found)
 
-                reused += add_seeds(suite, tracker, requested, judged, run_batch)
+                reused += add_seeds(suite, tracker, requested, judged, run_batch, code)
                 tracker.set_tags(parent, {RESUMED_TAG: str(reused), N_CONFIGS_TAG: str(len(requested))})
             # --force judges only this invocation's runs; otherwise the grid, reusing earlier finished runs.
             ids = None if options.force else {c.config_id for c in requested}
-            verdicts, runs, header = judging.judge_and_record(suite, tracker, parent, ids, looks, judged)
+            verdicts, runs, header = judging.judge_and_record(suite, tracker, parent, ids, looks, judged, code)
             interrupts.check()  # a signal recorded while judging: the invocation ends KILLED
         except KeyboardInterrupt:
             signal.signal(signal.SIGTERM, signal.SIG_IGN)  # finish the clean-up even if asked twice

@@ -11,6 +11,7 @@ from typing import Callable
 
 import pandas as pd
 
+from harness.config.options import PREFIX as OPTION_PREFIX
 from harness.config.run_config import RunConfig
 from harness.judge.suite import Suite
 from harness.judge.verdict import select
@@ -35,7 +36,7 @@ def runs_table(suite: Suite, metrics: Callable[[RunConfig], dict], seeds: int | 
     """Every config of the suite at `scale` (its seeds, unless given), as typed config columns plus metrics(config)."""
     rows = []
     for cfg in suite.configs(seeds=seeds, scale=scale):
-        row = dataclasses.asdict(cfg)
+        row = {**dataclasses.asdict(cfg), **{OPTION_PREFIX + k: v for k, v in cfg.options.items()}}
         row.update({"status": "FINISHED", "run_id": f"r{len(rows)}", **metrics(cfg)})
         rows.append(row)
     return pd.DataFrame(rows)

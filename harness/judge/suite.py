@@ -9,6 +9,7 @@ import pandas as pd
 
 from harness.config.run_config import ConfigError, RunConfig
 from harness.core.contract import METRIC_WORDS
+from harness.core.names import scale_run
 from harness.judge.subject import Words, speaking
 from harness.judge.verdict import Verdict
 
@@ -153,6 +154,13 @@ class Suite:
         for overrides in self.scales.values():
             keys += [k for k in grid_fields(overrides.get("grid", {})) if k not in keys]
         return keys
+
+    def scale_run(self, scale: str) -> tuple[str, str | None]:
+        """(the scale that runs, a note or None): harness.core.names.scale_run's rule, an unknown scale refused
+        (ConfigError naming the valid ones)."""
+        scale, note = scale_run(self.name, self.scales, scale)
+        self.scale_overrides(scale)
+        return scale, note
 
     def scale_overrides(self, scale: str) -> dict[str, Any]:
         valid = ["default", *self.scales]

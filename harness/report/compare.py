@@ -16,8 +16,9 @@ from mlflow.tracking import MlflowClient
 
 from harness.config.run_config import RunConfig
 from harness.core import text
-from harness.core.contract import (CONVERGED, ENVIRONMENT_TAGS, EPOCHS_RUN, EPOCHS_TO_TARGET, INVOCATION_TAGS,
-                                   N_CONFIGS_TAG, RESUMED_TAG, STOP_REASON_TAG, SUITE_TAG)
+from harness.core.contract import (CONVERGED, ENVIRONMENT_TAGS, EPOCHS_RUN, EPOCHS_TO_TARGET, GIT_DIFF_TAG,
+                                   GIT_DIRTY_TAG, GIT_SHA_TAG, HARNESS_COMMIT_TAG, INVOCATION_TAGS, N_CONFIGS_TAG,
+                                   PROJECT_TAGS, RESUMED_TAG, STOP_REASON_TAG, SUITE_TAG)
 from harness.report.decomposition import decomposition, grid_keys
 from harness.execute.judging import judge_stored
 from harness.store.queries import QueryError, parent_of
@@ -30,8 +31,10 @@ from harness.judge.verdict import Verdict
 FORMATS = ("text", "markdown")
 # Parent-run tags and params that say where, with what and how an invocation ran: the machine and libraries, the
 # commit, the scale and seeds, --force, the engine, and how many runs it reused from earlier invocations.
-SETTING_TAGS = (*ENVIRONMENT_TAGS, *(t for t in INVOCATION_TAGS if t != "claim"), RESUMED_TAG)
-SETTING_WORDS = {"git_sha": "commit", N_CONFIGS_TAG: "runs asked for", "force": "--force (rerun every run)",
+SETTING_TAGS = (*ENVIRONMENT_TAGS, *PROJECT_TAGS, *(t for t in INVOCATION_TAGS if t != "claim"), RESUMED_TAG)
+SETTING_WORDS = {GIT_SHA_TAG: "commit", GIT_DIRTY_TAG: "uncommitted changes",
+                 GIT_DIFF_TAG: "uncommitted changes' digest", HARNESS_COMMIT_TAG: "harness commit",
+                 N_CONFIGS_TAG: "runs asked for", "force": "--force (rerun every run)",
                  RESUMED_TAG: "runs reused from earlier invocations", "device_type": "device type"}
 # Config fields already reported through an environment tag of the same meaning.
 PINNED_FIELDS = ("threads", "device", "seed")

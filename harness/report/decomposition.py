@@ -8,6 +8,7 @@ import math
 
 import pandas as pd
 
+from harness.config.options import PREFIX as OPTION_PREFIX
 from harness.config.run_config import RunConfig
 from harness.judge.measures import epochs_to_target, median_epoch_time, time_to_target
 from harness.store.queries import RUN_COLUMNS, TAG_COLUMNS
@@ -122,7 +123,8 @@ MAX_METRIC_COLUMNS = 10  # a measurement suite's per-configuration table stays r
 def metric_rows(runs: pd.DataFrame, keys: list[str], words=None) -> list[tuple[str, ...]] | None:
     """For suites that measure without training: per configuration, the median over seeds of each recorded metric."""
     skip = {*RunConfig.field_names(), *TAG_COLUMNS, *RUN_COLUMNS}
-    metrics = sorted(c for c in runs.columns if c not in skip and pd.api.types.is_numeric_dtype(runs[c]))
+    metrics = sorted(c for c in runs.columns if c not in skip and not c.startswith(OPTION_PREFIX)  # a user's axis
+                     and pd.api.types.is_numeric_dtype(runs[c]))
     if not len(runs) or not metrics:
         return None
     metrics = metrics[:MAX_METRIC_COLUMNS]

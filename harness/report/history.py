@@ -1,8 +1,10 @@
 """Regression tracking over commits: each verdict row's effect, interval and outcome across a suite's invocations,
 change points in the effect series (harness.stats.changepoint), a plot, and a CI check against a baseline commit.
 
-Every parent run records git_sha (README, "The MLflow contract") and verdict.json; this module reads only those,
-through harness.store.queries, so it needs no suite definition. Invocations are ordered by start time and a series
+Every parent run records the commit of the user's project (git_sha and git_dirty: the git repository holding the
+suite file; harness.core.project) and verdict.json; this module reads only those, through harness.store.queries,
+so it needs no suite definition. A commit asked for may be any git ref (resolved by git in the project's
+repository), a SHA prefix, or a parent run id or its unique prefix. Invocations are ordered by start time and a series
 only mixes invocations of one scale (the newest invocation's, unless one is named).
 """
 from __future__ import annotations
@@ -16,30 +18,33 @@ import pandas as pd
 
 from harness.stats.changepoint import noise_scale, segments
 from harness.config.run_config import ConfigError
-from harness.core.contract import ENVIRONMENT_TAGS
+from harness.core.contract import GIT_DIRTY_TAG, GIT_SHA_TAG
+from harness.core.errors import EXIT_OK, EXIT_VERDICT
+from harness.core.project import resolve_commit
 from harness.judge.answer import SAID
 from harness.judge.tables import fmt_effect, fmt_interval
 from harness.judge.verdict import is_current, label_of
 from harness.store.queries import QueryError, parent_runs, recorded_verdict
 
-GIT_SHA_TAG = ENVIRONMENT_TAGS[-1]  # "git_sha"
 ROW = ("row",)  # what names a verdict row across invocations: row_id
 DECIDED = ("supported", "refuted")
 Z95 = 1.96  # a finite 95% interval spans about 2 * 1.96 sigma of its estimate
 
 
 def invocations(client, suite: str, scale: str | None = None) -> pd.DataFrame:
-    """One row per invocation with a recorded verdict, oldest first: run_id, start_time, git_sha, scale, verdicts."""
+    """One row per invocation with a recorded verdict, oldest first: run_id, start_time, git_sha, commit (short, as
+    shown), scale, verdicts."""
     rows = []
     for parent in parent_runs(client, suite):
         text = recorded_verdict(client, parent.info.run_id)
         if text is None:  # interrupted before judging: nothing to track
             continue
         tags = parent.data.tags
-        rows.append({"run_id": parent.info.run_id, "start_time": parent.info.start_time,
-                     "git_sha": tags.get(GIT_SHA_TAG, "") or "unknown", "scale": tags.get("scale", "default"),
-                     "verdicts": json.loads(text)})
-    df = pd.DataFrame(rows, columns=["run_id", "start_time", "git_sha", "scale", "verdicts"])
+        sha = tags.get(GIT_SHA_TAG, "") or "unknown"
+        rows.append({"run_id": parent.info.run_id, "start_time": parent.info.start_time, GIT_SHA_TAG: sha,
+                     "commit": short_commit(sha, tags.get(GIT_DIRTY_TAG) == "true"),
+                     "scale": tags.get("scale", "default"), "verdicts": json.loads(text)})
+    df = pd.DataFrame(rows, columns=["run_id", "start_time", GIT_SHA_TAG, "commit", "scale", "verdicts"])
     if df.empty:
         raise QueryError(f"no judged invocations of suite {suite!r} in this store; run `harness run {suite}` first")
     df = df.sort_values("start_time", kind="stable").reset_index(drop=True)
@@ -47,6 +52,11 @@ def invocations(client, suite: str, scale: str | None = None) -> pd.DataFrame:
     if scale not in set(df["scale"]):
         raise QueryError(f"invalid scale {scale!r}: suite {suite!r} has invocations at {', '.join(sorted(set(df['scale'])))}")
     return df[df["scale"] == scale].reset_index(drop=True)
+
+
+def short_commit(sha: str, dirty: bool) -> str:
+    """A commit as `history` and `check` show it: 8 hex digits, '+' when the working tree had uncommitted changes."""
+    return sha[:8] + ("+" if dirty else "")
 
 
 def row_id(v: dict) -> str:
@@ -74,7 +84,7 @@ def row_scale(low: np.ndarray, high: np.ndarray) -> float:
 def effect_history(client, suite: str, scale: str | None = None) -> pd.DataFrame:
     """Per verdict row and invocation: effect, interval, outcome, the segment level, and `step` (a new level starts here).
 
-    Columns: invocation (0-based, oldest first), run_id, start_time, git_sha, row (row_id), statement, label,
+    Columns: invocation (0-based, oldest first), run_id, start_time, git_sha, commit (short), row (row_id), statement, label,
     metric, effect, low, high, threshold, direction, outcome, level, step. The noise scale of a row's series is the
     larger of the spread of successive effects and its intervals' (see harness.stats.changepoint).
     """
@@ -83,11 +93,11 @@ def effect_history(client, suite: str, scale: str | None = None) -> pd.DataFrame
     for i, r in inv.iterrows():
         for v in r["verdicts"]:
             records.append({"invocation": i, "run_id": r["run_id"], "start_time": r["start_time"],
-                            "git_sha": r["git_sha"], "row": row_id(v), "statement": v.get("statement"),
+                            GIT_SHA_TAG: r[GIT_SHA_TAG], "commit": r["commit"], "row": row_id(v), "statement": v.get("statement"),
                             "label": row_label_of(v), "metric": v.get("metric"),
                             **{k: v.get(k) for k in ("effect", "low", "high", "threshold", "direction", "outcome")},
                             "bound": v.get("bound") or "="})
-    df = pd.DataFrame(records, columns=["invocation", "run_id", "start_time", "git_sha", "row", "statement", "label",
+    df = pd.DataFrame(records, columns=["invocation", "run_id", "start_time", GIT_SHA_TAG, "commit", "row", "statement", "label",
                                         "metric", "effect", "low", "high", "threshold", "direction", "outcome",
                                         "bound"])
     df["level"], df["step"] = math.nan, False
@@ -118,20 +128,37 @@ class CheckResult:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.lines else 0
+        return EXIT_VERDICT if self.lines else EXIT_OK
 
     @property
     def text(self) -> str:
         return "\n".join([*self.lines, self.summary])
 
 
-def _pick(inv: pd.DataFrame, ref: str, what: str) -> int:
-    """The newest invocation whose git_sha starts with ref (or whose run id is ref): its index. QueryError otherwise."""
-    hits = [i for i, r in inv.iterrows() if r["run_id"] == ref or (ref and str(r["git_sha"]).startswith(ref))]
-    if not hits:
-        known = ", ".join(dict.fromkeys(s[:12] for s in inv["git_sha"]))
-        raise QueryError(f"invalid {what} {ref!r}: no invocation at that commit or run id; commits: {known}")
-    return hits[-1]
+def _pick(inv: pd.DataFrame, ref: str, what: str, project=None) -> int:
+    """The invocation `ref` names, as its index: a parent run id; else the newest at the commit git resolves `ref` to
+    in the repository holding `project` (a branch such as origin/main, a tag, a short SHA); else the newest whose
+    commit starts with `ref` (a store made elsewhere); else the one whose run id starts with it. QueryError (one
+    line naming the commits and runs there are) otherwise."""
+    ids, shas = list(inv["run_id"]), [str(s) for s in inv[GIT_SHA_TAG]]
+    if ref in ids:
+        return ids.index(ref)
+    full = resolve_commit(ref, project)
+    prefix = ref.lower()
+    at_full = [i for i, sha in enumerate(shas) if full is not None and sha.startswith(full)]
+    at_prefix = [i for i, sha in enumerate(shas) if prefix and sha.startswith(prefix)]
+    if at_full or at_prefix:
+        return (at_full or at_prefix)[-1]
+    by_id = [i for i, run_id in enumerate(ids) if prefix and run_id.startswith(prefix)]
+    if len(by_id) == 1:
+        return by_id[0]
+    if by_id:
+        raise QueryError(f"ambiguous {what} {ref!r}: {len(by_id)} invocations' run ids start with it: "
+                         f"{', '.join(ids[i][:12] for i in by_id[:8])}")
+    known = ", ".join(dict.fromkeys(inv["commit"]))
+    resolved = f" (git: commit {full[:8]}, where this store holds no invocation)" if full else ""
+    raise QueryError(f"invalid {what} {ref!r}{resolved}: no invocation at that commit or run id; commits: {known}; "
+                     f"runs: {', '.join(i[:8] for i in ids[-5:])}")
 
 
 def _describe(r) -> str:
@@ -139,8 +166,10 @@ def _describe(r) -> str:
 
 
 def check(client, suite: str, baseline: str, head: str | None = None, margin: float = 0.0, rel_margin: float = 0.1,
-          scale: str | None = None) -> CheckResult:
-    """Compare the head invocation (default: the newest) with the newest one at commit (or run id) `baseline`.
+          scale: str | None = None, project=None) -> CheckResult:
+    """Compare the head invocation (default: the newest) with the newest one at commit (or run id) `baseline`; refs
+    are resolved as _pick says, git refs in the repository holding `project` (a suite file or a folder; None: the
+    working directory).
 
     A row regresses when its verdict flipped (supported <-> refuted), when a decided row became inconclusive, or
     when the head's level differs from the baseline's by a detected step larger than max(margin, rel_margin *
@@ -151,14 +180,14 @@ def check(client, suite: str, baseline: str, head: str | None = None, margin: fl
             raise ConfigError(f"invalid {name} {value!r}; must be >= 0")
     hist = effect_history(client, suite, scale)
     inv = invocations(client, suite, scale)
-    b = _pick(inv, baseline, "baseline")
-    h = len(inv) - 1 if head is None else _pick(inv, head, "head")
+    b = _pick(inv, baseline, "baseline", project)
+    h = len(inv) - 1 if head is None else _pick(inv, head, "head", project)
     for i, what, ref in ((b, "baseline", baseline), (h, "head", head)):
         if not all(is_current(v) for v in inv["verdicts"][i]) and all(is_current(v) for v in inv["verdicts"][b + h - i]):
             raise QueryError(f"invalid {what} {ref!r}: its verdict.json was recorded with an older format (groups as "
                              f"text), whose rows are not matched to the other side's; choose one recorded since "
                              f"(README, 'Stored names')")
-    sha_b, sha_h = str(inv["git_sha"][b])[:12], str(inv["git_sha"][h])[:12]
+    sha_b, sha_h = inv["commit"][b], inv["commit"][h]
     result, n_rows = CheckResult(), 0
     for _, rows in hist.groupby(list(ROW), sort=False):
         at = rows.set_index("invocation")
@@ -182,7 +211,7 @@ def check(client, suite: str, baseline: str, head: str | None = None, margin: fl
                 result.lines.append(
                     f"STEP {label}: level {then['level']:.3g} at {sha_b} -> {now['level']:.3g} at {sha_h} "
                     f"({delta:+.3g}); the new level starts at invocation {first['run_id'][:8]} (commit "
-                    f"{str(first['git_sha'])[:12]})")
+                    f"{first['commit']})")
     result.summary = (f"check {suite}: {n_rows} rows, baseline {sha_b} (run {inv['run_id'][b][:8]}), head {sha_h} "
                       f"(run {inv['run_id'][h][:8]}): {len(result.lines)} regression(s) -> "
                       f"{'FAIL' if result.lines else 'OK'}")
@@ -210,7 +239,7 @@ def plot_history(hist: pd.DataFrame, path, max_rows: int = 12) -> str:
         ax.axhline(float(rows["threshold"].iloc[0]), color="black", ls=":", lw=1, label="threshold")
         for step_at in x[rows["step"].to_numpy(bool)]:
             ax.axvline(step_at - 0.5, color="tab:orange", ls="--", lw=1)
-        ax.set_xticks(x, [str(s)[:7] for s in rows["git_sha"]], fontsize=7, rotation=45)
+        ax.set_xticks(x, list(rows["commit"]), fontsize=7, rotation=45)
         ax.set_title(row_label(rows.iloc[0]), fontsize=8)
     axes[0, 0].legend(fontsize=7, loc="best")
     fig.tight_layout()
@@ -237,7 +266,7 @@ def history_table(hist: pd.DataFrame) -> list[tuple[str, ...]]:
     out = [("statement", "group", "metric", "invocations", "first", "last", "outcomes", "new level at (commit)")]
     for _, rows in hist.groupby(list(ROW), sort=False):
         first, last = rows.iloc[0], rows.iloc[-1]
-        steps = ", ".join(f"{str(r['git_sha'])[:7]} ({r['level']:.3g})" for _, r in rows[rows["step"]].iterrows())
+        steps = ", ".join(f"{r['commit']} ({r['level']:.3g})" for _, r in rows[rows["step"]].iterrows())
         out.append((str(first["statement"]), str(last["label"]), str(first["metric"]), str(len(rows)),
                     fmt_effect(float(first["effect"]), first["bound"]), fmt_effect(float(last["effect"]), last["bound"]),
                     outcomes_said(rows["outcome"]), steps or "-"))

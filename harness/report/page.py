@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from harness.core import text
-from harness.core.contract import ENVIRONMENT_TAGS, N_CONFIGS_TAG
+from harness.core.contract import ENVIRONMENT_TAGS, GIT_DIRTY_TAG, GIT_SHA_TAG, HARNESS_COMMIT_TAG, N_CONFIGS_TAG
 from harness.execute.judging import family_line, verdict_text
 from harness.judge.answer import Setting, grid_rows, plain_answer
 from harness.judge.sequential import Looks
@@ -64,6 +64,14 @@ def duration(seconds: float) -> str:
     return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
+def project_said(tags) -> str:
+    """The user's project commit an invocation ran at, in words: 'commit 1a2b3c4d' (+ ' with uncommitted changes')."""
+    sha = tags.get(GIT_SHA_TAG)
+    if not sha:
+        return "not in a git repository"
+    return f"commit {sha[:8]}" + (" with uncommitted changes" if tags.get(GIT_DIRTY_TAG) == "true" else "")
+
+
 def invocation_lines(report: Report) -> list[str]:
     """The invocation: its name and id, how long it ran and when, on what machine, what it judged, the UI link."""
     p, tags, runs = report.parent, report.parent.data.tags, report.runs
@@ -72,11 +80,12 @@ def invocation_lines(report: Report) -> list[str]:
     took = (f"run time {duration((p.info.end_time - p.info.start_time) / 1000)} ({clock(p.info.start_time)} to "
             f"{clock(p.info.end_time)[11:]})" if p.info.end_time else f"started {clock(p.info.start_time)}, not ended")
     machine = ", ".join(f"{k.replace('_version', '')} {tags[k]}" for k in ENVIRONMENT_TAGS
-                        if tags.get(k) and k not in ("device_type", "git_sha", "harness_version", "cuda_version"))
+                        if tags.get(k) and k not in ("device_type", HARNESS_COMMIT_TAG, "harness_version", "cuda_version"))
     return [f"invocation: {p.info.run_name}, {took}, status {p.info.status}, scale {tags.get('scale', '?')}, "
             f"seeds {tags.get('seeds', '?')}, configurations {tags.get(N_CONFIGS_TAG, '?')}",
             f"machine: {machine}",
-            f"code: harness {tags.get('harness_version', '?')}, commit {tags.get('git_sha', '?')[:12] or '?'}",
+            f"code: {project_said(tags)}; harness {tags.get('harness_version', '?')}"
+            f"{', commit ' + tags[HARNESS_COMMIT_TAG][:12] if tags.get(HARNESS_COMMIT_TAG) else ''}",
             f"runs judged: {len(runs)}" + (f", {reused} of them reused from earlier invocations (resumed)" if reused else ""),
             f"verdict check: {report.verdict_check}",
             f"in the MLflow UI (`harness ui`): {ui_link(p.info.experiment_id, p.info.run_id)}"]
@@ -158,6 +167,28 @@ def as_markdown(report: Report) -> str:
     return "\n".join(parts) + "\n"
 
 
+def as_comment(report: Report) -> str:
+    """The report as a pull-request comment (`harness report --format markdown` prints it): the answer and the
+    verdict rows first, the code it measured, the evidence folded away; no image or local links (a comment cannot
+    reach them), the plots named where they are."""
+    heading, intro, rows = second_section(report, wide=True)
+    answer, *points = report.answer().splitlines()
+    lines = invocation_lines(report)[:-1]  # the UI link points at the runner's localhost: not for a comment
+    where = f" in `{report.out_dir}`" if report.out_dir is not None else ""
+    parts = [f"### {report.suite.name}: {report.suite.claim}", "", f"**{answer}**", *points, "",
+             render_rows(verdict_rows(report.verdicts), "markdown") if report.verdicts else "(no verdict rows)", "",
+             *([legend(report.verdicts), ""] if report.verdicts else []),
+             f"{project_said(report.parent.data.tags).capitalize()}, parent run `{report.parent.info.run_id[:8]}`.", "",
+             "<details><summary>Evidence and time decomposition</summary>", "", "```", report.header.rstrip(), "```", "",
+             *[f"- {line}" for line in lines], "", f"#### {heading}", "", intro, "",
+             *([render_rows(rows, "markdown"), ""] if rows else [])]
+    parts += [line for s in report.sections for line in (f"#### {s.heading}", "", s.intro, "",
+                                                        render_rows(s.rows, "markdown"), "")]
+    if report.plots:
+        parts += [f"Plots: {', '.join(report.plots)}{where} and in the parent run's artifacts (report/).", ""]
+    return "\n".join([*parts, "</details>"]) + "\n"
+
+
 STYLE = ("body{font-family:sans-serif;margin:1.5em;max-width:1400px}table{border-collapse:collapse;font-size:13px}"
          "td,th{border:1px solid #ccc;padding:3px 6px;text-align:left}th{background:#eee}"
          "tbody tr:nth-child(even){background:#fafafa}img{max-width:100%}pre{background:#f6f6f6;padding:.6em;white-space:pre-wrap}"
@@ -194,14 +225,16 @@ def as_html(report: Report) -> str:
             f"<h2>Plots</h2>{images}{notes}</body></html>\n")
 
 
-def render(report: Report, fmt: str, columns: int = FILE_WIDTH, wide: bool = False) -> str:
+def render(report: Report, fmt: str, columns: int = FILE_WIDTH, wide: bool = False, comment: bool = False) -> str:
     """The report as text (no wider than `columns`; `wide`: whole tables), markdown or html (html embeds the PNGs,
-    so the one file is all one needs)."""
+    so the one file is all one needs); markdown with `comment`: as a pull-request comment (as_comment)."""
     if fmt not in FORMATS:
         raise ValueError(f"invalid format {fmt!r}; valid: {', '.join(FORMATS)}")
     if fmt == "text":
         return as_text(report, columns, wide)
-    return as_markdown(report) if fmt == "markdown" else as_html(report)
+    if fmt == "markdown":
+        return as_comment(report) if comment else as_markdown(report)
+    return as_html(report)
 
 
 def _coloured(table_html: str) -> str:

@@ -14,6 +14,7 @@ import pandas as pd
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
+from harness.config.options import PREFIX as OPTION_PREFIX
 from harness.config.run_config import RunConfig
 from harness.core.contract import CHILD, JUDGED_RUNS, PARENT, PARENT_TAG, ROLE_TAG, RUN_TAGS, SUITE_TAG, VERDICT_JSON
 
@@ -55,7 +56,8 @@ def parent_runs(client: MlflowClient, suite: str | None = None) -> list:
 
 def load_runs(client: MlflowClient, suite: str, parent_run_id: str | None = None,
               statuses: tuple[str, ...] = ("FINISHED",)) -> pd.DataFrame:
-    """One row per child run: typed config fields, summary metrics, contract tags, status and ids.
+    """One row per child run: typed config fields (each option as `options.KEY`), summary metrics, contract tags,
+    status and ids.
 
     parent_run_id=None means every child run of the suite, across invocations.
     """
@@ -71,6 +73,7 @@ def load_runs(client: MlflowClient, suite: str, parent_run_id: str | None = None
             continue
         config = RunConfig.from_params(run.data.params)
         row = {name: getattr(config, name) for name in RunConfig.field_names()}
+        row.update({OPTION_PREFIX + k: v for k, v in config.options.items()})  # the user's axes, as grid fields
         row.update(run.data.metrics)
         row.update({t: run.data.tags.get(t) for t in TAG_COLUMNS})
         row.update(run_id=run.info.run_id, parent_run_id=run.data.tags.get(PARENT_TAG), status=run.info.status,

@@ -1,8 +1,10 @@
 """Resume and clean-up: which (config, seed) runs the store already holds, and what a killed invocation left behind.
 
 Identity of a run = its `config_id` (a hash of every configuration field, seed included) plus the
-`harness_version` tag: a run counts as done only when it FINISHED under the same settings and the
-same harness version. FAILED and KILLED runs never count, so they are rerun.
+code it ran: the `harness_version` tag and the user's project commit (git_sha, and git_diff for uncommitted
+changes; harness.core.project): a run counts as done only when it FINISHED under the same settings, the same
+harness version and the same project code, so a new commit reruns its grid. FAILED and KILLED runs never
+count, so they are rerun.
 
 An invocation that dies without a chance to clean up (SIGKILL, power loss, OOM killer) leaves its
 parent and its active child RUNNING. Each parent carries `harness.proc` = host:pid:start-time of the
@@ -13,15 +15,25 @@ not FINISHED, so it is neither skipped nor judged, only rerun.
 """
 from __future__ import annotations
 
-from harness.core.contract import CHILD, CONFIG_ID_TAG, PARENT, PARENT_TAG, PROC_TAG, ROLE_TAG
+from harness.core.contract import CHILD, CONFIG_ID_TAG, GIT_DIFF_TAG, GIT_SHA_TAG, PARENT, PARENT_TAG, PROC_TAG, ROLE_TAG
 from harness.core.processes import process_alive
 from harness.store.queries import search_all
 from harness.store.tracking import Tracker
 from harness.version import __version__
 
 
-def finished_runs(tracker: Tracker, suite: str, config_ids: set[str]) -> dict[str, str]:
-    """config_id -> run_id of the newest FINISHED child run of this harness version, for the ids asked about."""
+CODE_TAGS = (GIT_SHA_TAG, GIT_DIFF_TAG)  # what names the project's code a run measured (beside harness_version)
+
+
+def same_code(tags, code: dict[str, str]) -> bool:
+    """Whether a run's tags (a mapping) name the project code `code` (harness.core.project.project_tags; {} outside
+    git): the same commit and the same uncommitted changes."""
+    return all((tags.get(t) or "") == (code.get(t) or "") for t in CODE_TAGS)
+
+
+def finished_runs(tracker: Tracker, suite: str, config_ids: set[str], code: dict[str, str]) -> dict[str, str]:
+    """config_id -> run_id of the newest FINISHED child run of this harness version and project code `code`, for the
+    ids asked about."""
     exp = tracker.client.get_experiment_by_name(suite)
     if exp is None:
         return {}
@@ -30,7 +42,7 @@ def finished_runs(tracker: Tracker, suite: str, config_ids: set[str]) -> dict[st
     done: dict[str, tuple[int, str]] = {}
     for run in search_all(tracker.client, exp.experiment_id, filt):
         cid = run.data.tags.get(CONFIG_ID_TAG)
-        if cid in config_ids and (cid not in done or run.info.start_time > done[cid][0]):
+        if cid in config_ids and same_code(run.data.tags, code) and (cid not in done or run.info.start_time > done[cid][0]):
             done[cid] = (run.info.start_time, run.info.run_id)
     return {cid: run_id for cid, (_, run_id) in done.items()}
 

@@ -28,7 +28,7 @@ import statistics
 import subprocess
 import sys
 from pathlib import Path
-from harness.core.contract import MEDIAN_EPOCH_TIME
+from harness.core.contract import HARNESS_COMMIT_TAG, MEDIAN_EPOCH_TIME
 
 DECISIVE = ("supported", "refuted")
 
@@ -39,13 +39,14 @@ def environment(device: str) -> dict[str, str]:
     import pytorch_lightning
     import torch
 
-    from harness.core.environment import device_name, git_sha
+    from harness.core.environment import device_name
+    from harness.core.project import harness_commit
     from harness.version import __version__
 
     env = {"device": device, "device_name": device_name(device) if device != "cuda" or torch.cuda.is_available()
            else "no CUDA device", "torch": torch.__version__, "cuda": str(torch.version.cuda),
            "cudnn": str(torch.backends.cudnn.version()), "lightning": pytorch_lightning.__version__,
-           "mlflow": mlflow.__version__, "harness": __version__, "git_sha": git_sha() or "",
+           "mlflow": mlflow.__version__, "harness": __version__, HARNESS_COMMIT_TAG: harness_commit() or "",
            "python": platform.python_version(), "platform": platform.platform(), "driver": "unknown"}
     try:
         smi = subprocess.run(["nvidia-smi", "--query-gpu=name,driver_version", "--format=csv,noheader"],
