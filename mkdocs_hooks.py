@@ -1,4 +1,4 @@
-"""MkDocs hooks (mkdocs.yml `hooks:`): pages that other branches bring stand in as one-line placeholders until they land.
+"""MkDocs hooks (mkdocs.yml `hooks:`): the generated suite pages in the nav; pages other branches bring as placeholders.
 
 `mkdocs build --strict` fails on a nav entry whose file is missing. The pages below are written on other branches
 (issue 26's docs site links them before they merge); while a page is absent the build serves a placeholder made here,
@@ -7,6 +7,7 @@ in memory, never written to docs/, so the real file merges without a conflict. O
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from mkdocs.structure.files import File
 
@@ -18,6 +19,16 @@ PENDING = {
     "ci.md": "CI and regression tracking: exit codes, the pytest plugin, `check`, `history`, the workflow (branch users).",
     "null-checks.md": "Null checks: the rules' calibration against A/A runs (branch rules).",
 }
+
+
+def on_config(config):
+    """The nav's "Suites" entry holds the suites' index and every generated suite page, in name order."""
+    docs = Path(config["docs_dir"])
+    pages = ["suites/index.md", *(f"suites/{p.name}" for p in sorted((docs / "suites").glob("*.md")) if p.name != "index.md")]
+    for i, entry in enumerate(config["nav"]):
+        if isinstance(entry, dict) and entry.get("Suites") == "suites/index.md":
+            config["nav"][i] = {"Suites": pages}
+    return config
 
 
 def on_files(files, config):

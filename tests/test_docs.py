@@ -1,0 +1,68 @@
+"""The docs site (docs/, mkdocs.yml) and the README stay true to the code: generated pages match their sources,
+every page the nav or the README links exists."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from harness.tools import docs_pages
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+
+
+def nav_pages(nav) -> list[str]:
+    """Every page the mkdocs.yml nav names, at any depth."""
+    out = []
+    for entry in nav:
+        value = next(iter(entry.values())) if isinstance(entry, dict) else entry
+        out += nav_pages(value) if isinstance(value, list) else [value]
+    return out
+
+
+def mkdocs_config() -> dict:
+    # mkdocs.yml names a Python function with a !!python/name tag (the mermaid fence); the nav is plain YAML
+    class Loader(yaml.SafeLoader):
+        pass
+    Loader.add_multi_constructor("tag:yaml.org,2002:python/name:", lambda loader, suffix, node: suffix)
+    return yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=Loader)
+
+
+def test_suite_pages_match_the_suites():
+    """docs/suites/ is what `python -m harness.tools.docs_pages` makes from the suites, page for page."""
+    stale = docs_pages.differences(DOCS / "suites")
+    assert not stale, f"regenerate with `python -m harness.tools.docs_pages`: {stale}"
+
+
+def test_every_suite_has_its_page_with_its_claim_and_statements():
+    pages = docs_pages.pages()
+    from harness.core.names import suite_index
+    names = set(suite_index())
+    assert {n.removesuffix(".md") for n in pages} - {"index"} == names and len(names) >= 20
+    walltime = pages["bn-walltime.md"]
+    assert "BN makes each epoch slower but needs fewer epochs" in walltime
+    assert "| fewer epochs are needed | epochs-to-target ratio | ratio | &lt; 1 |" in walltime
+
+
+def test_the_nav_names_existing_pages_and_a_placeholder_only_for_pages_not_yet_landed():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("mkdocs_hooks", ROOT / "mkdocs_hooks.py")
+    hooks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hooks)
+    pages = nav_pages(mkdocs_config()["nav"])
+    assert len(pages) >= 10
+    missing = [p for p in pages if not (DOCS / p).is_file()]
+    assert set(missing) <= set(hooks.PENDING), f"nav pages missing from docs/: {missing}"
+
+
+def test_readme_links_into_the_docs_resolve():
+    links = re.findall(r"\]\((docs/[^)#\s]+)", (ROOT / "README.md").read_text())
+    assert links, "the README links into the docs"
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("mkdocs_hooks", ROOT / "mkdocs_hooks.py")
+    hooks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hooks)
+    broken = [link for link in links if not (ROOT / link).exists() and link.removeprefix("docs/") not in hooks.PENDING]
+    assert not broken, broken
