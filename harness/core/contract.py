@@ -70,6 +70,10 @@ RUN_TAGS = (STOP_REASON_TAG, CONFIG_ID_TAG, *ENVIRONMENT_TAGS)
 NOTE_TAG = "mlflow.note.content"  # MLflow's run description (the UI shows it on the run page): the plain answer
 INVOCATION_TAGS = ("scale", "seeds", "n_configs", "claim", "workers", "engine", "force")
 VERDICT_TXT, VERDICT_JSON, JUDGED_RUNS = "verdict.txt", "verdict.json", "judged_runs.json"
+# The machine's state around an invocation (harness evidence reads them): its 1-minute load average when the
+# invocation started and when its verdict was recorded, and its logical CPUs (os.cpu_count()).
+LOAD_START_TAG, LOAD_END_TAG, CPUS_TAG = "harness.load_start", "harness.load_end", "harness.cpus"
+MACHINE_TAGS = (CPUS_TAG, LOAD_START_TAG, LOAD_END_TAG)
 LOOKS_JSON = "looks.json"  # the seed counts and levels of an invocation's looks (adaptive seeds)
 TRACEBACK = "traceback.txt"
 MODEL_ARTIFACT = "model/state_dict.pt"  # a child run's trained weights (save_model), torch.save of its state_dict
