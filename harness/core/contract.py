@@ -1,6 +1,6 @@
 """The MLflow contract: every experiment, run, metric, param and tag name the harness writes or reads.
 
-Users' queries and saved MLflow UI comparisons rely on these names (README, "The MLflow contract");
+Users' queries and saved MLflow UI comparisons rely on these names (docs/contract.md);
 the writer (harness.store.tracking.Tracker) and the readers (harness.store.queries) take them from here only.
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Where results go: the Tracker, the only writer to the MLflow store, using the contract's names.
 
-Layout (README, "The MLflow contract"): one experiment per suite; one parent run per invocation; one
+Layout (docs/contract.md): one experiment per suite; one parent run per invocation; one
 child run per (config, seed). Per-epoch metrics use step = epoch (1-based). Writes are batched
 (MLflow's log_batch splits a large batch itself), once per epoch, and never inside the timed region.
 """
