@@ -102,3 +102,13 @@ def test_ci_installs_and_tests_as_the_readme_says():
             assert f"\ntests {part.removeprefix('python -m pytest').strip()}\n" in ci, part
         else:
             assert part in ci, part
+
+
+def test_every_file_path_the_docs_name_exists():
+    """A path in backticks (`harness/train/timing.py`) names a file of this repository: moved code moves its docs."""
+    from tests.doc_blocks import pages
+    pattern = re.compile(r"`((?:harness|suites|tests|ci|benchmarks|examples|docs)/[\w./-]+\.(?:py|sh|yml|md|png))`")
+    named = {(page.name, m) for page in pages() for m in pattern.findall(page.read_text())}
+    assert len(named) >= 50
+    missing = sorted((page, path) for page, path in named if not (ROOT / path).exists())
+    assert not missing, missing
