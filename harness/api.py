@@ -2,7 +2,7 @@
 
 A suite file defines SUITE (a harness.Suite); `load_suite_file` imports it, `suites_in` finds every one in a
 folder, and installed packages declare theirs (and models and datasets) under the entry-point groups
-`harness.suites`, `harness.models` and `harness.datasets` (docs/your-claim.md, docs/api.md). A suite's
+`harness.suites`, `harness.models` and `harness.datasets` (README, "Your model, your data, your CI"). A suite's
 flip test builds synthetic runs tables with `runs_table`, `reached` and `censored` and reads rows with `outcomes`.
 """
 from __future__ import annotations
@@ -166,7 +166,7 @@ def load_plugins() -> tuple[str, ...]:
 
 
 def run(suite: Suite, scale: str = "ci", seeds: int | None = None, store: str | None = None, device: str | None = None):
-    """Run a suite at a scale into a store (default: the usual resolution, docs/contract.md): a SuiteResult.
+    """Run a suite at a scale into a store (default: the usual resolution, README "The MLflow contract"): a SuiteResult.
 
     A fixed seed count (the scale's, or `seeds`), one look; `harness run` adds adaptive seeds on top. `device`
     None keeps the suite's (RunConfig's default, auto). Assembled as `harness run` assembles it

@@ -1,7 +1,6 @@
 """The environment a result was measured on: device name, thread count, library versions, code revision."""
 from __future__ import annotations
 
-import os
 import platform
 import subprocess
 from functools import lru_cache
@@ -26,14 +25,6 @@ def device_name(device: str) -> str:
     if device == "cuda":
         return torch.cuda.get_device_name(torch.cuda.current_device())
     return cpu_model()
-
-
-def load_average() -> str:
-    """The machine's 1-minute load average now ('' where the platform has none): what else competed for the CPUs."""
-    try:
-        return f"{os.getloadavg()[0]:.2f}"
-    except (AttributeError, OSError):  # Windows has no getloadavg; an unreadable /proc/loadavg raises OSError
-        return ""
 
 
 @lru_cache(maxsize=None)

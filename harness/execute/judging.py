@@ -7,7 +7,7 @@ import math
 import pandas as pd
 
 from harness.judge.answer import Setting, plain_answer, seeds_said
-from harness.core.contract import JUDGED_RUNS, LOAD_END_TAG, LOOKS_JSON, NOTE_TAG, VERDICT_JSON, VERDICT_TXT, effect_metric, verdict_tag
+from harness.core.contract import JUDGED_RUNS, LOOKS_JSON, NOTE_TAG, VERDICT_JSON, VERDICT_TXT, effect_metric, verdict_tag
 from harness.store.queries import artifact_text, invocation_runs, load_runs
 from harness.judge.sequential import LookJudge, Looks, judge_looks
 from harness.judge.subject import row_keys
@@ -168,7 +168,8 @@ def judge_and_record(suite, tracker: Tracker, parent_run_id: str, config_ids=Non
     verdicts, header = judge(suite, runs, looks, judged)
     record(tracker, parent_run_id, verdicts, header)
     scale = tracker.client.get_run(parent_run_id).data.tags.get("scale", "default")
-    from harness.core.environment import load_average  # here: environment imports torch, which a report never needs
+    from harness.core.contract import LOAD_END_TAG
+    from harness.core.machine import load_average
 
     tracker.set_tags(parent_run_id, {NOTE_TAG: answer_of(suite, runs, verdicts, scale),  # the UI's run description
                                      LOAD_END_TAG: load_average()})

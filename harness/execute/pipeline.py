@@ -7,7 +7,6 @@ parent KILLED, keeps every finished run, and propagates (SIGTERM as Terminated).
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import warnings
 from dataclasses import dataclass, field
@@ -18,8 +17,8 @@ from harness.core import interrupts
 from harness.execute import judging
 from harness.execute.declared import FreshCallbacks, run_function
 from harness.config.run_config import ConfigError, RunConfig
-from harness.core.contract import CPUS_TAG, LOAD_START_TAG, PARALLEL_TIMING_TAG, PROC_TAG, RESUMED_TAG
-from harness.core.environment import environment_tags, load_average
+from harness.core.contract import PARALLEL_TIMING_TAG, PROC_TAG, RESUMED_TAG
+from harness.core.environment import environment_tags
 from harness.execute.execution import ENGINES, Execution, Invocation, threads_warning  # noqa: F401 -- re-exported: the tests' import
 from harness.execute.executors import Destination, Failures, run_local_pool, run_serial
 from harness.execute.interleave import check_interleave, run_interleaved
@@ -113,8 +112,7 @@ def parent_tags(suite, configs: list[RunConfig], options: Execution, reused: int
     return {**environment_tags(first.device, first.threads), "scale": options.scale,
             "n_configs": str(len(configs)), "seeds": str(len({c.seed for c in configs})), "claim": suite.claim[:4000],
             "workers": str(options.workers), "engine": options.engine, "force": str(options.force),
-            RESUMED_TAG: str(reused), PROC_TAG: this_process(), LOAD_START_TAG: load_average(),
-            CPUS_TAG: str(os.cpu_count() or ""), **options.child_tags(suite)}
+            RESUMED_TAG: str(reused), PROC_TAG: this_process(), **options.child_tags(suite)}
 
 
 def add_seeds(suite, tracker: Tracker, requested: list[RunConfig], judged: LookJudge, run_batch) -> int:

@@ -1,7 +1,7 @@
 """Regression tracking over commits: each verdict row's effect, interval and outcome across a suite's invocations,
 change points in the effect series (harness.stats.changepoint), a plot, and a CI check against a baseline commit.
 
-Every parent run records git_sha (docs/contract.md) and verdict.json; this module reads only those,
+Every parent run records git_sha (README, "The MLflow contract") and verdict.json; this module reads only those,
 through harness.store.queries, so it needs no suite definition. Invocations are ordered by start time and a series
 only mixes invocations of one scale (the newest invocation's, unless one is named).
 """
@@ -52,7 +52,7 @@ def invocations(client, suite: str, scale: str | None = None) -> pd.DataFrame:
 def row_id(v: dict) -> str:
     """A verdict.json row's identity as text: statement, group, arms and metric (harness.judge.subject.identity).
     A row recorded with the older format (group as text) is named by that text: its own series, since a text is
-    never read back into fields (docs/contract.md, 'Stored names')."""
+    never read back into fields (README, 'Stored names')."""
     if is_current(v):
         return json.dumps([v["statement"], v["group"], v["arms"], v["metric"]], sort_keys=True)
     return json.dumps([v.get("statement"), v.get("group"), v.get("metric")])
@@ -157,7 +157,7 @@ def check(client, suite: str, baseline: str, head: str | None = None, margin: fl
         if not all(is_current(v) for v in inv["verdicts"][i]) and all(is_current(v) for v in inv["verdicts"][b + h - i]):
             raise QueryError(f"invalid {what} {ref!r}: its verdict.json was recorded with an older format (groups as "
                              f"text), whose rows are not matched to the other side's; choose one recorded since "
-                             f"(docs/contract.md, 'Stored names')")
+                             f"(README, 'Stored names')")
     sha_b, sha_h = str(inv["git_sha"][b])[:12], str(inv["git_sha"][h])[:12]
     result, n_rows = CheckResult(), 0
     for _, rows in hist.groupby(list(ROW), sort=False):
