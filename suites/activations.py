@@ -24,8 +24,8 @@ supported when the interval lies wholly on the claimed side, refuted when wholly
 - "ELU costs more per step": median epoch time ratio ELU/relu > 1
 - the chapter's wider ranking, for every other activation A: epochs-to-target ratio A/relu < 1
 """
-from harness import (PairedStatement, RunConfig, Suite, all_of, epochs_to_target, final_val_acc, median_epoch_time,
-                     paired_verdicts, time_to_target)
+from harness import (PairedStatement, RunConfig, Suite, VAL_ACC, all_of, epochs_to_target, final_val_acc,
+                     median_epoch_time, paired_verdicts, time_to_target)
 
 RELU_VARIANTS = ("relu", "leaky_relu", "leaky_relu_0.2")
 ACTIVATIONS = (*RELU_VARIANTS, "elu", "selu", "gelu", "silu")
@@ -62,7 +62,7 @@ SUITE = Suite(
     claim="ELU outperformed all ReLU variants (fewer epochs, less time, better accuracy), at a higher cost per step",
     source="Clevert et al. 2016 (ELU), as reported in Geron, Hands-On ML, ch. 'Training Deep Neural Networks'",
     base=RunConfig(dataset="digits", depth=8, width=128, init="auto", optimizer="sgd", lr=0.01, batch_size=64,
-                   max_epochs=30, target_metric="val/acc", target_value=0.90, stop_at_target=False, threads=1),
+                   max_epochs=30, target_metric=VAL_ACC, target_value=0.90, stop_at_target=False, threads=1),
     grid={"activation": ACTIVATIONS},
     seeds=6,
     judge=judge,

@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from harness import (DifferenceStatement, Measured, RatioStatement, RunConfig, Suite, ThresholdStatement, column,
-                     final_val_acc, make_optimizer, paired_verdicts, threshold_verdicts, tuned)
+from harness import (DifferenceStatement, FINAL_VAL_ACC, Measured, RatioStatement, RunConfig, Suite, ThresholdStatement,
+                     column, final_val_acc, make_optimizer, paired_verdicts, threshold_verdicts, tuned)
 
 ANALYTIC = "synthetic"  # the dataset field marks the algebra arm (no data read)
 STEP_LR, STEP_DECAY, DIM = 0.01, 0.1, 100
@@ -59,7 +59,7 @@ def one_step(config: RunConfig) -> dict:
 
 
 def val_error(row: pd.Series) -> Measured:
-    return Measured(1.0 - float(row["final_val_acc"]))
+    return Measured(1.0 - float(row[FINAL_VAL_ACC]))
 
 
 ALGEBRA = [ThresholdStatement("for SGD, l2 and weight decay are the same step", "relative gap", column("sgd_gap"), "<", 1e-12),

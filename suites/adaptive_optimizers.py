@@ -25,8 +25,8 @@ Verdicts (median over seeds, exact 95% interval; thresholds fixed in advance):
 """
 import pandas as pd
 
-from harness import (DifferenceStatement, Measured, RatioStatement, RunConfig, Suite, ThresholdStatement, column,
-                     epochs_to_target, final_val_acc, paired_verdicts, threshold_verdicts, tuned)
+from harness import (DifferenceStatement, Measured, RatioStatement, RunConfig, Suite, TRAIN_LOSS, ThresholdStatement,
+                     column, epochs_to_target, final_val_acc, paired_verdicts, threshold_verdicts, tuned)
 
 LRS = (1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
 OPTIMIZERS = ("adagrad", "rmsprop", "adam", "nadam")
@@ -39,7 +39,7 @@ def eff_lr_decay(row: pd.Series) -> Measured:
     return Measured(float(row["upd/eff_lr"]) / float(row["upd/eff_lr_init"]))
 
 
-RMSPROP = [RatioStatement("RMSProp trains further than AdaGrad", "final training loss ratio", column("train/loss"), "<"),
+RMSPROP = [RatioStatement("RMSProp trains further than AdaGrad", "final training loss ratio", column(TRAIN_LOSS), "<"),
            DifferenceStatement("RMSProp ends more accurate than AdaGrad", "final val acc difference", final_val_acc, ">"),
            RatioStatement("AdaGrad's step shrinks, RMSProp's does not", "effective lr end/init ratio", eff_lr_decay, ">")]
 TUNEABLE = [ThresholdStatement("needs little tuning", f"share of lr grid within {WITHIN} of the best", column("tuneability"),

@@ -45,7 +45,8 @@ Verdict, paired by seed (effect = median over seeds; exact 95% interval over see
 """
 import math
 
-from harness import PairedStatement, RunConfig, Suite, epochs_to_target, final_val_acc, paired_verdicts, two_seed_range
+from harness import (PairedStatement, RunConfig, Suite, VAL_ACC, epochs_to_target, final_val_acc, paired_verdicts,
+                     two_seed_range)
 
 EPOCHS, TARGET = 25, 0.55  # budget (epochs) and target (validation accuracy) the noise was measured at
 # sd over seeds 100-105: (final val acc at 25 epochs, log(epochs to 0.55)), per arm
@@ -86,7 +87,7 @@ SUITE = Suite(
     claim="BN as the first layer makes standardizing the inputs unnecessary",
     source="Geron, Hands-On ML, ch. 'Training Deep Neural Networks' (BN section)",
     base=RunConfig.chapter_recipe(dataset="mnist1d", feature_scale_decades=2.0, feature_offset=10.0, depth=5,
-                                  activation="relu", norm="none", max_epochs=EPOCHS, target_metric="val/acc",
+                                  activation="relu", norm="none", max_epochs=EPOCHS, target_metric=VAL_ACC,
                                   target_value=TARGET, stop_at_target=False, threads=1),
     # (standardize, input_norm) taken together: standardized, bn-first, raw
     grid={("standardize", "input_norm"): ((True, False), (False, True), (False, False))},

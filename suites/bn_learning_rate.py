@@ -23,7 +23,7 @@ seeds, bounds carried through):
   budget, so its ratio is a bound)
 supported when the interval lies wholly on the claimed side, refuted when wholly on the other.
 """
-from harness import (Arms, PairedStatement, Rule, RunConfig, Suite, best_rows, epochs_to_target,
+from harness import (Arms, CONVERGED, PairedStatement, Rule, RunConfig, Suite, VAL_ACC, best_rows, epochs_to_target,
                      largest_passing_ratio_verdict, paired_verdicts)
 
 LRS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
@@ -36,7 +36,7 @@ BEST = PairedStatement("BN at its best lr needs fewer epochs", "epochs-to-target
 
 def stable(row) -> bool:
     """Reached the target within the budget: neither diverged nor stalled."""
-    return row["converged"] == 1
+    return row[CONVERGED] == 1
 
 HIGHER_LR = Rule("BN allows higher learning rates", "largest stable lr ratio", ">", 1.0)
 
@@ -54,7 +54,7 @@ SUITE = Suite(
     claim="BN allows higher learning rates, and reaches the target in fewer epochs at them",
     source="Ioffe & Szegedy 2015; Bjorck et al. 2018; Santurkar et al. 2018; Geron, Hands-On ML (BN section)",
     base=RunConfig(dataset="digits", depth=20, width=100, activation="relu", optimizer="sgd", batch_size=32,
-                   max_epochs=20, target_metric="val/acc", target_value=0.90, stop_at_target=True, threads=1),
+                   max_epochs=20, target_metric=VAL_ACC, target_value=0.90, stop_at_target=True, threads=1),
     grid={"norm": ("none", "before"), "lr": LRS},
     seeds=6,
     judge=judge,

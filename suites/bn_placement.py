@@ -31,8 +31,8 @@ exact 95% interval over seeds):
 """
 import math
 
-from harness import (PairedStatement, RunConfig, Suite, WITHIN_DIFFERENCE, WITHIN_RATIO, all_of, epochs_to_target,
-                     final_val_acc, paired_verdicts, two_seed_range)
+from harness import (PairedStatement, RunConfig, Suite, VAL_ACC, WITHIN_DIFFERENCE, WITHIN_RATIO, all_of,
+                     epochs_to_target, final_val_acc, paired_verdicts, two_seed_range)
 
 # sd over seeds 100-105 of one config (BN before): final val acc, and log(epochs to 0.93)
 NOISE = {"relu": (0.0139, 0.225), "elu": (0.0069, 0.311), "tanh": (0.0078, 0.392)}
@@ -62,7 +62,7 @@ SUITE = Suite(
     name="bn-placement",
     claim="BN before vs after the activation: no consistent winner",
     source="Geron, Hands-On ML, ch. 'Training Deep Neural Networks' (BN section); Ioffe & Szegedy 2015 place it before",
-    base=RunConfig.chapter_recipe(max_epochs=25, target_metric="val/acc", target_value=0.93, stop_at_target=False, threads=1),
+    base=RunConfig.chapter_recipe(max_epochs=25, target_metric=VAL_ACC, target_value=0.93, stop_at_target=False, threads=1),
     grid={"activation": ("relu", "elu", "tanh"), "norm": ("before", "after")},
     seeds=10,
     judge=judge,

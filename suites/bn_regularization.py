@@ -27,16 +27,17 @@ interval over seeds):
   "BN raises validation accuracy":                   final validation accuracy difference > 0
 supported when the interval lies wholly on the claimed side, refuted when wholly on the other.
 """
-from harness import (DifferenceStatement, LossGap, RunConfig, Suite, Curves, ThresholdStatement, column, final_val_acc,
-                     paired_verdicts, threshold_verdicts)
+from harness import (Curves, DifferenceStatement, LOSS_GAP, LOSS_GAP_AT_MATCH, LossGap, RunConfig, Suite,
+                     TRAIN_EVAL_LOSS, ThresholdStatement, VAL_ACC, VAL_LOSS, column, final_val_acc, paired_verdicts,
+                     threshold_verdicts)
 
 MATCH_LOSS = 0.1  # nats of training cross-entropy at which the arms are compared
 OVERFIT_MARGIN = 0.1  # nats of validation minus training loss
-GAP = column("gap/loss")
+GAP = column(LOSS_GAP)
 STATEMENTS = [
     DifferenceStatement("BN shrinks the train-validation loss gap", "loss gap difference (last epoch)", GAP, "<"),
     DifferenceStatement("BN shrinks the gap at matched training loss",
-                        f"loss gap difference at train loss <= {MATCH_LOSS}", column("gap/loss_at_match"), "<"),
+                        f"loss gap difference at train loss <= {MATCH_LOSS}", column(LOSS_GAP_AT_MATCH), "<"),
     DifferenceStatement("BN raises validation accuracy", "final val acc difference", final_val_acc, ">"),
 ]
 PREMISE = ThresholdStatement("without BN the oversized net overfits", "val - train loss gap (nats)", GAP, ">",
@@ -52,7 +53,7 @@ SUITE = Suite(
     claim="BN regularizes: a smaller train-validation loss gap on a small training set with an oversized net",
     source="Ioffe & Szegedy 2015; Geron, Hands-On ML, ch. 'Training Deep Neural Networks' (BN section)",
     base=RunConfig.chapter_recipe(val_fraction=0.8, depth=4, width=256, activation="relu", max_epochs=40,
-                                  target_metric="val/acc", target_value=0.9, stop_at_target=False, eval_train=True,
+                                  target_metric=VAL_ACC, target_value=0.9, stop_at_target=False, eval_train=True,
                                   threads=1),
     grid={"norm": ("none", "before", "after")},
     seeds=9,
@@ -61,7 +62,7 @@ SUITE = Suite(
     callbacks=(LossGap(MATCH_LOSS),),  # every run logs gap/loss per epoch, and gap/loss_at_match
     words={"norm": {"none": "no BN", "before": "BN before", "after": "BN after"}},
     # the claim is about the gap: validation and training loss (the whole training set, eval mode) together
-    curves=Curves(metric="val/loss", label="loss (nats)", train="train/eval_loss"),
+    curves=Curves(metric=VAL_LOSS, label="loss (nats)", train=TRAIN_EVAL_LOSS),
     scales={
         # ci: BN before against none, 2 seeds, 20 epochs: enough for both nets to fit their training set.
         "ci": {"seeds": 2, "max_epochs": 20, "grid": {"norm": ("none", "before")}},

@@ -22,10 +22,10 @@ Verdict per (activation, init), thresholds fixed in advance; median over seeds, 
   with BN: |log ratio| BN - |log ratio| none < 0, paired by seed. Healthy flow is a ratio near 1;
   a ratio above 1 is explosion toward the input, not flow, so "BN / none > 1" would reward it.
 """
-from harness import (DifferenceStatement, RatioStatement, RunConfig, Suite, ThresholdStatement, column,
-                     epochs_to_target, log_distance_from_one, paired_verdicts, threshold_verdicts)
+from harness import (DifferenceStatement, FINAL_VAL_ACC, RatioStatement, RunConfig, Suite, ThresholdStatement, VAL_ACC,
+                     column, epochs_to_target, log_distance_from_one, paired_verdicts, threshold_verdicts)
 
-THRESHOLDS = [ThresholdStatement("with BN it trains", "final val acc", column("final_val_acc"), ">", 0.5,
+THRESHOLDS = [ThresholdStatement("with BN it trains", "final val acc", column(FINAL_VAL_ACC), ">", 0.5,
                                  (("norm", "before"),))]
 RATIOS = [
     RatioStatement("BN needs fewer epochs", "epochs-to-target ratio", epochs_to_target, "<"),
@@ -43,7 +43,7 @@ SUITE = Suite(
     name="bn-saturating",
     claim="batch norm lets 20-layer sigmoid and tanh nets train",
     source="Ioffe & Szegedy 2015; Geron, Hands-On ML, ch. 'Training Deep Neural Networks' (BN section)",
-    base=RunConfig.chapter_recipe(max_epochs=30, target_metric="val/acc", target_value=0.9,
+    base=RunConfig.chapter_recipe(max_epochs=30, target_metric=VAL_ACC, target_value=0.9,
                    diagnostics="gradients,activations", diag_every=5, threads=1),
     grid={("activation", "init"): (("sigmoid", "auto"), ("tanh", "auto"), ("sigmoid", "default"), ("tanh", "default")),
           "norm": ("none", "before")},

@@ -26,7 +26,7 @@ censored at its budget, so its ratio is an upper bound, never dropped):
 supported when the interval lies wholly on the claimed side, refuted when wholly on the other,
 inconclusive when it straddles 1. Default 6 seeds (about 5 minutes on a 2-core CPU, 1 thread).
 """
-from harness import (RatioStatement, RunConfig, Suite, epochs_to_target, median_epoch_time, paired_verdicts,
+from harness import (RatioStatement, RunConfig, Suite, VAL_ACC, epochs_to_target, median_epoch_time, paired_verdicts,
                      time_to_target)
 
 STATEMENTS = [
@@ -53,7 +53,7 @@ SUITE = Suite(
     name="bn-walltime",
     claim="BN makes each epoch slower but needs fewer epochs, so total training time is shorter",
     source="Geron, Hands-On ML, ch. 'Training Deep Neural Networks' (BN section and exercise)",
-    base=RunConfig.chapter_recipe(max_epochs=30, target_metric="val/acc", target_value=0.90, threads=1),
+    base=RunConfig.chapter_recipe(max_epochs=30, target_metric=VAL_ACC, target_value=0.90, threads=1),
     grid={("activation", "init"): RECOMMENDED + DEFAULT_INIT, "norm": ("none", "before")},
     seeds=6,
     judge=judge,

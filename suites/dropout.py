@@ -25,13 +25,13 @@ Grid: (n_samples, target) x rate x lr x 6 seeds. Verdict per size and rate, pair
 """
 import pandas as pd
 
-from harness import (Curves, Measured, RatioStatement, RunConfig, Suite, epochs_to_target, final_val_acc,
-                     paired_verdicts, tuned)
+from harness import (Curves, FINAL_VAL_ACC, Measured, RatioStatement, RunConfig, Suite, VAL_ACC, epochs_to_target,
+                     final_val_acc, paired_verdicts, tuned)
 
 
 def val_error(row: pd.Series) -> Measured:
     """1 - final validation accuracy (the budget is fixed, so every arm is judged after the same epochs)."""
-    return Measured(1.0 - float(row["final_val_acc"]))
+    return Measured(1.0 - float(row[FINAL_VAL_ACC]))
 
 
 STATEMENTS = [
@@ -52,7 +52,7 @@ def judge(runs):
 
 
 BASE = RunConfig(dataset="mnist1d", val_fraction=0.5, depth=3, width=256, activation="relu", optimizer="adam",
-                 lr=LR, batch_size=64, max_epochs=40, stop_at_target=False, target_metric="val/acc", threads=1)
+                 lr=LR, batch_size=64, max_epochs=40, stop_at_target=False, target_metric=VAL_ACC, threads=1)
 
 
 SUITE = Suite(

@@ -31,7 +31,8 @@ seed, median over seeds with the exact 95% interval:
   never a dropped pair. Its stuck fraction, unmeasurable after divergence, is not judged there.
 Default 6 seeds; all rows are paired differences over the same 6 seeds.
 """
-from harness import DifferenceStatement, RunConfig, Suite, accuracy_or_zero_if_diverged, column, paired_verdicts
+from harness import (DifferenceStatement, FINAL_VAL_ACC, RunConfig, Suite, VAL_ACC, accuracy_or_zero_if_diverged,
+                     column, paired_verdicts)
 
 HIGH_LR, LOW_LR = 0.3, 0.01
 REMEDIES = ("leaky_relu", "leaky_relu_0.2", "elu")
@@ -51,7 +52,7 @@ STATEMENTS = {
     "depth": [DEAD("more units die in deep nets", "relu dead fraction difference", column("act/dead_frac"), ">", 0.01)],
     "remedy": [DEAD("fewer units end up stuck", "stuck (input < 0 everywhere) fraction difference",
                     column("act/negative_frac"), "<", -0.01),
-               DEAD("the remedy trains better", "final val acc difference", column("final_val_acc"), ">", 0.0)],
+               DEAD("the remedy trains better", "final val acc difference", column(FINAL_VAL_ACC), ">", 0.0)],
     "remedy_high_lr": [DEAD("the remedy trains better at a large learning rate",
                             "final val acc difference (diverged = 0)", accuracy_or_zero_if_diverged, ">", 0.0)],
 }
@@ -85,7 +86,7 @@ SUITE = Suite(
     source="Geron, Hands-On ML, ch. 'Training Deep Neural Networks' (dying ReLUs); Lu et al. 2019; Maas et al. 2013; "
            "Xu et al. 2015; Clevert et al. 2016",
     base=RunConfig(dataset="digits", optimizer="sgd", batch_size=32, max_epochs=5, stop_at_target=False,
-                   target_metric="val/acc", target_value=0.9, diagnostics="activations", diag_every=5, threads=1),
+                   target_metric=VAL_ACC, target_value=0.9, diagnostics="activations", diag_every=5, threads=1),
     grid={GRID_KEY: POINTS},
     seeds=6,
     judge=judge,

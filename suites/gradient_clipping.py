@@ -31,8 +31,8 @@ import math
 
 import pandas as pd
 
-from harness import (DifferenceStatement, Measured, RatioStatement, RunConfig, Suite, ThresholdStatement, column,
-                     final_val_acc, paired_verdicts, threshold_verdicts)
+from harness import (DifferenceStatement, Measured, RatioStatement, RunConfig, Suite, TRAIN_LOSS, ThresholdStatement,
+                     column, final_val_acc, paired_verdicts, threshold_verdicts)
 
 CHAPTER_T = 1.0  # the chapter's (and Keras's clipnorm example's) threshold
 MEDIAN_NORM = 2.5  # median gradient norm at init on a batch of 32 (pilot, 3 seeds)
@@ -51,7 +51,7 @@ CI_POINTS = ((HIGH, "none", CHAPTER_T), (HIGH, "norm", CHAPTER_T), (HIGH, "value
 
 def final_train_loss(row: pd.Series) -> Measured:
     """The last epoch's training loss; a nan/inf loss (diverged) is censored at chance loss: it is at least that bad."""
-    loss = float(row.get("train/loss", math.nan))
+    loss = float(row.get(TRAIN_LOSS, math.nan))
     return Measured(loss) if math.isfinite(loss) else Measured(CHANCE_LOSS, censored=True)
 
 

@@ -25,8 +25,8 @@ Verdict, thresholds fixed in advance from the theory; median over seeds, exact 9
   never reaches the target is censored at its budget: the ratio is then a bound, never dropped).
 - final validation accuracy: He "trains": > 0.5; Glorot and default "stall": < 0.5.
 """
-from harness import (RatioStatement, RunConfig, Suite, ThresholdStatement, WITHIN_RATIO, column, epochs_to_target,
-                     paired_verdicts, threshold_verdicts)
+from harness import (FINAL_VAL_ACC, RatioStatement, RunConfig, Suite, ThresholdStatement, VAL_ACC, WITHIN_RATIO, column,
+                     epochs_to_target, paired_verdicts, threshold_verdicts)
 
 STD = "act std L30/L1 at init"
 STD_RATIO = column("act/std_last_first_ratio_init")
@@ -35,8 +35,8 @@ THRESHOLDS = [
     ThresholdStatement("activation scale is kept across depth", STD, STD_RATIO, WITHIN_RATIO, 6.0, (("init", "he_normal"),)),
     *(ThresholdStatement("activation scale shrinks with depth", STD, STD_RATIO, "<", 0.01, (("init", init),))
       for init in OTHERS),
-    ThresholdStatement("trains", "final val acc", column("final_val_acc"), ">", 0.5, (("init", "he_normal"),)),
-    *(ThresholdStatement("stalls", "final val acc", column("final_val_acc"), "<", 0.5, (("init", init),))
+    ThresholdStatement("trains", "final val acc", column(FINAL_VAL_ACC), ">", 0.5, (("init", "he_normal"),)),
+    *(ThresholdStatement("stalls", "final val acc", column(FINAL_VAL_ACC), "<", 0.5, (("init", init),))
       for init in OTHERS),
 ]
 RATIOS = [
@@ -55,7 +55,7 @@ SUITE = Suite(
     name="he-init",
     claim="with ReLU, He init keeps activations and gradients at scale across 30 layers and trains where Glorot and PyTorch's default stall",
     source="He et al. 2015 (30-layer ReLU: converges with He init, stalls with Xavier); Geron, Hands-On ML, init table",
-    base=RunConfig.chapter_recipe(depth=30, activation="relu", lr=0.001, max_epochs=30, target_metric="val/acc",
+    base=RunConfig.chapter_recipe(depth=30, activation="relu", lr=0.001, max_epochs=30, target_metric=VAL_ACC,
                                   target_value=0.8, diagnostics="activations,gradients", diag_every=10, threads=1),
     grid={"init": ("he_normal", "glorot_uniform", "default")},
     seeds=6,

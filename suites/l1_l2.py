@@ -25,13 +25,13 @@ lr), fixed in advance:
 - "l2 shrinks but does not sparsify":       near-zero share difference l2 - none < 0.1
 - "the penalty shrinks the loss gap":       gap difference penalty - none < 0 (every arm; the l2 rows are the claim)
 """
-from harness import (DifferenceStatement, LossGap, NearZeroShare, RunConfig, Suite, column, final_val_acc,
-                     paired_verdicts, tuned)
+from harness import (DifferenceStatement, LOSS_GAP, LossGap, NEAR_ZERO_SHARE, NearZeroShare, RunConfig, Suite, column,
+                     final_val_acc, paired_verdicts, tuned)
 
 NEAR_ZERO = 1e-3  # |w| below this counts as zero (weight units; He init std here is 0.09-0.18)
 SPARSE_SHARE = 0.1  # l1 must put at least a tenth more of the hidden weights near zero than no penalty
-SHARE = column("weights/near_zero_share")
-GAP = column("gap/loss")
+SHARE = column(NEAR_ZERO_SHARE)
+GAP = column(LOSS_GAP)
 SPARSE = DifferenceStatement("l1 makes the hidden weights sparse", f"share |w| < {NEAR_ZERO:g} difference",
                              SHARE, ">", SPARSE_SHARE)
 NOT_SPARSE = DifferenceStatement("l2 shrinks but does not sparsify", f"share |w| < {NEAR_ZERO:g} difference",

@@ -23,9 +23,10 @@ arm at its tuned lr), thresholds fixed in advance:
 - "max-norm shrinks the train-validation loss gap":   gap difference r - off < 0, for each r
 - "a smaller r regularizes more":                     gap difference r 0.5 - r 1.5 < 0
 """
-from harness import DifferenceStatement, LossGap, RunConfig, Suite, column, final_val_acc, paired_verdicts, tuned
+from harness import (DifferenceStatement, LOSS_GAP, LossGap, RunConfig, Suite, column, final_val_acc, paired_verdicts,
+                     tuned)
 
-GAP = column("gap/loss")
+GAP = column(LOSS_GAP)
 SHRINKS = DifferenceStatement("max-norm shrinks the train-validation loss gap", "loss gap difference (nats)", GAP, "<")
 SMALLER = DifferenceStatement("a smaller r regularizes more", "loss gap difference (nats)", GAP, "<")
 LARGE_R, SMALL_R = 1.5, 0.5

@@ -29,8 +29,9 @@ import math
 
 import pandas as pd
 
-from harness import (MCDropoutCost, Measured, RatioStatement, RunConfig, Suite, ThresholdStatement, WITHIN_DIFFERENCE,
-                     WITHIN_RATIO, column, paired_verdicts, threshold_verdicts)
+from harness import (FINAL_VAL_ACC, FINAL_VAL_LOSS, MCDropoutCost, MC_LATENCY_RATIO, MC_SECONDS_PER_PASS, Measured,
+                     RatioStatement, RunConfig, Suite, ThresholdStatement, VAL_ECE, VAL_MC_ACC, VAL_MC_ECE, VAL_MC_NLL,
+                     WITHIN_DIFFERENCE, WITHIN_RATIO, column, paired_verdicts, threshold_verdicts)
 
 ACC_MARGIN = 0.01  # accuracy points (as a fraction) MC dropout may move either way and still count as "the same"
 LATENCY_FACTOR = 2.0  # the per-sample MC cost may be within 2x of one deterministic pass
@@ -47,15 +48,15 @@ def _difference(mc: str, deterministic: str):
 
 STATEMENTS = [
     ThresholdStatement("MC dropout lowers the NLL", "NLL difference MC - deterministic (nats)",
-                       _difference("val/mc_nll", "final_val_loss"), "<", 0.0),
+                       _difference(VAL_MC_NLL, FINAL_VAL_LOSS), "<", 0.0),
     ThresholdStatement("MC dropout improves calibration", "ECE difference MC - deterministic",
-                       _difference("val/mc_ece", "val/ece"), "<", 0.0),
+                       _difference(VAL_MC_ECE, VAL_ECE), "<", 0.0),
     ThresholdStatement("accuracy stays about the same", "accuracy difference MC - deterministic",
-                       _difference("val/mc_acc", "final_val_acc"), WITHIN_DIFFERENCE, ACC_MARGIN),
+                       _difference(VAL_MC_ACC, FINAL_VAL_ACC), WITHIN_DIFFERENCE, ACC_MARGIN),
     ThresholdStatement("latency grows as T", "(MC time / one pass) / T",
-                       column("mc/latency_ratio"), WITHIN_RATIO, LATENCY_FACTOR),
+                       column(MC_LATENCY_RATIO), WITHIN_RATIO, LATENCY_FACTOR),
 ]
-LINEAR = RatioStatement("MC cost is linear in T", "per-pass MC seconds ratio", column("mc/seconds_per_pass"),
+LINEAR = RatioStatement("MC cost is linear in T", "per-pass MC seconds ratio", column(MC_SECONDS_PER_PASS),
                         WITHIN_RATIO, LINEAR_FACTOR)
 T_SMALL, T_LARGE = 10, 30
 

@@ -36,8 +36,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from harness import (DifferenceStatement, Measured, RunConfig, Suite, ThresholdStatement, column, idx_files_present,
-                     paired_verdicts, threshold_verdicts)
+from harness import (DifferenceStatement, FINAL_VAL_ACC, Measured, RunConfig, Suite, ThresholdStatement, column,
+                     idx_files_present, paired_verdicts, threshold_verdicts)
 
 DEPTH, FREEZE, SLOWER = 3, 4, 0.1  # reused hidden layers, frozen epochs, lr multiplier after unfreezing
 PER_CLASS = 100  # training images per class of the 2-class task: 200, as in the book
@@ -63,7 +63,7 @@ def arm(row: pd.Series) -> str:
 
 
 def val_error(row: pd.Series) -> Measured:
-    return Measured(1.0 - float(row["final_val_acc"]))
+    return Measured(1.0 - float(row[FINAL_VAL_ACC]))
 
 
 LOWER_ERROR = DifferenceStatement("reusing layers lowers the error", "val error difference reuse - scratch",

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from harness import DifferenceStatement, Measured, RatioStatement, RunConfig, Suite, paired_verdicts, spread_verdicts
+from harness import (DifferenceStatement, FINAL_VAL_ACC, Measured, RatioStatement, RunConfig, Suite, VAL_ACC, VAL_LOSS,
+                     paired_verdicts, spread_verdicts)
 
 DEPTHS = (2, 4)
 PER_CLASS = 5  # labelled training images per class
@@ -38,7 +39,7 @@ def arm(row) -> str:
 
 
 def val_error(row: pd.Series) -> Measured:
-    return Measured(1.0 - float(row["final_val_acc"]))
+    return Measured(1.0 - float(row[FINAL_VAL_ACC]))
 
 
 LOWER_ERROR = DifferenceStatement("pretraining lowers the error with few labels", "val error difference pretrained - scratch",
@@ -61,9 +62,9 @@ GRID_KEY = ("depth", "model", "train_per_class", "batch_size", "max_epochs", "ta
 def points(depths) -> tuple:
     """Per depth: the autoencoder (saved), the pretrained classifier (its encoder reused) and the scratch one."""
     return tuple(p for d in depths for p in (
-        (d, "autoencoder", 0, 32, 20, "val/loss", 0.0, True, "", 0),
-        (d, "mlp", PER_CLASS, 10, 30, "val/acc", 0.9, False, AUTOENCODER, d),
-        (d, "mlp", PER_CLASS, 10, 30, "val/acc", 0.9, False, "", 0)))
+        (d, "autoencoder", 0, 32, 20, VAL_LOSS, 0.0, True, "", 0),
+        (d, "mlp", PER_CLASS, 10, 30, VAL_ACC, 0.9, False, AUTOENCODER, d),
+        (d, "mlp", PER_CLASS, 10, 30, VAL_ACC, 0.9, False, "", 0)))
 
 
 SUITE = Suite(

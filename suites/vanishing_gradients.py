@@ -19,7 +19,7 @@ Verdict, per pair, median over seeds with the exact 95% order-statistic interval
 supported when the interval lies wholly on the claimed side, refuted when wholly on the other,
 inconclusive when it straddles the threshold.
 """
-from harness import RunConfig, Suite, ThresholdStatement, column, threshold_verdicts
+from harness import FINAL_VAL_ACC, RunConfig, Suite, ThresholdStatement, VAL_ACC, column, threshold_verdicts
 
 NAIVE = (("activation", "sigmoid"), ("init", "default"))
 FIXES = [(("activation", "tanh"), ("init", "glorot_uniform")), (("activation", "relu"), ("init", "he_normal"))]
@@ -37,8 +37,8 @@ def _gradient_statements(when: str, key: str) -> list[ThresholdStatement]:
 STATEMENTS = [
     *_gradient_statements("at init", "grad/first_last_ratio_init"),
     *_gradient_statements("after epoch 1", "grad/first_last_ratio_epoch1"),
-    ThresholdStatement("does not train", "final val acc", column("final_val_acc"), "<", 0.5, NAIVE),
-    *(ThresholdStatement("trains", "final val acc", column("final_val_acc"), ">", 0.5, where) for where in FIXES),
+    ThresholdStatement("does not train", "final val acc", column(FINAL_VAL_ACC), "<", 0.5, NAIVE),
+    *(ThresholdStatement("trains", "final val acc", column(FINAL_VAL_ACC), ">", 0.5, where) for where in FIXES),
 ]
 
 
@@ -50,7 +50,7 @@ SUITE = Suite(
     name="vanishing-gradients",
     claim="sigmoid with naive init makes gradients vanish in deep nets; tanh with Glorot and ReLU with He init do not",
     source="Glorot & Bengio 2010; Geron, Hands-On ML, ch. 'Training Deep Neural Networks' (vanishing gradients, init table)",
-    base=RunConfig.chapter_recipe(max_epochs=20, target_metric="val/acc", target_value=0.9, diagnostics="gradients", threads=1),
+    base=RunConfig.chapter_recipe(max_epochs=20, target_metric=VAL_ACC, target_value=0.9, diagnostics="gradients", threads=1),
     grid={("activation", "init"): (("sigmoid", "default"), ("tanh", "glorot_uniform"), ("relu", "he_normal"))},
     seeds=6,
     judge=judge,

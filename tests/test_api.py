@@ -112,7 +112,8 @@ def test_a_suite_file_outside_the_repo_runs_records_and_is_judged(user_suite_fil
     capsys.readouterr()
     assert main(["report", str(user_suite_file), "--tracking-uri", store_uri, "--out", str(tmp_path / "r")]) == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"{suite.name}: report on invocation ") and result.parent_run_id in out.splitlines()[0]
+    title = " ".join(out.split("\n\n")[0].split())  # the title, wrapped to the terminal's width
+    assert title.startswith(f"{suite.name}: report on invocation ") and result.parent_run_id in title
     assert "ANSWER to 'a wider net needs fewer epochs" in out and (tmp_path / "r" / "report.html").is_file()
 
 
@@ -134,7 +135,8 @@ def test_suites_in_a_folder(user_suite_file):
     assert list(suites_in(user_suite_file.parent)) == ["api-test-width"]
 
 
-def test_register_model_refuses_unsupported_axes_and_bad_names():
+def test_register_model_refuses_unsupported_axes_and_bad_names(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # the whole list of models fits the line
     @harness.register_model("api-test-fixed", supports=("width",))
     def fixed(config, n_features, n_classes):
         return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 
 from harness.core import text
-from harness.core.contract import TRAIN_EXPERIMENT
+from harness.core.contract import FINAL_VAL_ACC, MEDIAN_EPOCH_TIME, TRAIN_EXPERIMENT, VAL_ACC, WALL_TIME
 from harness.core.errors import EXIT_INTERNAL, internal_error
 from harness.core.interrupts import check as check_interrupt
 from harness.store.invocations import resolve_run_id
@@ -73,8 +73,8 @@ def train_command(values: dict, tracking_uri: str) -> int:
     s = result.summary()
     print(f"run {result.run_id} config {config.config_id}: stop_reason={result.stop_reason} "
           f"epochs={len(result.history)} epochs_to_target={result.epochs_to_target} "
-          f"median_epoch_time_s={s['median_epoch_time_s']:.4f} wall_time_s={s['wall_time_s']:.2f} "
-          f"final val/acc={s.get('final_val_acc', float('nan')):.4f}")
+          f"{MEDIAN_EPOCH_TIME}={s[MEDIAN_EPOCH_TIME]:.4f} {WALL_TIME}={s[WALL_TIME]:.2f} "
+          f"final {VAL_ACC}={s.get(FINAL_VAL_ACC, float('nan')):.4f}")
     return 0
 
 

@@ -11,13 +11,14 @@ from harness.core import names
 from harness.config.checks import ConfigError, parse_classes, parse_milestones
 from harness.data.datasets import DATASETS, IDX_DATASETS
 from harness.nn.models import MODELS, unsupported_axis
+from harness.core.contract import VAL_ACC, VAL_LOSS
 
 NORMS = ("none", "before", "after")  # batch norm placement relative to each hidden activation
 DEVICES = ("auto", "cpu", "cuda")
 LOOPS = ("epoch", "step")
 DROPOUT_KINDS = ("plain", "alpha")
 # Target metrics and the direction that counts as reaching the target.
-TARGET_METRICS = {"val/acc": "max", "val/loss": "min"}
+TARGET_METRICS = {VAL_ACC: "max", VAL_LOSS: "min"}
 # The chapter's recipe (its BN exercise): a 20x100 MLP, Nesterov momentum at lr 0.01, batches of 32, on digits
 # here (CIFAR-10 in the book). Suites start from it and change what their claim is about.
 CHAPTER_RECIPE = dict(dataset="digits", depth=20, width=100, optimizer="nesterov", lr=0.01, batch_size=32)
@@ -89,7 +90,7 @@ class RunConfig:
     early_stopping: int = 0  # patience in epochs without a lower val/loss before stopping (stop_reason early_stopped), then the best epoch's weights are restored; 0 = off
     mc_samples: int = 0  # T: validation also averages softmax over T passes with dropout on (MC dropout), timed apart; 0 = off
     # --- target ---
-    target_metric: str = "val/acc"  # validation metric that defines convergence
+    target_metric: str = VAL_ACC  # validation metric that defines convergence
     target_value: float = 0.9  # threshold: >= for accuracy, <= for loss
     stop_at_target: bool = True  # stop the run at the first epoch that reaches the target
     # --- measurement (outside the timed region) ---

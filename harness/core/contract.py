@@ -33,17 +33,22 @@ NULL_TAG = "harness.null"  # 'true' on an A/A invocation (harness run --null) an
 STEP_ORDER_TAG = "harness.step_order"  # field=level,level,...: the order the arms stepped in each round (seed-rotated)
 
 # --- per-epoch metrics, step = epoch (1-based) ---
-EPOCH_METRICS = ("train/loss", "train/epoch_time_s", "val/loss", "val/acc")
+TRAIN_LOSS, EPOCH_TIME, VAL_LOSS, VAL_ACC = "train/loss", "train/epoch_time_s", "val/loss", "val/acc"
+EPOCH_METRICS = (TRAIN_LOSS, EPOCH_TIME, VAL_LOSS, VAL_ACC)
 # what a person calls them (plots' axes, the answer's targets)
 METRIC_WORDS = {"val/acc": "validation accuracy", "val/loss": "validation loss", "train/loss": "training loss",
                 "train/acc": "training accuracy", "train/eval_loss": "training loss (eval mode)",
                 "train/epoch_time_s": "epoch time (s)"}
 # validation clock; eval_train figures; the lr of the epoch's first step (every run); the timed window's process CPU
 # seconds (a solo run on the CPU: what the epoch cost the machine, without the waits a shared machine adds)
-EPOCH_EXTRA_METRICS = ("val/time_s", "train/acc", "train/eval_loss", "train/lr", "train/epoch_cpu_s")
+VAL_EPOCH_TIME, TRAIN_ACC, TRAIN_EVAL_LOSS = "val/time_s", "train/acc", "train/eval_loss"
+TRAIN_LR, EPOCH_CPU_TIME = "train/lr", "train/epoch_cpu_s"
+EPOCH_EXTRA_METRICS = (VAL_EPOCH_TIME, TRAIN_ACC, TRAIN_EVAL_LOSS, TRAIN_LR, EPOCH_CPU_TIME)
 # with mc_samples T > 0 (harness.nn.regularization), each validation also records: the deterministic pass's ECE and
 # seconds, and the MC pass's (T passes with dropout on, probabilities averaged) NLL, ECE, accuracy and seconds
-MC_METRICS = ("val/ece", "val/forward_time_s", "val/mc_nll", "val/mc_ece", "val/mc_acc", "val/mc_time_s")
+VAL_ECE, VAL_FORWARD_TIME = "val/ece", "val/forward_time_s"
+VAL_MC_NLL, VAL_MC_ECE, VAL_MC_ACC, VAL_MC_TIME = "val/mc_nll", "val/mc_ece", "val/mc_acc", "val/mc_time_s"
+MC_METRICS = (VAL_ECE, VAL_FORWARD_TIME, VAL_MC_NLL, VAL_MC_ECE, VAL_MC_ACC, VAL_MC_TIME)
 # derived per-epoch metrics a suite's callbacks add (harness.train.derived): the validation - training loss gap
 # (nats), and from the first epoch at a matched training loss on, that epoch's gap and its 1-based epoch
 LOSS_GAP, LOSS_GAP_AT_MATCH, MATCH_EPOCH = "gap/loss", "gap/loss_at_match", "gap/match_epoch"
@@ -52,8 +57,14 @@ NEAR_ZERO_SHARE = "weights/near_zero_share"  # share of the MLP's hidden Linear 
 MC_LATENCY_RATIO, MC_SECONDS_PER_PASS = "mc/latency_ratio", "mc/seconds_per_pass"
 
 # --- summary metrics, step 0 ---
-SUMMARY_METRICS = ("converged", "epochs_to_target", "time_to_target_s", "wall_time_s", "median_epoch_time_s",
-                   "epochs_run", "train_time_s", "val_time_s", "overhead_time_s", "final_val_acc", "final_val_loss")
+# 1 if the run reached its target at some epoch, else 0; the 1-based epoch it did (absent if never) and the seconds
+CONVERGED, EPOCHS_TO_TARGET, TIME_TO_TARGET = "converged", "epochs_to_target", "time_to_target_s"
+# the run's wall clock; the median timed epoch (training steps only); epochs run; the clocks' totals
+WALL_TIME, MEDIAN_EPOCH_TIME, EPOCHS_RUN = "wall_time_s", "median_epoch_time_s", "epochs_run"
+TRAIN_TIME, VAL_TIME, OVERHEAD_TIME = "train_time_s", "val_time_s", "overhead_time_s"
+FINAL_VAL_ACC, FINAL_VAL_LOSS = "final_val_acc", "final_val_loss"  # the last validation's
+SUMMARY_METRICS = (CONVERGED, EPOCHS_TO_TARGET, TIME_TO_TARGET, WALL_TIME, MEDIAN_EPOCH_TIME, EPOCHS_RUN, TRAIN_TIME,
+                   VAL_TIME, OVERHEAD_TIME, FINAL_VAL_ACC, FINAL_VAL_LOSS)
 RESTORED_EPOCH = "restored_epoch"  # early stopping: the 1-based epoch whose weights the run ended with (best val/loss)
 
 # --- child-run tags ---
@@ -68,7 +79,8 @@ RUN_TAGS = (STOP_REASON_TAG, CONFIG_ID_TAG, *ENVIRONMENT_TAGS)
 
 # --- parent-run tags and artifacts ---
 NOTE_TAG = "mlflow.note.content"  # MLflow's run description (the UI shows it on the run page): the plain answer
-INVOCATION_TAGS = ("scale", "seeds", "n_configs", "claim", "workers", "engine", "force")
+N_CONFIGS_TAG = "n_configs"  # the configurations an invocation asked for (grows with adaptive seeds)
+INVOCATION_TAGS = ("scale", "seeds", N_CONFIGS_TAG, "claim", "workers", "engine", "force")
 VERDICT_TXT, VERDICT_JSON, JUDGED_RUNS = "verdict.txt", "verdict.json", "judged_runs.json"
 # The machine's state around an invocation (harness evidence reads them): its 1-minute load average when the
 # invocation started and when its verdict was recorded, and its logical CPUs (os.cpu_count()).

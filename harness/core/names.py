@@ -13,13 +13,29 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from harness.core import text
+from harness.core import contract, text
 
 PACKAGE = Path(__file__).parents[1]  # harness/
 # registry axis -> (module file, registry variable): where `VAR.register("name", ...)` lines are
 REGISTRIES = {"activation": ("nn/activations.py", "ACTIVATIONS"), "init": ("nn/inits.py", "INITS"),
               "optimizer": ("nn/optimizers.py", "OPTIMIZERS"), "dataset": ("data/datasets.py", "DATASETS"),
               "diagnostic": ("train/diagnostics.py", "DIAGNOSTICS"), "schedule": ("nn/schedules.py", "SCHEDULES")}
+
+
+def _literal(node: ast.AST):
+    """A literal as written in source, where a name of the MLflow contract (harness.core.contract, which imports
+    nothing heavy) counts as the string it stands for: RunConfig's default target is contract.VAL_ACC."""
+    names = {k: v for k, v in vars(contract).items() if k.isupper() and isinstance(v, str)}
+    swapped = ast.parse(ast.unparse(node), mode="eval").body
+    for child in ast.walk(swapped):
+        for field, value in ast.iter_fields(child):
+            if isinstance(value, ast.Name) and value.id in names:
+                setattr(child, field, ast.Constant(names[value.id]))
+            elif isinstance(value, list):
+                value[:] = [ast.Constant(names[v.id]) if isinstance(v, ast.Name) and v.id in names else v for v in value]
+    if isinstance(swapped, ast.Name) and swapped.id in names:
+        return names[swapped.id]
+    return ast.literal_eval(swapped)
 
 
 @lru_cache(maxsize=None)
@@ -44,7 +60,7 @@ def constant(file: str, name: str):
     """A module-level literal (tuple, dict, str) of a harness module, without importing it."""
     for node in _tree(PACKAGE / file).body:
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
-            return ast.literal_eval(node.value)
+            return _literal(node.value)
     raise KeyError(f"{file} defines no literal {name}")
 
 
@@ -66,7 +82,7 @@ def config_fields() -> list[Field]:
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
             line = lines[node.lineno - 1]
             doc = line.split("#", 1)[1].strip() if "#" in line else ""
-            out.append(Field(node.target.id, ast.unparse(node.annotation), ast.literal_eval(node.value), doc))
+            out.append(Field(node.target.id, ast.unparse(node.annotation), _literal(node.value), doc))
     return out
 
 
@@ -97,7 +113,7 @@ def _suite_call(tree: ast.Module) -> ast.Call | None:
 def _suite_default(name: str):
     """A Suite field's default, as harness/judge/suite.py declares it."""
     cls = next(n for n in _tree(PACKAGE / "judge" / "suite.py").body if isinstance(n, ast.ClassDef) and n.name == "Suite")
-    return next(ast.literal_eval(n.value) for n in cls.body
+    return next(_literal(n.value) for n in cls.body
                 if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name) and n.target.id == name)
 
 
@@ -113,9 +129,9 @@ def suite_index() -> dict[str, SuiteEntry]:
             continue
         kw = {k.arg: k.value for k in call.keywords}
         scales = kw.get("scales")
-        keys = [ast.literal_eval(k) for k in scales.keys] if isinstance(scales, ast.Dict) else []
+        keys = [_literal(k) for k in scales.keys] if isinstance(scales, ast.Dict) else []
         timing = kw.get("timing", ast.Constant(_suite_default("timing")))
-        entry = SuiteEntry(ast.literal_eval(kw["name"]), ast.literal_eval(kw["claim"]), ("default", *keys),
+        entry = SuiteEntry(_literal(kw["name"]), _literal(kw["claim"]), ("default", *keys),
                            f"suites.{path.stem}", timing.value if isinstance(timing, ast.Constant) else None)
         out[entry.name] = entry
     return out

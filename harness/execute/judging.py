@@ -7,7 +7,8 @@ import math
 import pandas as pd
 
 from harness.judge.answer import Setting, plain_answer, seeds_said
-from harness.core.contract import JUDGED_RUNS, LOOKS_JSON, NOTE_TAG, VERDICT_JSON, VERDICT_TXT, effect_metric, verdict_tag
+from harness.core.contract import (CONFIG_ID_TAG, JUDGED_RUNS, LOOKS_JSON, NOTE_TAG, VERDICT_JSON, VERDICT_TXT,
+                                   effect_metric, verdict_tag)
 from harness.store.queries import artifact_text, invocation_runs, load_runs
 from harness.judge.sequential import LookJudge, Looks, judge_looks
 from harness.judge.subject import row_keys
@@ -63,9 +64,9 @@ def select_runs(runs: pd.DataFrame, config_ids) -> pd.DataFrame:
     """The runs that stand for a grid: this harness version's, one per config_id (the newest), in start order."""
     if runs.empty:
         return runs
-    keep = runs["config_id"].isin(set(config_ids)) & (runs["harness_version"] == __version__)
+    keep = runs[CONFIG_ID_TAG].isin(set(config_ids)) & (runs["harness_version"] == __version__)
     runs = runs[keep].sort_values("start_time", kind="stable")
-    return runs.drop_duplicates("config_id", keep="last").reset_index(drop=True)
+    return runs.drop_duplicates(CONFIG_ID_TAG, keep="last").reset_index(drop=True)
 
 
 def verdict_json(verdicts: list[Verdict]) -> str:

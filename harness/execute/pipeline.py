@@ -17,7 +17,7 @@ from harness.core import interrupts
 from harness.execute import judging
 from harness.execute.declared import FreshCallbacks, run_function
 from harness.config.run_config import ConfigError, RunConfig
-from harness.core.contract import PARALLEL_TIMING_TAG, PROC_TAG, RESUMED_TAG
+from harness.core.contract import N_CONFIGS_TAG, PARALLEL_TIMING_TAG, PROC_TAG, RESUMED_TAG
 from harness.core.environment import environment_tags
 from harness.execute.execution import ENGINES, Execution, Invocation, threads_warning  # noqa: F401 -- re-exported: the tests' import
 from harness.execute.executors import Destination, Failures, run_local_pool, run_serial
@@ -110,7 +110,7 @@ def execute(suite, tracker: Tracker, todo: list[RunConfig], dest: Destination, o
 def parent_tags(suite, configs: list[RunConfig], options: Execution, reused: int) -> dict[str, str]:
     first = configs[0]
     return {**environment_tags(first.device, first.threads), "scale": options.scale,
-            "n_configs": str(len(configs)), "seeds": str(len({c.seed for c in configs})), "claim": suite.claim[:4000],
+            N_CONFIGS_TAG: str(len(configs)), "seeds": str(len({c.seed for c in configs})), "claim": suite.claim[:4000],
             "workers": str(options.workers), "engine": options.engine, "force": str(options.force),
             RESUMED_TAG: str(reused), PROC_TAG: this_process(), **options.child_tags(suite)}
 
@@ -217,7 +217,7 @@ def execute_suite(suite, tracker: Tracker, configs: list[RunConfig], options: Ex
                     return len(found)
 
                 reused += add_seeds(suite, tracker, requested, judged, run_batch)
-                tracker.set_tags(parent, {RESUMED_TAG: str(reused), "n_configs": str(len(requested))})
+                tracker.set_tags(parent, {RESUMED_TAG: str(reused), N_CONFIGS_TAG: str(len(requested))})
             # --force judges only this invocation's runs; otherwise the grid, reusing earlier finished runs.
             ids = None if options.force else {c.config_id for c in requested}
             verdicts, runs, header = judging.judge_and_record(suite, tracker, parent, ids, looks, judged)

@@ -11,13 +11,15 @@ from typing import Callable
 import pandas as pd
 
 from harness.stats.median import Measured
+from harness.core.contract import (CONVERGED, EPOCHS_RUN, EPOCHS_TO_TARGET, FINAL_VAL_ACC, MEDIAN_EPOCH_TIME,
+                                   STOP_REASON_TAG, TIME_TO_TARGET, TRAIN_ACC, TRAIN_TIME)
 
 ValueFn = Callable[[pd.Series], Measured]
 
 
 def median_epoch_time(row: pd.Series) -> Measured:
     """Median timed training seconds per epoch (the timed region only)."""
-    return Measured(float(row["median_epoch_time_s"]))
+    return Measured(float(row[MEDIAN_EPOCH_TIME]))
 
 
 def epochs_to_target(row: pd.Series) -> Measured:
@@ -26,9 +28,9 @@ def epochs_to_target(row: pd.Series) -> Measured:
     A run stopped early because it diverged (NaN/inf loss, which never recovers) counts as having needed
     more than the whole budget, not just the epochs it ran.
     """
-    if row["converged"] == 1:
-        return Measured(float(row["epochs_to_target"]))
-    return Measured(float(max(row["epochs_run"], row.get("max_epochs", row["epochs_run"]))), censored=True)
+    if row[CONVERGED] == 1:
+        return Measured(float(row[EPOCHS_TO_TARGET]))
+    return Measured(float(max(row[EPOCHS_RUN], row.get("max_epochs", row[EPOCHS_RUN]))), censored=True)
 
 
 def time_to_target(row: pd.Series) -> Measured:
@@ -36,19 +38,19 @@ def time_to_target(row: pd.Series) -> Measured:
 
     (Not extrapolated to the budget: epoch times vary, so only the seconds spent are a sure lower bound.)
     """
-    if row["converged"] == 1:
-        return Measured(float(row["time_to_target_s"]))
-    return Measured(float(row["train_time_s"]), censored=True)
+    if row[CONVERGED] == 1:
+        return Measured(float(row[TIME_TO_TARGET]))
+    return Measured(float(row[TRAIN_TIME]), censored=True)
 
 
 def final_val_acc(row: pd.Series) -> Measured:
     """Validation accuracy at the last epoch; compare runs at an equal budget (stop_at_target=False)."""
-    return Measured(float(row["final_val_acc"]))
+    return Measured(float(row[FINAL_VAL_ACC]))
 
 
 def train_val_gap(row: pd.Series) -> Measured:
     """Training minus validation accuracy at the last epoch (needs eval_train=True: train/acc, whole training split)."""
-    return Measured(float(row["train/acc"]) - float(row["final_val_acc"]))
+    return Measured(float(row[TRAIN_ACC]) - float(row[FINAL_VAL_ACC]))
 
 
 def column(name: str) -> ValueFn:
@@ -64,7 +66,7 @@ def column(name: str) -> ValueFn:
 
 def diverged(row: pd.Series) -> bool:
     """Whether the run stopped because its training loss went NaN or infinite."""
-    return row.get("stop_reason") == "diverged"
+    return row.get(STOP_REASON_TAG) == "diverged"
 
 
 def unless_diverged(value_fn: ValueFn) -> ValueFn:

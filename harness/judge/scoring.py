@@ -18,13 +18,14 @@ from harness.judge.tuning import ARM, TUNED, tuned
 from harness.judge.verdict import PairedStatement, Verdict
 from harness.stats.median import Measured
 from harness.stats.profiles import task_times
+from harness.core.contract import CONVERGED, EPOCHS_TO_TARGET, TIME_TO_TARGET
 
 TIME, EPOCHS = "time", "epochs"  # the columns tuned_per_task adds: seconds and epochs to target, NaN = missed
 
 
 def time_or_miss(row: pd.Series) -> Measured:
     """Time to target in seconds, +inf for a run that missed it: how tuning and the profiles rank a miss."""
-    return Measured(float(row["time_to_target_s"]) if row["converged"] == 1 else math.inf)
+    return Measured(float(row[TIME_TO_TARGET]) if row[CONVERGED] == 1 else math.inf)
 
 
 def _check_columns(task: str, arm: str) -> None:
@@ -41,8 +42,8 @@ def tuned_per_task(runs: pd.DataFrame, *, task: str, arm: str, knob: str | list[
     if not len(runs):
         return runs.assign(**{TIME: [], EPOCHS: []})
     out = pd.concat([tuned(group, [arm], time_or_miss, knob=knob) for _, group in runs.groupby(task, sort=False)])
-    reached = out["converged"] == 1
-    return out.assign(**{TIME: out["time_to_target_s"].where(reached), EPOCHS: out["epochs_to_target"].where(reached)})
+    reached = out[CONVERGED] == 1
+    return out.assign(**{TIME: out[TIME_TO_TARGET].where(reached), EPOCHS: out[EPOCHS_TO_TARGET].where(reached)})
 
 
 def within_best_other(runs: pd.DataFrame, statements: Mapping[str, PairedStatement], *, task: str, arm: str,

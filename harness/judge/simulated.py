@@ -14,18 +14,20 @@ import pandas as pd
 from harness.config.run_config import RunConfig
 from harness.judge.suite import Suite
 from harness.judge.verdict import select
+from harness.core.contract import (CONVERGED, EPOCHS_RUN, EPOCHS_TO_TARGET, MEDIAN_EPOCH_TIME, STOP_REASON_TAG,
+                                   TIME_TO_TARGET, TRAIN_TIME)
 
 
 def reached(epochs: float, epoch_s: float = 0.1) -> dict:
     """The summary of a run that reached its target after `epochs` epochs of `epoch_s` timed seconds each."""
-    return {"converged": 1, "epochs_to_target": float(epochs), "epochs_run": float(epochs), "stop_reason": "target",
-            "time_to_target_s": epochs * epoch_s, "train_time_s": epochs * epoch_s, "median_epoch_time_s": epoch_s}
+    return {CONVERGED: 1, EPOCHS_TO_TARGET: float(epochs), EPOCHS_RUN: float(epochs), STOP_REASON_TAG: "target",
+            TIME_TO_TARGET: epochs * epoch_s, TRAIN_TIME: epochs * epoch_s, MEDIAN_EPOCH_TIME: epoch_s}
 
 
 def censored(epochs: float, epoch_s: float = 0.1, reason: str = "max_epochs") -> dict:
     """The summary of a run that stopped (budget, divergence) after `epochs` epochs without reaching its target."""
-    return {"converged": 0, "epochs_run": float(epochs), "stop_reason": reason, "train_time_s": epochs * epoch_s,
-            "median_epoch_time_s": epoch_s}
+    return {CONVERGED: 0, EPOCHS_RUN: float(epochs), STOP_REASON_TAG: reason, TRAIN_TIME: epochs * epoch_s,
+            MEDIAN_EPOCH_TIME: epoch_s}
 
 
 def runs_table(suite: Suite, metrics: Callable[[RunConfig], dict], seeds: int | None = None,

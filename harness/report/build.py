@@ -15,7 +15,7 @@ import pandas as pd
 from mlflow.tracking import MlflowClient
 
 from harness.report import plot_cache
-from harness.core.contract import GRAD_LAYER, REPORT_DIR
+from harness.core.contract import EPOCH_TIME, GRAD_LAYER, REPORT_DIR
 from harness.report.decomposition import config_label, decomposition, grid_keys, varying
 from harness.execute.judging import judge_stored, verdict_check, verdict_json
 from harness.judge.answer import Setting
@@ -32,7 +32,7 @@ def plot_histories(report: Report, client: MlflowClient) -> dict[str, pd.DataFra
         return {}
     # The runs table holds every metric a run logged (its latest value) as a column: no run is read twice.
     curve = report.suite.curves.resolved(str(runs["target_metric"].iloc[0]))
-    wanted = [curve.metric, *([curve.train] if curve.train else []), "train/epoch_time_s",
+    wanted = [curve.metric, *([curve.train] if curve.train else []), EPOCH_TIME,
               *(c for c in runs.columns if GRAD_LAYER.match(str(c)))]
     return load_histories(client, list(runs["run_id"]), list(dict.fromkeys(wanted)))
 

@@ -16,7 +16,8 @@ from mlflow.tracking import MlflowClient
 
 from harness.config.run_config import RunConfig
 from harness.core import text
-from harness.core.contract import ENVIRONMENT_TAGS, INVOCATION_TAGS, RESUMED_TAG, SUITE_TAG
+from harness.core.contract import (CONVERGED, ENVIRONMENT_TAGS, EPOCHS_RUN, EPOCHS_TO_TARGET, INVOCATION_TAGS,
+                                   N_CONFIGS_TAG, RESUMED_TAG, STOP_REASON_TAG, SUITE_TAG)
 from harness.report.decomposition import decomposition, grid_keys
 from harness.execute.judging import judge_stored
 from harness.store.queries import QueryError, parent_of
@@ -30,7 +31,7 @@ FORMATS = ("text", "markdown")
 # Parent-run tags and params that say where, with what and how an invocation ran: the machine and libraries, the
 # commit, the scale and seeds, --force, the engine, and how many runs it reused from earlier invocations.
 SETTING_TAGS = (*ENVIRONMENT_TAGS, *(t for t in INVOCATION_TAGS if t != "claim"), RESUMED_TAG)
-SETTING_WORDS = {"git_sha": "commit", "n_configs": "runs asked for", "force": "--force (rerun every run)",
+SETTING_WORDS = {"git_sha": "commit", N_CONFIGS_TAG: "runs asked for", "force": "--force (rerun every run)",
                  RESUMED_TAG: "runs reused from earlier invocations", "device_type": "device type"}
 # Config fields already reported through an environment tag of the same meaning.
 PINNED_FIELDS = ("threads", "device", "seed")
@@ -121,22 +122,23 @@ def _config_rows(a: pd.DataFrame, b: pd.DataFrame, keys: list[str]) -> Rows:
         rb = index_b.get(ra["label"])
         if rb is None:
             rows.append((ra["label"], ra["epoch_time"].point(), "(absent)", "-", ra["epochs"].point(), "-",
-                         ra["time_to_target"].point(), "-", "-", ra["converged"], "-"))
+                         ra["time_to_target"].point(), "-", "-", ra[CONVERGED], "-"))
             continue
         rows.append((ra["label"], ra["epoch_time"].point(), rb["epoch_time"].point(),
                      _ratio(rb["epoch_time"], ra["epoch_time"]), ra["epochs"].point(), rb["epochs"].point(),
                      ra["time_to_target"].point(), rb["time_to_target"].point(),
-                     _ratio(rb["time_to_target"], ra["time_to_target"]), ra["converged"], rb["converged"]))
+                     _ratio(rb["time_to_target"], ra["time_to_target"]), ra[CONVERGED], rb[CONVERGED]))
     return rows
 
 
 def _outcome(row: pd.Series) -> str:
     """How one run ended, comparable across machines: the stop reason and the epoch it stopped at."""
-    epochs = row.get("epochs_to_target")
-    if row.get("converged") == 1 and epochs is not None and not math.isnan(epochs):
-        return f"{row['stop_reason']} at epoch {int(epochs)}"
-    ran = row.get("epochs_run")
-    return f"{row['stop_reason']} after {int(ran)} epochs" if ran is not None and not math.isnan(ran) else str(row["stop_reason"])
+    epochs = row.get(EPOCHS_TO_TARGET)
+    if row.get(CONVERGED) == 1 and epochs is not None and not math.isnan(epochs):
+        return f"{row[STOP_REASON_TAG]} at epoch {int(epochs)}"
+    ran = row.get(EPOCHS_RUN)
+    reason = str(row[STOP_REASON_TAG])
+    return f"{reason} after {int(ran)} epochs" if ran is not None and not math.isnan(ran) else reason
 
 
 def _convergence(a: pd.DataFrame, b: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

@@ -14,9 +14,10 @@ from harness.store.queries import RUN_COLUMNS, TAG_COLUMNS
 from harness.stats.median import LEVEL
 from harness.stats.estimate import Estimate
 from harness.judge.tables import Rows, fmt, fmt_interval
+from harness.core.contract import CONVERGED, EPOCHS_RUN, MEDIAN_EPOCH_TIME, STOP_REASON_TAG, TRAIN_TIME
 
 # Summary metrics a training run records; a suite whose runs lack them (a measurement suite) gets no decomposition.
-TRAINING_METRICS = ("median_epoch_time_s", "converged", "epochs_run", "train_time_s")
+TRAINING_METRICS = (MEDIAN_EPOCH_TIME, CONVERGED, EPOCHS_RUN, TRAIN_TIME)
 DECOMP_NOTE = ("Per configuration, the median over seeds with its exact {level} interval (open when fewer than 6 seeds). "
                "Epoch time is the timed training region only. A run that never reached the target is censored: its "
                "epochs and seconds count as lower bounds ('>'), and an interval it leaves open ends in 'open)'. "
@@ -58,17 +59,17 @@ def untrained(runs: pd.DataFrame, keys: list[str], words=None) -> list[str]:
 
     They have no epochs x epoch-time decomposition and are left out of it (the report says which).
     """
-    if not len(runs) or "median_epoch_time_s" not in runs.columns:
+    if not len(runs) or MEDIAN_EPOCH_TIME not in runs.columns:
         return []
     shown = varying(runs, keys)
     return [config_label(group.iloc[0], shown, words) for _, group in _groups(runs, keys)
-            if group["median_epoch_time_s"].isna().all()]
+            if group[MEDIAN_EPOCH_TIME].isna().all()]
 
 
 def stopped(group: pd.DataFrame) -> str:
     """How a configuration's runs stopped, in words with counts: 'epoch budget 6' or 'reached the target 5, epoch
     budget 1'."""
-    return ", ".join(f"{STOPPED.get(k, k)} {v}" for k, v in group["stop_reason"].value_counts().items())
+    return ", ".join(f"{STOPPED.get(k, k)} {v}" for k, v in group[STOP_REASON_TAG].value_counts().items())
 
 
 def decomposition(runs: pd.DataFrame, keys: list[str], words=None) -> pd.DataFrame | None:
@@ -82,7 +83,7 @@ def decomposition(runs: pd.DataFrame, keys: list[str], words=None) -> pd.DataFra
     shown = varying(runs, keys)
     rows = []
     for values, group in _groups(runs, keys):
-        if group["median_epoch_time_s"].isna().all():
+        if group[MEDIAN_EPOCH_TIME].isna().all():
             continue  # measured without training: see untrained()
         records = [r for _, r in group.iterrows()]
         epoch_time = Estimate.of([median_epoch_time(r) for r in records])
@@ -92,7 +93,7 @@ def decomposition(runs: pd.DataFrame, keys: list[str], words=None) -> pd.DataFra
             **{k: v for k, v in zip(keys, values if isinstance(values, tuple) else (values,))},
             "label": config_label(group.iloc[0], shown, words),
             "n": len(group),
-            "converged": f"{int((group['converged'] == 1).sum())}/{len(group)}",  # reached the target at some epoch
+            CONVERGED: f"{int((group[CONVERGED] == 1).sum())}/{len(group)}",  # reached the target at some epoch
             "epoch_time": epoch_time,
             "epochs": epochs,
             "time_to_target": ttt,
@@ -111,7 +112,7 @@ def decomposition_rows(table: pd.DataFrame, keys: list[str], wide: bool = False)
     for _, r in table.iterrows():
         cells = [f"{r[c].point()} {fmt_interval(r[c].low, r[c].high)}" for c in ("epoch_time", "epochs", "time_to_target")]
         product = ["-" if math.isnan(r["product"]) else f"{r['product']:.3g}"] if wide else []
-        out.append((r["label"], str(r["n"]), r["converged"], *cells, *product, r["stops"]))
+        out.append((r["label"], str(r["n"]), r[CONVERGED], *cells, *product, r["stops"]))
     return out
 
 

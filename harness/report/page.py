@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from harness.core import text
-from harness.core.contract import ENVIRONMENT_TAGS
+from harness.core.contract import ENVIRONMENT_TAGS, N_CONFIGS_TAG
 from harness.execute.judging import family_line, verdict_text
 from harness.judge.answer import Setting, grid_rows, plain_answer
 from harness.judge.sequential import Looks
@@ -74,7 +74,7 @@ def invocation_lines(report: Report) -> list[str]:
     machine = ", ".join(f"{k.replace('_version', '')} {tags[k]}" for k in ENVIRONMENT_TAGS
                         if tags.get(k) and k not in ("device_type", "git_sha", "harness_version", "cuda_version"))
     return [f"invocation: {p.info.run_name}, {took}, status {p.info.status}, scale {tags.get('scale', '?')}, "
-            f"seeds {tags.get('seeds', '?')}, configurations {tags.get('n_configs', '?')}",
+            f"seeds {tags.get('seeds', '?')}, configurations {tags.get(N_CONFIGS_TAG, '?')}",
             f"machine: {machine}",
             f"code: harness {tags.get('harness_version', '?')}, commit {tags.get('git_sha', '?')[:12] or '?'}",
             f"runs judged: {len(runs)}" + (f", {reused} of them reused from earlier invocations (resumed)" if reused else ""),

@@ -17,7 +17,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from harness.core.contract import GRAD_LAYER  # also plots.GRAD_LAYER to callers
+from harness.core.contract import EPOCH_TIME, GRAD_LAYER
 from harness.judge.tables import OUTCOME_COLOURS  # also plots.OUTCOME_COLOURS to callers
 from harness.report.forest import plot_forest  # noqa: F401 -- the report draws it as plots.plot_forest
 
@@ -131,10 +131,10 @@ def plot_learning_curves(runs: pd.DataFrame, histories: dict[str, pd.DataFrame],
     drawn = []
     for _, run in runs.iterrows():
         h = histories.get(run["run_id"])
-        if h is None or curve.metric not in h or "train/epoch_time_s" not in h:
+        if h is None or curve.metric not in h or EPOCH_TIME not in h:
             continue
         h = h[h["epoch"] >= 1].sort_values("epoch")  # step 0 holds diagnostics sampled at init, no validation
-        seconds = h["train/epoch_time_s"].fillna(0).cumsum()  # timed training seconds up to each epoch's end
+        seconds = h[EPOCH_TIME].fillna(0).cumsum()  # timed training seconds up to each epoch's end
         r, c = facets.row_of(run), facets.colour_of(run)
         for metric, style in ((curve.metric, "-"), (curve.train, "--")):
             if metric and metric in h:

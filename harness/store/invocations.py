@@ -8,7 +8,8 @@ import time
 from mlflow.tracking import MlflowClient
 
 from harness.core import text
-from harness.core.contract import EXPERIMENT_KIND, EXPERIMENT_KIND_TAG, RESUMED_TAG, SUITE_TAG, null_experiment
+from harness.core.contract import (EXPERIMENT_KIND, EXPERIMENT_KIND_TAG, N_CONFIGS_TAG, RESUMED_TAG, SUITE_TAG,
+                                   null_experiment)
 from harness.store.queries import QueryError, parent_runs
 
 
@@ -27,7 +28,7 @@ def parent_params(configs, options) -> dict[str, str]:
     first = configs[0]
     return {"scale": options.scale, "seeds": str(len({c.seed for c in configs})), "threads": str(first.threads),
             "device": first.device, "engine": options.engine, "workers": str(options.workers),
-            "force": str(options.force), "n_configs": str(len(configs))}
+            "force": str(options.force), N_CONFIGS_TAG: str(len(configs))}
 
 
 def resume_message(total: int, reused: int, todo: int) -> str:
@@ -78,7 +79,7 @@ def invocation_lines(client: MlflowClient, suite: str | None = None) -> list[str
         get = lambda k: params.get(k) or t.get(k, "?")  # noqa: E731 -- params since this version, tags before
         reused = int(t.get(RESUMED_TAG, "0") or 0)
         # the tag, where adaptive seeds grew the grid after the params were written (params never change)
-        asked = t.get("n_configs") or get("n_configs")
+        asked = t.get(N_CONFIGS_TAG) or get(N_CONFIGS_TAG)
         ran = int(asked) - reused if asked.isdigit() else "?"
         started = time.strftime("%Y-%m-%d %H:%M", time.localtime(p.info.start_time / 1000))
         rows.append((p.info.run_id[:8], started, t.get(SUITE_TAG, "?"), get("scale"), get("seeds"), get("threads"),

@@ -28,6 +28,7 @@ import statistics
 import subprocess
 import sys
 from pathlib import Path
+from harness.core.contract import MEDIAN_EPOCH_TIME
 
 DECISIVE = ("supported", "refuted")
 
@@ -118,17 +119,17 @@ def summarize(tracking_uri: str, suites: list[str] | None = None) -> dict:
         runs = invocation_runs(client, name, parent.info.run_id)  # the runs the verdict used (resume reuses earlier ones)
         timings: dict[str, dict] = {}
         for _, row in runs.iterrows():
-            if "median_epoch_time_s" not in row or row["median_epoch_time_s"] != row["median_epoch_time_s"]:
+            if MEDIAN_EPOCH_TIME not in row or row[MEDIAN_EPOCH_TIME] != row[MEDIAN_EPOCH_TIME]:
                 continue  # a measurement run with no epochs (NaN)
             key, label = _config_key(row)
-            timings.setdefault(key, {"label": label, "values": []})["values"].append(float(row["median_epoch_time_s"]))
+            timings.setdefault(key, {"label": label, "values": []})["values"].append(float(row[MEDIAN_EPOCH_TIME]))
         out[name] = {
             "parent_run_id": parent.info.run_id,
             "scale": parent.data.tags.get("scale", ""),
             "verdicts": [{k: v[k] for k in ("statement", "group", "arms", "tuned", "group_label", "arms_label",
                                             "tuned_label", "metric", "effect", "low", "high", "n", "outcome") if k in v}
                          for v in verdicts],
-            "timings": {k: {"label": t["label"], "median_epoch_time_s": statistics.median(t["values"]), "n": len(t["values"])}
+            "timings": {k: {"label": t["label"], MEDIAN_EPOCH_TIME: statistics.median(t["values"]), "n": len(t["values"])}
                         for k, t in timings.items()},
         }
         aa = null_counts(client, name)
@@ -173,12 +174,12 @@ def compare(baseline: dict, current: dict, time_threshold: float = 0.25) -> tupl
                 (regressions if was in DECISIVE and is_ in DECISIVE else notes).append(line)
         for key, t in base.get("timings", {}).items():
             c = cur.get("timings", {}).get(key)
-            if c is None or not t["median_epoch_time_s"] > 0:
+            if c is None or not t[MEDIAN_EPOCH_TIME] > 0:
                 continue
-            ratio = c["median_epoch_time_s"] / t["median_epoch_time_s"]
+            ratio = c[MEDIAN_EPOCH_TIME] / t[MEDIAN_EPOCH_TIME]
             if ratio > 1 + time_threshold:
-                line = (f"{suite}: {t['label']} median epoch time {t['median_epoch_time_s']:.4g}s -> "
-                        f"{c['median_epoch_time_s']:.4g}s (x{ratio:.2f}, threshold x{1 + time_threshold:.2f})")
+                line = (f"{suite}: {t['label']} median epoch time {t[MEDIAN_EPOCH_TIME]:.4g}s -> "
+                        f"{c[MEDIAN_EPOCH_TIME]:.4g}s (x{ratio:.2f}, threshold x{1 + time_threshold:.2f})")
                 (regressions if same_gpu else notes).append(line)
     return regressions, notes
 

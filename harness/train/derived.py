@@ -13,7 +13,7 @@ import pytorch_lightning as pl
 import torch
 
 from harness.core.contract import (LOSS_GAP, LOSS_GAP_AT_MATCH, MATCH_EPOCH, MC_LATENCY_RATIO, MC_SECONDS_PER_PASS,
-                                   NEAR_ZERO_SHARE)
+                                   NEAR_ZERO_SHARE, TRAIN_EVAL_LOSS, VAL_FORWARD_TIME, VAL_LOSS, VAL_MC_TIME)
 from harness.train.callbacks import EpochMetrics
 
 
@@ -27,10 +27,10 @@ class LossGap(EpochMetrics):
         self.matched: tuple[float, float] | None = None  # (gap in nats, 1-based epoch) at the first matched epoch
 
     def derive(self, metrics: Mapping[str, float], epoch: int) -> dict[str, float]:
-        if "train/eval_loss" not in metrics or "val/loss" not in metrics:
+        if TRAIN_EVAL_LOSS not in metrics or VAL_LOSS not in metrics:
             return {}
-        out = {LOSS_GAP: metrics["val/loss"] - metrics["train/eval_loss"]}
-        if self.matched is None and metrics["train/eval_loss"] <= self.match_loss:
+        out = {LOSS_GAP: metrics[VAL_LOSS] - metrics[TRAIN_EVAL_LOSS]}
+        if self.matched is None and metrics[TRAIN_EVAL_LOSS] <= self.match_loss:
             self.matched = (out[LOSS_GAP], float(epoch))
         if self.matched is not None:
             out[LOSS_GAP_AT_MATCH], out[MATCH_EPOCH] = self.matched
@@ -63,8 +63,8 @@ class MCDropoutCost(pl.Callback):
 
     def on_train_epoch_end(self, trainer, pl_module) -> None:  # runs before the MLflow recorder's hook
         m, t = pl_module.epoch_metrics, pl_module.config.mc_samples
-        if m.get("val/forward_time_s", 0.0) > 0.0:
-            self.ratios.append(m["val/mc_time_s"] / (t * m["val/forward_time_s"]))
-            self.per_pass.append(m["val/mc_time_s"] / t)
+        if m.get(VAL_FORWARD_TIME, 0.0) > 0.0:
+            self.ratios.append(m[VAL_MC_TIME] / (t * m[VAL_FORWARD_TIME]))
+            self.per_pass.append(m[VAL_MC_TIME] / t)
             m[MC_LATENCY_RATIO] = statistics.median(self.ratios)
             m[MC_SECONDS_PER_PASS] = statistics.median(self.per_pass)

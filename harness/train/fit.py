@@ -19,7 +19,10 @@ from typing import Callable
 import pytorch_lightning as pl
 
 from harness.config.run_config import ConfigError, RunConfig
-from harness.core.contract import INTERLEAVED_TAG, RESTORED_EPOCH, REUSED_FROM_TAG, STEP_ORDER_TAG, TIMING_TAG
+from harness.core.contract import (CONVERGED, EPOCHS_RUN, EPOCHS_TO_TARGET, EPOCH_TIME, FINAL_VAL_ACC, FINAL_VAL_LOSS,
+                                   INTERLEAVED_TAG, MEDIAN_EPOCH_TIME, OVERHEAD_TIME, RESTORED_EPOCH, REUSED_FROM_TAG,
+                                   STEP_ORDER_TAG, TIME_TO_TARGET, TIMING_TAG, TRAIN_TIME, VAL_ACC, VAL_EPOCH_TIME,
+                                   VAL_LOSS, VAL_TIME, WALL_TIME)
 from harness.core.interrupts import check as check_interrupt
 from harness.data.datamodule import InMemoryDataModule
 from harness.train.arms import Arm, build_arm
@@ -47,7 +50,7 @@ class RunResult:
 
     @property
     def epoch_times(self) -> list[float]:
-        return [h["train/epoch_time_s"] for h in self.history if "train/epoch_time_s" in h]
+        return [h[EPOCH_TIME] for h in self.history if EPOCH_TIME in h]
 
     @property
     def time_to_target_s(self) -> float | None:
@@ -59,24 +62,24 @@ class RunResult:
     def summary(self) -> dict[str, float]:
         """The contract's summary metrics (epochs/time to target only when converged) plus accounting."""
         train_s = sum(self.epoch_times)
-        val_s = sum(h.get("val/time_s", 0.0) for h in self.history)
+        val_s = sum(h.get(VAL_EPOCH_TIME, 0.0) for h in self.history)
         out = {
-            "converged": float(self.converged),
-            "wall_time_s": self.wall_time_s,
-            "median_epoch_time_s": statistics.median(self.epoch_times) if self.epoch_times else math.nan,
-            "epochs_run": float(len(self.history)),
-            "train_time_s": train_s,  # all timed training seconds
-            "val_time_s": val_s,  # all validation seconds, outside the timed region
-            "overhead_time_s": self.wall_time_s - train_s - val_s,  # setup, hooks, logging (issue 27 profiles it)
+            CONVERGED: float(self.converged),
+            WALL_TIME: self.wall_time_s,
+            MEDIAN_EPOCH_TIME: statistics.median(self.epoch_times) if self.epoch_times else math.nan,
+            EPOCHS_RUN: float(len(self.history)),
+            TRAIN_TIME: train_s,  # all timed training seconds
+            VAL_TIME: val_s,  # all validation seconds, outside the timed region
+            OVERHEAD_TIME: self.wall_time_s - train_s - val_s,  # setup, hooks, logging (issue 27 profiles it)
         }
         if self.converged:
-            out["epochs_to_target"] = float(self.epochs_to_target)
-            out["time_to_target_s"] = self.time_to_target_s
+            out[EPOCHS_TO_TARGET] = float(self.epochs_to_target)
+            out[TIME_TO_TARGET] = self.time_to_target_s
         if self.restored_epoch is not None:
             out[RESTORED_EPOCH] = float(self.restored_epoch)
         if self.history:
-            out["final_val_acc"] = self.history[-1].get("val/acc", math.nan)
-            out["final_val_loss"] = self.history[-1].get("val/loss", math.nan)
+            out[FINAL_VAL_ACC] = self.history[-1].get(VAL_ACC, math.nan)
+            out[FINAL_VAL_LOSS] = self.history[-1].get(VAL_LOSS, math.nan)
         return out
 
 

@@ -20,7 +20,7 @@ import torch
 
 from harness.config.run_config import RunConfig
 from harness.core import interrupts
-from harness.core.contract import CONFIG_ID_TAG, TRAIN_EXPERIMENT
+from harness.core.contract import CONFIG_ID_TAG, TRAIN_EXPERIMENT, WALL_TIME
 from harness.core.environment import environment_tags
 from harness.store.tracking import Tracker
 
@@ -146,7 +146,7 @@ def measure(fn: Callable[[RunConfig], dict], config: RunConfig, recording: Recor
         interrupts.check()
         if run_id is not None:
             scalars = {k: float(v) for k, v in metrics.items() if not isinstance(v, (list, tuple))}
-            runs.tracker.log_metrics(run_id, {**scalars, "wall_time_s": wall})
+            runs.tracker.log_metrics(run_id, {**scalars, WALL_TIME: wall})
             runs.tracker.log_series(run_id, {k: v for k, v in metrics.items() if isinstance(v, (list, tuple))})
             runs.finish(run_id, stop_reason="measured")
     return metrics

@@ -37,6 +37,7 @@ from harness.nn.optimizers import make_optimizer
 from harness.train.arms import Arm
 from harness.train.system import ClassifierSystem
 from harness.train.timing import StepClock, synchronize
+from harness.core.contract import EPOCH_TIME, VAL_EPOCH_TIME
 
 # The callback hooks an arm's callbacks get in lockstep (each with the arm's ArmTrainer and system). A callback that
 # needs another (per batch, per validation) is refused before any run opens: there is no per-arm call for it.
@@ -188,7 +189,7 @@ class LockstepSystem(pl.LightningModule):
                 who.swap_out()
                 who.wall_s += time.perf_counter() - t0
         for arm in self._active():
-            arm.system.epoch_metrics["train/epoch_time_s"] = arm.clock.seconds()  # after every clock has stopped
+            arm.system.epoch_metrics[EPOCH_TIME] = arm.clock.seconds()  # after every clock has stopped
         return None
 
     def validation_step(self, batch, batch_idx):
@@ -201,7 +202,7 @@ class LockstepSystem(pl.LightningModule):
             t_val = time.perf_counter()
             arm.system.evaluate(val, arm.datamodule)
             synchronize(self.device)
-            arm.system.epoch_metrics["val/time_s"] = time.perf_counter() - t_val
+            arm.system.epoch_metrics[VAL_EPOCH_TIME] = time.perf_counter() - t_val
             arm.wall_s += time.perf_counter() - t0
 
     def on_train_epoch_end(self) -> None:

@@ -7,6 +7,7 @@ import math
 import pytorch_lightning as pl
 
 from harness.config.run_config import RunConfig
+from harness.core.contract import TRAIN_LOSS, VAL_LOSS
 
 
 def request_stop(trainer: pl.Trainer, pl_module, reason: str) -> None:
@@ -38,7 +39,7 @@ class DivergenceStop(pl.Callback):
         self.epoch: int | None = None
 
     def on_train_epoch_end(self, trainer, pl_module) -> None:
-        loss = pl_module.epoch_metrics.get("train/loss", math.nan)
+        loss = pl_module.epoch_metrics.get(TRAIN_LOSS, math.nan)
         if self.epoch is None and not math.isfinite(loss):
             self.epoch = trainer.current_epoch + 1
             request_stop(trainer, pl_module, "diverged")
@@ -54,7 +55,7 @@ class EarlyStopping(pl.Callback):
         self.best_loss, self.best_epoch, self.best_state = math.inf, None, None
 
     def on_train_epoch_end(self, trainer, pl_module) -> None:  # after validation: outside the timed region
-        loss, epoch = pl_module.epoch_metrics.get("val/loss", math.nan), trainer.current_epoch + 1
+        loss, epoch = pl_module.epoch_metrics.get(VAL_LOSS, math.nan), trainer.current_epoch + 1
         if loss < self.best_loss:  # a NaN loss is never an improvement
             self.best_loss, self.best_epoch = loss, epoch
             self.best_state = copy.deepcopy(pl_module.model.state_dict())

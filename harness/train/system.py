@@ -22,6 +22,8 @@ from harness.nn.regularization import (
 )
 from harness.nn.schedules import LrSchedule
 from harness.train.timing import synchronize
+from harness.core.contract import (TRAIN_ACC, TRAIN_EVAL_LOSS, TRAIN_LOSS, TRAIN_LR, VAL_ACC, VAL_ECE, VAL_FORWARD_TIME,
+                                   VAL_LOSS, VAL_MC_ACC, VAL_MC_ECE, VAL_MC_NLL, VAL_MC_TIME)
 
 
 class LossSum:
@@ -107,7 +109,7 @@ class ClassifierSystem(pl.LightningModule):
         return len(datamodule.x_train) // self.config.batch_size
 
     def on_train_epoch_start(self) -> None:
-        self.epoch_metrics = {"train/lr": float(self._optimizer.param_groups[0]["lr"])}  # the epoch's first step's lr
+        self.epoch_metrics = {TRAIN_LR: float(self._optimizer.param_groups[0]["lr"])}  # the epoch's first step's lr
         self._epoch_loss.reset()
 
     def loss(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -166,8 +168,8 @@ class ClassifierSystem(pl.LightningModule):
             self._schedule.after_batch()
 
     def _finish_train_loss(self) -> None:
-        if "train/loss" not in self.epoch_metrics:
-            self.epoch_metrics["train/loss"] = self._epoch_loss.mean()  # the one device sync, after the timed region
+        if TRAIN_LOSS not in self.epoch_metrics:
+            self.epoch_metrics[TRAIN_LOSS] = self._epoch_loss.mean()  # the one device sync, after the timed region
 
     def on_validation_start(self) -> None:
         # Callbacks' on_validation_start (the epoch timer) runs before this hook: the clock is stopped.
@@ -181,16 +183,16 @@ class ClassifierSystem(pl.LightningModule):
         """This epoch's validation figures (and, with eval_train, the whole training split's), into epoch_metrics."""
         x, y = val
         if hasattr(self.model, "loss"):  # not a classifier: its own loss is the one validation figure
-            self.epoch_metrics["val/loss"] = float(self.model.loss(x, y))
+            self.epoch_metrics[VAL_LOSS] = float(self.model.loss(x, y))
             return
         # With MC dropout the timed deterministic pass is this epoch's validation pass too: computed once.
         logits = self._evaluate_mc(x, y) if self.config.mc_samples else self.model(x)
-        self.epoch_metrics["val/loss"] = float(F.cross_entropy(logits, y))
-        self.epoch_metrics["val/acc"] = float((logits.argmax(1) == y).float().mean())
+        self.epoch_metrics[VAL_LOSS] = float(F.cross_entropy(logits, y))
+        self.epoch_metrics[VAL_ACC] = float((logits.argmax(1) == y).float().mean())
         if self.config.eval_train:  # the whole training split, eval mode: for train/validation gaps
             logits = self.model(datamodule.x_train)
-            self.epoch_metrics["train/eval_loss"] = float(F.cross_entropy(logits, datamodule.y_train))
-            self.epoch_metrics["train/acc"] = float((logits.argmax(1) == datamodule.y_train).float().mean())
+            self.epoch_metrics[TRAIN_EVAL_LOSS] = float(F.cross_entropy(logits, datamodule.y_train))
+            self.epoch_metrics[TRAIN_ACC] = float((logits.argmax(1) == datamodule.y_train).float().mean())
 
     def _evaluate_mc(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """MC dropout against one deterministic pass: each on its own clock (seconds, device synchronized); NLL, ECE.
@@ -204,13 +206,13 @@ class ClassifierSystem(pl.LightningModule):
         mc = mc_dropout_probs(self.model, x, self.config.mc_samples)  # (N_val, C), mean of T passes
         synchronize(x.device)
         self.epoch_metrics.update({
-            "val/forward_time_s": t1 - t0, "val/mc_time_s": time.perf_counter() - t1,
-            "val/ece": expected_calibration_error(torch.softmax(logits, dim=1), y), "val/mc_nll": nll(mc, y),
-            "val/mc_ece": expected_calibration_error(mc, y), "val/mc_acc": float((mc.argmax(1) == y).float().mean())})
+            VAL_FORWARD_TIME: t1 - t0, VAL_MC_TIME: time.perf_counter() - t1,
+            VAL_ECE: expected_calibration_error(torch.softmax(logits, dim=1), y), VAL_MC_NLL: nll(mc, y),
+            VAL_MC_ECE: expected_calibration_error(mc, y), VAL_MC_ACC: float((mc.argmax(1) == y).float().mean())})
         return logits
 
     def on_train_epoch_end(self) -> None:
         self._finish_train_loss()
         self.history.append(dict(self.epoch_metrics))
         if self._schedule is not None:  # after validation: a performance schedule reads this epoch's val/loss
-            self._schedule.after_epoch(self.epoch_metrics.get("val/loss", math.nan))
+            self._schedule.after_epoch(self.epoch_metrics.get(VAL_LOSS, math.nan))

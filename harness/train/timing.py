@@ -5,6 +5,7 @@ import time
 
 import pytorch_lightning as pl
 import torch
+from harness.core.contract import EPOCH_CPU_TIME, EPOCH_TIME, VAL_EPOCH_TIME
 
 
 def synchronize(device: torch.device) -> None:
@@ -50,9 +51,9 @@ class EpochTimer(pl.Callback):
         synchronize(pl_module.device)
         seconds = time.perf_counter() - self._t_train
         if self._cpu_train is not None:
-            pl_module.epoch_metrics["train/epoch_cpu_s"] = time.process_time() - self._cpu_train
+            pl_module.epoch_metrics[EPOCH_CPU_TIME] = time.process_time() - self._cpu_train
         self._t_train = None
-        pl_module.epoch_metrics["train/epoch_time_s"] = seconds
+        pl_module.epoch_metrics[EPOCH_TIME] = seconds
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
         if trainer.is_last_batch:  # one batch per epoch with loop=epoch; the last of many with loop=step
@@ -66,7 +67,7 @@ class EpochTimer(pl.Callback):
     def on_validation_end(self, trainer, pl_module) -> None:
         synchronize(pl_module.device)
         seconds = time.perf_counter() - self._t_val
-        pl_module.epoch_metrics["val/time_s"] = seconds
+        pl_module.epoch_metrics[VAL_EPOCH_TIME] = seconds
 
     def on_train_epoch_end(self, trainer, pl_module) -> None:
         self._stop_train_clock(pl_module)  # only does anything in an epoch without validation
