@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from harness.core.contract import (CPUS_TAG, LOAD_END_TAG, LOAD_START_TAG, SUITE_TAG, VERDICT_JSON)
+from harness.core.contract import CPUS_TAG, JUDGED_RUNS, LOAD_END_TAG, LOAD_START_TAG, N_CONFIGS_TAG, SUITE_TAG, VERDICT_JSON
 from harness.judge.tables import fmt_effect, fmt_interval
 from harness.report.history import row_label_of
 from harness.store.location import StoreError, existing_store_uri, sqlite_path
@@ -88,8 +88,8 @@ def invocations(uri: str) -> list[Invocation]:
             continue
         text = artifact_text(client, run.info.run_id, VERDICT_JSON)
         rows = json.loads(text) if text else []
-        judged = artifact_text(client, run.info.run_id, "judged_runs.json")
-        n_runs = len(json.loads(judged)) if judged else int(run.data.tags.get("n_configs", 0) or 0)
+        judged = artifact_text(client, run.info.run_id, JUDGED_RUNS)
+        n_runs = len(json.loads(judged)) if judged else int(run.data.tags.get(N_CONFIGS_TAG, 0) or 0)
         out.append(Invocation(run.data.tags.get(SUITE_TAG, ""), run.info.run_id, str(shown), run.info.start_time,
                               run.info.end_time, dict(run.data.tags), dict(run.data.params), rows, n_runs))
     return out
