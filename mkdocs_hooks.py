@@ -1,4 +1,5 @@
-"""MkDocs hooks (mkdocs.yml `hooks:`): the generated suite pages in the nav; pages other branches bring as placeholders.
+"""MkDocs hooks (mkdocs.yml `hooks:`): the generated suite pages in the nav; links to repository files outside docs/;
+pages other branches bring as placeholders.
 
 `mkdocs build --strict` fails on a nav entry whose file is missing. The pages below are written on other branches
 (issue 26's docs site links them before they merge); while a page is absent the build serves a placeholder made here,
@@ -7,6 +8,7 @@ in memory, never written to docs/, so the real file merges without a conflict. O
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 from mkdocs.structure.files import File
@@ -38,3 +40,25 @@ def on_files(files, config):
             log.info("pending page %s: a placeholder stands in until it lands", name)
             files.append(File.generated(config, name, content=f"# {what.split(':')[0]}\n\nComing: {what}\n"))
     return files
+
+
+# [text](../some/file) where the target lies outside docs/: the site holds only docs/, so such a link would 404.
+LINK = re.compile(r"(?<!!)\[(?P<text>[^\]]+)\]\((?P<target>\.\./[^)#\s]+)(?P<anchor>#[^)\s]*)?\)")
+
+
+def on_page_markdown(markdown, page, config, files):
+    """A link to a repository file outside docs/ becomes its text and the file's path in code (`examples/x/README.md`):
+    the path stays readable in the site and on GitHub. A link to a file that does not exist is left alone, so the
+    strict build still fails on it."""
+    docs = Path(config["docs_dir"]).resolve()
+    root = docs.parent
+    here = (docs / page.file.src_path).parent
+
+    def outside(m: re.Match) -> str:
+        target = (here / m["target"]).resolve()
+        if docs in target.parents or not target.exists() or root not in target.parents:
+            return m[0]
+        path = target.relative_to(root).as_posix()
+        return m["text"] if m["text"].strip("`") == path else f"{m['text']} (`{path}`)"
+
+    return LINK.sub(outside, markdown)

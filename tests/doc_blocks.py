@@ -1,8 +1,9 @@
 """The code blocks of the docs (docs/**/*.md) and the README: which run, which are marked not run and why.
 
 A python or shell block runs in tests/test_docs_examples.py unless the last non-blank line before its fence is
-`<!-- not run: REASON -->` (a GPU, a server, minutes of training, a placeholder path...). Not collected by pytest
-(no test_ prefix).
+`<!-- not run: REASON -->` (a GPU, a server, minutes of training, a placeholder path...). A python block after
+`<!-- file: NAME.py -->` is written to that file, so later blocks may import it; a `test_*.py` file runs under
+pytest. Not collected by pytest (no test_ prefix).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = {"python": "python", "py": "python", "bash": "shell", "sh": "shell", "shell": "shell", "console": "shell"}
 NOT_RUN = re.compile(r"^<!-- not run: (?P<reason>.*\S.*?) -->$")
+FILE = re.compile(r"^<!-- file: (?P<name>[\w.-]+\.py) -->$")
 FENCE = re.compile(r"^(?P<indent> *)(?P<fence>```+|~~~+)(?P<info>[^`]*)$")
 
 
@@ -23,6 +25,7 @@ class Block:
     kind: str  # 'python' or 'shell'
     code: str
     not_run: str | None  # the reason, when marked
+    file: str | None = None  # the file a python block is written to (<!-- file: NAME.py -->), when named
 
     def __str__(self) -> str:
         return f"{self.page}:{self.line}"
@@ -42,7 +45,7 @@ def blocks(path: Path) -> tuple[list[Block], list[str]]:
         m = FENCE.match(lines[i])
         if not m:
             if lines[i].strip():
-                if last_text and NOT_RUN.match(last_text[1]):
+                if last_text and (NOT_RUN.match(last_text[1]) or FILE.match(last_text[1])):
                     problems.append(f"{page}:{last_text[0]}: a not-run marker with no code block after it")
                 last_text = (i + 1, lines[i].strip())
             i += 1
@@ -53,11 +56,15 @@ def blocks(path: Path) -> tuple[list[Block], list[str]]:
             break
         lang = m["info"].strip().split(" ")[0].lower()
         marker = NOT_RUN.match(last_text[1]) if last_text else None
+        named = FILE.match(last_text[1]) if last_text else None
         if lang in LANGUAGES:
             indent = len(m["indent"])
             code = "\n".join(line[indent:] for line in lines[i + 1:close]) + "\n"
-            out.append(Block(page, i + 1, LANGUAGES[lang], code, marker["reason"] if marker else None))
-        elif marker:
+            if named and LANGUAGES[lang] != "python":
+                problems.append(f"{page}:{last_text[0]}: a file marker before a {lang} block; only python blocks are files")
+            out.append(Block(page, i + 1, LANGUAGES[lang], code, marker["reason"] if marker else None,
+                             named["name"] if named else None))
+        elif marker or named:
             problems.append(f"{page}:{last_text[0]}: a not-run marker before a {lang or 'plain'} block, which never runs")
         last_text = None
         i = close + 1

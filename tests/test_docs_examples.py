@@ -28,7 +28,8 @@ def test_every_block_is_run_or_marked_not_run_with_a_reason():
 def test_a_block_without_a_marker_is_collected_to_run_and_a_stray_marker_is_a_problem(tmp_path):
     page = tmp_path / "page.md"
     page.write_text("text\n\n<!-- not run: needs a GPU -->\n```bash\nnvidia-smi\n```\n\n```python\nprint(1)\n```\n\n"
-                    "```text\nplain output\n```\n\n<!-- not run: nothing follows -->\n\nmore text\n")
+                    "```text\nplain output\n```\n\n<!-- not run: nothing follows -->\n\nmore text\n\n"
+                    "<!-- file: my_suite.py -->\n```python\nSUITE = 1\n```\n")
     import tests.doc_blocks as doc_blocks
     saved = doc_blocks.ROOT
     doc_blocks.ROOT = tmp_path
@@ -36,7 +37,8 @@ def test_a_block_without_a_marker_is_collected_to_run_and_a_stray_marker_is_a_pr
         found, problems = blocks(page)
     finally:
         doc_blocks.ROOT = saved
-    assert [(b.kind, b.not_run) for b in found] == [("shell", "needs a GPU"), ("python", None)]
+    assert [(b.kind, b.not_run, b.file) for b in found] == [("shell", "needs a GPU", None), ("python", None, None),
+                                                            ("python", None, "my_suite.py")]
     assert found[1].code == "print(1)\n"
     assert len(problems) == 1 and "no code block after it" in problems[0]
 
@@ -49,9 +51,10 @@ def test_a_pages_examples_run_in_an_empty_folder(page, tmp_path):
     env["COLUMNS"] = "100"
     for block in RUN[page]:
         if block.kind == "python":
-            script = tmp_path / f"block_{block.line}.py"
+            script = tmp_path / (block.file or f"block_{block.line}.py")
             script.write_text(block.code)
-            command = [sys.executable, str(script)]
+            tested = script.name.startswith("test_")  # a test file runs under pytest, not as a script
+            command = [sys.executable, *(["-m", "pytest", "-q", "-p", "no:cacheprovider"] if tested else []), script.name]
         else:
             command = ["bash", "-e", "-o", "pipefail", "-c", block.code]
         done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=TIMEOUT_S)
