@@ -201,7 +201,8 @@ def test_values_stay_on_the_callback_without_a_tracker(tiny):
     assert "act/dead_frac_init" in probe.samples[0] and "act/dead_frac_epoch1" in probe.samples[1]
 
 
-def test_an_unknown_diagnostic_is_refused_naming_the_valid_ones():
+def test_an_unknown_diagnostic_is_refused_naming_the_valid_ones(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "1000")  # a line wide enough for every valid name
     with pytest.raises(ConfigError, match=r"unknown diagnostic 'gradient'; valid: gradients, activations"):
         RunConfig(diagnostics="gradients,gradient")
 

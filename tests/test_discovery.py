@@ -26,7 +26,8 @@ def test_names_need_no_suite_module_and_one_suite_imports_only_its_own():
     assert second == "['suites.he_init']"
 
 
-def test_suites_registered_at_run_time_sit_beside_the_shipped_ones():
+def test_suites_registered_at_run_time_sit_beside_the_shipped_ones(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "1000")  # a line wide enough for every valid name
     catalog = SuiteCatalog()
     suite = catalog.get("he-init")
     with pytest.raises(ValueError, match="suite 'he-init' is already registered"):

@@ -33,7 +33,7 @@ def test_ray_runs_the_grid_once_each_and_judges_it(local_ray, tracker):
         assert tags["harness.engine"] == "ray" and tags["threads"] == "1"
     # Ray tasks name their runs as the driver does: by the field the grid varies (activation is fixed here)
     names = {tracker.client.get_run(run_id).info.run_name for run_id in runs["run_id"]}
-    assert names == {f"norm={c.norm} s{c.seed}" for c in SUITE.configs()}
+    assert names == {f"norm {c.norm}, seed {c.seed}" for c in SUITE.configs()}  # as the driver names them (words)
     assert [v.n for v in result.verdicts] == [2]
     # One at a time in this process gives the same per-run figures and verdict.
     serial = run_suite(SUITE, tracker, SUITE.configs(), Execution(progress=False, force=True))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import secrets
 import urllib.request
 from pathlib import Path
@@ -70,7 +71,7 @@ def test_an_authenticated_user_writes_and_the_credentials_are_recorded_nowhere(a
               env=as_user(name, password))
     assert out.returncode == 0, out.stderr
     assert "View run" not in out.stdout  # the verdict table alone: MLflow's per-run links are turned off
-    parent_id = out.stdout.rsplit("parent run: ", 1)[1].split("(", 1)[1].split(")", 1)[0]  # the full id, in brackets
+    parent_id = re.search(r"parent run ([0-9a-f]{32})", out.stdout).group(1)  # the full id
 
     for key, value in as_user(name, password).items():
         monkeypatch.setenv(key, value)  # read back as the same user

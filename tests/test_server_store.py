@@ -7,6 +7,7 @@ an experiment of its own (tests that stop the server get a server and database o
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -31,7 +32,7 @@ def children(client: MlflowClient, parent_run_id: str) -> list:
 
 
 def parent_id(out: str) -> str:
-    return out.rsplit("parent run: ", 1)[1].split("(", 1)[1].split(")", 1)[0]  # the full id, in brackets
+    return re.search(r"parent run ([0-9a-f]{32})", out).group(1)  # the full id
 
 
 CRASH = "server-crash-suite"

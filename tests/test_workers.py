@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from harness.config.run_config import ConfigError
-from harness.execute.pipeline import Execution, run_suite
+from harness.execute.pipeline import Execution, child_naming, run_suite
 from harness.store.queries import load_runs
 from harness.store.tracking import Tracker
+from harness.train.lifecycle import run_name
 from tests.scale_suites import convergence_suite, timing_suite
 from tests.stores import copy_store
 
@@ -42,9 +43,13 @@ def test_two_workers_same_runs_and_verdict_as_one(tmp_path, _empty_store):
         assert tags["harness.workers"] == "2" and tags["threads"] == "1"
     parent = client.get_run(parallel.parent_run_id)
     assert parent.data.tags["workers"] == "2" and parent.info.status == "FINISHED"
-    # worker processes name their runs as the driver does: by the fields the grid varies
+    # worker processes name their runs as the driver does: by the fields the grid varies, in the suite's words
     named = {(r.info.run_name, r.data.tags["config_id"]) for r in map(client.get_run, runs["run_id"])}
-    assert named == {(f"activation={c.activation} norm={c.norm} s{c.seed}", c.config_id) for c in SUITE.configs()}
+    fields, names = child_naming(SUITE, SUITE.configs())
+    assert fields == ("activation", "norm")
+    grid = [c.resolved() for c in SUITE.configs()]  # as run: the device resolved, so the config_ids recorded
+    assert named == {(f"activation {c.activation}, norm {c.norm}, seed {c.seed}", c.config_id) for c in grid}
+    assert named == {(run_name(c, fields, names), c.config_id) for c in grid}
 
 
 def test_timing_suite_is_refused_side_by_side_unless_allowed(tracker):

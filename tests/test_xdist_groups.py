@@ -20,7 +20,9 @@ def test_xdist_can_put_a_group_on_one_worker_with_this_pytest(request, monkeypat
         renamed = item.nodeid
     finally:
         item._nodeid = before
-    assert renamed == f"{before}@probe"
+    groups = sorted(str(m.args[0]) if m.args else m.kwargs.get("name", "default")
+                    for m in item.iter_markers("xdist_group"))  # under -n, this test's own group too
+    assert "probe" in groups and renamed == f"{before}@{'_'.join(groups)}"
 
 
 def test_a_suites_own_tests_share_its_group_with_its_command_line_run(request):

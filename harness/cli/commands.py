@@ -27,6 +27,9 @@ def run_command(args, suite, invocation, looks=None) -> int:
 
     quiet()  # again: importing Lightning resets its loggers' levels
     tracker, result = run_invocation(suite, invocation, looks)
+    # The parent run spans the invocation up to its report: the report reads the span (its run time), and a span
+    # that moved after it would leave the report's memo stale (harness.report.memo: the store changed).
+    close_span(tracker.client, result.parent_run_id)
     columns = None if args.wide else text.width()
     where, report_error, experiment = f"`harness report {suite.name}` for plots", None, suite.name
     if invocation.options.null:
@@ -40,7 +43,6 @@ def run_command(args, suite, invocation, looks=None) -> int:
             where = f"report: {report.out_dir / 'report.html'}"
         except Exception as e:  # the verdict is recorded: say what failed, where the verdict is, and go on to print it
             report_error = internal_error(e, "the report")
-    close_span(tracker.client, result.parent_run_id)  # the parent run spans the invocation, report included
     print(verdict_text(suite, result.runs, result.verdicts, columns, looks, args.verbose))
     for config, error in result.failures:  # as named in the store
         print(f"FAILED run {run_name(config, result.name_fields, result.names)}: {error}", file=sys.stderr)

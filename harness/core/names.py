@@ -145,6 +145,7 @@ def did_you_mean(value: str, valid) -> str:
 
 # Where a person sees every valid value of an axis, when a line cannot hold them all.
 SEE_ALL = {"suite": "`harness list`"}
+WHOLE_LIST = 12  # up to this many valid values are all named, whatever the width (the terminal wraps the line)
 PREFIX = "harness: error: "  # what the command line prints before the message
 
 
@@ -153,7 +154,7 @@ def unknown(axis: str, value, valid) -> str:
     else the nearest few and where to see them all."""
     valid = [str(v) for v in valid]
     whole = f"unknown {axis} {value!r}; valid: {', '.join(valid)}{did_you_mean(value, valid)}"
-    if len(whole) + len(PREFIX) <= text.width():
+    if len(whole) + len(PREFIX) <= text.width() or len(valid) <= WHOLE_LIST:
         return whole
     near = difflib.get_close_matches(str(value), valid, n=3, cutoff=0.6)
     see = f"all {len(valid)}: {SEE_ALL.get(axis, '`harness train --help`')}"

@@ -14,6 +14,7 @@ import traceback
 from urllib.parse import urlparse
 
 from mlflow.entities import Dataset, DatasetInput, InputTag, Metric, Param, RunTag
+from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from harness.core.machine import load_average, logical_cpus
@@ -93,7 +94,11 @@ class Tracker:
         """MLflow's Default experiment (every store has one, and the UI lists it) says what it is, once per store."""
         default = self.client.get_experiment_by_name("Default")
         if default is not None and not default.tags.get(NOTE_TAG):
-            self.client.set_experiment_tag(default.experiment_id, NOTE_TAG, EXPERIMENT_NOTES["Default"])
+            try:
+                self.client.set_experiment_tag(default.experiment_id, NOTE_TAG, EXPERIMENT_NOTES["Default"])
+            except MlflowException as e:  # a team store's user may not edit an experiment they do not own: no note
+                if e.error_code != "PERMISSION_DENIED":
+                    raise
 
     def start_parent(self, suite: str, run_name: str, tags: dict[str, str], params: dict[str, str] | None = None,
                      description: str = "", start_time: float | None = None) -> str:

@@ -52,7 +52,7 @@ def test_decomposed_rows_flip_with_the_effect(bn_wins, want):
 
 
 def test_a_censored_baseline_bounds_the_ratio_and_still_decides():
-    verdicts = SUITE.judge(runs_table(SUITE, lambda cfg: reached(3) if cfg.norm == "before" else censored(30)))
+    verdicts = SUITE.verdicts(runs_table(SUITE, lambda cfg: reached(3) if cfg.norm == "before" else censored(30)))
     rows = select(verdicts, "fewer epochs are needed")
     assert len(rows) == 7  # every baseline of the default grid
     for v in rows:

@@ -22,7 +22,7 @@ def test_rows_pair_each_rate_with_no_dropout_per_size(result):
     assert {(v.group, v.arms, v.tuned) for v in result.verdicts} == {
         (Subject(n_samples=1000, target_value=0.28), (Subject(dropout=0.5), Subject(dropout=0.0)),
          (Subject(lr=0.001), Subject(lr=0.001)))}
-    assert {v.label for v in result.verdicts} == {"500 rows, dropout 0.5 vs none (tuned: lr 0.001)"}
+    assert {v.label for v in result.verdicts} == {"500 rows, dropout 0.5 vs no dropout (tuned: lr 0.001)"}
     assert [v.metric for v in result.verdicts] == ["final val error ratio", "epochs-to-target ratio"]
     assert all(v.n == 3 for v in result.verdicts)
 
