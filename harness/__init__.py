@@ -1,6 +1,6 @@
 """harness: textbook claims about training deep networks, measured and judged.
 
-`import harness` stays light: the public API (README, "Your model, your data, your CI") is imported on first use.
+`import harness` stays light: the public API (docs/your-claim.md, docs/api.md) is imported on first use.
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import importlib
 from harness.version import __version__
 
 # public name -> the module that defines it; resolved lazily by __getattr__ (PEP 562). A shipped suite imports
-# only these (tests/test_layers.py checks), as a user's suite does (README, "Your model, your data, your CI").
+# only these (tests/test_layers.py checks), as a user's suite does (docs/your-claim.md, docs/api.md).
 _PUBLIC = {
     # a suite and one run's settings
     "Suite": "harness.judge.suite", "Curves": "harness.judge.suite", "RunConfig": "harness.config.run_config",

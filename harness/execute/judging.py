@@ -100,7 +100,7 @@ def verdict_check(recorded: str | None, verdicts: list[Verdict]) -> str:
     if not rows or (all(is_current(r) for r in rows) and not lacking):
         return ("recomputed from the store, DIFFERS from verdict.json recorded at run time (the suite's rule or "
                 "the statistics changed since; the recorded one is kept in verdict.json)")
-    older = ("verdict.json was recorded with an older format (groups as text; README, 'Stored names')"
+    older = ("verdict.json was recorded with an older format (groups as text; docs/contract.md, 'Stored names')"
              if not all(is_current(r) for r in rows) else
              f"verdict.json was recorded with an older format (without {', '.join(lacking)})")
     now = [v.as_dict() for v in verdicts]
@@ -152,7 +152,7 @@ def record(tracker: Tracker, parent_run_id: str, verdicts: list[Verdict], header
     """Attach the verdict to the parent run: verdict.txt, verdict.json, an effect metric and an outcome tag per row."""
     tracker.log_text(parent_run_id, format_table(verdicts, header) + "\n" + family_line(verdicts) + "\n", VERDICT_TXT)  # every column
     tracker.log_text(parent_run_id, verdict_json(verdicts), VERDICT_JSON)
-    keys = row_keys(verdicts)  # short, readable, stable: 'dropout_0.5_vs_none/final_val_error_ratio' (README, the contract)
+    keys = row_keys(verdicts)  # short, readable, stable: 'dropout_0.5_vs_none/final_val_error_ratio' (docs/contract.md)
     tracker.set_tags(parent_run_id, {verdict_tag(k): v.outcome for k, v in zip(keys, verdicts)})
     effects = {effect_metric(k): v.effect for k, v in zip(keys, verdicts) if math.isfinite(v.effect)}
     if effects:
@@ -183,7 +183,11 @@ def judge_and_record(suite, tracker: Tracker, parent_run_id: str, config_ids=Non
     verdicts, header = judge(suite, runs, looks, judged)
     record(tracker, parent_run_id, verdicts, header)
     scale = tracker.client.get_run(parent_run_id).data.tags.get("scale", "default")
-    tracker.set_tags(parent_run_id, {NOTE_TAG: answer_of(suite, runs, verdicts, scale)})  # the UI's run description
+    from harness.core.contract import LOAD_END_TAG
+    from harness.core.machine import load_average
+
+    tracker.set_tags(parent_run_id, {NOTE_TAG: answer_of(suite, runs, verdicts, scale),  # the UI's run description
+                                     LOAD_END_TAG: load_average()})
     return verdicts, runs, header
 
 
