@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from harness.core.contract import CPUS_TAG, JUDGED_RUNS, LOAD_END_TAG, LOAD_START_TAG, N_CONFIGS_TAG, SUITE_TAG, VERDICT_JSON
+from harness.core.contract import (CPUS_TAG, GIT_SHA_TAG, JUDGED_RUNS, LOAD_END_TAG, LOAD_START_TAG, N_CONFIGS_TAG, SUITE_TAG,
+                                   VERDICT_JSON)
 from harness.judge.tables import fmt_effect, fmt_interval
 from harness.report.history import row_label_of
 from harness.store.location import StoreError, existing_store_uri, sqlite_path
@@ -117,7 +118,7 @@ def _claimed(row: dict) -> str:
 
 def suite_section(inv: Invocation) -> list[str]:
     c = inv.counts()
-    commit = inv.tag("git_sha")
+    commit = inv.tag(GIT_SHA_TAG)
     lines = [f"## {inv.suite}", "",
              f"[The suite's page](suites/{inv.suite}.md). {_cell(inv.tag('claim', ''))}", "",
              f"- **verdicts**: {c['supported']} supported, {c['refuted']} refuted, {c['inconclusive']} inconclusive "
@@ -154,7 +155,7 @@ def page(found: dict[str, Invocation], shipped: list[str], stores: list[str]) ->
         inv, c = found[name], found[name].counts()
         lines.append(f"| [{name}](#{name}) | {c['supported']} | {c['refuted']} | {c['inconclusive']} | "
                      f"{inv.tag('scale')} | {inv.tag('seeds')} | {inv.seconds:.0f} s | {_cell(inv.tag('device'))}, "
-                     f"{inv.tag('threads')} thread(s) | {inv.load()} | {inv.started[:10]} | `{inv.tag('git_sha')[:12]}` |")
+                     f"{inv.tag('threads')} thread(s) | {inv.load()} | {inv.started[:10]} | `{inv.tag(GIT_SHA_TAG)[:12]}` |")
     lines.append("")
     for name in names:
         lines += suite_section(found[name])
