@@ -1,7 +1,7 @@
 """How long a person waits for the command line: help, `list`, bad input, and `report` on a real store.
 
 Each command runs as a user runs it, a fresh `python -m harness.cli.main` process (interpreter start-up
-included), 5 rounds; the benchmark's median is the figure the README states (goal: < 1 s for help,
+included), 5 rounds; the benchmark's median is the figure docs/benchmarks.md states (goal: < 1 s for help,
 list and bad input; < 3 s for report). The load average at the start travels in extra_info.
 """
 from __future__ import annotations
@@ -40,7 +40,7 @@ def headline_store(tmp_path_factory) -> tuple[Path, str]:
     """(working folder, tracking URI) of a bn-walltime invocation.
 
     $HARNESS_BENCH_REPORT_STORE (a tracking URI) names one, e.g. a scratch copy of the main job's store
-    (`harness run bn-walltime`, 108 runs; the drawn-plots benchmark writes a metric to it); else the README's
+    (`harness run bn-walltime`, 108 runs; the drawn-plots benchmark writes a metric to it); else docs/benchmarks.md's
     first command at CI scale, one seed (8 runs), is run into a store of its own.
     """
     folder = tmp_path_factory.mktemp("headline")

@@ -1,6 +1,6 @@
 """harness: textbook claims about training deep networks, measured and judged.
 
-`import harness` stays light: the public API (README, "Your model, your data, your CI") is imported on first use.
+`import harness` stays light: the public API (docs/your-claim.md, docs/api.md) is imported on first use.
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import importlib
 from harness.version import __version__
 
 # public name -> the module that defines it; resolved lazily by __getattr__ (PEP 562). A shipped suite imports
-# only these (tests/test_layers.py checks), as a user's suite does (README, "Your model, your data, your CI").
+# only these (tests/test_layers.py checks), as a user's suite does (docs/your-claim.md, docs/api.md).
 _PUBLIC = {
     # a suite and one run's settings
     "Suite": "harness.judge.suite", "Curves": "harness.judge.suite", "RunConfig": "harness.config.run_config",
@@ -24,7 +24,8 @@ _PUBLIC = {
     "Measured": "harness.stats.median", "two_seed_range": "harness.stats.median",
     "epochs_to_target": "harness.judge.measures", "time_to_target": "harness.judge.measures",
     "median_epoch_time": "harness.judge.measures", "final_val_acc": "harness.judge.measures", "column": "harness.judge.measures",
-    "accuracy_or_zero_if_diverged": "harness.judge.measures", "log_distance_from_one": "harness.judge.measures",
+    "accuracy_or_zero_if_diverged": "harness.judge.measures",
+    "accuracy_floored_at_chance": "harness.judge.measures", "log_distance_from_one": "harness.judge.measures",
     # judges: the rule engines, tuned arms, AlgoPerf-style scoring
     "paired": "harness.api", "thresholds": "harness.api",
     "paired_verdicts": "harness.judge.rules", "threshold_verdicts": "harness.judge.rules",
@@ -32,10 +33,12 @@ _PUBLIC = {
     "largest_passing_ratio_verdict": "harness.judge.rules", "tuned": "harness.judge.tuning",
     "time_or_miss": "harness.judge.scoring", "tuned_per_task": "harness.judge.scoring",
     "within_best_other": "harness.judge.scoring", "profile_table": "harness.judge.scoring",
+    "share_near_best": "harness.judge.landscape", "best_shift": "harness.judge.landscape",
+    "whole_grid": "harness.judge.landscape",
     "profile_section": "harness.report.profile_plot",
     # synthetic runs tables for a suite's flip and null tests
     "runs_table": "harness.judge.simulated", "reached": "harness.judge.simulated", "censored": "harness.judge.simulated",
-    "outcomes": "harness.judge.simulated",
+    "outcomes": "harness.judge.simulated", "Null": "harness.judge.nullsim", "null_rates": "harness.judge.nullsim",
     # models, data and the pieces a measurement (Suite.measure) or a callback (Suite.callbacks) is built from
     "register_model": "harness.nn.models", "build_model": "harness.nn.models", "register_dataset": "harness.data.datasets",
     "load_data": "harness.data.datamodule", "idx_files_present": "harness.data.datasets",

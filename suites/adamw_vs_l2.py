@@ -16,22 +16,29 @@ Two parts, through the real torch optimizers (harness.nn.optimizers):
    10-cell budget each; each method at its cell with the highest median final val acc (chosen on
    validation; the cell is in the row's label). (MNIST-1D would be a better test of generalization
    than digits.)
-   Per seed and lr, the best decay is the grid value with the highest final val acc (ties: the
-   geometric mean of the tied values); its shift is |log10 best(3e-3) - log10 best(3e-4)|, in
-   decades (a best decay at a grid edge may lie beyond it: the shift is then a lower bound).
+   The best decay at each lr is the grid value with the highest median final val acc over seeds
+   (ties: the geometric mean of the tied values); its shift is |log10 best(3e-3) - log10 best(3e-4)|,
+   in decades (a best decay at a grid edge may lie beyond it: the shift is then a lower bound), with
+   a seed-bootstrap interval calibrated on flat landscapes (harness.best_shift). (Until 2026-12 the
+   shift was read per seed, the argmax of single noisy cells: with a decay that had no effect at all,
+   "the best decay moves" read supported in 24% of simulated invocations; docs/null-checks.md.)
+   The paired AdamW - Adam+l2 row still reads the shift per seed (the argmax of that seed's cells):
+   under no effect both methods' per-seed shifts have one distribution, so the paired row is exact.
 
 Verdicts (median over seeds, exact 95% interval):
 - SGD forms: gap < 1e-12; Adam forms: gap > 0.01;
 - final validation error (1 - acc) ratio AdamW / Adam+l2 at each one's tuned cell < 1, paired by seed;
-- premise: for Adam+l2 the best decay moves with the lr, shift > 0.25 decades (half a grid step);
+- premise: for Adam+l2 the best decay moves with the lr, shift of the median-best decay > 0.25
+  decades (half a grid step);
 - the best decay moves less for AdamW: shift difference AdamW - Adam+l2 < 0 decades, paired by seed.
 """
 import numpy as np
 import pandas as pd
 import torch
 
-from harness import (DifferenceStatement, FINAL_VAL_ACC, Measured, RatioStatement, RunConfig, Suite, ThresholdStatement,
-                     column, final_val_acc, make_optimizer, paired_verdicts, threshold_verdicts, tuned)
+from harness import (DifferenceStatement, FINAL_VAL_ACC, Measured, RatioStatement, Rule, RunConfig, Suite,
+                     ThresholdStatement, best_shift, column, final_val_acc, make_optimizer, paired_verdicts,
+                     threshold_verdicts, tuned)
 
 ANALYTIC = "synthetic"  # the dataset field marks the algebra arm (no data read)
 STEP_LR, STEP_DECAY, DIM = 0.01, 0.1, 100
@@ -62,38 +69,45 @@ def val_error(row: pd.Series) -> Measured:
     return Measured(1.0 - float(row[FINAL_VAL_ACC]))
 
 
-ALGEBRA = [ThresholdStatement("for SGD, l2 and weight decay are the same step", "relative gap", column("sgd_gap"), "<", 1e-12),
-           ThresholdStatement("for Adam, l2 and weight decay differ", "relative gap", column("adam_gap"), ">", 0.01)]
+# Checks of the implementation (exact algebra through the real optimizers), not evidence for the claim: shown apart.
+ALGEBRA = [ThresholdStatement("for SGD, l2 and weight decay are the same step", "relative gap", column("sgd_gap"), "<", 1e-12,
+                              check=True),
+           ThresholdStatement("for Adam, l2 and weight decay differ", "relative gap", column("adam_gap"), ">", 0.01,
+                              check=True)]
 LOWER_ERROR = RatioStatement("AdamW reaches a lower validation error than Adam+l2", "final val error ratio", val_error, "<")
 
 
 SHIFT = column("decay_shift")
-MOVES = ThresholdStatement("for Adam+l2 the best decay moves with the lr", "shift of the best decay (decades)", SHIFT,
-                           ">", 0.25, where=(("optimizer", "adam"),))
+MOVES = Rule("for Adam+l2 the best decay moves with the lr", "shift of the best decay (decades)", ">", 0.25)
 MOVES_LESS = DifferenceStatement("the best decay moves less with the lr for AdamW than for Adam+l2",
                                  "shift difference (decades)", SHIFT, "<")
+
+
+def with_log_decay(task: pd.DataFrame) -> pd.DataFrame:
+    """The task's runs with log_decay: log10 of the decay as gridded (l2 for Adam+l2, per-step d for AdamW)."""
+    decay = np.where(task.optimizer == "adamw", task.lr * task.weight_decay, task.weight_decay)
+    return task.assign(log_decay=np.round(np.log10(decay.astype(float)), 3))  # d = lr * (d / lr) to 6 digits
 
 
 def decay_shifts(task: pd.DataFrame) -> pd.DataFrame:
     """Per seed and optimizer: |log10 best decay at the highest lr - at the lowest| (decades), the decay as gridded (l2 or d).
 
-    Only seeds that have every (lr, decay) cell of the optimizer count: a seed added later behind a
-    few cells (adaptive seeds) would otherwise pick its best from part of the grid.
+    Only seeds that have every (lr, decay) cell of the optimizer, each with a value, count: a seed added later
+    behind a few cells (adaptive seeds) would otherwise pick its best from part of the grid.
     """
-    decay = np.where(task.optimizer == "adamw", task.lr * task.weight_decay, task.weight_decay)
-    task = task.assign(log_decay=np.round(np.log10(decay.astype(float)), 3))  # d = lr * (d / lr) to 6 digits
-    cells = task.groupby("optimizer").apply(lambda g: len(g[["lr", "log_decay"]].drop_duplicates()))
+    task = with_log_decay(task)
     rows = []
-    for (seed, opt), runs in task.groupby(["seed", "optimizer"]):
-        if len(runs[["lr", "log_decay"]].drop_duplicates()) < cells[opt]:
+    for (dataset, opt), runs in task.groupby(["dataset", "optimizer"], sort=True):
+        lrs, decays = sorted(runs.lr.unique()), sorted(runs.log_decay.unique())
+        if len(lrs) < 2:
             continue
-        best = {}
-        for lr, at in runs.groupby("lr"):
-            top = at[at.final_val_acc == at.final_val_acc.max()]
-            best[lr] = top.log_decay.mean()  # ties: the geometric mean of the tied decays
-        if len(best) > 1:
-            rows.append(dict(seed=seed, optimizer=opt, dataset=runs.dataset.iloc[0],
-                             decay_shift=abs(best[max(best)] - best[min(best)])))
+        grid = runs.pivot_table(index="seed", columns=["lr", "log_decay"], values=FINAL_VAL_ACC, dropna=False)
+        grid = grid.reindex(columns=pd.MultiIndex.from_product([lrs, decays])).dropna()  # seeds with the whole grid
+        acc = grid.to_numpy().reshape(len(grid), len(lrs), len(decays))  # (seeds, lrs, decays)
+        top = acc == acc.max(axis=-1, keepdims=True)
+        best = (top * np.asarray(decays)).sum(axis=-1) / top.sum(axis=-1)  # ties: the geometric mean of the tied decays
+        rows += [dict(seed=seed, optimizer=opt, dataset=dataset, decay_shift=float(abs(b[-1] - b[0])))
+                 for seed, b in zip(grid.index, best)]
     return pd.DataFrame(rows, columns=["seed", "optimizer", "dataset", "decay_shift"])
 
 
@@ -103,10 +117,11 @@ def judge(runs):
     if len(task):
         best = tuned(task, ["optimizer"], final_val_acc, knob=["lr", "weight_decay"], lower_is_better=False)
         verdicts += paired_verdicts(best, [LOWER_ERROR], "optimizer", "adam", ["dataset"])
+        verdicts += best_shift(with_log_decay(task), MOVES, ["dataset", "optimizer"], "lr", "log_decay", final_val_acc,
+                               where=(("optimizer", "adam"),))
         shifts = decay_shifts(task)
         if len(shifts):
-            verdicts += (threshold_verdicts(shifts, [MOVES], ["dataset", "optimizer"])
-                         + paired_verdicts(shifts, [MOVES_LESS], "optimizer", "adam", ["dataset"]))
+            verdicts += paired_verdicts(shifts, [MOVES_LESS], "optimizer", "adam", ["dataset"])
     return verdicts
 
 

@@ -18,7 +18,7 @@ Verdict, thresholds fixed in advance from the theory; median over seeds, exact 9
   it": within a factor 6 either way (band [1/6, 6], +-3 sd); Glorot (x 1/2 variance per layer,
   2^-14.5 in std) and default (x 1/6, 6^-14.5) "shrink it": < 0.01. That theory counts weights only:
   PyTorch's default also draws biases U(+-1/sqrt(fan_in)), which hold the signal at a floor; measured
-  (6 seeds, README Evidence) the default net's ratio is ~0.08, so its row is refuted at the threshold
+  (6 seeds, docs/notebook.md, Evidence) the default net's ratio is ~0.08, so its row is refuted at the threshold
   fixed in advance, and stays so: a result about the theory, not retuned.
 - first-layer gradient norm at init, paired by seed against He: Glorot / He < 0.1 and default / He < 0.1.
 - epochs to target, paired by seed against He: Glorot / He > 1 and default / He > 1 (a run that

@@ -1,4 +1,4 @@
-"""The README's screenshots, taken from a real store: `python -m tests.screenshots SUITE [STORE_URI] [OUT_DIR]`.
+"""The docs' screenshots (docs/images), taken from a real store: `python -m tests.screenshots SUITE [STORE_URI] [OUT_DIR]`.
 
 Starts `harness ui` on the store, opens in headless Chromium (tests/chromium.py) the suite's runs table with its
 newest invocation unfolded, that invocation's parent run page, and its html report in the run's artifacts, and

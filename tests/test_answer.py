@@ -137,3 +137,23 @@ def test_a_suite_labels_its_rows_in_its_words_leaving_out_what_every_run_shares(
     assert v.group == {"activation": "relu", "lr": 0.01} and v.arms == ({"norm": "before"}, {"norm": "none"})
     assert v.label == "lr 0.01, BN vs no BN"  # activation never varies in the suite: unsaid; lr varies at 'wide'
     assert suite.judge(runs)[0].label == "activation relu, lr 0.01, norm before vs none"  # outside it: plain names
+
+
+def test_checks_are_listed_apart_as_passed_or_failed_and_never_counted_as_evidence():
+    from harness.execute.judging import family_line
+
+    identity = Verdict("the terminal step is lr*g/(1-beta)", {}, "relative error", 1e-9, 1e-9, 2e-9, 1e-6, "<", 6,
+                       "supported", check=True)
+    broken = Verdict("norm clipping keeps its direction", {}, "cosine", 0.9, 0.8, 0.95, 0.9999, ">", 6, "refuted",
+                     check=True)
+    alike = row("relu", "after", "supported", 1.0, 0.9, 1.1, statement="no consistent winner", direction="within")
+    text = plain_answer([*ROWS[:2], identity, broken, alike], "a claim")
+    head, *rest = text.splitlines()
+    assert head.startswith("ANSWER to 'a claim': 3 supported, 0 refuted, 0 undecided of 3 verdict rows "
+                           "(2 checks of the implementation apart)")
+    assert not any("terminal step" in line for line in rest[:-1])  # not among the claim's sentences
+    assert rest[-1].startswith("Checks of the implementation (not evidence for the claim): 1 passed, 1 failed, "
+                               "0 undecided of 2: the terminal step is lr*g/(1-beta): passed") and "FAILED" in rest[-1]
+    family = family_line([*ROWS[:2], identity, broken, alike])
+    assert family.startswith("family: 3 claim rows (2 one-sided, 1 equivalence), 2 checks apart;")
+    assert "about 0.075 of them would read supported" in family  # 3 rows x 2.5%: the equivalence row counts too

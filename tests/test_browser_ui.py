@@ -85,7 +85,7 @@ def browser(ui, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory):
-    """Where the pages' screenshots go: $HARNESS_SCREENSHOTS (README's docs/images) or a temporary folder."""
+    """Where the pages' screenshots go: $HARNESS_SCREENSHOTS (docs/images) or a temporary folder."""
     folder = os.environ.get("HARNESS_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots")
     return Path(folder)
 

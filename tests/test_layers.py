@@ -1,7 +1,7 @@
 """The package's layering: every import points down, across harness/ and suites/ together.
 
 Counts every import, including those inside functions and TYPE_CHECKING blocks. The layers are the folders
-of harness/ (README, Layout); a module may import its own layer and the layers below it, never above. A
+of harness/ (docs/architecture.md); a module may import its own layer and the layers below it, never above. A
 shipped suite sits above them all and imports only the public facade (`from harness import ...`), as a
 user's suite does; its tests live in tests/suites/.
 """

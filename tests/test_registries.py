@@ -98,7 +98,8 @@ def test_norm_placement_orders_the_block():
     ("optimizer", "lbfgs", "nesterov"),
     ("device", "tpu", "cuda"),
 ])
-def test_unknown_names_fail_listing_the_valid_ones(field, value, valid):
+def test_unknown_names_fail_listing_the_valid_ones(field, value, valid, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "1000")  # a line wide enough for every valid name
     with pytest.raises(ConfigError) as err:
         RunConfig(**{field: value})
     message = str(err.value)

@@ -101,7 +101,8 @@ def test_schedule_changes_the_run_and_lockstep_arms_follow_it(tiny):
     ({"decay_factor": 1.5}, "invalid decay_factor 1.5"),
     ({"cycle_div": 0.5}, "invalid cycle_div 0.5"),
 ])
-def test_bad_schedule_values_name_themselves(change, message):
+def test_bad_schedule_values_name_themselves(change, message, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "1000")  # a line wide enough for every valid name
     with pytest.raises(ConfigError) as err:
         RunConfig(**change)
     assert str(err.value).startswith(message)

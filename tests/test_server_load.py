@@ -1,5 +1,5 @@
 """ci/store_load.py (benchmarks/store_load.py) keeps working: two concurrent writers against the PostgreSQL-backed
-server and against SQLite, every recorded run found whole in the store. A smoke run with tiny counts; the figures are the README's, not asserted."""
+server and against SQLite, every recorded run found whole in the store. A smoke run with tiny counts; the figures are docs/scale.md's, not asserted."""
 from __future__ import annotations
 
 import pytest

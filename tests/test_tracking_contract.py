@@ -108,7 +108,7 @@ def test_what_the_writers_put_in_a_real_store_is_the_contract(suite_run, store_u
     env = tags & {*contract.ENVIRONMENT_TAGS, *contract.PROJECT_TAGS}
     assert set(contract.ENVIRONMENT_TAGS) - WHERE_KNOWN <= env
     assert tags - verdicts - env == {contract.ROLE_TAG, contract.SUITE_TAG, contract.PROC_TAG, contract.RESUMED_TAG,
-                                     contract.NOTE_TAG, *contract.INVOCATION_TAGS}
+                                     contract.NOTE_TAG, *contract.INVOCATION_TAGS, *contract.MACHINE_TAGS}
     assert parent.data.tags[contract.ROLE_TAG] == contract.PARENT and parent.data.tags[contract.SUITE_TAG] == suite.name
     assert set(parent.data.params) <= known and {"scale", "seeds", "n_configs"} <= set(parent.data.params)
     assert set(parent.data.metrics) == {contract.effect_metric(s) for s in slugs}

@@ -17,11 +17,13 @@ from __future__ import annotations
 SERVICES = {"pg_cluster", "mlflow_server", "auth_server"}  # session fixtures that start PostgreSQL or mlflow servers
 REPORT_SUITE = {"tiny_store", "tiny_invocation", "registered"}  # the shared tiny invocation's fixtures
 # The longest groups, longest first: summed test durations of a `-n 2` run (2026-12-06, 2-core AMD EPYC at load 6-8:
-# services 595 s, signals 394 s, ..., report-suite 64 s; the ~60 other groups 55 s or less). A group missing here
-# starts in collection order, after these: nothing breaks, the run may only end less evenly.
+# services 595 s, signals 394 s, ..., report-suite 64 s; the ~60 other groups 55 s or less; docs examples ~80 s,
+# measured alone the same day). A group missing here starts in collection order, after these: nothing breaks, the
+# run may only end less evenly.
 FIRST = ("services", "tests/test_signals.py", "tests/test_report_memo.py", "tests/test_concurrency.py",
          "suite-adaptive-generalization", "tests/test_crash_safety.py", "suite-momentum", "tests/test_ray.py",
-         "tests/test_plugin.py", "report-suite", "tests/test_strategy.py", "tests/test_workers.py")
+         "tests/test_plugin.py", "tests/test_docs_examples.py", "report-suite", "tests/test_strategy.py",
+         "tests/test_workers.py")
 
 
 def suite_group(name: str) -> str:

@@ -74,7 +74,8 @@ def run_command(args, suite, invocation, looks=None, fail_on: tuple[str, ...] = 
     if invocation.options.null:
         from harness.execute.null import null_line
 
-        print(f"\n{null_line(result.verdicts)}")
+        line = null_line(result.verdicts)
+        print("", *(text.wrap(line, columns) if columns else [line]), sep="\n")
     else:
         print(f"\n{answer_of(suite, result.runs, result.verdicts, invocation.options.scale, columns)}")
     code, reasons = exit_code(result.verdicts, result.failures, len(result.runs) + len(result.failures), fail_on,

@@ -164,7 +164,8 @@ def _lazy(module: str, name: str):
 
 COMMANDS = {"list": cmd_list, "run": cmd_run, "runs": cmd_runs, "train": cmd_train, "report": cmd_report,
             "compare": cmd_compare, "ui": cmd_ui,
-            "history": _lazy("harness.cli.history", "main_history"), "check": _lazy("harness.cli.history", "main_check")}
+            "history": _lazy("harness.cli.history", "main_history"), "check": _lazy("harness.cli.history", "main_check"),
+            "evidence": _lazy("harness.cli.evidence", "main_evidence")}
 # Bad-input exceptions of modules the command may have imported: (module, class). A module never
 # imported cannot have raised its error, so the check imports nothing.
 USAGE_ERRORS = (("harness.config.run_config", "ConfigError"), ("harness.store.queries", "QueryError"),

@@ -182,4 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     from harness.cli.history import add_commands  # parse-time only: nothing heavy
 
     add_commands(sub, _add_tracking)
+    from harness.cli.evidence import add_command as add_evidence  # parse-time only: nothing heavy
+
+    add_evidence(sub)
     return parser

@@ -1,6 +1,6 @@
 """The MLflow contract: every experiment, run, metric, param and tag name the harness writes or reads.
 
-Users' queries and saved MLflow UI comparisons rely on these names (README, "The MLflow contract");
+Users' queries and saved MLflow UI comparisons rely on these names (docs/contract.md);
 the writer (harness.store.tracking.Tracker) and the readers (harness.store.queries) take them from here only.
 """
 from __future__ import annotations
@@ -91,6 +91,10 @@ NOTE_TAG = "mlflow.note.content"  # MLflow's run description (the UI shows it on
 N_CONFIGS_TAG = "n_configs"  # the configurations an invocation asked for (grows with adaptive seeds)
 INVOCATION_TAGS = ("scale", "seeds", N_CONFIGS_TAG, "claim", "workers", "engine", "force")
 VERDICT_TXT, VERDICT_JSON, JUDGED_RUNS = "verdict.txt", "verdict.json", "judged_runs.json"
+# The machine's state around an invocation (harness evidence reads them): its 1-minute load average when the
+# invocation started and when its verdict was recorded, and its logical CPUs (os.cpu_count()).
+LOAD_START_TAG, LOAD_END_TAG, CPUS_TAG = "harness.load_start", "harness.load_end", "harness.cpus"
+MACHINE_TAGS = (CPUS_TAG, LOAD_START_TAG, LOAD_END_TAG)
 LOOKS_JSON = "looks.json"  # the seed counts and levels of an invocation's looks (adaptive seeds)
 TRACEBACK = "traceback.txt"
 MODEL_ARTIFACT = "model/state_dict.pt"  # a child run's trained weights (save_model), torch.save of its state_dict

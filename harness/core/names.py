@@ -154,7 +154,6 @@ def did_you_mean(value: str, valid) -> str:
 
 # Where a person sees every valid value of an axis, when a line cannot hold them all.
 SEE_ALL = {"suite": "`harness list`"}
-WHOLE_LIST = 12  # up to this many valid values are all named, whatever the width (the terminal wraps the line)
 PREFIX = "harness: error: "  # what the command line prints before the message
 
 
@@ -163,7 +162,7 @@ def unknown(axis: str, value, valid) -> str:
     else the nearest few and where to see them all."""
     valid = [str(v) for v in valid]
     whole = f"unknown {axis} {value!r}; valid: {', '.join(valid)}{did_you_mean(value, valid)}"
-    if len(whole) + len(PREFIX) <= text.width() or len(valid) <= WHOLE_LIST:
+    if len(whole) + len(PREFIX) <= text.width():
         return whole
     near = difflib.get_close_matches(str(value), valid, n=3, cutoff=0.6)
     see = f"all {len(valid)}: {SEE_ALL.get(axis, '`harness train --help`')}"

@@ -13,6 +13,7 @@ from harness.store.resume import CODE_TAGS
 from harness.store.queries import artifact_text, invocation_runs, load_runs
 from harness.judge.sequential import LookJudge, Looks, judge_looks
 from harness.judge.subject import row_keys
+from harness.stats.bounds import WITHIN_DIFFERENCE, WITHIN_RATIO
 from harness.stats.median import LEVEL, expected_false_supports, min_seeds
 from harness.core import text
 from harness.judge.tables import compact_table, format_table
@@ -99,7 +100,7 @@ def verdict_check(recorded: str | None, verdicts: list[Verdict]) -> str:
     if not rows or (all(is_current(r) for r in rows) and not lacking):
         return ("recomputed from the store, DIFFERS from verdict.json recorded at run time (the suite's rule or "
                 "the statistics changed since; the recorded one is kept in verdict.json)")
-    older = ("verdict.json was recorded with an older format (groups as text; README, 'Stored names')"
+    older = ("verdict.json was recorded with an older format (groups as text; docs/contract.md, 'Stored names')"
              if not all(is_current(r) for r in rows) else
              f"verdict.json was recorded with an older format (without {', '.join(lacking)})")
     now = [v.as_dict() for v in verdicts]
@@ -131,18 +132,27 @@ def judge(suite, runs: pd.DataFrame, looks: Looks | None = None, judged: LookJud
 
 
 def family_line(verdicts: list[Verdict]) -> str:
-    """The family-wise picture: how many of these rows would come out supported by chance alone."""
-    n = sum(v.direction in ("<", ">") for v in verdicts)
-    return (f"family: {len(verdicts)} rows, {n} one-sided; if every true effect sat exactly at its threshold, about "
-            f"{expected_false_supports(n, LEVEL):.2g} of them would read supported by chance (each row errs "
-            f"<= {(1 - LEVEL) / 2 * 100:g}% one-sided; no multiplicity correction across rows)")
+    """The family-wise picture: how many of the claim's rows would come out supported (or refuted) by chance alone.
+
+    Every row that can pass by chance counts: one-sided rows and equivalence rows alike (at its margin, an
+    equivalence row's interval lies inside the band by chance <= 2.5% of the time). Checks of the implementation
+    (Verdict.check) are not evidence and are left out."""
+    claims = [v for v in verdicts if not v.check]
+    one_sided = sum(v.direction in ("<", ">") for v in claims)
+    equivalence = sum(v.direction in (WITHIN_RATIO, WITHIN_DIFFERENCE) for v in claims)
+    checks = len(verdicts) - len(claims)
+    return (f"family: {len(claims)} claim rows ({one_sided} one-sided, {equivalence} equivalence)"
+            f"{f', {checks} checks apart' if checks else ''}; if every true effect sat exactly at its threshold or "
+            f"margin, about {expected_false_supports(one_sided + equivalence, LEVEL):.2g} of them would read "
+            f"supported by chance, and about as many refuted (each row errs <= {(1 - LEVEL) / 2 * 100:g}% either way; "
+            f"no multiplicity correction across rows)")
 
 
 def record(tracker: Tracker, parent_run_id: str, verdicts: list[Verdict], header: str) -> None:
     """Attach the verdict to the parent run: verdict.txt, verdict.json, an effect metric and an outcome tag per row."""
     tracker.log_text(parent_run_id, format_table(verdicts, header) + "\n" + family_line(verdicts) + "\n", VERDICT_TXT)  # every column
     tracker.log_text(parent_run_id, verdict_json(verdicts), VERDICT_JSON)
-    keys = row_keys(verdicts)  # short, readable, stable: 'dropout_0.5_vs_none/final_val_error_ratio' (README, the contract)
+    keys = row_keys(verdicts)  # short, readable, stable: 'dropout_0.5_vs_none/final_val_error_ratio' (docs/contract.md)
     tracker.set_tags(parent_run_id, {verdict_tag(k): v.outcome for k, v in zip(keys, verdicts)})
     effects = {effect_metric(k): v.effect for k, v in zip(keys, verdicts) if math.isfinite(v.effect)}
     if effects:
@@ -173,7 +183,11 @@ def judge_and_record(suite, tracker: Tracker, parent_run_id: str, config_ids=Non
     verdicts, header = judge(suite, runs, looks, judged)
     record(tracker, parent_run_id, verdicts, header)
     scale = tracker.client.get_run(parent_run_id).data.tags.get("scale", "default")
-    tracker.set_tags(parent_run_id, {NOTE_TAG: answer_of(suite, runs, verdicts, scale)})  # the UI's run description
+    from harness.core.contract import LOAD_END_TAG
+    from harness.core.machine import load_average
+
+    tracker.set_tags(parent_run_id, {NOTE_TAG: answer_of(suite, runs, verdicts, scale),  # the UI's run description
+                                     LOAD_END_TAG: load_average()})
     return verdicts, runs, header
 
 

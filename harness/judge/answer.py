@@ -159,18 +159,33 @@ def counts(verdicts) -> dict[str, int]:
     return {o: sum(v.outcome == o for v in verdicts) for o in OUTCOMES}
 
 
+CHECKED = {"supported": "passed", "refuted": "FAILED", "inconclusive": "undecided"}  # a check's outcome in words
+
+
+def checks_said(checks) -> str:
+    """The checks of the implementation in one paragraph, apart from the claim: each passed or failed, with its value."""
+    c = {o: sum(v.outcome == o for v in checks) for o in OUTCOMES}
+    each = "; ".join(f"{v.statement}{f' ({v.label})' if v.label != 'all' else ''}: {CHECKED[v.outcome]}, "
+                     f"{said_effect(v)}, claimed {rule_of(v)}" for v in checks)
+    return (f"Checks of the implementation (not evidence for the claim): {c['supported']} passed, {c['refuted']} "
+            f"failed, {c['inconclusive']} undecided of {len(checks)}: {each}.")
+
+
 def plain_answer(verdicts, claim: str = "", setting: Setting | None = None, columns: int | None = None) -> str:
     """The answer: the claim and the count of outcomes, what the runs were, then one sentence per statement; each
     paragraph wrapped to `columns` (continuations indented two spaces), unwrapped when None."""
     setting = setting or Setting()
     if not verdicts:
         return "ANSWER: no verdict (no finished runs to judge)"
-    c = counts(verdicts)
+    claims, checks = [v for v in verdicts if not v.check], [v for v in verdicts if v.check]
+    c = counts(claims)
     left = f"{setting.scale} scale: {', '.join(setting.untested)} not tested" if setting.untested else ""
+    apart = f" ({len(checks)} checks of the implementation apart)" if checks else ""
     head = (f"ANSWER{f' to {claim!r}' if claim else ''}: {c['supported']} supported, {c['refuted']} refuted, "
-            f"{c['inconclusive']} undecided of {len(verdicts)} verdict rows"
+            f"{c['inconclusive']} undecided of {len(claims)} verdict rows{apart}"
             + "".join(f"; {part}" for part in (f"on {setting.on}" if setting.on else "", left) if part) + ".")
-    lines = [head, *(f"- {sentence(s, rows, setting)}" for s, rows in statements(verdicts).items())]
+    lines = [head, *(f"- {sentence(s, rows, setting)}" for s, rows in statements(claims).items()),
+             *([checks_said(checks)] if checks else [])]
     if columns is None:
         return "\n".join(lines)
     return "\n".join(out for line in lines for out in text.wrap(line, columns))

@@ -1,11 +1,13 @@
 """Tuning recorded in the verdict: each arm of a suite at the grid value of a knob (the lr) with the best median over seeds."""
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
-from harness.judge.measures import ValueFn
+from harness.judge.measures import ValueFn, records
 from harness.judge.subject import Subject
 
 ARM, TUNED = "arm", "tuned"  # the columns tuned() adds: the arm, and what it was tuned to (both Subjects)
@@ -26,21 +28,30 @@ def tuned(runs: pd.DataFrame, arm: list[str], value: ValueFn, knob: str | list[s
     the seeds it marks and only the other seeds' runs are returned, to be judged.
     """
     knobs = [knob] if isinstance(knob, str) else list(knob)
-    keep = []
-    for _, group in runs.groupby(arm, sort=False):
-        choose = group[group["seed"].map(select_on)] if select_on else group
+    rows = records(runs)  # plain dicts: a judge is called thousands of times in a null simulation (harness.judge.nullsim)
+    arms: dict[tuple, list[int]] = {}
+    for i, r in enumerate(rows):
+        arms.setdefault(tuple(r[a] for a in arm), []).append(i)
+    keep: list[int] = []
+    for members in arms.values():
+        choose = [i for i in members if select_on(rows[i]["seed"])] if select_on else members
+        cells: dict[tuple, list[int]] = {}
+        for i in choose:
+            cells.setdefault(tuple(rows[i][k] for k in knobs), []).append(i)
         # Chosen on the seeds every grid value of the arm has: seeds added later behind one value (adaptive
         # seeds) then cannot move the choice, so every look judges the same tuned arm.
-        common = set.intersection(*(set(g["seed"]) for _, g in choose.groupby(knobs)))
-        medians = choose[choose["seed"].isin(common)].groupby(knobs).apply(
-            lambda g: pd.Series([value(r).value for _, r in g.iterrows()]).median())
-        pick = medians.idxmin() if lower_is_better else medians.idxmax()
-        pick = pick if isinstance(pick, tuple) else (pick,)
-        best = group[(group[knobs] == pd.Series(pick, index=knobs)).all(axis=1)]
-        keep.append(best[~best["seed"].map(select_on)] if select_on else best)
-    out = pd.concat(keep) if keep else runs.iloc[0:0]
+        common = set.intersection(*({rows[i]["seed"] for i in idx} for idx in cells.values()))
+        medians = {}
+        for cell in sorted(cells):  # ties: the first in grid order
+            values = [v for i in cells[cell] if rows[i]["seed"] in common and not math.isnan(v := value(rows[i]).value)]
+            if values:
+                medians[cell] = float(np.median(values))
+        pick = (min if lower_is_better else max)(medians, key=medians.__getitem__)
+        keep += [i for i in members if tuple(rows[i][k] for k in knobs) == pick
+                 and not (select_on and select_on(rows[i]["seed"]))]
+    out = runs.iloc[keep]
+
     def column(fields: list[str]) -> pd.Series:
-        return pd.Series([Subject((f, row[f]) for f in fields) for _, row in out.iterrows()], index=out.index,
-                         dtype=object)
+        return pd.Series([Subject((f, rows[i][f]) for f in fields) for i in keep], index=out.index, dtype=object)
 
     return out.assign(**{ARM: column(arm), TUNED: column(knobs)})

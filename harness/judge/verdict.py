@@ -19,7 +19,7 @@ from harness.stats.median import LEVEL, current_level, interval, unbounded_reaso
 # verdict.json's keys, in the order a row is written; rows recorded before groups were data lack the labels and arms
 JSON_KEYS = ("statement", "group", "arms", "tuned", "group_label", "arms_label", "tuned_label", "metric", "effect",
              "low", "high", "threshold", "direction", "n", "outcome", "note", "bound", "expected", "censored", "level",
-             "look", "looks")
+             "look", "looks", "check")
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,9 @@ class Verdict:
     # 0 of 0 for a row judged once.
     look: int = 0
     looks: int = 0
+    # A check of the implementation (an identity, an algebra step), not evidence for the claim: shown as passed or
+    # failed apart from the claim's rows, never counted in the answer's supported/refuted totals or the family line.
+    check: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "censored", tuple(int(c) for c in self.censored))
@@ -114,6 +117,7 @@ class Rule:
     metric: str
     direction: str  # '<' or '>' (one-sided), 'within' or 'within+-' (equivalence)
     threshold: float
+    check: bool = False  # a check of the implementation, not evidence for the claim (Verdict.check)
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,7 @@ class ThresholdStatement:
     direction: str  # '<' or '>'
     threshold: float
     where: tuple[tuple[str, object], ...] = ()  # (column, value) pairs a group must match; () = every group
+    check: bool = False  # a check of the implementation (an identity), not evidence for the claim (Verdict.check)
 
 
 @dataclass(frozen=True)
@@ -142,6 +147,7 @@ class PairedStatement:
     direction: str
     threshold: float
     compare: str = "ratio"  # ratio or difference
+    check: bool = False  # a check of the implementation, not evidence for the claim (Verdict.check)
 
     def __post_init__(self) -> None:
         if self.compare not in ("ratio", "difference"):
@@ -197,11 +203,12 @@ def verdict_from_bounds(rule: Rule, group: Mapping, observed, lower, upper, note
     """One verdict row from per-pair values, each known only to lie in [lower, upper]: median and interval over pairs
     (`censored`: how many of them are bounds, per arm; see Verdict)."""
     statement, metric, threshold, direction = rule.statement, rule.metric, rule.threshold, rule.direction
+    check = getattr(rule, "check", False)
     observed = np.asarray(observed, float)
     if len(observed) == 0:
         return Verdict(statement, group, metric, math.nan, math.nan, math.nan, threshold, direction, 0,
                        "inconclusive", "; ".join(filter(None, [note, "no complete pairs"])), expected=expected,
-                       arms=arms, tuned=tuned, level=current_level())
+                       arms=arms, tuned=tuned, level=current_level(), check=check)
     # An undefined pair (0/0: neither side measurable) has no observed value: it could lie anywhere.
     lower, upper = np.asarray(lower, float), np.asarray(upper, float)
     lower, upper = np.where(np.isnan(lower), -math.inf, lower), np.where(np.isnan(upper), math.inf, upper)
@@ -212,7 +219,8 @@ def verdict_from_bounds(rule: Rule, group: Mapping, observed, lower, upper, note
     leaning = lean(effect, low, high, threshold, direction) if outcome == "inconclusive" else ""
     note = "; ".join(filter(None, [note, unbounded_reason(len(observed), level), leaning]))
     return Verdict(statement, group, metric, effect, low, high, threshold, direction, len(observed), outcome, note,
-                   effect_bound(effect, lower, upper), expected, arms, tuned, censored=censored, level=level)
+                   effect_bound(effect, lower, upper), expected, arms, tuned, censored=censored, level=level,
+                   check=check)
 
 
 def _unfavourable(v: Verdict) -> float:

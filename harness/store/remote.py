@@ -5,7 +5,7 @@ MLFLOW_TRACKING_TOKEN), by MLflow's own client; the harness only uses them for o
 writing anything, and never prints, logs or records them (the URI is shown with any user:password@
 part removed).
 
-A server that goes away mid-suite (decided in issue 17; README, A team's store):
+A server that goes away mid-suite (decided in issue 17; docs/scale.md, A team's store):
 - an outage shorter than MLflow's own retries (MLFLOW_HTTP_REQUEST_MAX_RETRIES, default 7 with
   exponential back-off: minutes) is ridden out: the requests are retried and the suite goes on;
 - a longer one ends the suite: the first request that fails for good raises ServerGone, and every

@@ -1,6 +1,6 @@
 """Where results go: the Tracker, the only writer to the MLflow store, using the contract's names.
 
-Layout (README, "The MLflow contract"): one experiment per suite; one parent run per invocation; one
+Layout (docs/contract.md): one experiment per suite; one parent run per invocation; one
 child run per (config, seed). Per-epoch metrics use step = epoch (1-based). Writes are batched
 (MLflow's log_batch splits a large batch itself), once per epoch, and never inside the timed region.
 """
@@ -17,11 +17,14 @@ from mlflow.entities import Dataset, DatasetInput, InputTag, Metric, Param, RunT
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
+from harness.core.machine import load_average, logical_cpus
 from harness.core.contract import (
     CHILD,
+    CPUS_TAG,
     EXPERIMENT_KIND,
     EXPERIMENT_KIND_TAG,
     EXPERIMENT_NOTES,
+    LOAD_START_TAG,
     NOTE_TAG,
     PARENT,
     PARENT_TAG,
@@ -100,10 +103,12 @@ class Tracker:
     def start_parent(self, suite: str, run_name: str, tags: dict[str, str], params: dict[str, str] | None = None,
                      description: str = "", start_time: float | None = None) -> str:
         """Open an invocation's parent run, started at `start_time` (seconds since the epoch; None: now) so its span
-        covers the whole command; `description` is the suite experiment's (its claim and source)."""
+        covers the whole command; `description` is the suite experiment's (its claim and source). It records the
+        machine's logical CPUs and load average as it starts (harness evidence shows them)."""
+        machine = {CPUS_TAG: logical_cpus(), LOAD_START_TAG: load_average()}
         run = self.client.create_run(self.experiment_id(suite, description), run_name=run_name,
                                      start_time=None if start_time is None else int(start_time * 1000),
-                                     tags={**tags, ROLE_TAG: PARENT, SUITE_TAG: suite})
+                                     tags={**machine, **tags, ROLE_TAG: PARENT, SUITE_TAG: suite})
         if params:
             self.client.log_batch(run.info.run_id, params=[Param(k, str(v)) for k, v in params.items()])
         return run.info.run_id

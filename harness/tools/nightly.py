@@ -160,7 +160,7 @@ def compare(baseline: dict, current: dict, time_threshold: float = 0.25) -> tupl
 
         if not all(is_current(v) for v in base["verdicts"]):
             notes.append(f"{suite}: the baseline's verdicts were recorded with an older format (groups as text): "
-                         f"not compared tonight (README, 'Stored names')")
+                         f"not compared tonight (docs/contract.md, 'Stored names')")
             base = {**base, "verdicts": []}
         now = {row_id(v): v for v in cur["verdicts"]}
         for v in base["verdicts"]:

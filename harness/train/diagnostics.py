@@ -9,7 +9,7 @@ A diagnostic never changes the training trajectory: it measures on a fixed probe
 (batch norm on the probe's batch statistics, as a training step sees it; dropout off), restores every
 buffer (BN running statistics and counters), module mode and RNG state it could touch, and takes
 gradients with `torch.autograd.grad`, which leaves the parameters' `.grad` alone. The metric names
-are documented in the README ("Diagnostics"), next to the MLflow contract.
+are documented in docs/diagnostics.md, next to the MLflow contract.
 """
 from __future__ import annotations
 

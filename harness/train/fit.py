@@ -143,7 +143,7 @@ def fit(arms: list[Arm], trainer_overrides: dict) -> None:
     inside the window only StopOnSignal looks in (a read of the recorded signals at a loop=step epoch's batch ends;
     the 'epoch' loop's one batch end comes after the clock stopped); the rest act after validation.
     Several arms: the lockstep system, each arm's steps on its own StepClock, its callbacks outside every clock.
-    The per-epoch cost outside those windows is RunResult.summary's overhead_time_s (README, "The harness's own
+    The per-epoch cost outside those windows is RunResult.summary's overhead_time_s (docs/benchmarks.md, "The harness's own
     cost", issue 27's profile); a profiler joins as a callback, or through trainer_overrides."""
     solo = len(arms) == 1
     if solo:

@@ -19,7 +19,7 @@ class EpochTimer(pl.Callback):
 
     The epoch's start lies before the clock: Lightning's epoch-start hooks (every callback's and the
     system's), its data fetcher's iterator and first fetch (~0.3 ms per epoch, 0.3% of a 20x100 digits
-    epoch; issue 27's profile, README "The harness's own cost"). Inside remain Lightning's dispatch of
+    epoch; issue 27's profile, docs/benchmarks.md "The harness's own cost"). Inside remain Lightning's dispatch of
     the 'epoch' loop's one training_step (~0.2 ms) and, with loop=step, its per-batch machinery.
     Lightning's bookkeeping after the last batch and its switch to validation (model.eval(), zero_grad:
     ~1 ms per epoch) are not training steps either; with the epoch's start they land in the run's

@@ -45,3 +45,17 @@ def test_main_rows_flip_with_the_effect(bn_wins, want):
     assert outcomes(verdicts, "BN allows higher learning rates") == [want]
     assert outcomes(verdicts, "BN at its best lr needs fewer epochs") == [want]
     assert not math.isnan(verdicts[0].effect) and verdicts[0].n == 6
+
+
+def test_a_seed_added_behind_a_few_cells_does_not_reduce_a_partial_grid():
+    """Seeds 6-8 added at a later look behind lr 0.01 and 0.03 only (both arms stable there): read on its partial grid,
+    BN's largest stable lr for those seeds would be 0.03 instead of 1.0. The grid reductions read the 6 whole seeds."""
+    import pandas as pd
+
+    runs = _table(True)
+    extra = runs[(runs.seed < 3) & runs.lr.isin((0.01, 0.03))].assign(seed=lambda t: t.seed + 6)
+    verdicts = SUITE.judge(pd.concat([runs, extra], ignore_index=True))
+    (higher,) = select(verdicts, "BN allows higher learning rates")
+    (best,) = select(verdicts, "BN at its best lr needs fewer epochs")
+    assert (higher.n, best.n, higher.outcome) == (6, 6, "supported")
+    assert select(verdicts, "BN needs fewer epochs", lr=0.01)[0].n == 9  # a per-lr row pairs every seed it has

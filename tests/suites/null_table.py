@@ -1,0 +1,20 @@
+"""The null tests' rates as a Markdown table for docs/null-checks.md: `python -m tests.suites.null_table` (not collected).
+
+Runs every scenario of tests/suites/test_null_rules.py at the test's row count and prints one line per row kind."""
+from __future__ import annotations
+
+from harness.judge.nullsim import null_rates
+from tests.suites.test_null_rules import NULLS, ROWS
+
+
+def main() -> None:
+    print("| suite | scenario | row | wrong outcome | rate | allowed | rows (invocations) |")
+    print("|---|---|---|---|---|---|---|")
+    for suite, null in NULLS:
+        for r in null_rates(suite, null, rows=ROWS):
+            print(f"| {suite.name} | {null.name} | {r.statement} | {r.wrong_outcome} | {r.rate:.1%} | {r.bound:.1%} "
+                  f"| {r.rows} ({r.invocations}) |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

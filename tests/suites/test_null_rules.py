@@ -1,0 +1,116 @@
+"""Null tests: each suite's own judge on synthetic tables drawn at a row kind's boundary, with the suite's seed noise
+(harness.judge.nullsim). Over >= 1000 rows per row kind, the wrong outcome's rate must stay <= 2.5% (one-sided
+rows) or <= 5% (equivalence rows). docs/null-checks.md gives the rates measured here (python -m tests.suites.null_table).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from harness.judge.nullsim import Null, null_rates, reached_columns, where
+
+import suites.adamw_vs_l2 as adamw
+import suites.adaptive_optimizers as adaptive
+import suites.bn_input_scaling as scaling
+import suites.bn_placement as placement
+
+ROWS = 1000  # rows per row kind: a true rate of 1.6% (6 seeds, one-sided) reads <= 2.5% with ~99% probability
+
+
+def placement_draw(epochs_ratio: float, acc_difference: float):
+    """BN after vs before: after takes `epochs_ratio` x the epochs (~6 epochs, integers) and `acc_difference` accuracy;
+    per-run noise of each activation's measured size (bn_placement.NOISE: sd of log epochs, of final val acc)."""
+    def draw(configs, rng):
+        after = where(configs, norm="after")
+        sd_acc, sd_log = (configs.activation.map(lambda a: placement.NOISE[a][i]).to_numpy() for i in (0, 1))
+        log_epochs = np.log(6.0) + after * np.log(epochs_ratio) + rng.normal(size=len(configs)) * sd_log
+        acc = 0.95 + after * acc_difference + rng.normal(size=len(configs)) * sd_acc
+        return {**reached_columns(np.exp(log_epochs)), "final_val_acc": acc}
+    return draw
+
+
+EPOCHS_EQ, ACC_EQ = "no consistent winner in epochs", "no consistent winner in accuracy"
+PLACEMENT = [
+    Null("after needs 1.6x the epochs of before (a real winner)",
+         {EPOCHS_EQ: "supported", "BN after needs fewer epochs": "supported"}, placement_draw(1.6, 0.0)),
+    Null("before wins by exactly the margins (x1.25 epochs, 0.01 accuracy)",
+         {EPOCHS_EQ: "supported", ACC_EQ: "supported", "BN before needs fewer epochs": "supported",
+          "BN before is more accurate": "supported"},
+         placement_draw(placement.EPOCHS_MARGIN, -placement.ACC_MARGIN)),
+    Null("no placement effect (the claim at its truest)", {EPOCHS_EQ: "refuted", ACC_EQ: "refuted"},
+         placement_draw(1.0, 0.0)),
+]
+
+ACC_SD = 0.02  # final val acc sd between seeds on MNIST-1D at 10 epochs (adaptive_optimizers: ~0.02-0.03)
+
+
+def landscape_draw(accuracy_by_lr: dict[float, float], sd: float = ACC_SD):
+    """Every optimizer on one lr landscape (lr -> true final val acc), per-run noise `sd`; every other metric equal
+    across optimizers (the paired rows at their thresholds)."""
+    def draw(configs, rng):
+        n = len(configs)
+        acc = configs.lr.map(accuracy_by_lr).to_numpy() + rng.normal(size=n) * sd
+        return {**reached_columns(6.0 * np.exp(rng.normal(size=n) * 0.2)), "final_val_acc": acc,
+                "train/loss": np.exp(rng.normal(size=n) * 0.2), "upd/eff_lr": np.exp(rng.normal(size=n) * 0.2),
+                "upd/eff_lr_init": np.ones(n)}
+    return draw
+
+
+FLAT = dict.fromkeys(adaptive.LRS, 0.6)
+# The claim false by exactly nothing: the best lr and one other at 0.6, the other three at the margin below.
+TWO_WITHIN = dict(zip(adaptive.LRS, (0.6 - adaptive.WITHIN, 0.6 - adaptive.WITHIN, 0.6, 0.6, 0.6 - adaptive.WITHIN)))
+ADAM_NADAM = {adaptive.GRID_KEY: tuple((o, lr) for o in ("adam", "nadam") for lr in adaptive.LRS)}
+ADAPTIVE = [
+    Null("every lr and optimizer alike (flat landscape)",
+         {"needs little tuning": "refuted", "RMSProp trains further than AdaGrad": "supported",
+          "RMSProp ends more accurate than AdaGrad": "supported",
+          "AdaGrad's step shrinks, RMSProp's does not": "supported",
+          "Nadam reaches the target in fewer epochs than Adam": "supported"}, landscape_draw(FLAT)),
+    Null("2 of 5 lrs within 0.01 of the best, 3 exactly 0.01 below", {"needs little tuning": "supported"},
+         landscape_draw(TWO_WITHIN), grid=ADAM_NADAM),
+]
+
+
+def decay_draw(sd: float = 0.01):
+    """Digits cells of both methods at one accuracy whatever the lr and decay (decay without effect), noise `sd`."""
+    def draw(configs, rng):
+        return {"final_val_acc": 0.95 + rng.normal(size=len(configs)) * sd}
+    return draw
+
+
+TASK_ONLY = {adamw.GRID_KEY: adamw.TASK_POINTS}
+ADAMW = [
+    Null("decay without effect", {"for Adam+l2 the best decay moves with the lr": "supported",
+                                  "the best decay moves less with the lr for AdamW than for Adam+l2": "supported",
+                                  "AdamW reaches a lower validation error than Adam+l2": "supported"},
+         decay_draw(), grid=TASK_ONLY),
+]
+
+def inputs_draw(configs, rng):
+    """BN first exactly at both non-inferiority margins (x1.25 epochs, -0.037 accuracy) against standardized inputs,
+    raw inputs exactly like standardized ones (the premise at its threshold); ~8 epochs to 0.55 (integers), per-run
+    noise of the suite's measured size (bn_input_scaling.NOISE, the larger of the two arms)."""
+    bn_first, n = where(configs, input_norm=True), len(configs)
+    sd_acc, sd_log = (max(a[i] for a in scaling.NOISE.values()) for i in (0, 1))
+    log_epochs = np.log(8.0) + bn_first * np.log(scaling.EPOCHS_MARGIN) + rng.normal(size=n) * sd_log
+    acc = 0.61 - bn_first * scaling.ACC_MARGIN + rng.normal(size=n) * sd_acc
+    return {**reached_columns(np.exp(log_epochs)), "final_val_acc": acc}
+
+
+SCALING = [Null("BN first exactly at the margins, raw inputs like standardized",
+                {"BN first makes standardizing unnecessary": "supported",
+                 "premise: raw inputs fail at this recipe": "supported"}, inputs_draw)]
+
+NULLS = [*((placement.SUITE, n) for n in PLACEMENT), *((adaptive.SUITE, n) for n in ADAPTIVE),
+         *((adamw.SUITE, n) for n in ADAMW), *((scaling.SUITE, n) for n in SCALING)]
+
+
+# One xdist group per suite (tests/xdist_groups.py): a suite's scenarios share a worker, the suites spread over both.
+CASES = [pytest.param(s, n, id=f"{s.name}: {n.name}", marks=pytest.mark.xdist_group(f"null-{s.name}")) for s, n in NULLS]
+
+
+@pytest.mark.parametrize("suite, null", CASES)
+def test_rows_read_wrong_rarely_under_their_null(suite, null):
+    rates = null_rates(suite, null, rows=ROWS)
+    assert all(r.rows >= ROWS for r in rates), [str(r) for r in rates]
+    assert all(r.passes for r in rates), "\n".join(map(str, rates))
