@@ -33,16 +33,24 @@ STOP_S = 60  # seconds the process may take to stop after the signal (a slow, sh
 MODES = {"solo": None, "interleaved": "norm"}
 
 # The CLI as an interactive shell runs it (Ctrl-C deliverable), with the test suite registered beside the shipped ones.
+# A Ctrl-C while this scaffold imports the test suite's modules (Lightning, numpy: an import interrupted halfway leaves
+# numpy broken, then an AttributeError, not a KeyboardInterrupt) is held until they are in, then acted on as it
+# would be before the command line exists: the default action. The console script imports nothing heavy first.
 SCRIPT = """
-import dataclasses, signal, sys
+import dataclasses, os, signal, sys
 sys.path.insert(0, {root!r})
-signal.signal(signal.SIGINT, signal.default_int_handler)
+held = []
+signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
 if __name__ == "__main__":
     from harness.discovery import suites
     from tests.scale_suites import convergence_suite
     suite = dataclasses.replace(convergence_suite({name!r}, **{args!r}), interleave={interleave!r})
     suites().register({name!r}, suite)
     from harness.cli.main import main
+    if held:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     sys.exit(main(sys.argv[1:]))
 """
 
