@@ -33,7 +33,9 @@ mkdir -p "$BENCH_DIR"
 report="$BENCH_DIR/bench-$mode-$(date -u +%Y%m%dT%H%M%SZ).json"
 quick_flag=()
 [ "$mode" = quick ] && quick_flag=(--bench-quick)
-python -m pytest benchmarks -m benchmark_suite -q -p no:randomly ${quick_flag[@]+"${quick_flag[@]}"} \
+# --dist no: the project's addopts name xdist's --dist loadgroup, and pytest-benchmark disables itself (one round,
+# no timing) wherever xdist's distribution is on.
+python -m pytest benchmarks -m benchmark_suite -q -p no:randomly --dist no ${quick_flag[@]+"${quick_flag[@]}"} \
   --benchmark-json="$report" --benchmark-columns=median,iqr,min,rounds,iterations --benchmark-sort=name \
   ${extra[@]+"${extra[@]}"}
 cp "$report" "$BENCH_DIR/latest-$mode.json"
