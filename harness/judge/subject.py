@@ -12,7 +12,6 @@ a result of the judging, not part of what the row is about, and tag keys leave i
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import re
@@ -22,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.core.contract import verdict_tag
+from harness.core.scoped import scoped
 
 KEY_MAX = 60  # longest verdict tag key (MLflow's UI shows ~60 characters of a column name)
 METRIC_ROOM = 24  # the most a key's metric part takes: 'final_val_acc_difference'
@@ -167,14 +167,9 @@ def current_words() -> Words:
     return WORDS.get()
 
 
-@contextlib.contextmanager
 def speaking(words: Words):
     """Rows made inside are labelled in these words."""
-    token = WORDS.set(words)
-    try:
-        yield
-    finally:
-        WORDS.reset(token)
+    return scoped(WORDS, words)
 
 
 def identity(v) -> tuple:

@@ -6,12 +6,13 @@ harness.stats.bounds.
 """
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import math
 from dataclasses import dataclass
 
 import numpy as np
+
+from harness.core.scoped import scoped
 
 LEVEL = 0.95  # two-sided interval level for every verdict (overall, when seeds are added sequentially)
 # The level verdicts are computed at: LEVEL, or one look's share of it while seeds are added sequentially
@@ -24,14 +25,9 @@ def current_level() -> float:
     return _CURRENT_LEVEL.get()
 
 
-@contextlib.contextmanager
 def at_level(level: float):
     """Compute verdicts inside the block at `level` (one look of a sequential procedure)."""
-    token = _CURRENT_LEVEL.set(level)
-    try:
-        yield
-    finally:
-        _CURRENT_LEVEL.reset(token)
+    return scoped(_CURRENT_LEVEL, level)
 
 
 @dataclass(frozen=True)
