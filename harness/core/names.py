@@ -22,10 +22,13 @@ REGISTRIES = {"activation": ("nn/activations.py", "ACTIVATIONS"), "init": ("nn/i
               "diagnostic": ("train/diagnostics.py", "DIAGNOSTICS"), "schedule": ("nn/schedules.py", "SCHEDULES")}
 
 
+CONTRACT_NAMES = {k: v for k, v in vars(contract).items() if k.isupper() and isinstance(v, str)}  # read once
+
+
 def _literal(node: ast.AST):
     """A literal as written in source, where a name of the MLflow contract (harness.core.contract, which imports
     nothing heavy) counts as the string it stands for: RunConfig's default target is contract.VAL_ACC."""
-    names = {k: v for k, v in vars(contract).items() if k.isupper() and isinstance(v, str)}
+    names = CONTRACT_NAMES
     swapped = ast.parse(ast.unparse(node), mode="eval").body
     for child in ast.walk(swapped):
         for field, value in ast.iter_fields(child):
