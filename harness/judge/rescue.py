@@ -7,9 +7,10 @@ arms train).
 
 The row, per group: in each seed pair, did only the treatment reach the target? Effect = the share of pairs where it
 did; interval = the exact (Clopper-Pearson) interval of that share (harness.stats.proportion); claimed: the share
-exceeds 1/2 (in most seeds the treatment alone trains). Supported when the interval lies above 1/2, refuted when it
-lies below (the baseline trains as well as the treatment, both fail, or only the baseline trains, in most seeds),
-else inconclusive. Against 1/2 this is the sign test: at 6 seeds, supported only at 6 of 6, refuted only at 0 of 6.
+exceeds 1/2 (in most seeds the treatment alone trains). Supported when the share is shown above 1/2, refuted when
+shown below (the baseline trains as well as the treatment, both fail, or only the baseline trains, in most seeds),
+else inconclusive; decided on the exact binomial tail (harness.stats.proportion.share_outcome), so at a sequential
+look whose level the seeds just reach, the interval's end may touch 1/2 (6 of 6 at look 1: [0.5, 1], supported). Against 1/2 this is the sign test: at 6 seeds, supported only at 6 of 6, refuted only at 0 of 6.
 Where the baseline reaches the target exactly as often as the treatment, the share is at most 1/2 (every seed
 one arm alone, either arm alike), so the row reads supported in at most (1 - level) / 2 of invocations.
 """
@@ -23,19 +24,25 @@ import pandas as pd
 from harness.judge.measures import grouped, reached_target
 from harness.judge.rules import arm
 from harness.judge.subject import Subject, current_words
-from harness.judge.verdict import Verdict, lean
-from harness.stats.bounds import judge_interval
+from harness.judge.verdict import Rule, Verdict, lean
 from harness.stats.median import current_level
-from harness.stats.proportion import binomial_interval
+from harness.stats.proportion import binomial_interval, share_outcome
 
 SHARE = 0.5  # the claim's threshold: the treatment alone reaches the target in more than half of the seeds
 
 
-def rescue_verdicts(runs: pd.DataFrame, statement: str, metric: str, factor: str, baseline, group_by: list[str], *,
+def rescue_rule(statement: str, metric: str, share: float = SHARE) -> Rule:
+    """A rescue claim as a rule: the share of seeds where only the treatment reached the target > `share`."""
+    return Rule(statement, metric, ">", share)
+
+
+def rescue_verdicts(runs: pd.DataFrame, rule: Rule, factor: str, baseline, group_by: list[str], *,
                     reached: Callable[[Mapping], bool] = reached_target, pair_on: str = "seed") -> list[Verdict]:
     """Per group of `group_by` and treatment level of `factor`: the share of seed pairs where only the treatment
-    reached the target, judged > SHARE with its exact interval (the module docstring). A treatment without a
-    baseline in its group gives no row."""
+    reached the target, judged against `rule` (rescue_rule: '>' its threshold) with its exact interval (the module
+    docstring). A treatment without a baseline in its group gives no row."""
+    if rule.direction != ">":
+        raise ValueError(f"invalid direction {rule.direction!r} for a rescue rule; valid: >")
     verdicts = []
     expected = int(runs[pair_on].nunique()) if len(runs) else 0
     for (keys, rows), treatment in ((g, t) for g in grouped(runs, group_by)
@@ -54,10 +61,10 @@ def rescue_verdicts(runs: pd.DataFrame, statement: str, metric: str, factor: str
         if expected > n:
             notes.append(f"{expected - n} of {expected} pair(s) missing (failed or absent runs)")
         low, high = binomial_interval(alone, n, current_level())
-        outcome = judge_interval(low, high, SHARE, ">") if n else "inconclusive"
+        outcome = share_outcome(alone, n, rule.threshold, current_level())
         if outcome == "inconclusive":
-            notes.append(lean(alone / n, low, high, SHARE, ">") if n else "no complete pairs")
-        verdicts.append(Verdict(statement, Subject(zip(group_by, keys)), metric, alone / n if n else math.nan, low, high,
-                                SHARE, ">", n, outcome, "; ".join(notes), expected=expected, arms=arms,
-                                level=current_level()))
+            notes.append(lean(alone / n, low, high, rule.threshold, ">") if n else "no complete pairs")
+        verdicts.append(Verdict(rule.statement, Subject(zip(group_by, keys)), rule.metric, alone / n if n else math.nan,
+                                low, high, rule.threshold, ">", n, outcome, "; ".join(notes), expected=expected,
+                                arms=arms, level=current_level(), check=rule.check))
     return verdicts

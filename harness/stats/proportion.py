@@ -10,6 +10,7 @@ import math
 
 from harness.stats.median import LEVEL
 
+_ROUNDING = 1e-12  # a tail computed in floats may exceed its exact value by a few ulps; far below any level's step
 _BISECTIONS = 60  # halvings of [0, 1]: the ends are found to ~1e-18, far below what a table shows
 
 
@@ -42,3 +43,16 @@ def binomial_interval(k: int, n: int, level: float = LEVEL) -> tuple[float, floa
     low = 0.0 if k == 0 else solve(lambda p: _at_least(k, n, p))
     high = 1.0 if k == n else 1 - solve(lambda q: _at_least(n - k, n, q))  # by symmetry: failures at rate 1 - p
     return low, high
+
+
+def share_outcome(k: int, n: int, threshold: float, level: float = LEVEL) -> str:
+    """'supported' when a share of k in n is shown above `threshold` at `level` (one-sided P(Binom(n, threshold) >= k)
+    <= (1 - level) / 2, i.e. the Clopper-Pearson low end at or above it), 'refuted' when shown below, else
+    'inconclusive'. Decided on the exact tail rather than the interval's end, as the median's interval is
+    (harness.stats.median.order_rank): at a sequential look's level an end can sit exactly on the threshold."""
+    if n == 0:
+        return "inconclusive"
+    tail = (1 - level) / 2 + _ROUNDING
+    if _at_least(k, n, threshold) <= tail:
+        return "supported"
+    return "refuted" if _at_least(n - k, n, 1 - threshold) <= tail else "inconclusive"

@@ -12,10 +12,10 @@ import pytest
 from harness.judge.sequential import Looks, decidable
 from harness.judge.simulated import censored, outcomes, reached, runs_table
 from harness.judge.verdict import select
-from harness.stats.proportion import binomial_interval
-from suites.bn_walltime import RESCUE, SLOWER, SPEED, STATEMENTS, SUITE, TUNED
+from harness.stats.proportion import binomial_interval, share_outcome
+from suites.bn_walltime import RESCUE, ROWS, SLOWER, SPEED, SUITE, TUNED
 
-UNTUNED = STATEMENTS[:-1]  # every (activation, init) group's rows; the tuned row only where the grid has an lr axis
+UNTUNED = ROWS[:-1]  # every (activation, init) group's rows; the tuned row only where the grid has an lr axis
 GROUPS = 7  # 4 recommended-init + 3 default-init baselines
 
 
@@ -25,7 +25,7 @@ def test_every_run_finished_and_the_untrainable_baselines_are_censored(result):
     assert set(zip(runs.activation, runs.init)) == {("sigmoid", "auto"), ("relu", "default")}
     plain = runs[runs.norm == "none"]
     assert (plain.converged == 0).all() and (plain.stop_reason == "max_epochs").all()
-    rescue = select(result.verdicts, RESCUE)
+    rescue = select(result.verdicts, RESCUE.statement)
     assert len(rescue) == 2  # one per baseline; 2 seeds: the exact interval of a share cannot clear 1/2
     for v in rescue:
         assert v.n == 2 and "only no BN in 0, both in 0" in v.note and v.outcome == "inconclusive", v
@@ -56,13 +56,13 @@ def test_the_epoch_time_and_speed_up_rows_flip_with_the_effect(bn_wins, want):
     assert len(verdicts) == GROUPS * len(UNTUNED) + 1  # relu + He also gets the tuned row
     for statement in [SLOWER.statement, *(st.statement for st in SPEED), TUNED.statement]:
         assert set(outcomes(verdicts, statement)) == {want}, statement
-    assert set(outcomes(verdicts, RESCUE)) == {"refuted"}  # both arms train in every seed: nothing to rescue
+    assert set(outcomes(verdicts, RESCUE.statement)) == {"refuted"}  # both arms train in every seed: nothing to rescue
 
 
 @pytest.mark.parametrize("baseline_trains, want", [(False, "supported"), (True, "refuted")])
 def test_the_rescue_row_flips_with_whether_the_baseline_trains(baseline_trains, want):
     table = runs_table(SUITE, lambda cfg: reached(3) if cfg.norm == "before" or baseline_trains else censored(30))
-    rows = select(SUITE.verdicts(table), RESCUE)
+    rows = select(SUITE.verdicts(table), RESCUE.statement)
     assert len(rows) == GROUPS and {v.outcome for v in rows} == {want}
     assert {(v.effect, v.n) for v in rows} == {(0.0 if baseline_trains else 1.0, 6)}
 
@@ -71,7 +71,7 @@ def test_a_baseline_that_never_trains_leaves_the_speed_up_rows_undecided_and_say
     """The old rows read 'supported' here by construction (a censored baseline bounds the ratio); now the rescue row
     answers, and the speed-up rows have no pair to judge: no interval, no label but inconclusive."""
     verdicts = SUITE.verdicts(runs_table(SUITE, lambda cfg: reached(3) if cfg.norm == "before" else censored(30)))
-    assert {v.outcome for v in select(verdicts, RESCUE)} == {"supported"}
+    assert {v.outcome for v in select(verdicts, RESCUE.statement)} == {"supported"}
     for statement in (st.statement for st in SPEED):
         rows = select(verdicts, statement)
         assert len(rows) == GROUPS
@@ -119,6 +119,10 @@ def test_clopper_pearson_decides_as_the_sign_test_against_one_half():
     assert binomial_interval(6, 6)[0] == pytest.approx(0.025 ** (1 / 6))  # 0.541 > 1/2: supported at 6 of 6
     assert binomial_interval(5, 6)[0] < 0.5 < binomial_interval(5, 6)[1]
     assert binomial_interval(0, 6)[1] == pytest.approx(1 - 0.025 ** (1 / 6))  # 0.459 < 1/2: refuted at 0 of 6
+    first_look = Looks.plan(6, 12).levels[0]  # 1 - 2/64: the 6 seeds' order-statistic interval spends it exactly
+    assert binomial_interval(6, 6, first_look)[0] == pytest.approx(0.5)  # the end touches 1/2: the tail decides
+    assert (share_outcome(6, 6, 0.5, first_look), share_outcome(0, 6, 0.5, first_look)) == ("supported", "refuted")
+    assert share_outcome(9, 10, 0.5) == "supported" and share_outcome(8, 10, 0.5) == "inconclusive"  # the sign test
 
 
 def test_adaptive_seeds_skip_a_row_no_seed_count_up_to_the_cap_could_decide():

@@ -138,9 +138,9 @@ AT_LR = {walltime.KEY: walltime.points(MANY, ())}  # no lr grid: no tuned row
 RESCUE_ROWS = 2000  # its true rate is 1/64 = 1.56% (6 of 6 by chance): at 2000 rows 2.5% lies 3.4 sd above it
 WALLTIME = [
     Null("the baseline trains exactly as often as BN (each seed one arm alone, a fair coin)",
-         {walltime.RESCUE: "supported"}, one_arm_alone, grid=AT_LR, rows=RESCUE_ROWS),
+         {walltime.RESCUE.statement: "supported"}, one_arm_alone, grid=AT_LR, rows=RESCUE_ROWS),
     Null("the baseline trains exactly as often as BN, the share at the claim's threshold (a false refutation)",
-         {walltime.RESCUE: "refuted"}, one_arm_alone, grid=AT_LR, rows=RESCUE_ROWS),
+         {walltime.RESCUE.statement: "refuted"}, one_arm_alone, grid=AT_LR, rows=RESCUE_ROWS),
     # 8 seeds: the tuned row holds 2 out for tuning, so 6 judged pairs bound its interval (6 seeds never could)
     Null("BN exactly like no BN at every lr (time ratio exactly 1)",
          {walltime.SLOWER.statement: "supported", **{st.statement: "supported" for st in walltime.SPEED},
