@@ -31,7 +31,8 @@ def records(runs: pd.DataFrame) -> list[dict]:
 def grouped(runs: pd.DataFrame, by: list[str]) -> list[tuple[tuple, list[dict]]]:
     """The runs' rows (records) grouped by the values of `by`, in order of first appearance, as
     runs.groupby(by, sort=False) groups them (a group whose key holds a nan is left out), one records() call in all:
-    a DataFrame per group costs ~1 ms, a null simulation judges thousands of tables. An empty `by`: one group, key ()."""
+    a DataFrame per group costs ~1 ms, a null simulation judges thousands of tables. An empty `by`: one group,
+    key ()."""
     groups: dict[tuple, list[dict]] = {}
     for row in records(runs):
         key = tuple(row[f] for f in by)

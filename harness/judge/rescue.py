@@ -10,7 +10,8 @@ did; interval = the exact (Clopper-Pearson) interval of that share (harness.stat
 exceeds 1/2 (in most seeds the treatment alone trains). Supported when the share is shown above 1/2, refuted when
 shown below (the baseline trains as well as the treatment, both fail, or only the baseline trains, in most seeds),
 else inconclusive; decided on the exact binomial tail (harness.stats.proportion.share_outcome), so at a sequential
-look whose level the seeds just reach, the interval's end may touch 1/2 (6 of 6 at look 1: [0.5, 1], supported). Against 1/2 this is the sign test: at 6 seeds, supported only at 6 of 6, refuted only at 0 of 6.
+look whose level the seeds just reach, the interval's end may touch 1/2 (6 of 6 at look 1: [0.5, 1], supported).
+Against 1/2 this is the sign test: at 6 seeds, supported only at 6 of 6, refuted only at 0 of 6.
 Where the baseline reaches the target exactly as often as the treatment, the share is at most 1/2 (every seed
 one arm alone, either arm alike), so the row reads supported in at most (1 - level) / 2 of invocations.
 """

@@ -19,7 +19,7 @@ def _at_least(k: int, n: int, p: float) -> float:
     return sum(math.comb(n, i) * p ** i * (1 - p) ** (n - i) for i in range(max(k, 0), n + 1))
 
 
-@functools.lru_cache(maxsize=4096)  # a pure function of three numbers; a null simulation asks the same few thousands of times
+@functools.lru_cache(maxsize=4096)  # a pure function of three numbers, asked thousands of times by a null simulation
 def binomial_interval(k: int, n: int, level: float = LEVEL) -> tuple[float, float]:
     """Two-sided `level` Clopper-Pearson interval of a proportion from k of n: coverage >= level for every p.
 

@@ -120,9 +120,9 @@ def one_arm_alone(configs, rng):
 
 def alike_draw(configs, rng):
     """BN exactly like no BN at every lr: the true epochs, epoch-time and time-to-target ratios all 1. Epochs to target
-    lognormal (median 12, walltime.NOISE's sd of log epochs, so ~2% of runs pass the 30-epoch budget, censored alike
+    lognormal (median 12, walltime.NOISE's sd of log epochs, so ~1% of runs pass the 30-epoch budget, censored alike
     in both arms); an epoch's seconds share the pair's load (lognormal, sd 0.3: a lockstep pair sees one load) times
-    the run's own noise (sd walltime.NOISE's sd of log epoch time)."""
+    the run's own noise (walltime.NOISE's sd of log epoch time per run)."""
     n, codes = len(configs), pair_codes(configs)
     sd_epochs, sd_time = walltime.NOISE
     load = np.exp(rng.normal(size=codes.max() + 1) * 0.3)[codes]
