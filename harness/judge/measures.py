@@ -36,7 +36,7 @@ def grouped(runs: pd.DataFrame, by: list[str]) -> list[tuple[tuple, list[dict]]]
     groups: dict[tuple, list[dict]] = {}
     for row in records(runs):
         key = tuple(row[f] for f in by)
-        if not any(isinstance(k, float) and math.isnan(k) for k in key):
+        if not any(k is None or (isinstance(k, float) and math.isnan(k)) for k in key):  # pandas' dropna
             groups.setdefault(key, []).append(row)
     return list(groups.items())
 

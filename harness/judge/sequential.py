@@ -114,8 +114,8 @@ def judge_looks(judged: LookJudge, runs: pd.DataFrame, upto: int | None = None
             k = identity(v)
             if k not in order:
                 order.append(k)
-            if k in chosen and chosen[k].outcome != "inconclusive":
-                continue  # decided at an earlier look: frozen
+            if k in chosen and (chosen[k].outcome != "inconclusive" or not decidable(chosen[k], looks, at[k])):
+                continue  # decided at an earlier look, or undecidable there (no seeds were added for it): frozen
             chosen[k], at[k] = v, i
     several = len(looks.seeds) > 1  # a row says which look decided it (its level is that look's)
     out = [replace(chosen[k], look=at[k] + 1, looks=len(looks.seeds)) if several else chosen[k] for k in order]

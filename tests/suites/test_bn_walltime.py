@@ -9,7 +9,7 @@ import math
 
 import pytest
 
-from harness.judge.sequential import Looks, decidable
+from harness.judge.sequential import LookJudge, Looks, decidable, judge_looks
 from harness.judge.simulated import censored, outcomes, reached, runs_table
 from harness.judge.verdict import select
 from harness.stats.proportion import binomial_interval, share_outcome
@@ -132,3 +132,14 @@ def test_adaptive_seeds_skip_a_row_no_seed_count_up_to_the_cap_could_decide():
     assert not decidable(no_pairs, looks, 0)  # 0 pairs + 6 seeds < the 9 a 99.4% interval needs
     tuned_row = select(SUITE.verdicts(_both_train(True, seeds=6)), TUNED.statement)[0]
     assert tuned_row.n == 4 and decidable(tuned_row, looks, 0)  # 4 + 6 = 10 judged pairs at the last look
+
+
+def test_an_undecidable_row_keeps_the_look_it_became_undecidable_at():
+    """Seeds were added to relu + He only: the censored groups' speed-up rows stay at look 1 (0 of 6 seeds), never
+    read as if 6 of their 12 pairs were missing at the last look."""
+    table = runs_table(SUITE, lambda cfg: reached(3) if cfg.norm == "before" or cfg.activation == "relu" and
+                       cfg.init == "auto" else censored(30), seeds=12)
+    table = table[(table.seed < 6) | ((table.activation == "relu") & (table.init == "auto"))]
+    rows, _, _ = judge_looks(LookJudge(SUITE.verdicts, Looks.plan(6, 12)), table)
+    (v,) = select(rows, SPEED[1].statement, activation="sigmoid")
+    assert (v.n, v.expected, v.look, v.outcome) == (0, 6, 1, "inconclusive") and "missing" not in v.note, v
