@@ -50,7 +50,8 @@ def tuned(runs: pd.DataFrame, arm: list[str], value: ValueFn, knob: str | list[s
             if values:
                 medians[cell] = float(np.median(values))
         best = (min if lower_is_better else max)(medians.values())
-        pick = next(cell for cell in medians if abs(medians[cell] - best) <= within)  # grid order: ties go first
+        # grid order: ties go first (== too: every value may be inf, a miss, where inf - inf is nan)
+        pick = next(cell for cell in medians if medians[cell] == best or abs(medians[cell] - best) <= within)
         keep += [i for i in members if tuple(rows[i][k] for k in knobs) == pick
                  and not (select_on and select_on(rows[i]["seed"]))]
     out = runs.iloc[keep]
