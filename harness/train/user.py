@@ -128,8 +128,9 @@ class UserSystem(pl.LightningModule):
         return self._optimizer  # stepped by hand below, as is every scheduler
 
     def on_fit_start(self) -> None:
-        if self._foreign:  # its device property follows its own namespace's .to(), not this module's
+        if self._foreign:  # Lightning attaches the Trainer and updates .device for its own namespace's children only
             self.model.to(self.device)
+            self.model.trainer = self.trainer  # so self.trainer, self.current_epoch read it, as in the other namespace
         self.model.on_fit_start()
 
     def on_train_epoch_start(self) -> None:
