@@ -8,6 +8,7 @@ import shutil
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import pytorch_lightning as pl
 import torch
@@ -102,6 +103,19 @@ def test_the_timed_region_is_the_training_steps_and_excludes_the_modules_validat
         assert 0 < epoch[EPOCH_TIME] < SLEEP_S
         assert {"train_mse", "val_mse", TRAIN_LOSS} <= set(epoch)  # the module's self.log means, by its own names
     # the module's logged training mean is the harness's own mean of the losses it returned (8 equal batches)
+    assert result.history[0]["train_mse"] == pytest.approx(result.history[0][TRAIN_LOSS], rel=1e-6)
+
+
+def test_a_lightning_module_on_a_dataset_of_arrays_gets_the_harness_split_in_batches(registered):
+    """A loader of (X, y) arrays with a LightningModule: the harness's split, standardized, in shuffled batches."""
+    def arrays(config):
+        x = np.random.default_rng(0).normal(size=(400, 3)).astype(np.float32)  # (400, 3)
+        return x, line(torch.from_numpy(x)).numpy()  # (400, 1) float targets
+    config = lines_config(registered, "arrays", stop_at_target=False).replace(
+        dataset=registered("dataset", "line-arrays", arrays), batch_size=40)
+    result = train(config)
+    losses = [h["val_mse"] for h in result.history]
+    assert len(losses) == 3 and losses[-1] < losses[0] / 2  # it learns the line
     assert result.history[0]["train_mse"] == pytest.approx(result.history[0][TRAIN_LOSS], rel=1e-6)
 
 
@@ -210,6 +224,7 @@ def test_the_regression_example_runs_by_path_and_its_children_record_epochs_and_
                                                                                             capsys):
     """The Done-when bullet: a LightningModule and a LightningDataModule, target val_loss (min), by path, a verdict."""
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "200")  # the verdict table on one line per row, whatever runs the tests
     shutil.copy(EXAMPLE, tmp_path / "suite.py")
     uri = f"sqlite:///{tmp_path / 'mlruns' / 'mlflow.db'}"
     code = main(["run", "./suite.py", "--scale", "ci", "--seeds", "2", "--no-report", "--tracking-uri", uri])

@@ -91,6 +91,8 @@ def check_models(configs: list[RunConfig], lockstep: bool = False) -> None:
                 except ConfigError:
                     if key not in KINDS:
                         raise
+                except Exception:  # noqa: BLE001 -- not hidden: this config's run raises it again and fails with
+                    continue  # its traceback, as before the probe existed; another config may show the kinds
         problem = refusal(config, KINDS[key])
         if problem:
             raise ConfigError(problem)
