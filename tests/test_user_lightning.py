@@ -18,7 +18,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from harness.cli.main import main
 from harness.config.run_config import ConfigError, RunConfig
-from harness.core.contract import (EPOCH_TIME, EPOCHS_TO_TARGET, STOP_REASON_TAG, TIME_TO_TARGET, TRAIN_LOSS,
+from harness.core.contract import (EPOCH_TIME, EPOCHS_TO_TARGET, STOP_REASON_TAG, TIME_TO_TARGET, TRAIN_LOSS, TRAIN_LR,
                                    VAL_EPOCH_TIME)
 from harness.core.errors import EXIT_BAD_INPUT, EXIT_OK
 from harness.data.datasets import DATASETS, register_dataset
@@ -117,6 +117,31 @@ def test_a_lightning_module_on_a_dataset_of_arrays_gets_the_harness_split_in_bat
     losses = [h["val_mse"] for h in result.history]
     assert len(losses) == 3 and losses[-1] < losses[0] / 2  # it learns the line
     assert result.history[0]["train_mse"] == pytest.approx(result.history[0][TRAIN_LOSS], rel=1e-6)
+
+
+class Scheduled(Linear):
+    """Linear, its lr halved after every epoch (StepLR); `monitor`: by ReduceLROnPlateau on that metric instead."""
+
+    def __init__(self, monitor: str = ""):
+        super().__init__()
+        self.monitor = monitor
+
+    def configure_optimizers(self):
+        opt = torch.optim.SGD(self.parameters(), lr=0.05)
+        if self.monitor:
+            plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=0)
+            return {"optimizer": opt, "lr_scheduler": {"scheduler": plateau, "monitor": self.monitor}}
+        return [opt], [torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)]
+
+
+def test_the_modules_lr_schedulers_are_stepped_as_configure_optimizers_says(registered):
+    config = lines_config(registered, "sched", stop_at_target=False)
+    stepped = train(config.replace(model=registered("model", "step-lr", lambda config: Scheduled())))
+    assert [h[TRAIN_LR] for h in stepped.history] == pytest.approx([0.05, 0.025, 0.0125])
+    typo = config.replace(model=registered("model", "plateau-typo", lambda config: Scheduled("val_mes")))
+    with pytest.raises(ConfigError, match="^invalid lr scheduler monitor 'val_mes': not logged this epoch; valid: "
+                                          ".*val_mse"):
+        train(typo)
 
 
 def test_target_mode_min_stops_at_the_first_epoch_at_or_below_the_target(registered):

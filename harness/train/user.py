@@ -11,7 +11,6 @@ epoch's batch-size-weighted means on the device (no sync inside the timed region
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 import pytorch_lightning as pl
@@ -189,8 +188,11 @@ class UserSystem(pl.LightningModule):
                 monitor = s["monitor"]
                 if monitor is None:
                     s["scheduler"].step()
-                else:  # ReduceLROnPlateau and the like: the monitored metric's value this epoch
-                    s["scheduler"].step(self.epoch_metrics.get(monitor, math.nan))
+                elif monitor in self.epoch_metrics:  # ReduceLROnPlateau and the like: the metric's value this epoch
+                    s["scheduler"].step(self.epoch_metrics[monitor])
+                else:
+                    raise ConfigError(f"invalid lr scheduler monitor {monitor!r}: not logged this epoch; valid: "
+                                      f"{', '.join(sorted(self.epoch_metrics))}")
 
     def on_train_end(self) -> None:
         self.model.on_train_end()
