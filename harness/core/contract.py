@@ -56,6 +56,10 @@ NEAR_ZERO_SHARE = "weights/near_zero_share"  # share of the MLP's hidden Linear 
 # MC dropout's cost: (MC seconds / one deterministic pass's seconds) / T, and MC seconds / T; medians over epochs so far
 MC_LATENCY_RATIO, MC_SECONDS_PER_PASS = "mc/latency_ratio", "mc/seconds_per_pass"
 
+# A user's LightningModule (harness.train.user) adds what it logs with self.log / self.log_dict, each epoch's mean under
+# the name it logged (e.g. val_loss), beside train/loss (the mean of its training_step's losses), train/lr and the
+# clocks above; those names are its own, not the contract's, and never replace the clocks or train/lr.
+
 # --- summary metrics, step 0 ---
 # 1 if the run reached its target at some epoch, else 0; the 1-based epoch it did (absent if never) and the seconds
 CONVERGED, EPOCHS_TO_TARGET, TIME_TO_TARGET = "converged", "epochs_to_target", "time_to_target_s"
