@@ -31,6 +31,9 @@ TIMING_TAG = "harness.timing"  # 'interleaved': trained in lockstep with the arm
 INTERLEAVED_TAG = "harness.interleaved"  # field=level,level,...: the arms a run's steps alternated with
 NULL_TAG = "harness.null"  # 'true' on an A/A invocation (harness run --null) and its runs: no arm differs from its baseline
 STEP_ORDER_TAG = "harness.step_order"  # field=level,level,...: the order the arms stepped in each round (seed-rotated)
+# JSON list of the verdict keys (verdict/<key>) whose rows are checks of the implementation (identities, algebra), not
+# evidence for the claim: `harness runs` tallies them apart
+CHECKS_TAG = "harness.checks"
 
 # --- per-epoch metrics, step = epoch (1-based) ---
 TRAIN_LOSS, EPOCH_TIME, VAL_LOSS, VAL_ACC = "train/loss", "train/epoch_time_s", "val/loss", "val/acc"

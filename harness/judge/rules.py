@@ -79,14 +79,16 @@ def _said(arm_: Subject) -> str:
     return current_words().say(arm_) or str(arm_)
 
 
-def _tuned(runs: pd.DataFrame) -> Subject:
+def _tuned(rows: list[dict]) -> Subject:
     """What an arm's runs were tuned to (harness.judge.tuning), {} where they were not."""
-    return merged(list(dict.fromkeys(runs[TUNED]))) if TUNED in runs.columns and len(runs) else Subject()
+    return merged(list(dict.fromkeys(r[TUNED] for r in rows))) if rows and TUNED in rows[0] else Subject()
 
 
-def _at(column: pd.Series, level) -> pd.Series:
-    """column == level, element by element (a Subject is a mapping, which pandas would otherwise spread)."""
-    return column.map(lambda x: x == level).astype(bool) if isinstance(level, Subject) else column == level
+def _at(rows: list[dict], factor: str, level) -> list[dict]:
+    """The rows whose `factor` equals `level` (a level may be a Subject: a tuned arm, compared as a mapping). On
+    rows, not on the table: a boolean mask per level costs ~1 ms of pandas, which a null simulation pays thousands
+    of times per suite."""
+    return [r for r in rows if r[factor] == level]
 
 
 def _seeds_in(runs: pd.DataFrame, pair_on: str = "seed") -> int:
@@ -94,9 +96,9 @@ def _seeds_in(runs: pd.DataFrame, pair_on: str = "seed") -> int:
     return int(runs[pair_on].nunique()) if pair_on in runs.columns and len(runs) else 0
 
 
-def _rows_by(runs: pd.DataFrame, key: str) -> dict:
-    """key value -> that run's row (a dict: a Series per row costs ~0.15 ms, a null simulation judges thousands)."""
-    return {row[key]: row for row in records(runs)}
+def _rows_by(rows: list[dict], key: str) -> dict:
+    """key value -> that run's row."""
+    return {row[key]: row for row in rows}
 
 
 def paired_verdicts(runs: pd.DataFrame, statements: list[PairedStatement], factor: str, baseline,
@@ -115,11 +117,12 @@ def paired_verdicts(runs: pd.DataFrame, statements: list[PairedStatement], facto
     groups = runs.groupby(group_by, sort=False) if group_by else [((), runs)]
     for keys, group in groups:
         keys = keys if isinstance(keys, tuple) else (keys,)
-        base_runs = group[_at(group[factor], baseline)]
+        rows = records(group)
+        base_runs = _at(rows, factor, baseline)
         base = _rows_by(base_runs, pair_on)
         treatments = list(levels) if levels is not None else [v for v in dict.fromkeys(group[factor]) if v != baseline]
         for level in treatments:
-            treat_runs = group[_at(group[factor], level)]
+            treat_runs = _at(rows, factor, level)
             treat = _rows_by(treat_runs, pair_on)
             pairs = sorted(set(base) & set(treat))
             about, arms = Subject(zip(group_by, keys)), (arm(factor, level), arm(factor, baseline))
@@ -165,10 +168,11 @@ def spread_verdicts(runs: pd.DataFrame, statements: list[PairedStatement], facto
     groups = runs.groupby(group_by, sort=False) if group_by else [((), runs)]
     for keys, group in groups:
         keys = keys if isinstance(keys, tuple) else (keys,)
-        base = _rows_by(group[_at(group[factor], baseline)], pair_on)
+        rows = records(group)
+        base = _rows_by(_at(rows, factor, baseline), pair_on)
         treatments = list(levels) if levels is not None else [v for v in dict.fromkeys(group[factor]) if v != baseline]
         for level in treatments:
-            treat = _rows_by(group[_at(group[factor], level)], pair_on)
+            treat = _rows_by(_at(rows, factor, level), pair_on)
             for st in statements:
                 pairs = [(st.value(treat[p]).value, st.value(base[p]).value) for p in sorted(set(base) & set(treat))]
                 pairs = [(t, b) for t, b in pairs if not (math.isnan(t) or math.isnan(b))]
