@@ -12,13 +12,14 @@ import torch
 
 THREADS = 1  # torch intra-op threads for every benchmark: thread count changes timings, so it is pinned and recorded
 
-# Repeats per benchmark. quick: CI's regression signal in about a minute and a half on 2 idle cores (3 process
-# pairs take ~45 s of it: a harness process starts in ~8 s, a plain one in ~4 s); full: tighter spreads.
+# Repeats per benchmark. quick: CI's regression signal in about two minutes on 2 idle cores (3 process pairs take
+# ~45 s of it: a harness process starts in ~8 s, a plain one in ~4 s; the report benchmarks ~40 s at 3 rounds);
+# full: tighter spreads, and the rounds docs/benchmarks.md's figures come from (5 per command-line benchmark).
 SCALES = {
     "quick": {"inference_rounds": 15, "epoch_rounds": 3, "overhead_rounds": 3, "overhead_epochs": 4,
-              "process_pairs": 3, "process_epochs": 8},
+              "process_pairs": 3, "process_epochs": 8, "cli_rounds": 3},
     "full": {"inference_rounds": 100, "epoch_rounds": 10, "overhead_rounds": 20, "overhead_epochs": 8,
-             "process_pairs": 7, "process_epochs": 8},
+             "process_pairs": 7, "process_epochs": 8, "cli_rounds": 5},
 }
 
 
@@ -36,8 +37,10 @@ def bench_scale(request) -> dict:
     return SCALES[_scale_name(request.config)]
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="session", autouse=True)
 def _pinned_threads():
+    """For the whole session, module fixtures included (they are made before any function-scoped fixture): the
+    inference nets' set-up took 6.5 s at torch's default 2 threads on our 2 cores at load 2.5, 0.3 s at 1."""
     previous = torch.get_num_threads()
     torch.set_num_threads(THREADS)
     yield

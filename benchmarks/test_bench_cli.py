@@ -1,8 +1,8 @@
 """How long a person waits for the command line: help, `list`, bad input, and `report` on a real store.
 
 Each command runs as a user runs it, a fresh `python -m harness.cli.main` process (interpreter start-up
-included), 5 rounds; the benchmark's median is the figure docs/benchmarks.md states (goal: < 1 s for help,
-list and bad input; < 3 s for report). The load average at the start travels in extra_info.
+included), 5 rounds (3 at --bench-quick, CI's regression signal); the full run's median is the figure
+docs/benchmarks.md states (goal: < 1 s for help, list and bad input; < 3 s for report). The load average at the start travels in extra_info.
 """
 from __future__ import annotations
 
@@ -28,9 +28,10 @@ def cli(args: list[str], cwd: Path = ROOT) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("name", list(FAST))
-def test_bench_cli_answers_at_once(benchmark, name):
+def test_bench_cli_answers_at_once(benchmark, bench_scale, name):
     benchmark.extra_info["load_average_1min"] = os.getloadavg()[0]
-    result = benchmark.pedantic(cli, args=(FAST[name],), rounds=5, iterations=1, warmup_rounds=1)
+    result = benchmark.pedantic(cli, args=(FAST[name],), rounds=bench_scale["cli_rounds"], iterations=1,
+                                warmup_rounds=1)
     assert result.returncode in (0, 2), result.stderr  # help and list: 0; bad input: 2, one line
     assert "Traceback" not in result.stderr
 
@@ -59,7 +60,7 @@ def report(folder: Path, uri: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("plots", ["drawn", "reused", "replayed"])
-def test_bench_report(benchmark, headline_store, plots):
+def test_bench_report(benchmark, bench_scale, headline_store, plots):
     """drawn: the store changed since the plots were attached (a metric more on a judged run), so the report is made
     from the store and every plot drawn again; reused: nothing changed but the report's files were deleted, so it is
     made from the store and the attached PNGs are copied; replayed: nothing changed at all (as after `harness run`,
@@ -80,14 +81,15 @@ def test_bench_report(benchmark, headline_store, plots):
 
     benchmark.extra_info["load_average_1min"] = os.getloadavg()[0]
     benchmark.extra_info["judged_runs"] = len(invocation_runs(client, "bn-walltime", parent))
+    n_rounds = bench_scale["cli_rounds"]
     if plots == "drawn":
-        result = benchmark.pedantic(report, setup=change_the_store, rounds=5, iterations=1, warmup_rounds=1)
+        result = benchmark.pedantic(report, setup=change_the_store, rounds=n_rounds, iterations=1, warmup_rounds=1)
     elif plots == "reused":
-        result = benchmark.pedantic(report, args=(folder, uri), rounds=5, iterations=1, warmup_rounds=1)
+        result = benchmark.pedantic(report, args=(folder, uri), rounds=n_rounds, iterations=1, warmup_rounds=1)
     else:
         report(folder, uri)  # the memo of this very request, its files in place
         result = benchmark.pedantic(cli, args=(["report", "bn-walltime", "--tracking-uri", uri],),
-                                    kwargs={"cwd": folder}, rounds=5, iterations=1, warmup_rounds=1)
+                                    kwargs={"cwd": folder}, rounds=n_rounds, iterations=1, warmup_rounds=1)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.rstrip().splitlines()
     start = max(i for i, line in enumerate(lines) if line.startswith("ANSWER to "))  # the answer: the last lines

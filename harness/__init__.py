@@ -36,8 +36,8 @@ _PUBLIC = {
     "time_or_miss": "harness.judge.scoring", "tuned_per_task": "harness.judge.scoring",
     "within_best_other": "harness.judge.scoring", "profile_table": "harness.judge.scoring",
     "share_near_best": "harness.judge.landscape", "best_shift": "harness.judge.landscape",
-    "whole_grid": "harness.judge.landscape", "rescue_verdicts": "harness.judge.rescue",
-    "rescue_rule": "harness.judge.rescue",
+    "whole_grid": "harness.judge.landscape", "grid_cube": "harness.judge.landscape",
+    "rescue_verdicts": "harness.judge.rescue", "rescue_rule": "harness.judge.rescue",
     "profile_section": "harness.report.profile_plot",
     # synthetic runs tables for a suite's flip and null tests
     "runs_table": "harness.judge.simulated", "reached": "harness.judge.simulated", "censored": "harness.judge.simulated",

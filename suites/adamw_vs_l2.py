@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from harness import (DifferenceStatement, FINAL_VAL_ACC, Measured, RatioStatement, Rule, RunConfig, Suite,
+from harness import (DifferenceStatement, FINAL_VAL_ACC, grid_cube, Measured, RatioStatement, Rule, RunConfig, Suite,
                      ThresholdStatement, best_shift, column, final_val_acc, make_optimizer, paired_verdicts,
                      threshold_verdicts, tuned)
 
@@ -101,13 +101,13 @@ def decay_shifts(task: pd.DataFrame) -> pd.DataFrame:
         lrs, decays = sorted(runs.lr.unique()), sorted(runs.log_decay.unique())
         if len(lrs) < 2:
             continue
-        grid = runs.pivot_table(index="seed", columns=["lr", "log_decay"], values=FINAL_VAL_ACC, dropna=False)
-        grid = grid.reindex(columns=pd.MultiIndex.from_product([lrs, decays])).dropna()  # seeds with the whole grid
-        acc = grid.to_numpy().reshape(len(grid), len(lrs), len(decays))  # (seeds, lrs, decays)
+        seeds, acc = grid_cube(runs, "seed", [("lr", lrs), ("log_decay", decays)], FINAL_VAL_ACC)
+        whole = ~np.isnan(acc).any(axis=(1, 2))  # seeds with the whole grid, each cell with a value
+        seeds, acc = [s for s, w in zip(seeds, whole) if w], acc[whole]  # (seeds, lrs, decays)
         top = acc == acc.max(axis=-1, keepdims=True)
         best = (top * np.asarray(decays)).sum(axis=-1) / top.sum(axis=-1)  # ties: the geometric mean of the tied decays
         rows += [dict(seed=seed, optimizer=opt, dataset=dataset, decay_shift=float(abs(b[-1] - b[0])))
-                 for seed, b in zip(grid.index, best)]
+                 for seed, b in zip(seeds, best)]
     return pd.DataFrame(rows, columns=["seed", "optimizer", "dataset", "decay_shift"])
 
 

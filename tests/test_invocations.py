@@ -87,3 +87,22 @@ def test_threads_beyond_the_free_cores_warn(monkeypatch, load, threads, workers,
     assert (warning is not None) == warns
     if warns:
         assert warning.startswith(f"warning: {threads * workers} threads") and "cores are free" in warning
+
+
+def test_runs_tallies_checks_apart_from_the_claims_rows(tracker, capsys, monkeypatch):
+    """A check of the implementation (an identity) is not evidence: `harness runs` counts it apart."""
+    from harness.execute.judging import record
+    from harness.judge.verdict import Verdict
+
+    def row(statement, outcome, check=False):
+        return Verdict(statement, {"optimizer": "momentum"}, "ratio", 0.5, 0.4, 0.6, 1.0, "<", 6, outcome, "",
+                       check=check)
+
+    parent = tracker.start_parent("checks-apart", "p", {})
+    record(tracker, parent, [row("a claim", "supported"), row("another claim", "inconclusive"),
+                             row("an identity", "supported", check=True), row("an algebra", "refuted", check=True)],
+           "header")
+    monkeypatch.setenv("COLUMNS", "250")  # one line per invocation, unwrapped
+    assert main(["runs", "--tracking-uri", tracker.uri]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "1 supported, 1 undecided; checks: 1 passed, 1 FAILED" in text, text

@@ -20,7 +20,8 @@ CHOICES = {"activation": names.registry_names("activation"), "init": ("auto", *n
            "optimizer": names.registry_names("optimizer"), "dataset": names.registry_names("dataset"),
            "norm": names.constant("config/run_config.py", "NORMS"), "device": DEVICES, "loop": names.constant("config/run_config.py", "LOOPS"),
            "dropout_kind": names.constant("config/run_config.py", "DROPOUT_KINDS"),
-           "target_metric": tuple(names.constant("config/run_config.py", "TARGET_METRICS"))}
+           "target_metric": tuple(names.constant("config/run_config.py", "TARGET_METRICS")),
+           "target_mode": names.constant("config/run_config.py", "TARGET_MODES")}
 REGISTRY_AXES = ("activation", "init", "optimizer", "dataset")  # 'unknown X'; fixed tuples say 'invalid X'
 
 

@@ -1,6 +1,8 @@
 """RunConfig's checks of its optimization, regularization and reuse axes, and the parsers of its text fields (one line per error)."""
 from __future__ import annotations
 
+import dataclasses
+
 
 def parse_milestones(text: str) -> tuple[int, ...]:
     """'10,20' -> (10, 20): epochs after which piecewise scheduling multiplies the lr; ValueError unless increasing positive ints."""
@@ -21,6 +23,17 @@ def parse_classes(text: str) -> tuple[int, ...]:
 class ConfigError(ValueError):
     """A configuration value out of range or unknown; the message is one line naming it and the valid choices."""
 
+
+
+def check_target(config, metrics: dict[str, str], modes: tuple[str, ...]) -> None:  # config: a RunConfig
+    """target_mode is one of `modes`; auto only for the harness's own metrics (`metrics`: name -> direction)."""
+    if config.target_mode not in modes:
+        raise ConfigError(f"invalid target_mode {config.target_mode!r}; valid: {', '.join(modes)}")
+    if not isinstance(config.target_metric, str) or not config.target_metric:
+        raise ConfigError(f"invalid target_metric {config.target_metric!r}; valid: a metric name, e.g. {', '.join(metrics)}")
+    if config.target_mode == "auto" and config.target_metric not in metrics:
+        raise ConfigError(f"invalid target_metric {config.target_metric!r} with target_mode 'auto'; valid: "
+                          f"{', '.join(metrics)}, or a metric your LightningModule logs with target_mode 'min' or 'max'")
 
 
 def check_optimization(config) -> None:  # config: harness.config.run_config.RunConfig, which imports this module
@@ -88,3 +101,25 @@ def check_reuse(config) -> None:  # config: harness.config.run_config.RunConfig,
                           f"{config.schedule!r}; valid: 1.0, or schedule 'constant'")
     if "=" in config.reuse_from:
         config.reuse_source()  # its fields must name a valid config
+
+
+# What a run whose model factory returns a LightningModule leaves to that module (its configure_optimizers and
+# training_step: optimizer, lr, their hyperparameters, clipping, schedules) or cannot apply to it (the harness's own
+# system applies penalties, max-norm, early stopping on val/loss, MC dropout, evaluation of the training split,
+# diagnostics, layer reuse; the 'epoch' loop on one device steps it). Moved off its default, each is refused, not ignored.
+OWNED_BY_MODULE = ("optimizer", "lr", "weight_decay", "momentum", "beta1", "beta2", "rho", "eps", "clip", "clip_threshold",
+                   "schedule", "decay_epochs", "decay_power", "decay_factor", "milestones", "patience", "cycle_div",
+                   "l1", "l2", "max_norm", "early_stopping", "mc_samples", "eval_train", "diagnostics", "reuse_from",
+                   "reuse_layers", "freeze_epochs", "unfreeze_lr_factor", "loop", "strategy", "devices")
+
+
+def owned_by_module(config) -> str | None:  # config: a RunConfig whose model factory returns a LightningModule
+    """The one-line error for the first OWNED_BY_MODULE setting moved off its default, else None."""
+    defaults = {f.name: f.default for f in dataclasses.fields(config)}
+    for name in OWNED_BY_MODULE:
+        value = getattr(config, name)
+        if value != defaults[name]:
+            return (f"invalid {name} {value!r} for model {config.model!r}, whose factory returns a LightningModule: "
+                    f"the module owns its optimization and training step; valid: {defaults[name]!r} (a setting your "
+                    f"module reads goes in options, e.g. options.{name})")
+    return None

@@ -18,8 +18,10 @@ NORMS = ("none", "before", "after")  # batch norm placement relative to each hid
 DEVICES = ("auto", "cpu", "cuda")
 LOOPS = ("epoch", "step")
 DROPOUT_KINDS = ("plain", "alpha")
-# Target metrics and the direction that counts as reaching the target.
+# The harness's own target metrics and the direction that counts as reaching the target; a metric your LightningModule
+# logs needs its direction said (target_mode, spelt as Lightning's callbacks spell it: min or max).
 TARGET_METRICS = {VAL_ACC: "max", VAL_LOSS: "min"}
+TARGET_MODES = ("auto", "min", "max")  # auto: TARGET_METRICS' direction for the harness's own metrics
 # The chapter's recipe (its BN exercise): a 20x100 MLP, Nesterov momentum at lr 0.01, batches of 32, on digits
 # here (CIFAR-10 in the book). Suites start from it and change what their claim is about.
 CHAPTER_RECIPE = dict(dataset="digits", depth=20, width=100, optimizer="nesterov", lr=0.01, batch_size=32)
@@ -91,8 +93,9 @@ class RunConfig:
     early_stopping: int = 0  # patience in epochs without a lower val/loss before stopping (stop_reason early_stopped), then the best epoch's weights are restored; 0 = off
     mc_samples: int = 0  # T: validation also averages softmax over T passes with dropout on (MC dropout), timed apart; 0 = off
     # --- target ---
-    target_metric: str = VAL_ACC  # validation metric that defines convergence
-    target_value: float = 0.9  # threshold: >= for accuracy, <= for loss
+    target_metric: str = VAL_ACC  # metric that defines convergence: val/acc, val/loss, or any your LightningModule logs (self.log)
+    target_value: float = 0.9  # threshold: reached when the metric is >= it (mode max) or <= it (mode min)
+    target_mode: str = "auto"  # min or max as Lightning's callbacks spell it; auto = the harness metric's own (val/acc max, val/loss min)
     stop_at_target: bool = True  # stop the run at the first epoch that reaches the target
     # --- measurement (outside the timed region) ---
     eval_train: bool = False  # also evaluate the whole training split each epoch (train/acc, train/eval_loss), e.g. for generalization gaps
@@ -146,7 +149,7 @@ class RunConfig:
         choice("device", self.device, DEVICES)
         choice("loop", self.loop, LOOPS)
         choice("dropout_kind", self.dropout_kind, DROPOUT_KINDS)
-        choice("target_metric", self.target_metric, list(TARGET_METRICS))
+        checks.check_target(self, TARGET_METRICS, TARGET_MODES)
         choice("clip", self.clip, names.constant("nn/clipping.py", "CLIPS"))
         registered("schedule", self.schedule)
 
@@ -216,12 +219,13 @@ class RunConfig:
         return [d.strip() for d in self.diagnostics.split(",") if d.strip()]
 
     @property
-    def target_mode(self) -> str:
-        return TARGET_METRICS[self.target_metric]
+    def target_direction(self) -> str:
+        """'max' or 'min': target_mode, or the harness metric's own direction when it is auto."""
+        return TARGET_METRICS[self.target_metric] if self.target_mode == "auto" else self.target_mode
 
     def reached(self, value: float) -> bool:
-        """Whether a validation value meets the target."""
-        return value >= self.target_value if self.target_mode == "max" else value <= self.target_value
+        """Whether a value of the target metric meets the target."""
+        return value >= self.target_value if self.target_direction == "max" else value <= self.target_value
 
     def resolved(self) -> "RunConfig":
         """A copy with device='auto' resolved to the device this machine will use."""
@@ -251,10 +255,12 @@ class RunConfig:
 
     @property
     def config_id(self) -> str:
-        """Stable hash of every field: same settings -> same id, on any machine and Python run. Without options the
-        payload is what it was before options existed, so stored runs keep their ids."""
+        """Stable hash of every field: same settings -> same id, on any machine and Python run. Without options and
+        with target_mode auto the payload is what it was before they existed, so stored runs keep their ids."""
         payload = dataclasses.asdict(self)
         options = payload.pop("options")
+        if payload["target_mode"] == "auto":
+            del payload["target_mode"]
         if options:
             payload["options"] = dict(options)
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:12]

@@ -31,6 +31,9 @@ TIMING_TAG = "harness.timing"  # 'interleaved': trained in lockstep with the arm
 INTERLEAVED_TAG = "harness.interleaved"  # field=level,level,...: the arms a run's steps alternated with
 NULL_TAG = "harness.null"  # 'true' on an A/A invocation (harness run --null) and its runs: no arm differs from its baseline
 STEP_ORDER_TAG = "harness.step_order"  # field=level,level,...: the order the arms stepped in each round (seed-rotated)
+# JSON list of the verdict keys (verdict/<key>) whose rows are checks of the implementation (identities, algebra), not
+# evidence for the claim: `harness runs` tallies them apart
+CHECKS_TAG = "harness.checks"
 
 # --- per-epoch metrics, step = epoch (1-based) ---
 TRAIN_LOSS, EPOCH_TIME, VAL_LOSS, VAL_ACC = "train/loss", "train/epoch_time_s", "val/loss", "val/acc"
@@ -55,6 +58,10 @@ LOSS_GAP, LOSS_GAP_AT_MATCH, MATCH_EPOCH = "gap/loss", "gap/loss_at_match", "gap
 NEAR_ZERO_SHARE = "weights/near_zero_share"  # share of the MLP's hidden Linear weights with |w| under a threshold
 # MC dropout's cost: (MC seconds / one deterministic pass's seconds) / T, and MC seconds / T; medians over epochs so far
 MC_LATENCY_RATIO, MC_SECONDS_PER_PASS = "mc/latency_ratio", "mc/seconds_per_pass"
+
+# A user's LightningModule (harness.train.user) adds what it logs with self.log / self.log_dict, each epoch's mean under
+# the name it logged (e.g. val_loss), beside train/loss (the mean of its training_step's losses), train/lr and the
+# clocks above; those names are its own, not the contract's, and never replace the clocks or train/lr.
 
 # --- summary metrics, step 0 ---
 # 1 if the run reached its target at some epoch, else 0; the 1-based epoch it did (absent if never) and the seconds

@@ -1,12 +1,29 @@
-"""How data is served: a DataModule over a configuration's split (harness.data.splits) that serves in-memory batches."""
+"""How data is served: a DataModule over a configuration's split (harness.data.splits) that serves in-memory batches,
+or the LightningDataModule a user's dataset loader returned, served as given (UserData)."""
 from __future__ import annotations
 
+import sys
 from typing import Iterator
 
 import pytorch_lightning as pl
 import torch
 
+from harness.data.datasets import DATASETS
 from harness.data.splits import load_split
+
+# Where Lightning's classes live: the harness's Trainer uses pytorch_lightning; users write `import lightning.pytorch
+# as L` as often. The two packages hold distinct classes; the harness serves and calls either one's modules itself.
+NAMESPACES = ("pytorch_lightning", "lightning.pytorch")
+
+
+def lightning_namespace(obj, class_name: str) -> str | None:
+    """The namespace whose `class_name` (LightningModule, LightningDataModule) `obj` is an instance of, else None. A
+    namespace not imported yet holds no instance, so this never imports `lightning`."""
+    for namespace in NAMESPACES:
+        module = sys.modules.get(namespace)
+        if module is not None and isinstance(obj, getattr(module, class_name)):
+            return namespace
+    return None
 
 
 class ShuffledBatches:
@@ -46,15 +63,17 @@ class OneItem:
 class InMemoryDataModule(pl.LightningDataModule):
     """Serves a configuration's split (harness.data.splits.load_split) as in-memory batches, on the trainer's device."""
 
-    def __init__(self, config):  # config: a RunConfig (harness.config, a layer above, built on this one)
+    def __init__(self, config, arrays=None):  # config: a RunConfig (harness.config, a layer above, built on this one)
         super().__init__()
         self.config = config
+        self._arrays = arrays  # (X, y) the dataset's loader returned already (make_data), else None: loaded in setup
         self._on_device: torch.device | None = None
 
     def setup(self, stage: str | None = None) -> None:
         if hasattr(self, "x_train"):
             return
-        split = load_split(self.config)
+        split = load_split(self.config, self._arrays)
+        self._arrays = None
         self.x_train, self.y_train = split.x_train, split.y_train  # (N_train, F), (N_train,)
         self.x_val, self.y_val = split.x_val, split.y_val  # (N_val, F), (N_val,)
         self.n_features, self.n_classes = split.n_features, split.n_classes
@@ -84,3 +103,58 @@ def load_data(config) -> InMemoryDataModule:  # config: a RunConfig
     data = InMemoryDataModule(config)
     data.setup("fit")
     return data
+
+
+def make_data(config):  # config: a RunConfig
+    """A training run's data: the loader's (X, y) arrays as a set-up InMemoryDataModule, or the LightningDataModule
+    (either namespace) it returned, as given."""
+    loaded = DATASETS.get(config.dataset).load(config)
+    if lightning_namespace(loaded, "LightningDataModule"):
+        return loaded
+    data = InMemoryDataModule(config, loaded)
+    data.setup("fit")
+    return data
+
+
+class UserData(pl.LightningDataModule):
+    """A LightningModule arm's data (harness.train.user.UserSystem): the epoch's training batches as one item, which
+    the system iterates inside the timed region (the 'epoch' loop), and the validation batches as one item.
+
+    `source`: the user's LightningDataModule, its prepare_data, setup and loaders called as given; or an
+    InMemoryDataModule (a dataset of arrays), its shuffled batches and its whole validation split as one batch.
+    """
+
+    def __init__(self, source):
+        super().__init__()
+        self.source = source
+        self._ready = False
+
+    @property
+    def arrays(self) -> bool:
+        return isinstance(self.source, InMemoryDataModule)
+
+    def prepare_data(self) -> None:
+        if not self.arrays:
+            self.source.prepare_data()
+
+    def setup(self, stage: str | None = None) -> None:
+        if not self._ready:  # once: Lightning calls it per fit, the harness fits an arm once
+            self.source.setup("fit")
+            self._ready = True
+
+    def train_dataloader(self):
+        if self.arrays:
+            self.source.trainer = self.trainer  # so its tensors move to the trainer's device
+            return self.source.train_dataloader()  # OneItem(ShuffledBatches): RunConfig refuses loop 'step' here
+        return OneItem(self.source.train_dataloader())
+
+    def val_dataloader(self):
+        """One item: a list of validation loaders (Lightning's dataloader_idx order); each an iterable of batches."""
+        if self.arrays:
+            self.source.trainer = self.trainer
+            return OneItem([[self.source.val_dataloader().item]])  # one loader of one batch: the whole split
+        base = getattr(sys.modules[lightning_namespace(self.source, "LightningDataModule")], "LightningDataModule")
+        if type(self.source).val_dataloader is base.val_dataloader:  # none defined: no validation batches
+            return OneItem([])
+        loaders = self.source.val_dataloader()
+        return OneItem(list(loaders) if isinstance(loaders, (list, tuple)) else [loaders])

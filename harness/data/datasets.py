@@ -28,7 +28,8 @@ class Dataset:
 
 
 def register_dataset(name: str, doc: str = ""):
-    """Decorator: register a loader (config) -> (X float32 (N, ...), y int64 (N,)) under `name`; returns it unchanged."""
+    """Decorator: register a loader (config) -> (X float32 (N, ...), y int64 (N,)), or (config) -> a
+    LightningDataModule served as given (its own loaders and batches, any target), under `name`; returns it unchanged."""
 
     def decorate(load):
         DATASETS.register(name, Dataset(load, doc or doc_line(load)))

@@ -63,9 +63,14 @@ class Split:
     n_classes: int
 
 
-def load_split(cfg) -> Split:  # cfg: a RunConfig (harness.config, a layer above)
-    """The config's split, drawn from split_seed: the same for every run seed, so paired arms see the same examples."""
-    X, y = DATASETS.get(cfg.dataset).load(cfg)
+def load_split(cfg, arrays: tuple[np.ndarray, np.ndarray] | None = None) -> Split:  # cfg: a RunConfig (a layer above)
+    """The config's split, drawn from split_seed: the same for every run seed, so paired arms see the same examples.
+    `arrays`: what the dataset's loader returned, when the caller called it already (else it is called here)."""
+    loaded = DATASETS.get(cfg.dataset).load(cfg) if arrays is None else arrays
+    if not isinstance(loaded, (tuple, list)) or len(loaded) != 2:  # e.g. a LightningDataModule: only a fit serves it
+        raise ValueError(f"invalid dataset {cfg.dataset!r} here: its loader returns a {type(loaded).__name__}; valid: "
+                         f"(X, y) arrays (a LightningDataModule serves training runs only, as given)")
+    X, y = loaded
     X, y = keep_classes(X, y, cfg)
     X = distort_features(X, cfg)
     g = torch.Generator().manual_seed(cfg.split_seed)

@@ -7,8 +7,8 @@ import math
 import pandas as pd
 
 from harness.judge.answer import Setting, plain_answer, seeds_said
-from harness.core.contract import (CONFIG_ID_TAG, JUDGED_RUNS, LOOKS_JSON, NOTE_TAG, VERDICT_JSON, VERDICT_TXT,
-                                   effect_metric, verdict_tag)
+from harness.core.contract import (CHECKS_TAG, CONFIG_ID_TAG, JUDGED_RUNS, LOOKS_JSON, NOTE_TAG, VERDICT_JSON,
+                                   VERDICT_TXT, effect_metric, verdict_tag)
 from harness.store.resume import CODE_TAGS
 from harness.store.queries import artifact_text, invocation_runs, load_runs
 from harness.judge.sequential import LookJudge, Looks, judge_looks
@@ -153,7 +153,9 @@ def record(tracker: Tracker, parent_run_id: str, verdicts: list[Verdict], header
     tracker.log_text(parent_run_id, format_table(verdicts, header) + "\n" + family_line(verdicts) + "\n", VERDICT_TXT)  # every column
     tracker.log_text(parent_run_id, verdict_json(verdicts), VERDICT_JSON)
     keys = row_keys(verdicts)  # short, readable, stable: 'dropout_0.5_vs_none/final_val_error_ratio' (docs/contract.md)
-    tracker.set_tags(parent_run_id, {verdict_tag(k): v.outcome for k, v in zip(keys, verdicts)})
+    checks = [k for k, v in zip(keys, verdicts) if v.check]
+    tracker.set_tags(parent_run_id, {**{verdict_tag(k): v.outcome for k, v in zip(keys, verdicts)},
+                                     **({CHECKS_TAG: json.dumps(checks)} if checks else {})})
     effects = {effect_metric(k): v.effect for k, v in zip(keys, verdicts) if math.isfinite(v.effect)}
     if effects:
         tracker.log_metrics(parent_run_id, effects)

@@ -12,7 +12,10 @@ from harness.data.datasets import IDX_DATASETS, find_idx
 
 
 def check_runnable(configs: list[RunConfig]) -> None:
-    """Raise ConfigError (one line) when a config needs data this machine does not have."""
+    """Raise ConfigError (one line) when a config needs data this machine does not have, or its registered model
+    factory and dataset loader cannot run it (harness.train.parts.check_models: a user's are called once to see)."""
+    from harness.train.parts import check_models  # torch and Lightning: only once a run is about to happen
+
     for dataset, data_path in sorted({(c.dataset, c.data_path) for c in configs}):
         if dataset not in IDX_DATASETS:
             continue
@@ -25,3 +28,4 @@ def check_runnable(configs: list[RunConfig]) -> None:
             except FileNotFoundError:
                 raise ConfigError(f"invalid data_path {data_path!r} for dataset {dataset!r}: "
                                   f"no {stem} (or .gz) in it") from None
+    check_models(configs)

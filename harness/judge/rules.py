@@ -84,9 +84,11 @@ def _tuned(rows: list[dict]) -> Subject:
     return merged(list(dict.fromkeys(r[TUNED] for r in rows))) if rows and TUNED in rows[0] else Subject()
 
 
-def _at(column: pd.Series, level) -> pd.Series:
-    """column == level, element by element (a Subject is a mapping, which pandas would otherwise spread)."""
-    return column.map(lambda x: x == level).astype(bool) if isinstance(level, Subject) else column == level
+def _at(rows: list[dict], factor: str, level) -> list[dict]:
+    """The rows whose `factor` equals `level` (a level may be a Subject: a tuned arm, compared as a mapping). On
+    rows, not on the table: a boolean mask per level costs ~1 ms of pandas, which a null simulation pays thousands
+    of times per suite."""
+    return [r for r in rows if r[factor] == level]
 
 
 def _seeds_in(runs: pd.DataFrame, pair_on: str = "seed") -> int:
@@ -94,9 +96,9 @@ def _seeds_in(runs: pd.DataFrame, pair_on: str = "seed") -> int:
     return int(runs[pair_on].nunique()) if pair_on in runs.columns and len(runs) else 0
 
 
-def _rows_by(runs: pd.DataFrame, key: str) -> dict:
-    """key value -> that run's row (a dict: a Series per row costs ~0.15 ms, a null simulation judges thousands)."""
-    return {row[key]: row for row in records(runs)}
+def _rows_by(rows: list[dict], key: str) -> dict:
+    """key value -> that run's row."""
+    return {row[key]: row for row in rows}
 
 
 def paired_verdicts(runs: pd.DataFrame, statements: list[PairedStatement], factor: str, baseline,
@@ -114,13 +116,13 @@ def paired_verdicts(runs: pd.DataFrame, statements: list[PairedStatement], facto
     verdicts = []
     expected_pairs = expected_pairs or _seeds_in(runs, pair_on)
     for keys, rows in grouped(runs, group_by):
-        base_runs = [r for r in rows if r[factor] == baseline]
-        base = {r[pair_on]: r for r in base_runs}
+        base_runs = _at(rows, factor, baseline)
+        base = _rows_by(base_runs, pair_on)
         treatments = list(levels) if levels is not None else [v for v in dict.fromkeys(r[factor] for r in rows)
                                                               if v != baseline]
         for level in treatments:
-            treat_runs = [r for r in rows if r[factor] == level]
-            treat = {r[pair_on]: r for r in treat_runs}
+            treat_runs = _at(rows, factor, level)
+            treat = _rows_by(treat_runs, pair_on)
             present = sorted(set(base) & set(treat))
             pairs = [p for p in present if only.test(treat[p]) and only.test(base[p])] if only else present
             where = f"judged where {only.words}: {len(pairs)} of {len(present)} seeds" if only else ""
@@ -167,10 +169,11 @@ def spread_verdicts(runs: pd.DataFrame, statements: list[PairedStatement], facto
     groups = runs.groupby(group_by, sort=False) if group_by else [((), runs)]
     for keys, group in groups:
         keys = keys if isinstance(keys, tuple) else (keys,)
-        base = _rows_by(group[_at(group[factor], baseline)], pair_on)
+        rows = records(group)
+        base = _rows_by(_at(rows, factor, baseline), pair_on)
         treatments = list(levels) if levels is not None else [v for v in dict.fromkeys(group[factor]) if v != baseline]
         for level in treatments:
-            treat = _rows_by(group[_at(group[factor], level)], pair_on)
+            treat = _rows_by(_at(rows, factor, level), pair_on)
             for st in statements:
                 pairs = [(st.value(treat[p]).value, st.value(base[p]).value) for p in sorted(set(base) & set(treat))]
                 pairs = [(t, b) for t, b in pairs if not (math.isnan(t) or math.isnan(b))]

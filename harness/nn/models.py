@@ -9,6 +9,7 @@ nothing is ignored silently.
 from __future__ import annotations
 
 import importlib
+import inspect
 from dataclasses import dataclass
 from typing import Callable
 
@@ -41,7 +42,8 @@ MODELS.register("autoencoder", Model("harness.nn.autoencoder:build_autoencoder",
 
 
 def register_model(name: str, supports=(), doc: str = ""):
-    """Decorator: register a factory (config, n_features, n_classes) -> nn.Module under `name`.
+    """Decorator: register a factory (config, n_features, n_classes), or (config) alone, under `name`; it returns an
+    nn.Module (the harness's system trains it) or a LightningModule (its own steps and optimizers, harness.train.user).
 
     `supports` names the config axes (MODEL_AXES) the factory honours; a config that sets any other
     axis away from its default is refused. Returns the factory unchanged.
@@ -57,9 +59,24 @@ def register_model(name: str, supports=(), doc: str = ""):
     return decorate
 
 
-def build_model(config, n_features, n_classes: int):
-    """The model config.model names, built for this data; the caller seeds torch first so weights are reproducible."""
-    return MODELS.get(config.model).factory()(config, n_features, n_classes)
+def takes_config_only(factory: Callable) -> bool:
+    """Whether a factory is called as factory(config): one parameter without a default, and no *args."""
+    params = inspect.signature(factory).parameters.values()
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
+    return len(positional) == 1 and not any(p.kind == p.VAR_POSITIONAL for p in params)
+
+
+def build_model(config, n_features=None, n_classes: int | None = None):
+    """The model config.model names, built for this data (shapes None: data that gives none, a LightningDataModule);
+    the caller seeds torch first so weights are reproducible."""
+    factory = MODELS.get(config.model).factory()
+    if takes_config_only(factory):
+        return factory(config)
+    if n_features is None:
+        raise ValueError(f"invalid model {config.model!r} for dataset {config.dataset!r}: its factory takes (config, "
+                         f"n_features, n_classes) and the dataset returns a LightningDataModule, which gives no shapes; "
+                         f"valid: a factory taking (config) alone")
+    return factory(config, n_features, n_classes)
 
 
 def unsupported_axis(model: str, values: dict, defaults: dict) -> str | None:

@@ -1,6 +1,7 @@
 """Invocations made findable: their names and params, `harness runs`, run-id prefixes, the UI on the runs table."""
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -8,8 +9,8 @@ import time
 from mlflow.tracking import MlflowClient
 
 from harness.core import text
-from harness.core.contract import (EXPERIMENT_KIND, EXPERIMENT_KIND_TAG, N_CONFIGS_TAG, RESUMED_TAG, SUITE_TAG,
-                                   null_experiment)
+from harness.core.contract import (CHECKS_TAG, EXPERIMENT_KIND, EXPERIMENT_KIND_TAG, N_CONFIGS_TAG, RESUMED_TAG,
+                                   SUITE_TAG, null_experiment, verdict_tag)
 from harness.store.queries import QueryError, parent_runs
 
 
@@ -61,12 +62,18 @@ def resolve_run_id(client: MlflowClient, text: str, suite: str | None = None) ->
 
 
 def _verdict_counts(tags: dict[str, str]) -> str:
-    """'5 supported, 1 undecided': the outcomes an invocation's rows came to, in words, none left unsaid but zeros."""
-    outcomes = [v for k, v in tags.items() if k.startswith("verdict/")]
-    if not outcomes:
+    """'5 supported, 1 undecided; 2 checks passed': the outcomes an invocation's claim rows came to, in words, zeros
+    left unsaid; the rows that check the implementation (CHECKS_TAG) are not evidence, so they are counted apart."""
+    checks = {verdict_tag(k) for k in json.loads(tags.get(CHECKS_TAG, "[]"))}
+    outcomes = [v for k, v in tags.items() if k.startswith(verdict_tag("")) and k not in checks]
+    checked = [v for k, v in tags.items() if k in checks]
+    if not outcomes and not checked:
         return "no verdict"
     said = {"supported": "supported", "refuted": "refuted", "inconclusive": "undecided"}
-    return ", ".join(f"{outcomes.count(o)} {w}" for o, w in said.items() if outcomes.count(o))
+    claims = ", ".join(f"{outcomes.count(o)} {w}" for o, w in said.items() if outcomes.count(o))
+    passed = {"supported": "passed", "refuted": "FAILED", "inconclusive": "undecided"}
+    apart = ", ".join(f"{checked.count(o)} {w}" for o, w in passed.items() if checked.count(o))
+    return "; ".join(filter(None, [claims, apart and f"checks: {apart}"]))
 
 
 def invocation_lines(client: MlflowClient, suite: str | None = None) -> list[str]:

@@ -36,6 +36,7 @@ from harness.core.contract import (
 )
 from harness.store.location import (StoreError, absolute_uri, check_store, configure_sqlite, retry_duplicate, retry_locked,
                                     sqlite_path)
+from harness.store.template import seed
 
 DATASET_CONTEXT = "mlflow.data.context"  # MLflow's input tag: what the split was used for (the UI shows it)
 
@@ -56,6 +57,7 @@ class Tracker:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise StoreError(f"tracking store {uri!r}: cannot create {path.parent} ({e.strerror})") from None
+            seed(path)  # a new store: a copy of a migrated empty one (harness.store.template), not 3-7 s of migrations
         configure_sqlite(uri)  # busy timeout on every connection of this process
         self.client = MlflowClient(tracking_uri=uri)
         if urlparse(uri).scheme in ("http", "https"):  # a server that goes away stops the suite in one line

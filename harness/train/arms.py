@@ -11,14 +11,15 @@ import pytorch_lightning as pl
 import torch
 
 from harness.config.run_config import RunConfig
-from harness.data.datamodule import InMemoryDataModule
-from harness.nn.models import build_model
+from harness.data.datamodule import InMemoryDataModule, UserData
 from harness.store.tracking import Tracker
 from harness.train.callbacks import MlflowEpochRecorder
 from harness.train.diagnostics import DIAGNOSTICS
 from harness.train.reuse import FreezeThenUnfreeze, load_layers, reused_parameters
 from harness.train.stopping import Convergence, DivergenceStop, EarlyStopping, StopReason
+from harness.train.parts import build_parts
 from harness.train.system import ClassifierSystem
+from harness.train.user import UserSystem
 from harness.train.timing import StepClock
 
 
@@ -27,7 +28,7 @@ class ArmTrainer:
     """What an arm's callbacks read from a trainer, the arm's own in lockstep: its epoch, its stop, data, optimizer."""
 
     max_epochs: int
-    datamodule: InMemoryDataModule
+    datamodule: InMemoryDataModule | UserData
     current_epoch: int = 0  # 0-based, as Lightning's
     should_stop: bool = False
     optimizers: list[torch.optim.Optimizer] = field(default_factory=list)  # the raw torch optimizer, once configured
@@ -39,8 +40,8 @@ class Arm:
 
     config: RunConfig
     run_id: str | None
-    datamodule: InMemoryDataModule
-    system: ClassifierSystem
+    datamodule: InMemoryDataModule | UserData
+    system: ClassifierSystem | UserSystem
     convergence: Convergence  # also in `callbacks`; read for epochs_to_target
     before_clock: list[pl.Callback]  # act at an epoch's start before its clock starts (the reuse freeze switch)
     callbacks: list[pl.Callback]  # stopping rules, the user's, the recorder, diagnostics: called in this order
@@ -71,14 +72,11 @@ def build_arm(config: RunConfig, run_id: str | None, tracker: Tracker | None, so
     """Data and model, built straight after the run was seeded (harness.train.lifecycle.OpenRuns.open); the first
     reuse_layers hidden layers loaded from `source_state`; the callbacks; the RNG state captured."""
     t0 = time.perf_counter()
-    datamodule = InMemoryDataModule(config)
-    datamodule.setup("fit")
-    model = build_model(config, datamodule.n_features, datamodule.n_classes)
+    datamodule, system = build_parts(config)  # a LightningModule's: UserData, UserSystem (harness.train.user)
     before_clock: list[pl.Callback] = []
-    if source_state is not None:
-        load_layers(model, source_state, config.reuse_layers)
-        before_clock.append(FreezeThenUnfreeze(reused_parameters(model, config.reuse_layers), config))
-    system = ClassifierSystem(model, config)
+    if source_state is not None:  # an MLP's (RunConfig refuses reuse for other models)
+        load_layers(system.model, source_state, config.reuse_layers)
+        before_clock.append(FreezeThenUnfreeze(reused_parameters(system.model, config.reuse_layers), config))
     convergence = Convergence(config)
     callbacks: list[pl.Callback] = [convergence]
     if config.early_stopping:  # after Convergence: a run that reaches its target says so

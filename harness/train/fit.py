@@ -24,10 +24,11 @@ from harness.core.contract import (CONVERGED, EPOCHS_RUN, EPOCHS_TO_TARGET, EPOC
                                    STEP_ORDER_TAG, TIME_TO_TARGET, TIMING_TAG, TRAIN_TIME, VAL_ACC, VAL_EPOCH_TIME,
                                    VAL_LOSS, VAL_TIME, WALL_TIME)
 from harness.core.interrupts import check as check_interrupt
-from harness.data.datamodule import InMemoryDataModule
+from harness.data.datamodule import InMemoryDataModule, UserData
 from harness.train.arms import Arm, build_arm
 from harness.train.callbacks import StopOnSignal
 from harness.train.lifecycle import OpenRuns, Recording, lightning_interrupts
+from harness.train.parts import check_models
 from harness.train.lockstep import LockstepData, LockstepSystem, check_arm_callbacks, step_order
 from harness.train.reuse import finished_run, load_state, save_state
 from harness.train.timing import EpochTimer
@@ -105,6 +106,7 @@ def train_group(configs: list[RunConfig], recording: Recording | None = None, *,
     if int(os.environ.get("LOCAL_RANK", "0")) > 0 or int(os.environ.get("NODE_RANK", "0")) > 0:
         recording = dataclasses.replace(recording, tracker=None)  # a DDP rank Lightning launched: rank 0 records
     check_group(configs, interleave)
+    check_models(configs, lockstep=len(configs) > 1)  # what the user's factories return: probed before any run opens
     extras = [callbacks_for(config) if callbacks_for else [] for config in configs]
     if len(configs) > 1:  # the harness's own arm callbacks all fit lockstep (tests/test_lockstep.py)
         check_arm_callbacks([c for arm_extras in extras for c in arm_extras])
@@ -200,7 +202,11 @@ def reuse_source(config: RunConfig, recording: Recording) -> str | None:
     return found or train(source, recording).run_id
 
 
-def log_splits(tracker, run_id: str, config: RunConfig, datamodule: InMemoryDataModule) -> None:
-    """The run's dataset inputs: its train and validation splits as trained on (MLflow's Dataset column)."""
+def log_splits(tracker, run_id: str, config: RunConfig, datamodule: InMemoryDataModule | UserData) -> None:
+    """The run's dataset inputs: its train and validation splits as trained on (MLflow's Dataset column); a user's
+    LightningDataModule's batches are its own to describe."""
+    datamodule = datamodule.source if isinstance(datamodule, UserData) else datamodule
+    if not isinstance(datamodule, InMemoryDataModule):
+        return
     tracker.log_dataset(run_id, config.dataset, f"harness.data.datasets:{config.dataset}",
                         {"train": datamodule.x_train, "validation": datamodule.x_val})
