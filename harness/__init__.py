@@ -26,6 +26,8 @@ _PUBLIC = {
     "median_epoch_time": "harness.judge.measures", "final_val_acc": "harness.judge.measures", "column": "harness.judge.measures",
     "accuracy_or_zero_if_diverged": "harness.judge.measures",
     "accuracy_floored_at_chance": "harness.judge.measures", "log_distance_from_one": "harness.judge.measures",
+    "reached_target": "harness.judge.measures", "PairFilter": "harness.judge.measures",
+    "BOTH_REACHED": "harness.judge.measures",
     # judges: the rule engines, tuned arms, AlgoPerf-style scoring
     "paired": "harness.api", "thresholds": "harness.api",
     "paired_verdicts": "harness.judge.rules", "threshold_verdicts": "harness.judge.rules",
@@ -35,6 +37,7 @@ _PUBLIC = {
     "within_best_other": "harness.judge.scoring", "profile_table": "harness.judge.scoring",
     "share_near_best": "harness.judge.landscape", "best_shift": "harness.judge.landscape",
     "whole_grid": "harness.judge.landscape", "grid_cube": "harness.judge.landscape",
+    "rescue_verdicts": "harness.judge.rescue", "rescue_rule": "harness.judge.rescue",
     "profile_section": "harness.report.profile_plot",
     # synthetic runs tables for a suite's flip and null tests
     "runs_table": "harness.judge.simulated", "reached": "harness.judge.simulated", "censored": "harness.judge.simulated",

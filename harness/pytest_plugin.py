@@ -2,7 +2,7 @@
 
     def test_bn_shortens_training(harness_suite):
         verdicts = harness_suite("path/to/my_suite.py")            # or a registered name, or a Suite
-        verdicts.supported("total time is shorter", activation="relu")  # AssertionError with the verdict table
+        verdicts.supported("total time is shorter where both arms train", activation="relu")  # AssertionError with the verdict table
 
 Options: --harness-scale (default ci; a suite that defines no scale runs its default at any scale, with a note, as
 `harness run` does), --harness-seeds (default: the scale's), --harness-store (an MLflow URI; default a fresh SQLite

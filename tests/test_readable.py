@@ -92,7 +92,9 @@ def test_the_answer_names_arms_in_words_and_says_each_bound_as_a_bound(session):
                                     "tags.`harness.role` = 'parent'", order_by=["attributes.start_time DESC"])[0]
         rows = json.loads(artifact_text(client, parent.info.run_id, VERDICT_JSON))
         bounds = [r for r in rows if r["bound"] in ("<=", ">=")]
-        assert bounds, rows  # both suites have a censored arm at ci scale: the check below has rows to check
+        # dropout has a censored arm at ci scale, so the check below has rows to check; bn-walltime's baselines never
+        # train there, and a censored baseline no longer bounds a speed-up row (judged where both arms train)
+        assert bool(bounds) == (name == "dropout"), rows
         for r in bounds:
             said = {"<=": "at most ", ">=": "at least "}[r["bound"]] + f"{r['effect']:.3g}"
             assert said in text and "a bound: " in text, (said, text)

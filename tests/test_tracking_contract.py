@@ -104,7 +104,7 @@ def test_what_the_writers_put_in_a_real_store_is_the_contract(suite_run, store_u
     tags = own(parent.data.tags)
     verdicts = {k for k in tags if k.startswith(contract.verdict_tag(""))}
     slugs = {k.removeprefix(contract.verdict_tag("")) for k in verdicts}
-    assert len(verdicts) == len(result.verdicts) == 3
+    assert len(verdicts) == len(result.verdicts) == 4  # bn-walltime's rows for one group without an lr grid
     env = tags & {*contract.ENVIRONMENT_TAGS, *contract.PROJECT_TAGS}
     assert set(contract.ENVIRONMENT_TAGS) - WHERE_KNOWN <= env
     assert tags - verdicts - env == {contract.ROLE_TAG, contract.SUITE_TAG, contract.PROC_TAG, contract.RESUMED_TAG,
@@ -150,9 +150,10 @@ def test_verdict_is_attached_to_the_parent(suite_run, store_uri, tmp_path):
     client = MlflowClient(store_uri)
     local = client.download_artifacts(result.parent_run_id, "verdict.json", str(tmp_path))
     rows = json.loads(open(local).read())
-    assert len(rows) == 3 == len(result.verdicts)  # relu: before vs none x 3 statements
-    assert {r["statement"] for r in rows} == {"each epoch is slower", "fewer epochs are needed",
-                                              "total time is shorter"}
+    assert len(rows) == 4 == len(result.verdicts)  # relu: before vs none x 4 statements (no lr grid: no tuned row)
+    assert {r["statement"] for r in rows} == {"each epoch is slower", "BN rescues training",
+                                              "fewer epochs are needed where both arms train",
+                                              "total time is shorter where both arms train"}
     parent = client.get_run(result.parent_run_id)
     assert any(k.startswith("verdict/") for k in parent.data.tags)
     assert parent.data.tags["device"]

@@ -29,7 +29,7 @@ from harness.execute.preflight import check_runnable
 from harness.core.processes import command_started, this_process
 from harness.store.resume import finished_runs, kill_running_children, sweep_abandoned
 from harness.train.lifecycle import name_fields
-from harness.judge.sequential import LookJudge, Looks, behind, config_group, judge_looks
+from harness.judge.sequential import LookJudge, Looks, behind, config_group, decidable, judge_looks
 from harness.judge.subject import identity
 from harness.store.location import absolute_uri, resolve_tracking_uri
 from harness.store.tracking import Tracker
@@ -134,7 +134,7 @@ def add_seeds(suite, tracker: Tracker, requested: list[RunConfig], judged: LookJ
     for i in range(len(looks.seeds) - 1):
         runs = judging.grid_runs(tracker, suite, {c.config_id for c in requested}, code)
         verdicts, at, rows_now = judge_looks(judged, runs, upto=i + 1)
-        undecided = {identity(v) for v in verdicts if v.outcome == "inconclusive"}
+        undecided = {identity(v) for v in verdicts if v.outcome == "inconclusive" and decidable(v, looks, i)}
         if not undecided or not len(runs) or max(at.values()) != i:  # no data reached this look: nothing to add to
             break
         at_look = runs[runs["seed"] < looks.seeds[i]]

@@ -92,9 +92,10 @@ def seeds_said(suite, runs) -> str:
 
 
 def said_effect(v) -> str:
-    """The effect and its interval in words: '1.14 [1.1, 1.18]', 'at most 0.25 [0, 0.25]', 'no value'."""
+    """The effect and its interval in words: '1.14 [1.1, 1.18]', 'at most 0.25 [0, 0.25]', 'no value' (and why, the
+    row's note, where it has one: e.g. no seed where both arms reached the target)."""
     if math.isnan(v.effect):
-        return "no value"
+        return f"no value: {v.note}" if v.note else "no value"
     return f"{BOUND_WORDS[v.bound]}{fmt(v.effect)} {fmt_interval(v.low, v.high)}"
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 from harness.stats.bounds import bounded_ratio, bounds_of, difference_bounds, judge, ratio_bounds
 from harness.stats.median import current_level
 from harness.stats.spread import sd_ratio
-from harness.judge.measures import diverged, records
+from harness.judge.measures import PairFilter, diverged, grouped, records
 from harness.judge.subject import Subject, current_words, merged
 from harness.judge.tuning import TUNED
 from harness.judge.verdict import PairedStatement, Rule, ThresholdStatement, Verdict, lean, verdict_from_bounds
@@ -80,7 +80,7 @@ def _said(arm_: Subject) -> str:
 
 
 def _tuned(rows: list[dict]) -> Subject:
-    """What an arm's runs were tuned to (harness.judge.tuning), {} where they were not."""
+    """What an arm's runs (records) were tuned to (harness.judge.tuning), {} where they were not."""
     return merged(list(dict.fromkeys(r[TUNED] for r in rows))) if rows and TUNED in rows[0] else Subject()
 
 
@@ -103,31 +103,32 @@ def _rows_by(rows: list[dict], key: str) -> dict:
 
 def paired_verdicts(runs: pd.DataFrame, statements: list[PairedStatement], factor: str, baseline,
                     group_by: list[str], *, pair_on: str = "seed", expected_pairs: int | None = None,
-                    levels: list | None = None) -> list[Verdict]:
+                    levels: list | None = None, only: PairFilter | None = None) -> list[Verdict]:
     """For each group and each treatment level of `factor`: treat vs baseline paired on `pair_on`, judged per statement.
 
     A ratio (t / b) or a difference (t - b), one-sided or equivalence (see PairedStatement).
     Censoring bounds a pair instead of dropping it (ratio_bounds, difference_bounds); a pair with a
     nan side (e.g. a diverged net has no gradient ratio) is left out and counted in the note.
     `levels` names the treatments compared, even when absent (a row with n = 0 says so); default:
-    every level present. An empty `group_by` makes all runs one group.
+    every level present. An empty `group_by` makes all runs one group. `only` (harness.judge.measures.PairFilter)
+    judges only the pairs whose runs both pass its test; the note says on how many of how many.
     """
     verdicts = []
     expected_pairs = expected_pairs or _seeds_in(runs, pair_on)
-    groups = runs.groupby(group_by, sort=False) if group_by else [((), runs)]
-    for keys, group in groups:
-        keys = keys if isinstance(keys, tuple) else (keys,)
-        rows = records(group)
+    for keys, rows in grouped(runs, group_by):
         base_runs = _at(rows, factor, baseline)
         base = _rows_by(base_runs, pair_on)
-        treatments = list(levels) if levels is not None else [v for v in dict.fromkeys(group[factor]) if v != baseline]
+        treatments = list(levels) if levels is not None else [v for v in dict.fromkeys(r[factor] for r in rows)
+                                                              if v != baseline]
         for level in treatments:
             treat_runs = _at(rows, factor, level)
             treat = _rows_by(treat_runs, pair_on)
-            pairs = sorted(set(base) & set(treat))
+            present = sorted(set(base) & set(treat))
+            pairs = [p for p in present if only.test(treat[p]) and only.test(base[p])] if only else present
+            where = f"judged where {only.words}: {len(pairs)} of {len(present)} seeds" if only else ""
             about, arms = Subject(zip(group_by, keys)), (arm(factor, level), arm(factor, baseline))
-            tuned = (_tuned(treat_runs), _tuned(base_runs)) if TUNED in group.columns else ()
-            missing = (expected_pairs - len(pairs)) if expected_pairs else 0
+            tuned = (_tuned(treat_runs), _tuned(base_runs)) if TUNED in runs.columns else ()
+            missing = (expected_pairs - len(present)) if expected_pairs else 0
             for st in statements:
                 bounds = difference_bounds if st.compare == "difference" else ratio_bounds
                 obs, lo, hi = [], [], []
@@ -142,7 +143,7 @@ def paired_verdicts(runs: pd.DataFrame, statements: list[PairedStatement], facto
                     obs.append(o), lo.append(l), hi.append(h)
                     n_cens_b += b.censored
                     n_cens_t += t.censored
-                notes = []
+                notes = [where] if where else []
                 if n_cens_b:
                     notes.append(f"baseline ({_said(arms[1])}) censored in {n_cens_b} of {len(obs)} seeds")
                 if n_cens_t:

@@ -18,7 +18,7 @@ from typing import Callable
 
 import pandas as pd
 
-from harness.stats.median import LEVEL, at_level, sequential_levels
+from harness.stats.median import LEVEL, at_level, order_rank, sequential_levels
 from harness.judge.subject import identity
 from harness.judge.verdict import Verdict
 
@@ -114,12 +114,21 @@ def judge_looks(judged: LookJudge, runs: pd.DataFrame, upto: int | None = None
             k = identity(v)
             if k not in order:
                 order.append(k)
-            if k in chosen and chosen[k].outcome != "inconclusive":
-                continue  # decided at an earlier look: frozen
+            if k in chosen and (chosen[k].outcome != "inconclusive" or not decidable(chosen[k], looks, at[k])):
+                continue  # decided at an earlier look, or undecidable there (no seeds were added for it): frozen
             chosen[k], at[k] = v, i
     several = len(looks.seeds) > 1  # a row says which look decided it (its level is that look's)
     out = [replace(chosen[k], look=at[k] + 1, looks=len(looks.seeds)) if several else chosen[k] for k in order]
     return out, at, rows
+
+
+def decidable(v: Verdict, looks: Looks, i: int) -> bool:
+    """Whether seeds added after look i could still decide row `v`: some later look j bounds an interval of the most
+    pairs the row could then have, its n now plus one per seed added (a row's n counts seeds, Verdict.n). False for
+    a row kept to few pairs, e.g. a speed-up judged only where both arms train against a baseline that never does:
+    seeds added behind it would cost their runs and could not change its outcome."""
+    return any(order_rank(v.n + looks.seeds[j] - looks.seeds[i], looks.levels[j]) > 0
+               for j in range(i + 1, len(looks.seeds)))
 
 
 def group_of(runs: pd.DataFrame, fields: list[str]) -> pd.Series:

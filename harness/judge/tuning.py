@@ -14,7 +14,7 @@ ARM, TUNED = "arm", "tuned"  # the columns tuned() adds: the arm, and what it wa
 
 
 def tuned(runs: pd.DataFrame, arm: list[str], value: ValueFn, knob: str | list[str] = "lr", lower_is_better: bool = True,
-          select_on: Callable[[int], bool] | None = None) -> pd.DataFrame:
+          select_on: Callable[[int], bool] | None = None, within: float = 0.0) -> pd.DataFrame:
     """Each arm (a combination of the `arm` fields) at its best `knob` value, by the median of `value` over seeds.
 
     The choice is made on the suite's own measure (epochs to a validation target, final validation
@@ -26,6 +26,9 @@ def tuned(runs: pd.DataFrame, arm: list[str], value: ValueFn, knob: str | list[s
     Chosen on the same seeds it is judged on, the best of k grid values is biased in its favour (the
     maximum of k noisy medians). `select_on` (seed -> bool) removes that bias: the value is chosen on
     the seeds it marks and only the other seeds' runs are returned, to be judged.
+    `within` (the value's units, e.g. 1.0 epoch) is a tie band fixed in advance: every value whose median lies within
+    it of the best is tied with it, and the first of them in grid order (ascending: the smallest lr) is chosen, so
+    a difference within noise never moves the choice to a larger value.
     """
     knobs = [knob] if isinstance(knob, str) else list(knob)
     rows = records(runs)  # plain dicts: a judge is called thousands of times in a null simulation (harness.judge.nullsim)
@@ -46,7 +49,9 @@ def tuned(runs: pd.DataFrame, arm: list[str], value: ValueFn, knob: str | list[s
             values = [v for i in cells[cell] if rows[i]["seed"] in common and not math.isnan(v := value(rows[i]).value)]
             if values:
                 medians[cell] = float(np.median(values))
-        pick = (min if lower_is_better else max)(medians, key=medians.__getitem__)
+        best = (min if lower_is_better else max)(medians.values())
+        # grid order: ties go first (== too: every value may be inf, a miss, where inf - inf is nan)
+        pick = next(cell for cell in medians if medians[cell] == best or abs(medians[cell] - best) <= within)
         keep += [i for i in members if tuple(rows[i][k] for k in knobs) == pick
                  and not (select_on and select_on(rows[i]["seed"]))]
     out = runs.iloc[keep]
