@@ -46,8 +46,8 @@ def grid_cube(runs: pd.DataFrame, index: str, axes: list[tuple[str, list]], valu
     is not among its axis's levels is left out."""
     vals = (runs[values] if isinstance(values, str) else pd.Series(values, index=runs.index)).to_numpy(float)
     labels = sorted(set(runs[index].tolist()))
-    where = [np.asarray([{v: i for i, v in enumerate(labels)}[v] for v in runs[index].tolist()])]
-    for column, levels in axes:
+    where = []
+    for column, levels in [(index, labels), *axes]:
         position = {v: i for i, v in enumerate(levels)}
         where.append(np.asarray([position.get(v, -1) for v in runs[column].tolist()], dtype=int))
     keep = np.all([w >= 0 for w in where], axis=0) if len(vals) else np.zeros(0, bool)

@@ -23,8 +23,8 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 
 from harness.judge.measures import grouped, reached_target
-from harness.judge.rules import arm
-from harness.judge.subject import Subject, current_words
+from harness.judge.rules import arm, arm_said
+from harness.judge.subject import Subject
 from harness.judge.verdict import Rule, Verdict, lean
 from harness.stats.median import current_level
 from harness.stats.proportion import binomial_interval, share_outcome
@@ -55,7 +55,7 @@ def rescue_verdicts(runs: pd.DataFrame, rule: Rule, factor: str, baseline, group
         pairs = [(treat[p], base[p]) for p in sorted(set(treat) & set(base))]
         n, alone = len(pairs), sum(t and not b for t, b in pairs)
         arms = (arm(factor, treatment), arm(factor, baseline))
-        said = [current_words().say(a) or str(a) for a in arms]
+        said = [arm_said(a) for a in arms]
         notes = [f"only {said[0]} reached the target in {alone} of {n} seeds, only {said[1]} in "
                  f"{sum(b and not t for t, b in pairs)}, both in {sum(t and b for t, b in pairs)}, neither in "
                  f"{sum(not (t or b) for t, b in pairs)}"]

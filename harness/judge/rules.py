@@ -44,13 +44,10 @@ def threshold_verdicts(runs: pd.DataFrame, statements: list[ThresholdStatement],
     """
     verdicts = []
     expected_n = expected_n or _seeds_in(runs)
-    for keys, group in runs.groupby(group_by, sort=False):
-        keys = keys if isinstance(keys, tuple) else (keys,)
-        first = group.iloc[0]
+    for keys, rows in grouped(runs, group_by):
         for st in statements:
-            if any(first.get(col) != want for col, want in st.where):
+            if any(rows[0].get(col) != want for col, want in st.where):
                 continue
-            rows = records(group)
             measured = [st.value(row) for row in rows]
             kept = [m for m in measured if not math.isnan(m.value)]
             notes = []
@@ -74,7 +71,7 @@ def threshold_verdicts(runs: pd.DataFrame, statements: list[ThresholdStatement],
     return verdicts
 
 
-def _said(arm_: Subject) -> str:
+def arm_said(arm_: Subject) -> str:
     """An arm as a note names it: in the suite's words ('no BN'), else its fields ('norm=none')."""
     return current_words().say(arm_) or str(arm_)
 
@@ -145,9 +142,9 @@ def paired_verdicts(runs: pd.DataFrame, statements: list[PairedStatement], facto
                     n_cens_t += t.censored
                 notes = [where] if where else []
                 if n_cens_b:
-                    notes.append(f"baseline ({_said(arms[1])}) censored in {n_cens_b} of {len(obs)} seeds")
+                    notes.append(f"baseline ({arm_said(arms[1])}) censored in {n_cens_b} of {len(obs)} seeds")
                 if n_cens_t:
-                    notes.append(f"treatment ({_said(arms[0])}) censored in {n_cens_t} of {len(obs)} seeds")
+                    notes.append(f"treatment ({arm_said(arms[0])}) censored in {n_cens_t} of {len(obs)} seeds")
                 if n_nan:
                     notes.append(f"{n_nan} pair(s) without a value" + (f" ({n_div} with a diverged run)" if n_div else ""))
                 if missing > 0:
@@ -166,12 +163,10 @@ def spread_verdicts(runs: pd.DataFrame, statements: list[PairedStatement], facto
     is inconclusive and says so. `levels` and an empty `group_by` as in paired_verdicts.
     """
     verdicts = []
-    groups = runs.groupby(group_by, sort=False) if group_by else [((), runs)]
-    for keys, group in groups:
-        keys = keys if isinstance(keys, tuple) else (keys,)
-        rows = records(group)
+    for keys, rows in grouped(runs, group_by):
         base = _rows_by(_at(rows, factor, baseline), pair_on)
-        treatments = list(levels) if levels is not None else [v for v in dict.fromkeys(group[factor]) if v != baseline]
+        treatments = list(levels) if levels is not None else [v for v in dict.fromkeys(r[factor] for r in rows)
+                                                              if v != baseline]
         for level in treatments:
             treat = _rows_by(_at(rows, factor, level), pair_on)
             for st in statements:
