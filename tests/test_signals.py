@@ -33,13 +33,15 @@ STOP_S = 60  # seconds the process may take to stop after the signal (a slow, sh
 # How the suite's runs are fitted (harness.train.fit, one path for both): one after another, or each seed's two
 # norm arms in lockstep (interleave='norm').
 MODES = {"solo": None, "interleaved": "norm"}
+RETURNED = "scaffold: main returned at ms "  # the scaffold's stamp after main() returned, before the interpreter exits
 
 # The CLI as an interactive shell runs it (Ctrl-C deliverable), with the test suite registered beside the shipped ones.
 # A Ctrl-C while this scaffold imports the test suite's modules (Lightning, numpy: an import interrupted halfway leaves
 # numpy broken, then an AttributeError, not a KeyboardInterrupt) is held until they are in, then acted on as it
 # would be before the command line exists: the default action. The console script imports nothing heavy first.
 SCRIPT = """
-import dataclasses, os, signal, sys
+import dataclasses, os, signal, sys, time
+RETURNED = {returned!r}
 sys.path.insert(0, {root!r})
 held = []
 signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
@@ -53,13 +55,15 @@ if __name__ == "__main__":
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGINT)
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    sys.exit(main(sys.argv[1:]))
+    code = main(sys.argv[1:])
+    print(f"{{RETURNED}}{{time.time() * 1000}}", file=sys.stderr, flush=True)
+    sys.exit(code)
 """
 
 
 def start(tmp_path: Path, uri: str, mode: str) -> subprocess.Popen:
     script = tmp_path / "run_suite.py"
-    script.write_text(SCRIPT.format(root=str(ROOT), name=NAME, args=SUITE_ARGS, interleave=MODES[mode]))
+    script.write_text(SCRIPT.format(root=str(ROOT), name=NAME, args=SUITE_ARGS, interleave=MODES[mode], returned=RETURNED))
     return subprocess.Popen([sys.executable, str(script), "run", NAME, "--tracking-uri", uri, "--no-progress"],
                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -114,6 +118,11 @@ def test_a_signal_at_any_moment_stops_the_suite(signum, mode, full_duration, tmp
             proc.kill()
             pytest.fail(f"{context}: still running {STOP_S} s after the signal")
         stored = runs(uri)
+        returned = [float(line[len(RETURNED):]) for line in err.splitlines() if line.startswith(RETURNED)]
+        if proc.returncode == 0:  # the signal reached a process already exiting: main must have returned before it
+            assert returned and returned[0] <= sent, f"{context}: exit 0 after the signal, main returned " \
+                                                     f"{returned[0] - sent if returned else '?'} ms after it: {err}"
+            continue
         if proc.returncode == -signum:  # the default action: before the CLI set its handlers, or after it restored them
             done = [r.info.status for r in stored if r.data.tags.get("harness.role") == "parent"] == ["FINISHED"]
             assert not stored or (done and all(r.info.status == "FINISHED" for r in stored)), context
