@@ -31,7 +31,7 @@ def cli(args: list[str], cwd: Path = ROOT) -> subprocess.CompletedProcess:
 def test_bench_cli_answers_at_once(benchmark, bench_scale, name):
     benchmark.extra_info["load_average_1min"] = os.getloadavg()[0]
     result = benchmark.pedantic(cli, args=(FAST[name],), rounds=bench_scale["cli_rounds"], iterations=1,
-                                warmup_rounds=1)
+                                warmup_rounds=bench_scale["cli_warmup"])
     assert result.returncode in (0, 2), result.stderr  # help and list: 0; bad input: 2, one line
     assert "Traceback" not in result.stderr
 
@@ -81,15 +81,15 @@ def test_bench_report(benchmark, bench_scale, headline_store, plots):
 
     benchmark.extra_info["load_average_1min"] = os.getloadavg()[0]
     benchmark.extra_info["judged_runs"] = len(invocation_runs(client, "bn-walltime", parent))
-    n_rounds = bench_scale["cli_rounds"]
+    n_rounds, warmup = bench_scale["cli_rounds"], bench_scale["cli_warmup"]
     if plots == "drawn":
-        result = benchmark.pedantic(report, setup=change_the_store, rounds=n_rounds, iterations=1, warmup_rounds=1)
+        result = benchmark.pedantic(report, setup=change_the_store, rounds=n_rounds, iterations=1, warmup_rounds=warmup)
     elif plots == "reused":
-        result = benchmark.pedantic(report, args=(folder, uri), rounds=n_rounds, iterations=1, warmup_rounds=1)
+        result = benchmark.pedantic(report, args=(folder, uri), rounds=n_rounds, iterations=1, warmup_rounds=warmup)
     else:
         report(folder, uri)  # the memo of this very request, its files in place
         result = benchmark.pedantic(cli, args=(["report", "bn-walltime", "--tracking-uri", uri],),
-                                    kwargs={"cwd": folder}, rounds=n_rounds, iterations=1, warmup_rounds=1)
+                                    kwargs={"cwd": folder}, rounds=n_rounds, iterations=1, warmup_rounds=warmup)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.rstrip().splitlines()
     start = max(i for i, line in enumerate(lines) if line.startswith("ANSWER to "))  # the answer: the last lines

@@ -21,7 +21,7 @@ from harness.execute.pipeline import Execution, run_suite
 from harness.store.queries import load_history
 from harness.train.fit import train, train_group
 from harness.train.lifecycle import Recording
-from harness.train.lockstep import step_order
+from harness.train.lockstep import Ghost, step_order
 from harness.train.reuse import load_state
 from harness.train.system import ClassifierSystem
 from harness.judge.suite import Suite
@@ -73,17 +73,31 @@ def test_lockstep_arms_are_the_solo_runs_bit_for_bit(arms, tracker):
 
 
 class StepLog:
-    """Wraps ClassifierSystem.train_batch: which system stepped, in order (arms' systems and ghosts' alike)."""
+    """Wraps ClassifierSystem.train_batch and Ghost.step: who stepped, in order (an arm's system, or a stopped arm's
+    ghost as ('ghost', its arm's norm))."""
 
     def __init__(self, monkeypatch):
-        self.steps: list[ClassifierSystem] = []
-        step = ClassifierSystem.train_batch
+        self.steps: list = []
+        step, ghost_step = ClassifierSystem.train_batch, Ghost.step
 
         def logged(system, opt, x, y):
             self.steps.append(system)
             step(system, opt, x, y)
 
+        def ghost_logged(ghost, batches):
+            self.steps.append(("ghost", ghost.norm))
+            ghost_step(ghost, batches)
+
         monkeypatch.setattr(ClassifierSystem, "train_batch", logged)
+        monkeypatch.setattr(Ghost, "step", ghost_logged)
+        original_of = Ghost.of.__func__
+
+        def of(cls, arm):
+            ghost = original_of(cls, arm)
+            ghost.norm = arm.config.norm
+            return ghost
+
+        monkeypatch.setattr(Ghost, "of", classmethod(of))
 
 
 def test_the_step_order_rotates_with_the_seed_and_is_recorded(arms, tracker, monkeypatch):
@@ -101,21 +115,21 @@ def test_the_step_order_rotates_with_the_seed_and_is_recorded(arms, tracker, mon
     assert [figures(a.history) for a in group] == [figures(train(c).history) for c in configs]
 
 
-def test_a_stopped_arm_keeps_stepping_as_an_untimed_ghost_and_its_records_stay_the_solo_runs(arms, tracker,
+def test_a_stopped_arm_runs_on_as_an_untimed_ghost_and_its_records_stay_the_solo_runs(arms, tracker,
                                                                                               monkeypatch):
-    """Issue 23: the arms left are timed beside a step of the stopped arm's kind until the last stops; the ghost's
-    steps touch neither the stopped arm's records and weights nor the other arms' RNG streams (dropout 0.2)."""
+    """Issue 23: the arms left are timed beside the stopped arm's forward pass until the last stops; the ghost's
+    passes touch neither the stopped arm's records and weights nor the other arms' RNG streams (dropout 0.2)."""
     configs = [c.replace(save_model=True) for c in arms]
     log = StepLog(monkeypatch)
     group = train_group(configs, Recording(tracker, "ghost"), interleave="norm")
     monkeypatch.undo()
     assert [len(a.history) for a in group] == [4, 6, 6]  # 'none' stops first
     steps = len(log.steps) // (3 * 6)
-    assert len(log.steps) == 3 * 6 * steps  # every round of all 6 epochs has three steps, the ghost's included
-    timed = {id(s) for s in log.steps[:3]}  # the arms' own systems stepped the first round
-    late = log.steps[3 * 4 * steps:]  # epochs 5 and 6: 'none' stopped
-    assert sum(id(s) not in timed for s in late) == 2 * steps and all(s.config.norm == "none" for s in late
-                                                                     if id(s) not in timed)
+    assert len(log.steps) == 3 * 6 * steps  # every round of all 6 epochs has three steps, the ghost's pass included
+    early, late = log.steps[:3 * 4 * steps], log.steps[3 * 4 * steps:]  # epochs 5 and 6: 'none' stopped
+    assert not [s for s in early if isinstance(s, tuple)]  # no ghost while every arm trains
+    assert [s for s in late if isinstance(s, tuple)] == [("ghost", "none")] * (2 * steps)  # one pass a round
+    assert {s.config.norm for s in late if not isinstance(s, tuple)} == {"before", "after"}
     solo = [train(config, Recording(tracker, "solo")) for config in configs]
     client = tracker.client
     for a, s in zip(group, solo):

@@ -79,9 +79,11 @@ def test_one_scale_rule_a_suite_without_scales_runs_its_default(user, capsys):
     assert err.strip() == "harness: error: invalid scale 'nightly' for suite 'fast-scaled'; valid: default, ci"
 
 
-def test_a_user_repo_commit_a_holds_commit_b_reverses_ci_fails_and_check_names_the_flip(tmp_path):
+def test_a_user_repo_commit_a_holds_commit_b_reverses_ci_fails_and_check_names_the_flip(tmp_path, monkeypatch, capsys):
     """The issue's Done-when: the example project in a fresh git repository, its claim reversed at commit B by a
-    change to the user's model; through the installed console script."""
+    change to the user's model. Both commits' runs and the check a CI job gates on go through the installed console
+    script; the read-only commands after them run the same `main` in this process, in the project folder (each
+    console-script start imports MLflow again: seconds apiece)."""
     repo = tmp_path / "project"
     shutil.copytree(EXAMPLE, repo, ignore=shutil.ignore_patterns("mlruns", "reports", "__pycache__"))
     git(repo, "init", "-q")
@@ -92,8 +94,11 @@ def test_a_user_repo_commit_a_holds_commit_b_reverses_ci_fails_and_check_names_t
     ran = harness_cli(repo, "run", "./my_suite.py", "--scale", "ci", "--fail-on", "refuted", "--no-report")
     assert ran.returncode == EXIT_OK, ran.stderr
     assert "SUPPORTED" in ran.stdout
-    again = harness_cli(repo, "run", "./my_suite.py", "--scale", "ci", "--fail-on", "refuted", "--no-report")
-    assert again.returncode == EXIT_OK and "all 12 runs already in the store" in again.stderr  # same commit: reused
+    monkeypatch.chdir(repo)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.setenv("COLUMNS", "200")
+    code, _, err = run_cli(capsys, "run", "./my_suite.py", "--scale", "ci", "--fail-on", "refuted", "--no-report")
+    assert code == EXIT_OK and "all 12 runs already in the store" in err  # same commit: reused
     # commit B: the hidden layer's width is swapped (4 <-> 32), as a bug in the user's model would
     source = (repo / "my_suite.py").read_text()
     swapped = source.replace("nn.Linear(n_in, config.width)", "nn.Linear(n_in, 36 - config.width)").replace(
@@ -113,33 +118,34 @@ def test_a_user_repo_commit_a_holds_commit_b_reverses_ci_fails_and_check_names_t
                                      f"ratio): supported 0.25 ")
     assert f"at {commit_a[:8]} -> refuted" in checked.stdout and f"at {commit_b[:8]}" in checked.stdout
     # the same by a git ref and by the runs' 8-character ids, which `harness runs ./my_suite.py` lists
-    by_ref = harness_cli(repo, "check", "my_suite.py", "--baseline", "HEAD~1", "--head", "HEAD")
-    assert by_ref.returncode == EXIT_VERDICT and by_ref.stdout == checked.stdout, by_ref.stderr
+    code, out, err = run_cli(capsys, "check", "my_suite.py", "--baseline", "HEAD~1", "--head", "HEAD")
+    assert code == EXIT_VERDICT and out == checked.stdout, err
     client = MlflowClient(f"sqlite:///{repo / 'mlruns' / 'mlflow.db'}")
     parents = parent_runs(client, "wider-trains-faster")  # newest first: B, A (again), A
     assert [p.data.tags[GIT_SHA_TAG] for p in parents] == [commit_b, commit_a, commit_a]
     assert {p.data.tags[GIT_DIRTY_TAG] for p in parents} == {"false"}
     assert all(p.data.tags.get("harness_commit") != commit_a for p in parents)  # the harness's own, apart
-    listed = harness_cli(repo, "runs", "./my_suite.py")
-    assert [p.info.run_id[:8] for p in parents] == [line.split()[0] for line in listed.stdout.splitlines()[2:]]
-    by_id = harness_cli(repo, "check", "./my_suite.py", "--baseline", parents[1].info.run_id[:8],
-                        "--head", parents[0].info.run_id[:8])
-    assert by_id.returncode == EXIT_VERDICT and by_id.stdout == checked.stdout, by_id.stderr
-    same = harness_cli(repo, "check", "./my_suite.py", "--baseline", commit_a[:8], "--head", parents[1].info.run_id[:8])
-    assert same.returncode == EXIT_OK, same.stdout + same.stderr
-    history = harness_cli(repo, "history", "./my_suite.py")
-    assert history.returncode == EXIT_OK, history.stderr
-    assert "supported x2, then refuted" in history.stdout
-    comment = harness_cli(repo, "report", "./my_suite.py", "--format", "markdown")  # for the pull request
-    assert comment.returncode == EXIT_OK, comment.stderr
-    assert comment.stdout.startswith("### wider-trains-faster: a wider network reaches the target in fewer epochs\n")
-    assert "| a wider net needs fewer epochs | width 32 vs 4 | epochs-to-target ratio | 4 |" in comment.stdout
-    assert f"Commit {commit_b[:8]}, parent run `{parents[0].info.run_id[:8]}`." in comment.stdout
-    assert "![" not in comment.stdout and "127.0.0.1" not in comment.stdout  # nothing a comment cannot reach
-    unknown = harness_cli(repo, "check", "./my_suite.py", "--baseline", "no-such-ref")
-    assert unknown.returncode == EXIT_BAD_INPUT
-    assert unknown.stderr.startswith("harness: error: invalid baseline 'no-such-ref': no invocation at that commit "
-                                     f"or run id; commits: {commit_a[:8]}, {commit_b[:8]}")
+    code, listed, _ = run_cli(capsys, "runs", "./my_suite.py")
+    assert [p.info.run_id[:8] for p in parents] == [line.split()[0] for line in listed.splitlines()[2:]]
+    code, out, err = run_cli(capsys, "check", "./my_suite.py", "--baseline", parents[1].info.run_id[:8],
+                             "--head", parents[0].info.run_id[:8])
+    assert code == EXIT_VERDICT and out == checked.stdout, err
+    code, out, err = run_cli(capsys, "check", "./my_suite.py", "--baseline", commit_a[:8],
+                             "--head", parents[1].info.run_id[:8])
+    assert code == EXIT_OK, out + err
+    code, history, err = run_cli(capsys, "history", "./my_suite.py")
+    assert code == EXIT_OK, err
+    assert "supported x2, then refuted" in history
+    code, comment, err = run_cli(capsys, "report", "./my_suite.py", "--format", "markdown")  # for the pull request
+    assert code == EXIT_OK, err
+    assert comment.startswith("### wider-trains-faster: a wider network reaches the target in fewer epochs\n")
+    assert "| a wider net needs fewer epochs | width 32 vs 4 | epochs-to-target ratio | 4 |" in comment
+    assert f"Commit {commit_b[:8]}, parent run `{parents[0].info.run_id[:8]}`." in comment
+    assert "![" not in comment and "127.0.0.1" not in comment  # nothing a comment cannot reach
+    code, _, err = run_cli(capsys, "check", "./my_suite.py", "--baseline", "no-such-ref")
+    assert code == EXIT_BAD_INPUT
+    assert err.startswith("harness: error: invalid baseline 'no-such-ref': no invocation at that commit "
+                          f"or run id; commits: {commit_a[:8]}, {commit_b[:8]}")
 
 
 def test_a_grid_is_judged_on_runs_of_its_own_commit_only():

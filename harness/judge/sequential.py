@@ -1,7 +1,7 @@
 """Adaptive seeds: judge after a first batch of seeds, add seeds only where rows are undecided, keep the error stated.
 
 Looks happen at seed counts fixed in advance (`Looks.plan`): the first at the suite's seeds, then about
-1.5x more at each look up to a cap. At look i every row is judged on the runs with seed < n_i at level
+1.5x more at each look up to a cap, each look kept only where its interval can be tighter than the one before. At look i every row is judged on the runs with seed < n_i at level
 levels[i] (harness.stats.sequential_levels: the overall error stays <= 1 - LEVEL by the union bound,
 whatever rows stop early). A row's verdict is the first look that decides it, else its last look.
 Seeds are added only to the configurations behind undecided rows: a configuration is behind a row when
@@ -36,15 +36,33 @@ class Looks:
 
     @classmethod
     def plan(cls, first: int, cap: int, level: float = LEVEL) -> "Looks":
-        """Looks at first, ~1.5x first, ... up to cap (fixed before any run); levels from sequential_levels."""
+        """Looks at first, ~1.5x first, ... up to cap (fixed before any run); levels from sequential_levels.
+
+        A look after the first is kept only where its interval can be tighter than the look before's: its
+        order-statistic rank (harness.stats.median.order_rank) at its level must exceed theirs. A look at the same
+        rank, [min, max] after [min, max] say, can only widen, so it could never decide a row the look before left
+        undecided: it would spend seeds and error for nothing (issue 23). Such a look is dropped and the plan's levels
+        recomputed, its share passing to the looks after it; (6, 9, 12) becomes (6, 12), and (6, 9) just (6,).
+        """
         if first < 1 or cap < first:
             raise ValueError(f"invalid looks: first {first!r}, cap {cap!r}; valid: 1 <= first <= cap")
         seeds = [first]
         while seeds[-1] < cap:
             seeds.append(min(cap, max(seeds[-1] + 1, math.ceil(seeds[-1] * GROWTH))))
+        while True:
+            levels = cls._levels(seeds, level)
+            ranks = [order_rank(n, lv) for n, lv in zip(seeds, levels)]
+            idle = next((i for i in range(1, len(seeds)) if ranks[i] <= ranks[i - 1]), None)
+            if idle is None:
+                return cls(tuple(seeds), tuple(levels))
+            del seeds[idle]
+
+    @staticmethod
+    def _levels(seeds: list[int], level: float) -> list[float]:
+        """FIRST_SHARE of the error to the first look, the rest split evenly over the others (sequential_levels)."""
         rest = (1 - FIRST_SHARE) / (len(seeds) - 1) if len(seeds) > 1 else 0.0
         weights = [FIRST_SHARE if len(seeds) > 1 else 1.0] + [rest] * (len(seeds) - 1)
-        return cls(tuple(seeds), tuple(sequential_levels(seeds, level, weights)))
+        return sequential_levels(seeds, level, weights)
 
     @classmethod
     def fixed(cls, seeds: int, level: float = LEVEL) -> "Looks":

@@ -143,7 +143,10 @@ class Suite:
 
         overrides = self.scale_overrides(scale)
         first = max(overrides.get("seeds", self.seeds), min_seeds())
-        cap = max_seeds if max_seeds is not None else (overrides.get("max_seeds", self.max_seeds) or 2 * first)
+        if max_seeds is not None or "max_seeds" in overrides:  # asked for: refused below the first look
+            cap = max_seeds if max_seeds is not None else overrides["max_seeds"]
+        else:  # the suite's own cap, set for its default seeds: a scale with more seeds makes one look at them
+            cap = max(self.max_seeds, first) if self.max_seeds else 2 * first
         if cap < first:
             raise ConfigError(f"invalid --max-seeds {cap!r}; must be >= {first} (the first look)")
         return first, cap
