@@ -1,5 +1,6 @@
 """Results a person reads at a glance (issue 24's 'done when'), from real invocations of bn-walltime and dropout at
-ci scale through the command line, as processes, in a 120-column terminal (COLUMNS=120):
+ci scale through the command line (the runs as processes, the reading commands through the same `main` in this
+process), in a 120-column terminal (COLUMNS=120):
 
 - no line printed by run, report, list, runs, compare or history is wider than 120 characters;
 - the default output of run says no "look N of M", "level 0.9…" or "union bound"; --verbose and the report do;
@@ -10,6 +11,8 @@ ci scale through the command line, as processes, in a 120-column terminal (COLUM
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import re
@@ -20,12 +23,27 @@ import time
 import pytest
 from mlflow.tracking import MlflowClient
 
+from harness.cli.main import main
 from harness.core.contract import NOTE_TAG, VERDICT_JSON
 from harness.judge.subject import KEY_MAX
 from harness.store.queries import artifact_text
 
 COLUMNS = 120
 STATISTICS = (r"look \d+ of \d+", r"level 0\.9", r"union bound")  # the detail --verbose and the report give
+
+
+def in_process(cwd, *argv) -> tuple[subprocess.CompletedProcess, float, float]:
+    """`harness ARGV` as the console script's `main` in this process (a reading command: no training, and a new
+    process would spend seconds importing MLflow), in `cwd`, COLUMNS=120, its output captured: as `harness`."""
+    out, err = io.StringIO(), io.StringIO()
+    started = time.time()
+    with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        mp.chdir(cwd)
+        mp.setenv("COLUMNS", str(COLUMNS))
+        code = main(list(argv))
+    result = subprocess.CompletedProcess(["harness", *argv], code, out.getvalue(), err.getvalue())
+    assert code == 0, f"harness {' '.join(argv)}: exit {code}\n{result.stderr[-3000:]}"
+    return result, time.time() - started, started
 
 
 def harness(cwd, *argv) -> tuple[subprocess.CompletedProcess, float, float]:
@@ -40,8 +58,8 @@ def harness(cwd, *argv) -> tuple[subprocess.CompletedProcess, float, float]:
 
 @pytest.fixture(scope="module")
 def session(tmp_path_factory):
-    """Two suites at ci scale in one store, dropout twice (the second with --force and --verbose), and every
-    reading command on them: {name: (result, wall seconds)}."""
+    """Two suites at ci scale in one store, dropout twice (the second with --force and --verbose), as processes, and
+    every reading command on them (in this process): {name: (result, wall seconds, start)}."""
     cwd = tmp_path_factory.mktemp("readable")
     runs = {"dropout": harness(cwd, "run", "dropout", "--scale", "ci", "--no-progress"),
             "dropout --force --verbose": harness(cwd, "run", "dropout", "--scale", "ci", "--no-progress", "--force",
@@ -56,7 +74,7 @@ def session(tmp_path_factory):
     reading = {"report dropout": ("report", "dropout"), "report bn-walltime": ("report", "bn-walltime"),
                "list": ("list",), "runs": ("runs",), "compare": ("compare", first, forced),
                "history": ("history", "dropout")}
-    return cwd, client, first, forced, {**runs, **{k: harness(cwd, *argv) for k, argv in reading.items()}}
+    return cwd, client, first, forced, {**runs, **{k: in_process(cwd, *argv) for k, argv in reading.items()}}
 
 
 def test_no_line_printed_is_wider_than_the_terminal(session):
