@@ -10,7 +10,7 @@ import re
 import pytest
 
 from harness.cli.main import main
-from harness.core.contract import GIT_SHA_TAG, CPUS_TAG, LOAD_END_TAG, LOAD_START_TAG
+from harness.core.contract import GIT_SHA_TAG, HARNESS_COMMIT_TAG, CPUS_TAG, LOAD_END_TAG, LOAD_START_TAG
 from harness.store.location import sqlite_path
 from tests.xdist_groups import suite_group
 
@@ -40,8 +40,11 @@ def test_the_page_holds_what_each_parent_run_recorded(stores, tmp_path, capsys):
         assert tags[LOAD_START_TAG] and tags[LOAD_END_TAG] and tags[CPUS_TAG]
         assert f"{tags[LOAD_START_TAG]} → {tags[LOAD_END_TAG]}" in section
         assert f"{tags['device']} ({tags['device_type']}), {tags['threads']} thread(s), {tags[CPUS_TAG]} logical CPUs" in section
-        # the commit of the suite file's repository, where it has one (the tests' stores lie outside git)
-        assert f"`{tags.get(GIT_SHA_TAG, 'not recorded')}`" in section and parent.info.run_id in section
+        # the commit of the suite file's repository, where it has one; else (the tests' stores lie outside git) the
+        # harness's own checkout's, said to be the harness's
+        own = tags.get(GIT_SHA_TAG)
+        commit = own or (f"{tags[HARNESS_COMMIT_TAG]} (the harness's)" if tags.get(HARNESS_COMMIT_TAG) else "not recorded")
+        assert f"`{commit}`" in section and parent.info.run_id in section
         span = (parent.info.end_time - parent.info.start_time) / 1000
         assert f"**run time** {span:.0f} s" in section
         counts = {o: sum(r["outcome"] == o for r in rows) for o in ("supported", "refuted", "inconclusive")}

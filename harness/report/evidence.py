@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from harness.core.contract import (CPUS_TAG, GIT_SHA_TAG, JUDGED_RUNS, LOAD_END_TAG, LOAD_START_TAG, N_CONFIGS_TAG, SUITE_TAG,
-                                   VERDICT_JSON)
+from harness.core.contract import (CPUS_TAG, GIT_SHA_TAG, HARNESS_COMMIT_TAG, JUDGED_RUNS, LOAD_END_TAG, LOAD_START_TAG,
+                                   N_CONFIGS_TAG, SUITE_TAG, VERDICT_JSON)
 from harness.judge.tables import fmt_effect, fmt_interval
 from harness.report.history import row_label_of
 from harness.store.location import StoreError, existing_store_uri, sqlite_path
@@ -60,6 +60,13 @@ class Invocation:
     @property
     def seconds(self) -> float:
         return (self.end_ms - self.start_ms) / 1000
+
+    def commit(self) -> str:
+        """The commit of the repository the invocation ran in; where that was none (a shipped suite run in a plain
+        folder), the harness's own checkout, marked as such."""
+        own = self.tag(GIT_SHA_TAG, "")
+        harness = self.tag(HARNESS_COMMIT_TAG, "")
+        return own or (f"{harness} (the harness's)" if harness else "not recorded")
 
     def tag(self, key: str, missing: str = "not recorded") -> str:
         return self.tags.get(key) or self.params.get(key) or missing
@@ -118,7 +125,7 @@ def _claimed(row: dict) -> str:
 
 def suite_section(inv: Invocation) -> list[str]:
     c = inv.counts()
-    commit = inv.tag(GIT_SHA_TAG)
+    commit = inv.commit()
     lines = [f"## {inv.suite}", "",
              f"[The suite's page](suites/{inv.suite}.md). {_cell(inv.tag('claim', ''))}", "",
              f"- **verdicts**: {c['supported']} supported, {c['refuted']} refuted, {c['inconclusive']} inconclusive "
@@ -155,7 +162,7 @@ def page(found: dict[str, Invocation], shipped: list[str], stores: list[str]) ->
         inv, c = found[name], found[name].counts()
         lines.append(f"| [{name}](#{name}) | {c['supported']} | {c['refuted']} | {c['inconclusive']} | "
                      f"{inv.tag('scale')} | {inv.tag('seeds')} | {inv.seconds:.0f} s | {_cell(inv.tag('device'))}, "
-                     f"{inv.tag('threads')} thread(s) | {inv.load()} | {inv.started[:10]} | `{inv.tag(GIT_SHA_TAG)[:12]}` |")
+                     f"{inv.tag('threads')} thread(s) | {inv.load()} | {inv.started[:10]} | `{inv.commit()[:12]}` |")
     lines.append("")
     for name in names:
         lines += suite_section(found[name])

@@ -16,6 +16,8 @@ import suites.adaptive_optimizers as adaptive
 import suites.bn_input_scaling as scaling
 import suites.bn_placement as placement
 import suites.bn_walltime as walltime
+import suites.l1_l2 as l1l2
+import suites.max_norm as maxnorm
 
 ROWS = 1000  # rows per row kind: a true rate of 1.6% (6 seeds, one-sided) reads <= 2.5% with ~99% probability
 
@@ -147,9 +149,43 @@ WALLTIME = [
           walltime.TUNED.statement: "supported"}, alike_draw, seeds=8, grid=EVERY_GROUP_TUNED),
 ]
 
+def fixed_budget(n: int) -> dict[str, np.ndarray]:
+    """The columns of runs that all trained a fixed budget (stop_at_target off): 40 epochs each."""
+    return {"stop_reason": np.full(n, "max_epochs"), "epochs_run": np.full(n, 40.0)}
+
+
+def gap_draw(configs, rng):
+    """max-norm without any effect: every r's last-epoch loss gap drawn like r off's, per (dropout, lr), with the
+    suite's measured seed noise (max_norm.NOISE); the paired differences' true median is exactly 0."""
+    n = len(configs)
+    base = 0.3 + 0.1 * configs.lr.to_numpy() / 0.03 + 0.05 * configs.dropout.to_numpy()
+    return {**fixed_budget(n), "gap/loss": base + rng.normal(size=n) * maxnorm.NOISE}
+
+
+MAXNORM_ROWS = (maxnorm.SHRINKS.statement, maxnorm.SMALLER.statement)
+MAXNORM = [Null(f"no constraint effect on the gap (counting {w})", {st: w for st in MAXNORM_ROWS}, gap_draw)
+           for w in ("supported", "refuted")]
+
+
+def penalty_draw(configs, rng):
+    """l1 and l2 at their rows' thresholds: every penalty puts exactly 0.1 more of the weights near zero than none
+    (SPARSE_SHARE: l1's claim at its boundary, l2's at its), and leaves the gap as it is; l1_l2.NOISE's seed noise."""
+    n = len(configs)
+    penalized = (configs.l1.to_numpy() > 0) | (configs.l2.to_numpy() > 0)
+    sd_gap, sd_share = l1l2.NOISE
+    share = 0.01 + penalized * l1l2.SPARSE_SHARE + rng.normal(size=n) * sd_share
+    gap = 0.3 + 0.1 * configs.lr.to_numpy() / 0.03 + rng.normal(size=n) * sd_gap
+    return {**fixed_budget(n), "weights/near_zero_share": share, "gap/loss": gap}
+
+
+L1L2_ROWS = (l1l2.SPARSE.statement, l1l2.NOT_SPARSE.statement, l1l2.SHRINKS.statement)
+L1L2 = [Null(f"every penalty exactly at its row's threshold (counting {w})", {st: w for st in L1L2_ROWS},
+             penalty_draw) for w in ("supported", "refuted")]
+
 NULLS = [*((placement.SUITE, n) for n in PLACEMENT), *((adaptive.SUITE, n) for n in ADAPTIVE),
          *((adamw.SUITE, n) for n in ADAMW), *((scaling.SUITE, n) for n in SCALING),
-         *((walltime.SUITE, n) for n in WALLTIME)]
+         *((walltime.SUITE, n) for n in WALLTIME), *((maxnorm.SUITE, n) for n in MAXNORM),
+         *((l1l2.SUITE, n) for n in L1L2)]
 
 
 # One xdist group per suite (tests/xdist_groups.py): a suite's scenarios share a worker, the suites spread over both.
