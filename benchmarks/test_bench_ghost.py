@@ -74,4 +74,3 @@ def test_tail_step_beside_the_ghost(benchmark, bench_scale):
             neighbours[name]()
         costs[name] = (time.perf_counter() - t0) / STEPS
     benchmark.extra_info["ghost cost / full step cost"] = costs["forward pass"] / costs["full step"]
-    assert all(m > 0 for ms in medians.values() for m in ms)

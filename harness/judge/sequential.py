@@ -1,11 +1,12 @@
 """Adaptive seeds: judge after a first batch of seeds, add seeds only where rows are undecided, keep the error stated.
 
-Looks happen at seed counts fixed in advance (`Looks.plan`): the first at the suite's seeds, then about
-1.5x more at each look up to a cap, each look kept only where its interval can be tighter than the one before. At look i every row is judged on the runs with seed < n_i at level
-levels[i] (harness.stats.sequential_levels: the overall error stays <= 1 - LEVEL by the union bound,
-whatever rows stop early). A row's verdict is the first look that decides it, else its last look.
-Seeds are added only to the configurations behind undecided rows: a configuration is behind a row when
-judging without its runs changes that row (found by leaving each configuration out once, so any rule works).
+Looks happen at seed counts fixed in advance (`Looks.plan`): the first at the suite's seeds, then about 1.5x more at
+each look up to a cap, each look kept only where its interval can be tighter than the one before. At look i every
+row is judged on the runs with seed < n_i at level levels[i] (harness.stats.sequential_levels: the overall error
+stays <= 1 - LEVEL by the union bound, whatever rows stop early). A row's verdict is the first look that decides it,
+else its last look. Seeds are added only to the configurations behind undecided rows: a configuration is behind a
+row when judging without its runs changes that row (found by leaving each configuration out once, so any rule
+works).
 Each look's runs are judged once per invocation (LookJudge): adding seeds and recording the verdict share them.
 """
 from __future__ import annotations

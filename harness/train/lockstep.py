@@ -16,13 +16,10 @@ the seed (step_order; recorded on every run as STEP_ORDER_TAG), so no arm always
 Lightning's own per-epoch work. And an arm that stopped is replaced by its Ghost until the last arm stops: each
 round, the stopped arm's forward pass on its next batch, so each remaining step is still timed right after the
 stopped arm's weights and activations went through the caches, as every step before the stop was. Alone, the
-remaining arm's steps run on warm caches and read faster. Measured (2026-12-06, AMD EPYC, 1 thread, a 20x100 step
-without BN beside one with BN, median of 30 blocks of 200 steps): 2.95 ms beside a full step, 2.89 ms beside the
-forward pass, 2.81 ms alone; the forward pass costs 1.4 ms, a full step 4.9 ms. So the ghost keeps the tail within
-2% of a full step's neighbour (alone: 5%) at under a third of the cost a full step would: in bn-walltime, whose
-BN arms stop after 2-6 epochs beside baselines that run all 30, full steps were ~45% of the job. Judging time over
-the epochs both arms ran would drop the remaining arm's later epochs from its time to target, the figure the
-time rows judge.
+remaining arm's steps run on warm caches and read faster. A forward pass keeps the tail within 2% of what a full
+step beside it gives (alone: 5% faster) at under a third of a step's cost: the figures are in docs/measurement.md,
+from benchmarks/test_bench_ghost.py. Judging time over the epochs both arms ran would drop the remaining arm's
+later epochs from its time to target, the figure the time rows judge.
 """
 from __future__ import annotations
 
