@@ -22,16 +22,23 @@ Two parts, through the real torch optimizers (harness.nn.optimizers):
 2. Equal tuning on a real task: 3 hidden ReLU layers of 256 (He init) on MNIST-1D (5000 examples,
    1000 held out), batch 32, a fixed 20 epochs (the nets fit the training split: the gap is
    generalization); SGD with momentum 0.9 on lr {0.01, 0.03, 0.1} and Adam on lr {1e-3, 3e-3,
-   1e-2} (each grid centred on the method's usual rate, a half-decade either side), each at the lr with
-   the highest median final validation accuracy (harness.judge.tuning; the validation split is the test
-   set here, so the tuned value is chosen on the runs it judges: a selection bias shared by both arms).
+   1e-2} (each grid centred on the method's usual rate, a half-decade either side), each at its tuned lr.
+   Held-out tuning (harness.judge.tuning, select_on): seeds 0 and 1 choose each optimizer's lr, the one with
+   the highest median final validation accuracy, ties within TIE (accuracy) going to the smaller lr, and are
+   never judged in this row; seeds 2-7 are judged at the chosen lrs. (Until 2026-12 the lr was chosen on the
+   seeds then judged: the best of 3 noisy medians is biased in its arm's favour, and more so for the arm with
+   the flatter landscape, so the bias was not shared alike; issue 23.) With one lr per optimizer (ci) nothing
+   is chosen and every seed is judged.
 
 Verdicts (median over seeds, exact 95% interval; thresholds fixed in advance from the paper):
 - every method fits the training set: training error < 0.01;
 - GD and SGD: test error < 0.01 (the paper: 0); their weights' cosine to the minimum-norm solution > 0.999;
 - each adaptive method: test error > 0.3 ("about half": 1 - p = 0.45); cosine to sign(X'y) > 0.999 (Lemma 3.1);
 - each adaptive method vs GD, paired by seed: test error difference > 0 (the main rows);
-- MNIST-1D: final validation accuracy difference SGD(momentum) - Adam, each at its tuned lr, > 0.
+- MNIST-1D: final validation accuracy difference SGD(momentum) - Adam, each at its lr tuned on seeds 0-1, > 0,
+  paired by seed over seeds 2-7.
+8 seeds (6 judged in the tuned row; the construction's rows use all 8), one look: 40 construction measurements
+and 48 MNIST-1D runs.
 """
 import torch
 
@@ -47,6 +54,13 @@ ADAPTIVE = ("adagrad", "rmsprop", "adam")
 CONSTRUCTION = (("sgd", N_TRAIN, 0.1), ("sgd", SGD_BATCH, 0.1), ("adagrad", N_TRAIN, 0.1),
                 ("rmsprop", N_TRAIN, 0.01), ("adam", N_TRAIN, 0.01))
 TASK_LRS = {"momentum": (0.01, 0.03, 0.1), "adam": (1e-3, 3e-3, 1e-2)}
+TUNING_SEEDS = 2  # seeds 0, 1 choose each optimizer's lr on MNIST-1D and are never judged in the tuned row
+# Seed noise, sd over seeds (a default-scale run, 2026-12-06, AMD EPYC, 1 thread, load 7-13, 6 seeds): the adaptive
+# methods' test error on the construction 0.032 (the test set's negative share; GD's is 0 exactly), MNIST-1D final
+# val acc 0.026 at the lrs tuned then (momentum 0.03, Adam 3e-3; 0.009-0.013 at the others but momentum 0.1's 0.10).
+NOISE = (0.032, 0.026)
+TIE = 0.02  # final val acc: held-out medians this close to the best are tied, the smaller lr chosen. About one run's
+#  sd (NOISE), under the gaps between each grid's best lr and the next in that run (0.038 Adam, 0.068 momentum).
 
 
 def separable_problem() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -111,9 +125,20 @@ def judge(runs):
                 + threshold_verdicts(adaptive, ADAPTIVE_FAILS, ["optimizer"])
                 + paired_verdicts(full, [WORSE], "optimizer", "sgd", ["batch_size"], levels=list(ADAPTIVE)))
     if len(task):
-        best = tuned(task, ["optimizer"], final_val_acc, lower_is_better=False)
-        verdicts += paired_verdicts(best, [SGD_AHEAD], "optimizer", "adam", ["dataset"])
+        verdicts += paired_verdicts(tuned_task(task), [SGD_AHEAD], "optimizer", "adam", ["dataset"])
     return verdicts
+
+
+def tuning_seed(seed: int) -> bool:
+    return seed < TUNING_SEEDS
+
+
+def tuned_task(task):
+    """Each optimizer's MNIST-1D runs at its lr: chosen on seeds 0-1 and judged on the others where any optimizer has
+    an lr to choose; every seed at its single lr where none has (ci)."""
+    choose = task.groupby(["dataset", "optimizer"]).lr.nunique().max() > 1
+    return tuned(task, ["dataset", "optimizer"], final_val_acc, lower_is_better=False,
+                 select_on=tuning_seed if choose else None, within=TIE)
 
 
 GRID_KEY = ("dataset", "optimizer", "batch_size", "lr")
@@ -129,8 +154,8 @@ SUITE = Suite(
     base=RunConfig(depth=3, width=256, activation="relu", batch_size=32, max_epochs=20, stop_at_target=False,
                    target_value=0.6, threads=1),
     grid={GRID_KEY: CONSTRUCTION_POINTS + TASK_POINTS},
-    seeds=6,
-    max_seeds=6,  # one look: a second at 9 seeds would be [min, max] again, deciding nothing more (Looks.plan)
+    seeds=8,  # 2 choose the lrs, 6 are judged: the fewest an exact 95% interval of a median needs
+    max_seeds=8,  # one look (the 5-minute budget)
     judge=judge,
     timing=False,  # errors and accuracies, not time
     measure=construction,  # the construction's arms are measured, seeded as a run is; the MNIST-1D arms train

@@ -9,7 +9,10 @@ from suites.adaptive_generalization import (  # noqa: F401
     ANALYTIC,
     CONSTRUCTION_POINTS,
     SUITE,
+    TASK_LRS,
     TASK_POINTS,
+    TIE,
+    TUNING_SEEDS,
     judge,
 )
 
@@ -36,7 +39,7 @@ def test_the_task_row_names_both_arms(result):
     assert row[0].n == 6 and row[0].label == "dataset mnist1d, momentum vs adam (tuned: lr 0.03 vs 0.003)"
 
 
-def synthetic(adaptive_worse: bool, seeds: int = 6) -> pd.DataFrame:
+def synthetic(adaptive_worse: bool, seeds: int = 8) -> pd.DataFrame:
     """A default-scale runs table where the claim holds (as in the paper) or is reversed."""
     rows = []
     for seed in range(seeds):
@@ -59,3 +62,41 @@ def test_main_rows_flip_with_the_effect(worse):
     assert {v.outcome for v in verdicts} == {"supported" if worse else "refuted"}
     assert (verdicts[-1].arms, verdicts[-1].tuned) == (({"optimizer": "momentum"}, {"optimizer": "adam"}),
                                                        ({"lr": 0.03}, {"lr": 0.003}))
+
+
+AHEAD = "SGD with momentum generalizes better than Adam at equal tuning"
+
+
+def task_row(runs: pd.DataFrame):
+    return next(v for v in judge(runs) if v.statement == AHEAD)
+
+
+def with_accuracy(runs: pd.DataFrame, accuracy) -> pd.DataFrame:
+    """The table with each MNIST-1D run's final val acc set to accuracy(optimizer, lr, seed)."""
+    task = runs.dataset == "mnist1d"
+    acc = [accuracy(r.optimizer, r.lr, r.seed) if t else a for r, t, a in zip(runs.itertuples(), task, runs.final_val_acc)]
+    return runs.assign(final_val_acc=acc)
+
+
+def test_the_judged_seeds_never_choose_the_lr():
+    """Seeds 0-1 put each optimizer's best at its smallest lr; on seeds 2-7 another lr is far better. The row runs
+    at the held-out pick, on seeds 2-7 only, and the judged seeds' other cells cannot move it."""
+    def accuracy(judged_best: float):
+        def acc(opt, lr, seed):
+            if seed < TUNING_SEEDS:
+                return 0.8 if lr == TASK_LRS[opt][0] else 0.7
+            return 0.95 if lr == TASK_LRS[opt][judged_best] else 0.75 + (0.01 if opt == "momentum" else 0.0) + 0.001 * seed
+        return acc
+
+    base = synthetic(True)
+    row = task_row(with_accuracy(base, accuracy(2)))
+    assert row.tuned == ({"lr": 0.01}, {"lr": 0.001}) and row.n == 8 - TUNING_SEEDS and row.outcome == "supported"
+    other = task_row(with_accuracy(base, accuracy(1)))  # the judged seeds' best moved: nothing else does
+    assert (other.tuned, other.effect, other.low, other.high) == (row.tuned, row.effect, row.low, row.high)
+
+
+def test_a_held_out_tie_goes_to_the_smaller_lr():
+    def acc(opt, lr, seed):  # on seeds 0-1 the largest lr leads the smallest by less than TIE
+        top = {TASK_LRS[opt][0]: 0.8, TASK_LRS[opt][2]: 0.8 + TIE / 2}.get(lr, 0.7)
+        return top + 0.001 * seed
+    assert task_row(with_accuracy(synthetic(True), acc)).tuned == ({"lr": 0.01}, {"lr": 0.001})
