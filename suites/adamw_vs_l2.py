@@ -13,9 +13,14 @@ Two parts, through the real torch optimizers (harness.nn.optimizers):
    so regularization matters), batch 32, a fixed 20 epochs; Adam+l2 with l2 and AdamW with per-step
    decay d (weight_decay = d / lr) on the same half-decade grid 3e-4 ... 3e-2, each at lr 3e-4 and
    3e-3 (a decade apart, so a best decay that follows 1/lr moves by two grid points): the same
-   10-cell budget each; each method at its cell with the highest median final val acc (chosen on
-   validation; the cell is in the row's label). (MNIST-1D would be a better test of generalization
-   than digits.)
+   10-cell budget each. The error-ratio row compares each method at its tuned cell, tuned on held-out
+   seeds (harness.judge.tuning, select_on): seeds 0 and 1 choose each method's (lr, decay) cell, the one
+   with the highest median final val acc, ties within TIE (accuracy) going to the first cell in grid
+   order (the smaller lr, then the smaller decay), and are never judged in that row; seeds 2-7 are judged
+   at the chosen cells (the cell is in the row's label). (Until 2026-12 the cell was chosen on the seeds
+   then judged: the best of 10 noisy medians is biased in its method's favour, the more so the flatter its
+   landscape; issue 23.) With one cell per method (ci) nothing is chosen and every seed is judged.
+   (MNIST-1D would be a better test of generalization than digits.)
    The best decay at each lr is the grid value with the highest median final val acc over seeds
    (ties: the geometric mean of the tied values); its shift is |log10 best(3e-3) - log10 best(3e-4)|,
    in decades (a best decay at a grid edge may lie beyond it: the shift is then a lower bound), with
@@ -24,10 +29,13 @@ Two parts, through the real torch optimizers (harness.nn.optimizers):
    "the best decay moves" read supported in 24% of simulated invocations; docs/null-checks.md.)
    The paired AdamW - Adam+l2 row still reads the shift per seed (the argmax of that seed's cells):
    under no effect both methods' per-seed shifts have one distribution, so the paired row is exact.
+   Both shift rows read the landscape over all 8 seeds (they choose nothing for a later row: the landscape is
+   the claim).
 
 Verdicts (median over seeds, exact 95% interval):
 - SGD forms: gap < 1e-12; Adam forms: gap > 0.01;
-- final validation error (1 - acc) ratio AdamW / Adam+l2 at each one's tuned cell < 1, paired by seed;
+- final validation error (1 - acc) ratio AdamW / Adam+l2 at each one's cell tuned on seeds 0-1 < 1, paired by
+  seed over seeds 2-7;
 - premise: for Adam+l2 the best decay moves with the lr, shift of the median-best decay > 0.25
   decades (half a grid step);
 - the best decay moves less for AdamW: shift difference AdamW - Adam+l2 < 0 decades, paired by seed.
@@ -44,6 +52,12 @@ ANALYTIC = "synthetic"  # the dataset field marks the algebra arm (no data read)
 STEP_LR, STEP_DECAY, DIM = 0.01, 0.1, 100
 LRS = (3e-4, 3e-3)
 DECAYS = (3e-4, 1e-3, 3e-3, 1e-2, 3e-2)  # l2 for Adam+l2, per-step decay d for AdamW: half decades
+TUNING_SEEDS = 2  # seeds 0, 1 choose each method's (lr, decay) cell for the error-ratio row and are never judged there
+# Seed noise: sd over seeds of final val acc, 0.002-0.005 at the cells within 0.01 of the best (a default-scale run,
+# 2026-12-06, AMD EPYC, 1 thread, load 10-15, 6 seeds): the null tests draw with 0.005.
+NOISE = 0.005
+TIE = 0.005  # final val acc: held-out medians this close to the best are tied, the first cell in grid order chosen.
+#  One run's sd (NOISE), ~4 validation digits; the top cells of that run lay 0.002-0.004 apart, ties in all but name.
 
 
 def gap(a: torch.Tensor, b: torch.Tensor, w0: torch.Tensor) -> float:
@@ -111,12 +125,24 @@ def decay_shifts(task: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["seed", "optimizer", "dataset", "decay_shift"])
 
 
+def tuning_seed(seed: int) -> bool:
+    return seed < TUNING_SEEDS
+
+
+def tuned_task(task: pd.DataFrame) -> pd.DataFrame:
+    """Each method's digits runs at its (lr, decay) cell: chosen on seeds 0-1 and judged on the others where any
+    method has a cell to choose; every seed at its single cell where none has (ci)."""
+    arms = list(zip(task.dataset, task.optimizer))
+    choose = len(set(zip(arms, task.lr, task.weight_decay))) > len(set(arms))  # some method has several cells
+    return tuned(task, ["dataset", "optimizer"], final_val_acc, knob=["lr", "weight_decay"], lower_is_better=False,
+                 select_on=tuning_seed if choose else None, within=TIE)
+
+
 def judge(runs):
     algebra, task = runs[runs.dataset == ANALYTIC], runs[runs.dataset != ANALYTIC]
     verdicts = threshold_verdicts(algebra, ALGEBRA, ["dataset"])
     if len(task):
-        best = tuned(task, ["optimizer"], final_val_acc, knob=["lr", "weight_decay"], lower_is_better=False)
-        verdicts += paired_verdicts(best, [LOWER_ERROR], "optimizer", "adam", ["dataset"])
+        verdicts += paired_verdicts(tuned_task(task), [LOWER_ERROR], "optimizer", "adam", ["dataset"])
         verdicts += best_shift(with_log_decay(task), MOVES, ["dataset", "optimizer"], "lr", "log_decay", final_val_acc,
                                where=(("optimizer", "adam"),))
         shifts = decay_shifts(task)
@@ -137,8 +163,8 @@ SUITE = Suite(
     base=RunConfig(depth=3, width=256, activation="relu", batch_size=32, val_fraction=0.5, max_epochs=20,
                    stop_at_target=False, target_value=0.95, threads=1),
     grid={GRID_KEY: ALGEBRA_POINTS + TASK_POINTS},
-    seeds=6,
-    max_seeds=6,  # one look: a second at 9 seeds would be [min, max] again, deciding nothing more (Looks.plan)
+    seeds=8,  # 2 choose the cells, 6 are judged: the fewest an exact 95% interval of a median needs
+    max_seeds=8,  # one look (the 5-minute budget)
     judge=judge,
     timing=False,
     measure=one_step,  # the algebra arm is measured, seeded as a run is; the digits arms train
