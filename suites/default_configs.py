@@ -22,17 +22,25 @@ plateau from a pilot on seed 100 (never a judged seed), below where the pilot's 
 so that a good arm reaches it in a few: digits 0.9 / 0.8 (depth 5 / 20), mnist1d 0.35 / 0.35, synthetic 0.6 / 0.5
 (TASKS below).
 Each arm's lr is tuned per task on its own two-point grid (LRS; for 1cycle, the peak) by the lowest median time
-to target over seeds, a miss counting as infinite (harness.judge.tuning); the choice is in every row's label.
+to target over seeds 0 and 1, a miss counting as infinite (harness.judge.tuning, held out: those seeds are never
+judged; a tie only where the medians are equal, e.g. both lrs missed, going to the first lr); the choice is in every
+row's label. (Until 2026-12 the lr was chosen on the seeds then judged: with a default exactly 2x the best other arm
+and its two lrs alike, its better-of-2 noisy medians read "within 2x" in 2.8-3.6% of simulated invocations against
+the 2.5% allowed; tests/suites/test_null_d.py.) With one lr per arm (ci) nothing is chosen and every seed is judged.
 
 Verdicts (per task; time to target = timed training seconds, censored at the seconds spent when missed; paired
-by seed, median and exact 95% interval): for each default (2nd-ed, 3rd-ed, selu), its time-to-target ratio
-over the best other arm on that task (the lowest median time among the other four) < 2. Choosing the fastest
-other arm by its median on the same seeds favours the comparator, so the rule errs against the default.
+by seed over seeds 2-8, median and exact 95% interval): for each default (2nd-ed, 3rd-ed, selu), its time-to-target
+ratio over the best other arm on that task (the lowest median time among the other four at their tuned lrs, chosen
+on seeds 0 and 1 as the lrs are) < 2. (Chosen on the judged seeds, the best of 4 noisy medians favoured the
+comparator: with two others alike at half the default's time, a row read "refuted" in 2.6% of simulated
+invocations against the 2.5% allowed.)
 2 = within AlgoPerf's tau range [1, 4], a task on which the arm still earns 2/3 of its credit.
 The performance profiles and scores (harness.stats.profiles: per task the median over seeds, a miss scores nothing)
 are the descriptive summary, in `harness report default-configs`; they carry no interval.
 """
 from __future__ import annotations
+
+import functools
 
 import pandas as pd
 
@@ -46,6 +54,10 @@ TASKS = {"digits-5": ("digits", SHALLOW, 0.9), "digits-20": ("digits", DEEP, 0.8
 ARM_FIELDS = ("activation", "init", "norm", "optimizer", "weight_decay", "schedule", "dropout", "dropout_kind")
 LRS = {"2nd-ed": (3e-3, 1e-2), "3rd-ed": (1e-3, 3e-3), "selu": (3e-3, 1e-2), "sgd-relu": (0.03, 0.1),
        "adam-relu": (1e-3, 3e-3)}
+TUNING_SEEDS = 2  # seeds 0, 1 choose each arm's lr per task and are never judged
+# Seed noise: sd over seeds of log time to target, 0.08-0.32 over the cells of two ci-scale runs (2026-12, AMD EPYC,
+# seeds 0-1, digits-5 and synthetic-5; no default-scale run was at hand): the null tests draw with 0.3.
+NOISE = 0.3
 DEFAULTS = ("2nd-ed", "3rd-ed", "selu")  # the arms judged; the others are the alternatives
 
 
@@ -74,26 +86,44 @@ WITHIN = {name: RatioStatement(f"{name} trains within 2x of the best other arm",
                                time_to_target, "<", 2.0) for name in DEFAULTS}
 
 
+@functools.lru_cache(maxsize=None)
+def _arms_at(depth: int) -> tuple:
+    """((name, ((field, value), ...)), ...) at a depth: arm_fields once per depth (a null simulation names runs
+    thousands of times)."""
+    return tuple((n, tuple(arm_fields(n, depth).items())) for n in LRS)
+
+
 def arm_name(fields) -> str:
     """The arm whose configuration these fields are (a run's row, a grid point as a dict)."""
-    return next(n for n in LRS if all(fields[f] == v for f, v in arm_fields(n, int(fields["depth"])).items()))
+    return next(n for n, items in _arms_at(int(fields["depth"])) if all(fields[f] == v for f, v in items))
 
 
 def named(runs: pd.DataFrame) -> pd.DataFrame:
     """The runs with columns 'task' and 'name' (the arm) read back from their fields."""
     task_of = {(d, depth): task for task, (d, depth, _) in TASKS.items()}
-    return runs.assign(task=[task_of[(r.dataset, int(r.depth))] for r in runs.itertuples()],
-                       name=[arm_name(r) for _, r in runs.iterrows()])
+    rows = runs[["dataset", "depth", *ARM_FIELDS]].to_dict("records")
+    return runs.assign(task=[task_of[(r["dataset"], int(r["depth"]))] for r in rows], name=[arm_name(r) for r in rows])
+
+
+def tuning_seed(seed: int) -> bool:
+    return seed < TUNING_SEEDS
+
+
+def held_out(runs: pd.DataFrame):
+    """select_on for the tuning: seeds 0-1 choose where some arm has an lr to choose; None (every seed judged) where
+    every arm runs at one lr (ci)."""
+    arms = list(zip(runs.dataset, runs.depth, *(runs[f] for f in ARM_FIELDS)))
+    return tuning_seed if len(set(zip(arms, runs.lr))) > len(set(arms)) else None
 
 
 def judge(runs):
     """Per task, each default at its tuned lr against the fastest other arm at its own (harness.within_best_other)."""
-    return within_best_other(named(runs), WITHIN, task="task", arm="name")
+    return within_best_other(named(runs), WITHIN, task="task", arm="name", select_on=held_out(runs))
 
 
 def profiles(runs, out_dir):
-    """The report's performance profiles and scores (harness.profile_section) of the tuned arms."""
-    return profile_section(profile_table(named(runs), task="task", arm="name"), out_dir)
+    """The report's performance profiles and scores (harness.profile_section) of the tuned arms, on the judged seeds."""
+    return profile_section(profile_table(named(runs), task="task", arm="name", select_on=held_out(runs)), out_dir)
 
 
 CI_TASKS = (("digits", SHALLOW), ("synthetic", SHALLOW))
@@ -107,8 +137,9 @@ SUITE = Suite(
     base=RunConfig(n_samples=2000, n_classes=4, width=32, batch_size=64, max_epochs=10, stop_at_target=True,
                    patience=2, decay_factor=0.5, threads=1),
     grid={GRID_KEY: POINTS},
-    seeds=6,
-    max_seeds=6,  # one look: 360 runs, ~2.5 min of CPU; a look at 9 seeds (level 0.996) needs [min, max] again
+    seeds=9,  # 2 choose the lrs, 7 are judged: one look at 9 seeds judges at 96.1% ([x2, x8]), which
+    #  7 pairs' [min, max] (98.4%) can bound; 8 seeds' look (99.2%) needs 8 pairs, so 6 judged could never decide
+    max_seeds=9,  # one look: 540 runs, ~3.8 min of CPU (360 took ~2.5)
     judge=judge,
     report_section=profiles,
     words={"task": "{}", "name": "{}"},  # 'digits-5, 2nd-ed vs sgd-relu (tuned: lr 0.003 vs 0.03)'

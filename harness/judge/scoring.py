@@ -9,6 +9,7 @@ The runs table carries a task column and an arm column (names a suite gives its 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Mapping
 
 import pandas as pd
@@ -35,29 +36,46 @@ def _check_columns(task: str, arm: str) -> None:
                          f"valid: any other column name, e.g. 'task' and 'name'")
 
 
-def tuned_per_task(runs: pd.DataFrame, *, task: str, arm: str, knob: str | list[str] = "lr") -> pd.DataFrame:
+def tuned_per_task(runs: pd.DataFrame, *, task: str, arm: str, knob: str | list[str] = "lr",
+                   select_on: Callable[[int], bool] | None = None) -> pd.DataFrame:
     """Per task, each arm at its tuned `knob` (harness.judge.tuning, by the median time_or_miss over seeds), with
-    'time' and 'epochs' to target (NaN where missed)."""
+    'time' and 'epochs' to target (NaN where missed). `select_on` (seed -> bool): the seeds that choose, left out of
+    the table returned (tuning's held-out split)."""
     _check_columns(task, arm)
     if not len(runs):
         return runs.assign(**{TIME: [], EPOCHS: []})
-    out = pd.concat([tuned(group, [arm], time_or_miss, knob=knob) for _, group in runs.groupby(task, sort=False)])
+    out = pd.concat([tuned(group, [arm], time_or_miss, knob=knob, select_on=select_on)
+                     for _, group in runs.groupby(task, sort=False)])
     reached = out[CONVERGED] == 1
     return out.assign(**{TIME: out[TIME_TO_TARGET].where(reached), EPOCHS: out[EPOCHS_TO_TARGET].where(reached)})
 
 
+def _at_chosen(held: pd.DataFrame, best: pd.DataFrame, task: str, arm: str, knob: str | list[str]) -> pd.DataFrame:
+    """The held-out runs of each (task, arm) at the knob value `best` (tuned_per_task's table) runs at, with 'time'."""
+    knobs = [knob] if isinstance(knob, str) else list(knob)
+    chosen = set(zip(best[task], best[arm], *(best[k] for k in knobs)))
+    out = held[[c in chosen for c in zip(held[task], held[arm], *(held[k] for k in knobs))]]
+    return out.assign(**{TIME: out[TIME_TO_TARGET].where(out[CONVERGED] == 1)})
+
+
 def within_best_other(runs: pd.DataFrame, statements: Mapping[str, PairedStatement], *, task: str, arm: str,
-                      knob: str | list[str] = "lr") -> list[Verdict]:
+                      knob: str | list[str] = "lr", select_on: Callable[[int], bool] | None = None) -> list[Verdict]:
     """Per task, each judged arm (a key of `statements`) at its tuned knob against the other arm with the lowest
     median time over seeds (a miss = +inf), paired by seed, one row per statement (paired_verdicts).
 
-    Choosing the comparator by its median on the same seeds favours the comparator, so a row errs against the
-    judged arm. A task where the judged arm or every other arm is absent gets no row.
+    Without `select_on`, the comparator is chosen by its median on the seeds then judged, which favours it (the best
+    of several noisy medians), so a row errs against the judged arm and reads refuted too often at its boundary.
+    `select_on` (seed -> bool): the seeds that choose each arm's knob and the comparator (by their median at each
+    arm's chosen knob), never judged. A task where the judged arm or every other arm is absent gets no row.
     """
-    best = tuned_per_task(runs, task=task, arm=arm, knob=knob)
+    best = tuned_per_task(runs, task=task, arm=arm, knob=knob, select_on=select_on)
+    choosing = best if select_on is None else _at_chosen(runs[[select_on(s) for s in runs.seed]], best, task, arm, knob)
     verdicts = []
-    for _, group in best.groupby(task, sort=False):
-        medians = task_times(group, task=task, arm=arm, time=TIME).iloc[0]  # arm -> median seconds (inf = missed)
+    for key, group in best.groupby(task, sort=False):
+        chooser = choosing[choosing[task] == key]
+        if not len(chooser):
+            continue
+        medians = task_times(chooser, task=task, arm=arm, time=TIME).iloc[0]  # arm -> median seconds (inf = missed)
         for name, statement in statements.items():
             others = medians.drop(labels=[name], errors="ignore").sort_values(kind="stable")
             if name in medians.index and len(others):
@@ -66,8 +84,9 @@ def within_best_other(runs: pd.DataFrame, statements: Mapping[str, PairedStateme
     return verdicts
 
 
-def profile_table(runs: pd.DataFrame, *, task: str, arm: str, knob: str | list[str] = "lr") -> pd.DataFrame:
+def profile_table(runs: pd.DataFrame, *, task: str, arm: str, knob: str | list[str] = "lr",
+                  select_on: Callable[[int], bool] | None = None) -> pd.DataFrame:
     """The tuned runs as the performance profiles read them (harness.report.profile_plot.profile_section):
-    columns 'task', 'arm', 'seed', 'time', 'epochs' and the knob."""
-    table = tuned_per_task(runs, task=task, arm=arm, knob=knob).drop(columns=[ARM], errors="ignore")
+    columns 'task', 'arm', 'seed', 'time', 'epochs' and the knob; the judged seeds only where `select_on` is given."""
+    table = tuned_per_task(runs, task=task, arm=arm, knob=knob, select_on=select_on).drop(columns=[ARM], errors="ignore")
     return table.rename(columns={task: "task", arm: "arm"})
