@@ -26,14 +26,14 @@ to target over seeds 0 and 1, a miss counting as infinite (harness.judge.tuning,
 judged; a tie only where the medians are equal, e.g. both lrs missed, going to the first lr); the choice is in every
 row's label. (Until 2026-12 the lr was chosen on the seeds then judged: with a default exactly 2x the best other arm
 and its two lrs alike, its better-of-2 noisy medians read "within 2x" in 2.8-3.6% of simulated invocations against
-the 2.5% allowed; tests/suites/test_null_d.py.) With one lr per arm (ci) nothing is chosen and every seed is judged.
+the 2.5% allowed, at 6 seeds and sd 0.2 of log time; tests/suites/test_null_d.py.) With one lr per arm (ci) nothing is chosen and every seed is judged.
 
 Verdicts (per task; time to target = timed training seconds, censored at the seconds spent when missed; paired
 by seed over seeds 2-8, median and exact 95% interval): for each default (2nd-ed, 3rd-ed, selu), its time-to-target
 ratio over the best other arm on that task (the lowest median time among the other four at their tuned lrs, chosen
 on seeds 0 and 1 as the lrs are) < 2. (Chosen on the judged seeds, the best of 4 noisy medians favoured the
 comparator: with two others alike at half the default's time, a row read "refuted" in 2.6% of simulated
-invocations against the 2.5% allowed.)
+invocations against the 2.5% allowed, at 8 seeds, 6 judged, the lrs already held out.)
 2 = within AlgoPerf's tau range [1, 4], a task on which the arm still earns 2/3 of its credit.
 The performance profiles and scores (harness.stats.profiles: per task the median over seeds, a miss scores nothing)
 are the descriptive summary, in `harness report default-configs`; they carry no interval.
