@@ -21,6 +21,8 @@ inconclusive when it straddles the threshold.
 """
 from harness import FINAL_VAL_ACC, RunConfig, Suite, ThresholdStatement, VAL_ACC, column, threshold_verdicts
 
+# Seed noise (sd of log gradient ratio L1/L20, sd of final val acc): PROVISIONAL
+NOISE = (0.3, 0.02)
 NAIVE = (("activation", "sigmoid"), ("init", "default"))
 FIXES = [(("activation", "tanh"), ("init", "glorot_uniform")), (("activation", "relu"), ("init", "he_normal"))]
 
