@@ -23,7 +23,7 @@ supported when the interval lies wholly on the claimed side, refuted when wholly
   refuted if any is at the level corrected for six rows: 1 - 0.05/6, harness.every_row); "ELU is more
   accurate than every ReLU variant": all three accuracy rows (corrected for three). Refuted when any row is,
   at 95%, these read "refuted" in 3.7% and 5.9% of simulated invocations with every activation alike
-  (tests/suites/test_null_null_a.py): k chances of one row's error. At 6 seeds a corrected row cannot
+  (tests/suites/test_null_a.py): k chances of one row's error. At 6 seeds a corrected row cannot
   refute (its interval is unbounded): the all-of rows are refuted only on more seeds
 - "ELU costs more per step": median epoch time ratio ELU/relu > 1
 - the chapter's wider ranking, for every other activation A: epochs-to-target ratio A/relu < 1

@@ -21,7 +21,7 @@ seeds, bounds carried through):
   the one with the smallest median over seeds (ties: the smaller lr), the same lr for every seed of the arm
   (harness.tuned); each seed's own fastest lr was the minimum of a few noisy cells, which favours an arm
   fast at several rates: with BN fast at three lrs and no BN at one, both equally fast there, it read
-  "supported" in 4.8% of simulated invocations, against 0.7% now (tests/suites/test_null_null_a.py)
+  "supported" in 4.8% of simulated invocations, against 0.7% now (tests/suites/test_null_a.py)
 - per learning rate, "BN needs fewer epochs at this lr": epochs-to-target ratio BN / none < 1
   (a run that did not reach the target, diverged ones included, is censored at the whole 20-epoch
   budget, so its ratio is a bound)
