@@ -11,6 +11,7 @@ import pytest
 
 from harness.judge.nullsim import Null, null_rates, where
 
+import suites.dying_relu as dying
 import suites.selu_self_normalization as selu
 from tests.suites.test_null_rules import ROWS
 
@@ -39,7 +40,52 @@ SELU = [Null("every variant exactly at the domain's edge (distance 1)",
               "raw inputs break it in the first layers": "supported"}, edge_draw,
              grid={tuple(selu.VARIANT): SELU_EDGE})]
 
-NULLS = [*((selu.SUITE, n) for n in SELU)]
+
+def quantized(x: np.ndarray, units: np.ndarray | float) -> np.ndarray:
+    """A share of `units` things (units, examples) as measured: clipped to [0, 1], a whole number of units."""
+    units = np.asarray(units, float)
+    return np.round(np.clip(x, 0.0, 1.0) * units) / units
+
+
+DIGITS_VAL = 360  # digits' validation split at val_fraction 0.2 (1797 rows)
+# Independent groups of each dying-relu row kind (every comparison pins only its arms): per width w, relu and one
+# remedy (in turn) at lr 0.01 and 0.3, depth 20 (the lr, remedy and large-lr rows); per lr in LRS, relu at depth 20,
+# widths 10 and 100 (the width rows) and at width 10, depths 5 and 50 (the depth rows).
+GROUPS = 16
+LRS = tuple(round(0.011 + 0.001 * i, 3) for i in range(GROUPS))
+DYING_GRID = {dying.GRID_KEY: (
+    *((a, 20, 200 + i, lr) for i in range(GROUPS) for a in ("relu", dying.REMEDIES[i % 3])
+      for lr in (dying.LOW_LR, dying.HIGH_LR)),
+    *(("relu", 20, w, lr) for lr in LRS for w in (10, 100)),
+    *(("relu", d, 10, lr) for lr in LRS for d in (5, 50)))}
+
+
+def threshold_draw(configs, rng):
+    """Every comparison exactly at its row's threshold: 0.01 more dead ReLU units at lr 0.3 than at 0.01, at width 10
+    than at 100 (depth 20), at depth 50 than at 5 (width 10); a remedy with exactly 0.01 fewer stuck units than ReLU
+    and the same accuracy at lr 0.01; at lr 0.3 every arm alike near chance (0.09, a third of the runs diverged: no
+    accuracy, scored at chance), so the large-lr row's paired difference has median 0. Dead and stuck shares are whole
+    units of the net (depth x width), accuracies whole validation examples; per-run noise of dying.NOISE's size (dead:
+    width 10's sd, a middle figure; at lr 0.3 the sd at chance)."""
+    n, relu, high = len(configs), where(configs, activation="relu"), where(configs, lr=dying.HIGH_LR)
+    treated = relu & (high | where(configs, depth=20, width=10) | where(configs, depth=50))
+    units = (configs.depth * configs.width).to_numpy()
+    dead = quantized(0.1 + 0.01 * treated + rng.normal(size=n) * dying.NOISE["dead"], units)
+    stuck = quantized(0.1 - 0.01 * ~relu + rng.normal(size=n) * dying.NOISE["stuck"], units)
+    sd = np.where(high, dying.NOISE["acc at chance"], dying.NOISE["acc"])
+    acc = quantized(np.where(high, 0.09, 0.72) + rng.normal(size=n) * sd, DIGITS_VAL)
+    gone = high & (rng.random(n) < 1 / 3)
+    return {"act/dead_frac": np.where(relu, dead, 0.0), "act/negative_frac": np.where(relu, dead, stuck),
+            "final_val_acc": np.where(gone, np.nan, acc), "stop_reason": np.where(gone, "diverged", "max_epochs")}
+
+
+DYING = [Null("every comparison exactly at its row's threshold; at lr 0.3 both arms near chance, a third diverged",
+              {"more units die at a large learning rate": "supported", "more units die in narrow nets": "supported",
+               "more units die in deep nets": "supported", "fewer units end up stuck": "supported",
+               "the remedy trains better": "supported", "the remedy trains better at a large learning rate": "supported"},
+              threshold_draw, grid=DYING_GRID)]
+
+NULLS = [*((selu.SUITE, n) for n in SELU), *((dying.SUITE, n) for n in DYING)]
 
 # One xdist group per suite (tests/xdist_groups.py): a suite's scenarios share a worker, the suites spread over both.
 CASES = [pytest.param(s, n, id=f"{s.name}: {n.name}", marks=pytest.mark.xdist_group(f"null-{s.name}")) for s, n in NULLS]
