@@ -12,6 +12,7 @@ import pytest
 from harness.judge.nullsim import Null, null_rates, where
 
 import suites.dying_relu as dying
+import suites.gradient_clipping as clipping
 import suites.selu_self_normalization as selu
 from tests.suites.test_null_rules import ROWS
 
@@ -85,7 +86,41 @@ DYING = [Null("every comparison exactly at its row's threshold; at lr 0.3 both a
                "the remedy trains better": "supported", "the remedy trains better at a large learning rate": "supported"},
               threshold_draw, grid=DYING_GRID)]
 
-NULLS = [*((selu.SUITE, n) for n in SELU), *((dying.SUITE, n) for n in DYING)]
+CLIP_LRS = tuple(round(0.3 + 0.01 * i, 2) for i in range(GROUPS))
+SWEPT = CLIP_LRS[:4]  # the threshold sweep at 4 lrs: 4 multiples each, 16 rows of its kind per invocation
+CLIPPING_GRID = {clipping.GRID_KEY: (
+    *((lr, c, clipping.CHAPTER_T) for lr in CLIP_LRS for c in ("none", "norm")),
+    *((lr, "norm", m * clipping.MEDIAN_NORM) for lr in SWEPT for m in clipping.MULTIPLES),
+    *((clipping.HIGH, "value", round(clipping.VALUE_T * (1 + 0.1 * i), 4)) for i in range(GROUPS)))}
+
+
+def clipping_draw(configs, rng):
+    """Every row at its threshold: every arm's final val acc at 0.5 (the premise's and the trains rows' boundary; norm
+    vs none a difference of exactly 0); norm clipping's final training loss exactly like no clipping's (ratio 1); in
+    the threshold sweep, each multiple exactly 0.05 off 1x (below 1x lower, above it higher: the equivalence margin);
+    value clipping's cosine to the unclipped gradient at init exactly 0.99. Accuracies whole validation examples;
+    noise of clipping.NOISE's size (accuracy: no clipping's sd at lr 0.3, norm clipping's near 1x in the sweep; log
+    loss: norm clipping's)."""
+    n = len(configs)
+    m = configs.clip_threshold.to_numpy() / clipping.MEDIAN_NORM
+    swept = where(configs, clip="norm") & (configs.clip_threshold != clipping.CHAPTER_T).to_numpy()
+    shift = np.where(swept, 0.05 * np.sign(np.round(np.log(m), 6)), 0.0)
+    base = np.where(swept, 0.85, 0.5)
+    sd = np.where(swept, clipping.NOISE["acc, norm near 1x"], clipping.NOISE["acc"])
+    acc = quantized(base + shift + rng.normal(size=n) * sd, DIGITS_VAL)
+    return {"final_val_acc": acc, clipping.TRAIN_LOSS: 1.9 * np.exp(rng.normal(size=n) * clipping.NOISE["log loss"]),
+            "upd/clip_cosine_init": np.where(where(configs, clip="norm"), 1.0,
+                                             0.99 + rng.normal(size=n) * clipping.NOISE["cosine"]),
+            "stop_reason": np.full(n, "max_epochs")}
+
+
+CLIPPING = [Null("every row at its threshold (accuracy 0.5, loss ratio 1, sweep 0.05 off 1x, cosine 0.99)",
+                 {clipping.PREMISE.statement: "supported", **{st.statement: "supported" for st in clipping.TRAINS},
+                  **{st.statement: "supported" for st in clipping.TAMES}, clipping.NOT_CRITICAL.statement: "supported",
+                  clipping.DIRECTION[0].statement: "supported"}, clipping_draw, grid=CLIPPING_GRID)]
+
+NULLS = [*((selu.SUITE, n) for n in SELU), *((dying.SUITE, n) for n in DYING),
+         *((clipping.SUITE, n) for n in CLIPPING)]
 
 # One xdist group per suite (tests/xdist_groups.py): a suite's scenarios share a worker, the suites spread over both.
 CASES = [pytest.param(s, n, id=f"{s.name}: {n.name}", marks=pytest.mark.xdist_group(f"null-{s.name}")) for s, n in NULLS]
