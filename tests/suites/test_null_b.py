@@ -14,6 +14,7 @@ from harness.judge.nullsim import Null, null_rates, where
 import suites.dying_relu as dying
 import suites.gradient_clipping as clipping
 import suites.selu_self_normalization as selu
+import suites.unsupervised_pretraining as pretraining
 from tests.suites.test_null_rules import ROWS
 
 
@@ -119,8 +120,25 @@ CLIPPING = [Null("every row at its threshold (accuracy 0.5, loss ratio 1, sweep 
                   **{st.statement: "supported" for st in clipping.TAMES}, clipping.NOT_CRITICAL.statement: "supported",
                   clipping.DIRECTION[0].statement: "supported"}, clipping_draw, grid=CLIPPING_GRID)]
 
+
+def pretraining_draw(configs, rng):
+    """Pretraining without any effect: every classifier's validation error drawn alike (0.33, pretraining.NOISE's sd
+    at depth 2, the arms independent as measured), whole validation examples (539): the paired difference's median is
+    0 and the sd ratio 1, each exactly at its row's threshold."""
+    n = len(configs)
+    acc = quantized(0.67 + rng.normal(size=n) * pretraining.NOISE["error"], 539)
+    return {"final_val_acc": acc, "stop_reason": np.full(n, "max_epochs")}
+
+
+# 12 seeds: the difference row's exact false rate is 1.9%, close to 2.5%: 2000 rows put the bound 2 sd above it
+PRETRAINING = [Null("pretraining without effect (same error distribution in both arms)",
+                    {pretraining.LOWER_ERROR.statement: "supported", pretraining.SPREAD.statement: "supported"},
+                    pretraining_draw, grid={pretraining.GRID_KEY: pretraining.points(range(2, 2 + GROUPS))},
+                    rows=2000)]
+
 NULLS = [*((selu.SUITE, n) for n in SELU), *((dying.SUITE, n) for n in DYING),
-         *((clipping.SUITE, n) for n in CLIPPING)]
+         *((clipping.SUITE, n) for n in CLIPPING),
+         *((pretraining.SUITE, n) for n in PRETRAINING)]
 
 # One xdist group per suite (tests/xdist_groups.py): a suite's scenarios share a worker, the suites spread over both.
 CASES = [pytest.param(s, n, id=f"{s.name}: {n.name}", marks=pytest.mark.xdist_group(f"null-{s.name}")) for s, n in NULLS]
