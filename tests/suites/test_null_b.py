@@ -14,6 +14,7 @@ from harness.judge.nullsim import Null, null_rates, where
 import suites.dying_relu as dying
 import suites.gradient_clipping as clipping
 import suites.selu_self_normalization as selu
+import suites.transfer_learning as transfer
 import suites.unsupervised_pretraining as pretraining
 from tests.suites.test_null_rules import ROWS
 
@@ -136,9 +137,50 @@ PRETRAINING = [Null("pretraining without effect (same error distribution in both
                     pretraining_draw, grid={pretraining.GRID_KEY: pretraining.points(range(2, 2 + GROUPS))},
                     rows=2000)]
 
+
+# Independent tasks: 3 of digits' pairs under distinct data_path names (digits reads no files; a task is dataset + path).
+# 3 pairs, not 10: the shares' rows are the same rule over fewer pairs (their boundaries set for 3), and every task's
+# pair rows cost as much as its shares' rows, so 10 pairs would cost ~3x for the same count of share rows.
+PAIRS = transfer.DIGIT_PAIRS[:3]
+TASKS = {transfer.GRID_KEY: tuple(p for i in range(GROUPS) for p in transfer.points("digits", f"null-{i}", PAIRS))}
+STEP = 1 / transfer.NOISE["validation images"]
+
+
+def transfer_alike(configs, rng):
+    """Reuse exactly like scratch: every target run's error drawn alike and independently (0.02, sd transfer.NOISE's,
+    whole validation images, floored at 0: ties as in the real runs)."""
+    n = len(configs)
+    error = quantized(0.02 + rng.normal(size=n) * transfer.NOISE["error"], 1 / STEP)
+    return {"final_val_acc": 1.0 - error, "stop_reason": np.full(n, "max_epochs")}
+
+
+LOSE = 1 - 0.5 ** (1 / len(PAIRS))  # per pair: in half the seeds no pair of 3 loses (share 0)
+
+
+def shares_edge(configs, rng):
+    """Both shares' rows at their thresholds: per pair and seed, reuse gains one validation image with probability
+    0.5 (a seed's share of gaining pairs has median 0.5) and loses one with probability 1 - 0.5^(1/3) = 20.6% (no
+    pair loses in exactly half the seeds: the losing share's median between 0 and 1/3, at the caveat's 0.05); else
+    a tie. Scratch error 0.05 +- transfer.NOISE's sd, whole validation images."""
+    n = len(configs)
+    key = configs.groupby(["data_path", "classes", "seed"], sort=False).ngroup().to_numpy()
+    u = rng.random(key.max() + 1)[key]
+    step = np.where(u < 0.5, -STEP, np.where(u < 0.5 + LOSE, STEP, 0.0))
+    scratch = quantized(0.05 + rng.normal(size=key.max() + 1) * transfer.NOISE["error"], 1 / STEP)[key]
+    error = np.where(configs.reuse_layers.to_numpy() > 0, np.clip(scratch + step, 0.0, 1.0), scratch)
+    return {"final_val_acc": 1.0 - error, "stop_reason": np.full(n, "max_epochs")}
+
+
+MEAN, GAIN, LOSS = (st.statement for st in transfer.ACROSS)
+TRANSFER = [Null("reuse exactly like scratch", {transfer.LOWER_ERROR.statement: "supported", MEAN: "supported"},
+                 transfer_alike, grid=TASKS),
+            Null("half the pairs gain, none loses in half the seeds (both shares at their thresholds)",
+                 {GAIN: "supported", LOSS: "supported"}, shares_edge, grid=TASKS)]
+
 NULLS = [*((selu.SUITE, n) for n in SELU), *((dying.SUITE, n) for n in DYING),
          *((clipping.SUITE, n) for n in CLIPPING),
-         *((pretraining.SUITE, n) for n in PRETRAINING)]
+         *((pretraining.SUITE, n) for n in PRETRAINING),
+         *((transfer.SUITE, n) for n in TRANSFER)]
 
 # One xdist group per suite (tests/xdist_groups.py): a suite's scenarios share a worker, the suites spread over both.
 CASES = [pytest.param(s, n, id=f"{s.name}: {n.name}", marks=pytest.mark.xdist_group(f"null-{s.name}")) for s, n in NULLS]
