@@ -9,10 +9,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from harness import (FINAL_VAL_ACC, FINAL_VAL_LOSS, MC_LATENCY_RATIO, MC_SECONDS_PER_PASS, VAL_ECE, VAL_MC_ACC,
+                     VAL_MC_ECE, VAL_MC_NLL)
 from harness.judge.nullsim import Null, null_rates, where
 
 import suites.dying_relu as dying
 import suites.gradient_clipping as clipping
+import suites.mc_dropout as mc
 import suites.selu_self_normalization as selu
 import suites.transfer_learning as transfer
 import suites.unsupervised_pretraining as pretraining
@@ -177,10 +180,39 @@ TRANSFER = [Null("reuse exactly like scratch", {transfer.LOWER_ERROR.statement: 
             Null("half the pairs gain, none loses in half the seeds (both shares at their thresholds)",
                  {GAIN: "supported", LOSS: "supported"}, shares_edge, grid=TASKS)]
 
+
+MNIST1D_VAL = 1000  # mc-dropout's validation rows
+
+
+def mc_edge(configs, rng):
+    """Every mc-dropout row at its threshold: the MC pass's NLL and ECE exactly the deterministic pass's (differences
+    median 0), its accuracy exactly 0.01 above (the equivalence margin; whole validation rows), its per-sample cost
+    exactly 2x one pass (the latency band's edge), and the per-pass cost at every larger T exactly 1.5x T 10's (the
+    linearity band's edge). Per-run noise of mc.NOISE's size on each difference and ratio (the deterministic pass's
+    own levels vary too, but cancel in the per-run differences the rows read)."""
+    n, sd = len(configs), mc.NOISE
+    loss, ece = 0.9 + rng.normal(size=n) * 0.1, 0.18 + rng.normal(size=n) * 0.02
+    acc = quantized(0.6 + rng.normal(size=n) * 0.02, MNIST1D_VAL)
+    larger = (configs.mc_samples > mc.T_SMALL).to_numpy()
+    return {FINAL_VAL_LOSS: loss, VAL_MC_NLL: loss + rng.normal(size=n) * sd["nll difference"],
+            VAL_ECE: ece, VAL_MC_ECE: ece + rng.normal(size=n) * sd["ece difference"],
+            FINAL_VAL_ACC: acc, VAL_MC_ACC: quantized(acc + mc.ACC_MARGIN + rng.normal(size=n) * sd["acc difference"],
+                                                     MNIST1D_VAL),
+            MC_LATENCY_RATIO: mc.LATENCY_FACTOR * np.exp(rng.normal(size=n) * sd["log latency ratio"]),
+            MC_SECONDS_PER_PASS: 0.01 * np.where(larger, mc.LINEAR_FACTOR, 1.0)
+            * np.exp(rng.normal(size=n) * sd["log seconds per pass"]), "stop_reason": np.full(n, "max_epochs")}
+
+
+# T 10 and 16 larger Ts: 17 groups of the per-T rows; the linearity rows share T 10's runs (dependent, each unbiased)
+MC = [Null("every row at its threshold (differences 0, accuracy +0.01, latency 2x, per-pass cost 1.5x)",
+           {**{st.statement: "supported" for st in mc.STATEMENTS}, mc.LINEAR.statement: "supported"}, mc_edge,
+           grid={"mc_samples": (mc.T_SMALL, *range(mc.T_SMALL + 2, mc.T_SMALL + 2 * GROUPS + 1, 2))})]
+
 NULLS = [*((selu.SUITE, n) for n in SELU), *((dying.SUITE, n) for n in DYING),
          *((clipping.SUITE, n) for n in CLIPPING),
          *((pretraining.SUITE, n) for n in PRETRAINING),
-         *((transfer.SUITE, n) for n in TRANSFER)]
+         *((transfer.SUITE, n) for n in TRANSFER),
+         *((mc.SUITE, n) for n in MC)]
 
 # One xdist group per suite (tests/xdist_groups.py): a suite's scenarios share a worker, the suites spread over both.
 CASES = [pytest.param(s, n, id=f"{s.name}: {n.name}", marks=pytest.mark.xdist_group(f"null-{s.name}")) for s, n in NULLS]
