@@ -45,6 +45,10 @@ TOLERANCE = 1e-4  # largest relative error of the fused net against the float64 
 REPEATS = 60  # timed calls per net and batch size
 WARMUP = 5  # untimed calls per net and batch size (allocator, caches, lazy init)
 BN_TRAIN_STEPS = 20  # steps that give the BN net real running statistics
+# Seed noise per batch size: sd of the log latency ratio (BN/no BN, fused/no BN; the larger) between seeds of one
+# (activation, placement), from the default-scale store of 2026-12-06 10:11 UTC (docs/evidence.md: AMD EPYC, load
+# 5-11, 12 seeds per group); the null tests draw with it.
+NOISE = {1: 0.04, 32: 0.19, 1024: 0.14}
 
 
 def trained_bn_net(config: RunConfig, data, device: torch.device) -> torch.nn.Module:

@@ -17,7 +17,11 @@ Verdict, BN against no BN, paired by seed (effect = median over seeds; exact 95%
 seeds, bounds carried through):
 - "BN allows higher learning rates": largest stable lr ratio BN / none > 1 (at least one grid step)
 - "BN at its best lr needs fewer epochs": epochs to target at each arm's fastest grid lr, ratio
-  BN / none < 1 (Ioffe & Szegedy's comparison: each network at the rate that suits it)
+  BN / none < 1 (Ioffe & Szegedy's comparison: each network at the rate that suits it). The fastest lr is
+  the one with the smallest median over seeds (ties: the smaller lr), the same lr for every seed of the arm
+  (harness.tuned); each seed's own fastest lr was the minimum of a few noisy cells, which favours an arm
+  fast at several rates: with BN fast at three lrs and no BN at one, both equally fast there, it read
+  "supported" in 4.8% of simulated invocations, against 0.7% now (tests/suites/test_null_a.py)
 - per learning rate, "BN needs fewer epochs at this lr": epochs-to-target ratio BN / none < 1
   (a run that did not reach the target, diverged ones included, is censored at the whole 20-epoch
   budget, so its ratio is a bound)
@@ -26,8 +30,8 @@ The first two rows reduce each seed's grid (its largest stable lr, its fastest l
 seeds that have the whole grid (harness.whole_grid), so a seed added at a later look behind a few
 cells cannot give a largest stable lr of 0.03 because the higher rates were never run for it.
 """
-from harness import (Arms, CONVERGED, PairedStatement, Rule, RunConfig, Suite, VAL_ACC, best_rows, epochs_to_target,
-                     largest_passing_ratio_verdict, paired_verdicts, whole_grid)
+from harness import (Arms, CONVERGED, PairedStatement, Rule, RunConfig, Suite, VAL_ACC, epochs_to_target,
+                     largest_passing_ratio_verdict, paired_verdicts, tuned, whole_grid)
 
 LRS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 FEWER_EPOCHS = PairedStatement("BN needs fewer epochs", "epochs-to-target ratio", epochs_to_target,
@@ -41,13 +45,17 @@ def stable(row) -> bool:
     """Reached the target within the budget: neither diverged nor stalled."""
     return row[CONVERGED] == 1
 
+# Seed noise: sd of log epochs to target per run, 0.16-0.26 in the cells where all 6 seeds reached the target (0.43 at
+# BN's edge, lr 1), measured at default scale on 2026-12-06 (AMD EPYC, 6 seeds); the null tests draw with it.
+NOISE = 0.22
+
 HIGHER_LR = Rule("BN allows higher learning rates", "largest stable lr ratio", ">", 1.0)
 
 
 def judge(runs):
     whole = whole_grid(runs, ["norm", "lr"])  # the grid reductions read seeds with every (norm, lr) cell only
     headline = largest_passing_ratio_verdict(whole, "lr", stable, Arms("norm", "before", "none"), HIGHER_LR)
-    fastest = best_rows(whole, ["norm", "seed"], epochs_to_target)  # each arm at its fastest lr
+    fastest = tuned(whole, ["norm"], epochs_to_target, "lr")  # each arm at the lr of its best median over seeds
     best = paired_verdicts(fastest, [BEST], "norm", "none", [])
     per_lr = paired_verdicts(runs, [FEWER_EPOCHS], "norm", "none", ["lr"])
     return [headline, *best, *per_lr]

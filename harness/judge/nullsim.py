@@ -32,6 +32,9 @@ from harness.stats.median import LEVEL, at_level
 ONE_SIDED, EQUIVALENCE = 0.025, 0.05  # the wrong outcome's rate a row kind may have under its null
 
 # What a draw returns: metric column -> one value per config row (the configs' table, in its order).
+# PRESENT, where a draw returns it (one bool per config row), leaves the runs marked False out of the table: runs
+# never made, e.g. a seed added at a later look behind a few cells only (adaptive seeds).
+PRESENT = "present"
 Draw = Callable[[pd.DataFrame, np.random.Generator], Mapping[str, np.ndarray]]
 
 
@@ -107,7 +110,10 @@ def null_rates(suite: Suite, null: Null, rows: int = 1000, seed: int = 0) -> lis
     invocations = 0
     with at_level(LEVEL):
         while min(sum(c.values()) for c in counts.values()) < rows:
-            table = configs.assign(**{k: np.asarray(v) for k, v in null.draw(configs, rng).items()})
+            drawn = dict(null.draw(configs, rng))
+            present = drawn.pop(PRESENT, None)
+            table = configs.assign(**{k: np.asarray(v) for k, v in drawn.items()})
+            table = table if present is None else table[np.asarray(present, bool)]
             verdicts = suite.verdicts(table)
             for st in null.wrong:
                 for v in select(verdicts, st, **null.fields):

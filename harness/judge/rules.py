@@ -5,6 +5,7 @@ ratios of spreads over seeds, and grid reductions (the largest passing value of 
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Callable
@@ -12,12 +13,12 @@ from typing import Callable
 import pandas as pd
 
 from harness.stats.bounds import bounded_ratio, bounds_of, difference_bounds, judge, ratio_bounds
-from harness.stats.median import current_level
+from harness.stats.median import at_level, current_level
 from harness.stats.spread import sd_ratio
 from harness.judge.measures import PairFilter, diverged, grouped, records
 from harness.judge.subject import Subject, current_words, merged
 from harness.judge.tuning import TUNED
-from harness.judge.verdict import PairedStatement, Rule, ThresholdStatement, Verdict, lean, verdict_from_bounds
+from harness.judge.verdict import PairedStatement, Rule, ThresholdStatement, Verdict, all_of, lean, verdict_from_bounds
 
 
 @dataclass(frozen=True)
@@ -193,31 +194,33 @@ def largest_passing(runs: pd.DataFrame, field: str, passes: Callable[[pd.Series]
     is 'largest passing value on this grid'); when the top of the grid passes the true value may be
     larger (high = inf); when nothing passes it lies below the grid (value = low = 0, high = the
     smallest grid value). `holes` counts failing values between the smallest and largest passing
-    ones (a non-monotone grid: the largest passing value is then less meaningful).
+    ones (a non-monotone grid: the largest passing value is then less meaningful). On records, not
+    pandas groups: a null simulation (harness.judge.nullsim) reduces thousands of grids.
     """
-    rows = []
-    for keys, group in runs.groupby(by, sort=False):
-        keys = keys if isinstance(keys, tuple) else (keys,)
-        grid = sorted(group[field].unique())
-        ok = sorted(float(r[field]) for r in records(group) if passes(r))
-        if not ok:
-            value, low, high = 0.0, 0.0, float(grid[0])
-        else:
-            value = low = ok[-1]
-            high = math.inf if value == grid[-1] else value
-        holes = sum(1 for g in grid if ok and ok[0] < g < ok[-1] and g not in ok)
-        rows.append({**dict(zip(by, keys)), "value": value, "low": low, "high": high,
-                     "grid_top": float(grid[-1]), "holes": holes})
-    return pd.DataFrame(rows)
+    return pd.DataFrame([{**dict(zip(by, keys)), **_largest(rows, field, passes)} for keys, rows in grouped(runs, by)],
+                        columns=[*by, "value", "low", "high", "grid_top", "holes"])
+
+
+def _largest(rows: list[dict], field: str, passes: Callable) -> dict:
+    """largest_passing's reduction of one group's runs (records)."""
+    grid = sorted({float(r[field]) for r in rows})
+    ok = sorted(float(r[field]) for r in rows if passes(r))
+    if not ok:
+        value, low, high = 0.0, 0.0, grid[0]
+    else:
+        value = low = ok[-1]
+        high = math.inf if value == grid[-1] else value
+    holes = sum(1 for g in grid if ok and ok[0] < g < ok[-1] and g not in ok)
+    return {"value": value, "low": low, "high": high, "grid_top": grid[-1], "holes": holes}
 
 
 def best_rows(runs: pd.DataFrame, by: list[str], value: ValueFn) -> pd.DataFrame:
     """Per group of `by`: the one run with the smallest value (e.g. the fastest learning rate), uncensored first."""
-    picked = []
-    for _, group in runs.groupby(by, sort=False):
-        scored = [(value(r).censored, value(r).value, i) for i, r in zip(group.index, records(group))]
-        picked.append(min(scored)[2])
-    return runs.loc[picked]
+    picked: dict[tuple, tuple] = {}
+    for i, r in enumerate(records(runs)):
+        key, m = tuple(r[f] for f in by), value(r)
+        picked[key] = min(picked.get(key, (True, math.inf, len(runs))), (m.censored, m.value, i))
+    return runs.iloc[[p[2] for p in picked.values()]]
 
 
 def largest_passing_ratio_verdict(runs: pd.DataFrame, field: str, passes: Callable[[pd.Series], bool], arms: Arms,
@@ -225,20 +228,37 @@ def largest_passing_ratio_verdict(runs: pd.DataFrame, field: str, passes: Callab
     """Per pair (seed), the largest passing grid value of `field` (largest_passing) for treatment and baseline;
     their ratio treatment / baseline, bounds carried through (bounded_ratio), judged as one row."""
     factor, treatment, baseline, pair_on = arms.factor, arms.treatment, arms.baseline, arms.pair_on
-    largest = largest_passing(runs, field, passes, [factor, pair_on]).set_index([factor, pair_on])
-    levels = set(largest.index.get_level_values(0))
-    pairs = sorted({p for lv, p in largest.index if lv == treatment} & {p for lv, p in largest.index if lv == baseline})
+    largest = {keys: _largest(rows, field, passes) for keys, rows in grouped(runs, [factor, pair_on])}
+    levels = {lv for lv, _ in largest}
+    pairs = sorted({p for lv, p in largest if lv == treatment} & {p for lv, p in largest if lv == baseline})
     obs, lo, hi = [], [], []
     for p in pairs:
-        o, l, h = bounded_ratio(tuple(largest.loc[(treatment, p), ["value", "low", "high"]]),
-                                tuple(largest.loc[(baseline, p), ["value", "low", "high"]]))
+        t, b = (tuple(largest[(lv, p)][k] for k in ("value", "low", "high")) for lv in (treatment, baseline))
+        o, l, h = bounded_ratio(t, b)
         obs.append(o), lo.append(l), hi.append(h)
     notes = []
     for lv in (treatment, baseline):  # a value open above: the grid did not reach its limit
         if lv in levels and pairs:
-            at_top = sum(math.isinf(largest.loc[(lv, p), "high"]) for p in pairs)
+            at_top = sum(math.isinf(largest[(lv, p)]["high"]) for p in pairs)
             notes.append(f"{lv} passes at the grid top in {at_top}/{len(pairs)}")
-    holes = int(largest["holes"].sum())
+    holes = sum(g["holes"] for g in largest.values())
     if holes:
         notes.append(f"{holes} failing {field} value(s) between passing ones")
     return verdict_from_bounds(rule, {}, obs, lo, hi, "; ".join(notes), arms=(arm(factor, treatment), arm(factor, baseline)))
+
+
+def every_row(rows: Callable[[], list[Verdict]], statement: str) -> Verdict:
+    """The claim that every row's claim holds (all_of), refuted only by a row refuted at the level that splits the
+    error over the k rows (Bonferroni: each one-sided end spends (1 - level) / 2k). all_of refutes when any row does:
+    at the claim's boundary that is k chances of one row's error (6 rows at 6 seeds: ~6%, not 2.5%). `rows` judges
+    the rows (called twice: at the current level, then at the corrected one); supported as all_of: every row supported."""
+    judged = rows()
+    v = all_of(judged, statement)
+    if v.outcome != "refuted":
+        return v
+    with at_level(1 - (1 - current_level()) / len(judged)):
+        strict = [r for r in rows() if r.outcome == "refuted"]
+    if strict:
+        return v
+    return dataclasses.replace(v, outcome="inconclusive", note=f"{v.note}; refuted by no row at the level corrected for "
+                                                               f"{len(judged)} rows ({current_level():.0%} / {len(judged)})")

@@ -36,13 +36,14 @@ def test_selu_gets_its_self_normalizing_setup():
 
 
 def _table(elu_wins: bool):
-    """ELU reaches the target in 4 epochs of 0.12 s and ends at 0.95; the rest in 8 of 0.1 s at 0.92 (or reversed)."""
+    """ELU reaches the target in 4 epochs of 0.12 s and ends at 0.95; the rest in 8 of 0.1 s at 0.92 (or reversed).
+    12 seeds: the all-of rows refute only at the level corrected for their rows (1 - 0.05/6), unreachable at 6."""
     def metrics(cfg):
         elu = cfg.activation == "elu"
         fast = elu == elu_wins
         out = reached(4 if fast else 8, 0.12 if elu else 0.1)
         return {**out, "stop_reason": "max_epochs", "epochs_run": 30.0, "final_val_acc": 0.95 if fast else 0.92}
-    return runs_table(SUITE, metrics)
+    return runs_table(SUITE, metrics, seeds=12)
 
 
 @pytest.mark.parametrize("elu_wins, want", [(True, "supported"), (False, "refuted")])
