@@ -71,13 +71,14 @@ def threshold_draw(configs, rng):
     than at 100 (depth 20), at depth 50 than at 5 (width 10); a remedy with exactly 0.01 fewer stuck units than ReLU
     and the same accuracy at lr 0.01; at lr 0.3 every arm alike near chance (0.09, a third of the runs diverged: no
     accuracy, scored at chance), so the large-lr row's paired difference has median 0. Dead and stuck shares are whole
-    units of the net (depth x width), accuracies whole validation examples; per-run noise of dying.NOISE's size (dead:
-    width 10's sd, a middle figure; at lr 0.3 the sd at chance)."""
+    units of the net (depth x width) around 0.2 (3.7 sd from 0: clipping at 0 cannot shift a difference), accuracies
+    whole validation examples; per-run noise of dying.NOISE's size (dead: width 10's sd, a middle figure; at lr 0.3
+    the sd at chance)."""
     n, relu, high = len(configs), where(configs, activation="relu"), where(configs, lr=dying.HIGH_LR)
     treated = relu & (high | where(configs, depth=20, width=10) | where(configs, depth=50))
     units = (configs.depth * configs.width).to_numpy()
-    dead = quantized(0.1 + 0.01 * treated + rng.normal(size=n) * dying.NOISE["dead"], units)
-    stuck = quantized(0.1 - 0.01 * ~relu + rng.normal(size=n) * dying.NOISE["stuck"], units)
+    dead = quantized(0.2 + 0.01 * treated + rng.normal(size=n) * dying.NOISE["dead"], units)
+    stuck = quantized(0.2 - 0.01 * ~relu + rng.normal(size=n) * dying.NOISE["stuck"], units)
     sd = np.where(high, dying.NOISE["acc at chance"], dying.NOISE["acc"])
     acc = quantized(np.where(high, 0.09, 0.72) + rng.normal(size=n) * sd, DIGITS_VAL)
     gone = high & (rng.random(n) < 1 / 3)
