@@ -21,7 +21,8 @@ _PUBLIC = {
     "Subject": "harness.judge.subject",
     "WITHIN_RATIO": "harness.stats.bounds", "WITHIN_DIFFERENCE": "harness.stats.bounds",
     # per-run measures a statement reads
-    "Measured": "harness.stats.median", "two_seed_range": "harness.stats.median",
+    "Measured": "harness.stats.median", "two_seed_range": "harness.stats.median", "at_level": "harness.stats.median",
+    "current_level": "harness.stats.median",
     "epochs_to_target": "harness.judge.measures", "time_to_target": "harness.judge.measures",
     "median_epoch_time": "harness.judge.measures", "final_val_acc": "harness.judge.measures", "column": "harness.judge.measures",
     "accuracy_or_zero_if_diverged": "harness.judge.measures",

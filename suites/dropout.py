@@ -12,21 +12,23 @@ Convergence: the first epoch at a validation accuracy both arms reach in calibra
 training rows, 0.40 at 2000: near the no-dropout net's best); a run that never gets there is censored at
 the budget, so its ratio is a bound.
 
-Tuned lr: each (size, rate) runs at Adam lr 1e-3 and 3e-3 and is judged at the one with the higher median
-final validation accuracy (harness.judge.tuning; the choice is in the row's label). The grid was fixed from a
-pilot on seeds 100-101 (never judged) over {3e-4, 1e-3, 3e-3}: 3e-4 was lower for every arm, and 3e-3 helped
-dropout most (rate 0.5 at 2000 rows: 0.40 at 1e-3, 0.47 at 3e-3; rate 0: 0.51 and 0.53), as Srivastava et
-al. note dropout nets want larger rates; a single 1e-3 judged dropout at a rate that favours the baseline.
+Each lr, no tuning: every (size, rate) runs at Adam lr 1e-3 and 3e-3, and each rate is compared with no dropout at
+the same lr (a row per lr). Issue 23: choosing each arm's lr on the seeds then judged (the best median final
+accuracy, as until 2026-12-06) picks the lr on the judged seeds' own noise; a row per lr keeps each verdict on runs
+no choice has seen, and the 3e-3 rows still give dropout the larger rate it wants (Srivastava et al. note dropout
+nets want larger rates). The grid was fixed from a pilot on seeds 100-101 (never judged) over {3e-4, 1e-3, 3e-3}:
+3e-4 was lower for every arm, and 3e-3 helped dropout most (rate 0.5 at 2000 rows: 0.40 at 1e-3, 0.47 at 3e-3;
+rate 0: 0.51 and 0.53).
 
-Grid: (n_samples, target) x rate x lr x 6 seeds. Verdict per size and rate, paired by seed against rate 0
-(median over seeds, exact 95% interval; each arm at its tuned lr); thresholds fixed in advance:
+Grid: (n_samples, target) x rate x lr x 6 seeds. Verdict per size, lr and rate, paired by seed against rate 0 at
+that lr (median over seeds, exact 95% interval); thresholds fixed in advance:
 - "dropout lowers the validation error":   final validation error ratio dropout / none < 1
 - "dropout converges slower":              epochs-to-target ratio dropout / none > 1 (the chapter: about 2)
 """
 import pandas as pd
 
 from harness import (Curves, FINAL_VAL_ACC, Measured, RatioStatement, RunConfig, Suite, VAL_ACC, epochs_to_target,
-                     final_val_acc, paired_verdicts, tuned)
+                     paired_verdicts)
 
 
 def val_error(row: pd.Series) -> Measured:
@@ -40,15 +42,17 @@ STATEMENTS = [
 ]
 SIZES = ("n_samples", "target_value")
 LR, LRS = 1e-3, (1e-3, 3e-3)  # Adam; LR alone at CI scale
+# Seed noise, sd over seeds per (size, rate, lr) cell, a default-scale run (2026-12-06, AMD EPYC, load 10-15, 6-12
+# seeds): final val acc 0.014 pooled (0.005-0.021), log epochs to target 0.19 pooled (0.0-0.37, reached runs). The
+# null tests draw with the largest cell's of each.
+NOISE = (0.021, 0.37)
+
+
+GROUP = [*SIZES, "lr"]  # each rate against no dropout at the same training-set size and lr
 
 
 def judge(runs):
-    verdicts = []
-    for _, size in runs.groupby(list(SIZES), sort=False):  # each rate tuned per training-set size
-        best = tuned(size, ["dropout"], final_val_acc, lower_is_better=False)
-        if (best.dropout == 0.0).any():
-            verdicts += paired_verdicts(best, STATEMENTS, "dropout", 0.0, list(SIZES))
-    return verdicts
+    return paired_verdicts(runs, STATEMENTS, "dropout", 0.0, GROUP)
 
 
 BASE = RunConfig(dataset="mnist1d", val_fraction=0.5, depth=3, width=256, activation="relu", optimizer="adam",
@@ -64,11 +68,11 @@ SUITE = Suite(
     seeds=6,
     judge=judge,
     timing=False,  # epochs and errors, not seconds
-    # '500 rows, dropout 0.5 vs no dropout (tuned: lr 0.003 vs 0.001)': training rows; the target goes with the size, unsaid
+    # '500 rows, lr 0.003, dropout 0.5 vs no dropout': training rows; the target goes with the size, unsaid
     words={"n_samples": lambda n: f"{round(n * (1 - BASE.val_fraction))} rows", "target_value": None,
-           "dropout": lambda p: f"dropout {p:g}" if p else "no dropout"},
+           "dropout": lambda p: f"dropout {p:g}" if p else "no dropout", "lr": "lr {:g}"},
     curves=Curves(label="validation error", error=True),  # the claim is about error: 1 - accuracy
-    # ci: 500 training rows, rates 0 and 0.5 at lr LR only (no tuning), 12 epochs
+    # ci: 500 training rows, rates 0 and 0.5 at lr LR only, 12 epochs
     scales={"ci": {"seeds": 3, "max_epochs": 12, "grid": {SIZES: ((1000, 0.28),), "dropout": (0.0, 0.5), "lr": (LR,)}},
             "nightly": {"seeds": 12, "max_epochs": 80,
                         "grid": {SIZES: ((1000, 0.28), (2000, 0.35), (4000, 0.40), (10000, 0.5))}}},

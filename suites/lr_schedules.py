@@ -1,4 +1,4 @@
-"""Learning-rate schedules beat a constant rate at an equal tuning budget, and 1cycle reaches in budget B what a step schedule needs 2B for.
+"""Learning-rate schedules beat a constant rate at each lr of a common grid, and 1cycle reaches in budget B what a step schedule needs 2B for.
 
 Source: the chapter (power, exponential, piecewise constant, performance scheduling and 1cycle;
 "exponential and performance scheduling both work", qualitative); Senior et al. 2013; Smith 2018 and
@@ -12,22 +12,27 @@ parameters fixed in advance from the budget (harness.nn.schedules): power s = 1 
 end); exponential s = B (10x lower at the end); piecewise x0.1 after epochs 5 and 8; performance x0.5
 after every epoch without a lower val/loss (patience 0: in the pilot below, at patience 1 or 2 it never
 fired at lr 0.03-0.1 within 10 epochs, the constant rate under another name); 1cycle from lr/10 to lr
-(the peak) and back, then 1000x down. Every schedule is tuned on the same lr grid {0.03, 0.1, 0.3} (for
-1cycle, the peak) by the highest median final val acc (the choice is in the row's label). The grid was
-fixed from a pilot on seeds 100-102 (never judged): over {0.01, 0.03, 0.1, 0.3} every schedule's best
+(the peak) and back, then 1000x down. Every schedule runs at each lr of one grid {0.03, 0.1, 0.3} (for 1cycle, the
+peak) and is compared with constant at the same lr, a row per lr: no choice of lr. Issue 23: until 2026-12-06 the
+judged seeds chose each schedule's lr (the best of three noisy medians); choosing on held-out seeds (seeds 0-1, ties
+within a point to the smaller lr) then failed its null: with every schedule exactly like constant on the pilot's
+landscape (0.59, 0.61, 0.60), 2-seed medians a point or two apart pick different lrs for the two arms, and their
+judged runs then differ for real, at those lrs: 1cycle against the step schedule read refuted in 4.5% and
+supported in 4.1% of simulated invocations (bound 2.5%). A row per lr keeps every verdict on runs no choice has
+seen. The grid was fixed from a pilot on seeds 100-102 (never judged): over {0.01, 0.03, 0.1, 0.3} every schedule's best
 median was at 0.1 (1cycle 0.64, performance at patience 0 0.64, piecewise 0.61, exponential 0.61,
 constant 0.60, power 0.58); 0.3 was lower for every schedule and 0.01 never within 5 points, so the grid
-brackets the optimum. Also piecewise at 2B = 20 epochs (x0.1 after epochs 10 and 16), tuned the same
+brackets the optimum. Also piecewise at 2B = 20 epochs (x0.1 after epochs 10 and 16), on the same grid
 way. Epochs, not seconds: the machine is shared, and every schedule's per-step cost is the same LambdaLR
 or plateau step.
 
-Verdicts (median over seeds, exact 95% interval; paired by seed, each arm at its tuned lr):
-- per schedule vs constant at B: final val acc difference > 0;
-- 1cycle at B vs piecewise at 2B: final val acc difference > -0.01 (non-inferior within one point).
+Verdicts per lr (median over seeds, exact 95% interval; paired by seed, both arms at that lr), one look at 8 seeds:
+- per schedule and lr vs constant at B: final val acc difference > 0;
+- per lr, 1cycle at B vs piecewise at 2B: final val acc difference > -0.01 (non-inferior within one point).
 """
 import pandas as pd
 
-from harness import DifferenceStatement, RunConfig, Suite, final_val_acc, paired_verdicts, tuned
+from harness import DifferenceStatement, RunConfig, Subject, Suite, final_val_acc, paired_verdicts
 
 B = 10
 LRS = (0.03, 0.1, 0.3)
@@ -37,43 +42,47 @@ SCHEDULES = (("constant", B, "", 10.0, 0.1), ("power", B, "", 1.0, 0.1), ("expon
              ("piecewise", 2 * B, "10,16", 10.0, 0.1))
 POINTS = tuple((*s, lr) for s in SCHEDULES for lr in LRS)
 BETTER = DifferenceStatement("the schedule beats a constant lr", "final val acc difference", final_val_acc, ">")
+# Seed noise: sd over seeds of the final val acc per (schedule, budget, lr) cell, a default-scale run (2026-12-06, AMD
+# EPYC, load 10-15, 8 seeds): 0.013-0.031 where the net trains, 0.05-0.1 where it diverges (constant and piecewise at
+# 2B at lr 0.3), 0.032 pooled; the null tests draw with the pooled figure.
+NOISE = 0.03
 ONE_CYCLE = DifferenceStatement("1cycle at B matches a step schedule at 2B", "final val acc difference", final_val_acc,
                                 ">", -0.01)
 
 
 def judge(runs):
-    best = tuned(runs, ["schedule", "max_epochs"], final_val_acc, lower_is_better=False)
-    at_b = best[best.max_epochs == B]
+    at_b = runs[runs.max_epochs == B]
     verdicts = []
-    if (at_b.schedule == "constant").any():
+    if (at_b.schedule == "constant").any():  # each schedule against constant at the same lr
         others = [s for s in dict.fromkeys(at_b.schedule) if s != "constant"]
-        verdicts += paired_verdicts(at_b, [BETTER], "schedule", "constant", ["max_epochs"], levels=others)
-    cycle = best[(best.schedule == "1cycle")]
-    step = best[(best.schedule == "piecewise") & (best.max_epochs == 2 * B)]
-    if len(cycle) and len(step):
-        pair = pd.concat([cycle, step])
-        verdicts += paired_verdicts(pair, [ONE_CYCLE], "arm", step.arm.iloc[0], [])
+        verdicts += paired_verdicts(at_b, [BETTER], "schedule", "constant", ["max_epochs", "lr"], levels=others)
+    cycle = (runs.schedule == "1cycle") & (runs.max_epochs == B)
+    step = (runs.schedule == "piecewise") & (runs.max_epochs == 2 * B)
+    if cycle.any() and step.any():  # 1cycle at B against piecewise at 2B, at the same lr (1cycle's peak)
+        pair = runs[cycle | step]
+        arms = pd.Series([Subject(schedule=s, max_epochs=e) for s, e in zip(pair.schedule, pair.max_epochs)],
+                         index=pair.index, dtype=object)
+        verdicts += paired_verdicts(pair.assign(arm=arms), [ONE_CYCLE], "arm", Subject(schedule="piecewise",
+                                                                                      max_epochs=2 * B), ["lr"])
     return verdicts
 
 
 SUITE = Suite(
     name="lr-schedules",
-    claim="power, exponential, piecewise, performance and 1cycle schedules beat a constant lr at equal tuning; "
+    claim="power, exponential, piecewise, performance and 1cycle schedules beat a constant lr at the same lr; "
           "1cycle in budget B matches a step schedule in 2B",
     source="Senior et al. 2013; Smith 2018; Smith & Topin 2019; Geron, Hands-On ML, ch. 'Training Deep Neural Networks' "
            "(learning rate scheduling)",
     base=RunConfig(dataset="mnist1d", depth=3, width=64, activation="relu", optimizer="nesterov", batch_size=64,
                    max_epochs=B, stop_at_target=False, target_value=0.6, patience=0, threads=1),
     grid={GRID_KEY: POINTS},
-    seeds=6,
-    # looks at 6 and 14 seeds (Looks.plan: a look at 9 would be [min, max] again);
-    # paired final-acc differences spread ~0.03 between seeds
-    max_seeds=14,
+    seeds=8,
+    max_seeds=8,  # one look: 8 pairs bound a 95% interval tighter than [min, max]; paired differences spread ~0.03
     judge=judge,
     timing=False,  # epochs and accuracy; every schedule's per-step cost is the same scheduler step
-    # 'exponential vs constant in 10 epochs (tuned: lr 0.1 vs 0.1)', '1cycle in 10 epochs vs piecewise in 20 epochs'
-    words={"schedule": "{}", "max_epochs": "in {} epochs"},
-    # ci: constant vs exponential vs 1cycle at lr 0.1 (no tuning), 2 seeds.
+    # 'in 10 epochs, lr 0.1, exponential vs constant', 'lr 0.1, 1cycle in 10 epochs vs piecewise in 20 epochs'
+    words={"schedule": "{}", "max_epochs": "in {} epochs", "lr": "lr {:g}"},
+    # ci: constant vs exponential vs 1cycle at lr 0.1, 2 seeds.
     scales={"ci": {"seeds": 2,
                    "grid": {GRID_KEY: tuple(p for p in POINTS if p[0] in ("constant", "exponential", "1cycle")
                                             and p[-1] == 0.1)}},

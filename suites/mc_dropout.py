@@ -59,12 +59,17 @@ STATEMENTS = [
 LINEAR = RatioStatement("MC cost is linear in T", "per-pass MC seconds ratio", column(MC_SECONDS_PER_PASS),
                         WITHIN_RATIO, LINEAR_FACTOR)
 T_SMALL, T_LARGE = 10, 30
+# Seed noise, sd per run, default scale (12 seeds), 2026-12-06 on AMD EPYC at load ~13: MC - deterministic NLL 0.017
+# (T 30) to 0.022 (T 10) nats, ECE 0.008-0.010, accuracy 0.005-0.011; log latency ratio 0.08-0.10; log per-pass
+# seconds 0.20-0.26 (the T 30 / T 10 ratio's log 0.30).
+NOISE = {"nll difference": 0.022, "ece difference": 0.010, "acc difference": 0.011, "log latency ratio": 0.10,
+         "log seconds per pass": 0.26}
 
 
 def judge(runs):
     verdicts = threshold_verdicts(runs, STATEMENTS, group_by=["mc_samples"])
-    if T_LARGE in set(runs.mc_samples):
-        verdicts += paired_verdicts(runs, [LINEAR], "mc_samples", T_SMALL, [], levels=[T_LARGE])
+    if len(set(runs.mc_samples)) > 1:  # every larger T against T_SMALL (the grid's one: T_LARGE)
+        verdicts += paired_verdicts(runs, [LINEAR], "mc_samples", T_SMALL, [])
     return verdicts
 
 

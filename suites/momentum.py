@@ -17,14 +17,21 @@ optimizer, momentum):
    heavy ball at beta 0.9 ~ ln(1e6)/(-ln 0.9) ~ 130.
 3. A real task: 5 hidden ReLU layers of 100 (He init) on digits, batch 32, target 0.95 val acc within
    20 epochs; sgd, momentum, nesterov (beta 0.9) each tuned on the lr grid 0.003 ... 0.3 (half
-   decades): each arm's lr is the one with the fewest median epochs to target over seeds (chosen on
-   validation accuracy, the same measure; every arm gets the same grid, so the same tuning budget).
-   (MNIST-1D would separate the optimizers more.)
+   decades) on held-out seeds (issue 23: until 2026-12-06 the judged seeds chose each lr): seeds 0 and
+   1 choose each arm's lr, the fewest median epochs to target (chosen on validation accuracy, the same
+   measure; every arm gets the same grid, so the same tuning budget), and are never judged; medians
+   within TIE = 1 epoch of the best (the measure's resolution: the target is checked once an epoch)
+   are tied and the smallest lr of them is taken, a rule fixed before any run. 10 seeds: 8 judged pairs
+   (a look's level is what its 10 seeds can reach, 97.9%, which 6 pairs could not). (MNIST-1D would
+   separate the optimizers more.)
+   Part 2's per-seed best lr is not such a choice: the quadratic is deterministic given its seed, so
+   each seed's iterations at its best grid lr is a property of that problem, with no noise to select on.
 
 Verdicts (median over seeds, exact 95% interval; thresholds fixed in advance):
 - terminal step error |step/(lr|g|) * (1-beta) - 1| < 1e-6 for each beta ("10x at 0.9" is beta 0.9's row);
 - quadratic iterations ratio momentum / sgd < 1 and nesterov / sgd < 1, paired by seed;
-- digits epochs-to-target ratio momentum / sgd < 1 and nesterov / sgd < 1 at each arm's tuned lr.
+- digits epochs-to-target ratio momentum / sgd < 1 and nesterov / sgd < 1 on seeds 2-9, each arm at the lr seeds
+  0-1 chose.
 """
 import math
 
@@ -42,6 +49,13 @@ TERMINAL_STEPS, TERMINAL_LR = 3000, 1e-3
 BETAS = (0.5, 0.9, 0.99)
 TASK_LRS = (0.003, 0.01, 0.03, 0.1, 0.3)
 OPTIMIZERS = ("sgd", "momentum", "nesterov")
+TUNING_SEEDS = 2  # seeds 0, 1 choose each optimizer's digits lr and are never judged on digits
+TIE = 1.0  # epochs: held-out medians this close to the fewest are tied, and the smallest lr of them is taken
+# Seed noise, a default-scale run of the previous design (2026-12-06, AMD EPYC, load 10, 6 seeds); the null tests draw
+# with it. QUAD_NOISE: sd over seeds of log iterations to tolerance at the best lr (sgd 0.09, nesterov 0.11, heavy
+# ball 0.02). TASK_NOISE: sd over seeds of log epochs to 0.95 on digits, pooled over the cells where every seed
+# reached it (0.19-0.44 each).
+QUAD_NOISE, TASK_NOISE = 0.1, 0.35
 
 
 def terminal_ratio(config: RunConfig, g: torch.Tensor) -> float:
@@ -101,10 +115,14 @@ def judge(runs):
     quad = analytic_runs[analytic_runs.momentum == QUAD_BETA]
     verdicts = threshold_verdicts(analytic_runs, [TERMINAL], ["optimizer", "momentum"])
     verdicts += paired_verdicts(quad, QUAD, "optimizer", "sgd", ["dataset", "momentum"])
-    if len(task):
-        best = tuned(task, ["optimizer"], epochs_to_target)  # each optimizer at its tuned lr
+    if len(task):  # each optimizer at the lr seeds 0-1 chose; only the other seeds' runs come back
+        best = tuned(task, ["dataset", "optimizer"], epochs_to_target, select_on=tuning_seed, within=TIE)
         verdicts += paired_verdicts(best, TASK, "optimizer", "sgd", ["dataset"])
     return verdicts
+
+
+def tuning_seed(seed: int) -> bool:
+    return seed < TUNING_SEEDS
 
 
 GRID_KEY = ("dataset", "optimizer", "momentum", "lr")
@@ -121,8 +139,11 @@ SUITE = Suite(
     base=RunConfig(depth=5, width=100, activation="relu", batch_size=32, max_epochs=20, target_value=0.95,
                    stop_at_target=True, threads=1),
     grid={GRID_KEY: ANALYTIC_POINTS + TASK_POINTS},
-    seeds=6,
-    max_seeds=6,  # one look: a second at 9 seeds would be [min, max] again, deciding nothing more (Looks.plan)
+    # One look at 10 seeds: the digits rows judge 8 (2 choose the lrs). A look's level is the one its seed count can
+    # reach (99.2% at 8 seeds, 97.9% at 10), and a held-out row has 2 pairs fewer: at 8 seeds its 6 pairs could never
+    # decide (measured: every digits row open at 8).
+    seeds=10,
+    max_seeds=10,
     judge=judge,
     timing=False,  # steps and epochs, not seconds
     # 'analytic, beta 0.9, nesterov vs sgd'; 'digits, momentum vs sgd (tuned: lr 0.03 vs 0.1)'

@@ -1,10 +1,11 @@
-"""nesterov-vs-momentum at CI scale (beta 0.9 and 0.99 at effective lr 0.3, 2 seeds, 10 epochs), and its rules both ways."""
+"""nesterov-vs-momentum at CI scale (beta 0.9 and 0.99 at effective lr 0.3, 2 seeds, 10 epochs), its rules both ways,
+and each arm's lr chosen on held-out seeds only (issue 23)."""
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from suites.nesterov_vs_momentum import BETAS, POINTS, SUITE, judge  # noqa: F401
+from suites.nesterov_vs_momentum import BETAS, FASTER, POINTS, SUITE, judge  # noqa: F401
 
 
 def test_every_arm_trains_and_rows_name_the_tuned_rates(result):
@@ -19,11 +20,13 @@ def test_every_arm_trains_and_rows_name_the_tuned_rates(result):
     assert all(v.n == 2 and v.outcome == "inconclusive" for v in rows)  # 2 seeds: the interval is open
 
 
-def synthetic(nesterov_faster: bool, seeds: int = 6) -> pd.DataFrame:
+def synthetic(nesterov_faster: bool, seeds: int = 8, best_effective=lambda seed: 0.3) -> pd.DataFrame:
+    """Every arm fastest at effective lr `best_effective(seed)` (4 epochs slower elsewhere); Nesterov 5 epochs where
+    faster, heavy ball 8 (or the reverse)."""
     rows = []
     for seed in range(seeds):
         for opt, beta, lr in POINTS:
-            best = lr == round(0.3 * (1 - beta), 6)
+            best = lr == round(best_effective(seed) * (1 - beta), 6)
             epochs = (5 if (opt == "nesterov") == nesterov_faster else 8) + (0 if best else 4)
             rows.append(dict(seed=seed, optimizer=opt, momentum=beta, lr=lr, converged=1, epochs_to_target=float(epochs),
                              epochs_run=float(epochs), max_epochs=20))
@@ -37,3 +40,20 @@ def test_main_rows_flip_with_the_effect(faster):
     assert {v.outcome for v in verdicts} == {"supported" if faster else "refuted"}
     assert (verdicts[0].group, verdicts[0].tuned) == ({"momentum": 0.9}, ({"lr": 0.03}, {"lr": 0.03}))
     assert verdicts[-1].group == {"momentum": BETAS}  # every beta, merged
+    assert all(v.n == 6 for v in verdicts)  # seeds 2-7: seeds 0-1 only chose the lrs
+
+
+def test_each_lr_is_chosen_on_held_out_seeds_only():
+    """Seeds 0-1 are fastest at effective lr 1, the judged seeds at 0.1: every arm runs at 1, judged on seeds 2-7."""
+    verdicts = judge(synthetic(True, best_effective=lambda seed: 1.0 if seed < 2 else 0.1))
+    rows = [v for v in verdicts if v.statement == FASTER.statement]
+    assert [v.tuned for v in rows] == [({"lr": round(1 - b, 6)}, {"lr": round(1 - b, 6)}) for b in BETAS]
+    assert all(v.n == 6 and v.effect == pytest.approx(9 / 12) for v in rows)  # 5 + 4 vs 8 + 4: off their best
+
+
+def test_held_out_ties_within_an_epoch_go_to_the_smaller_lr():
+    """On seeds 0-1 Nesterov at beta 0.9 needs 5 epochs at effective lr 0.3 and 4 at 1 (within TIE): it takes 0.3."""
+    table = synthetic(True)
+    faster = (table.seed < 2) & (table.optimizer == "nesterov") & (table.momentum == 0.9) & (table.lr == 0.1)
+    table.loc[faster, "epochs_to_target"] = 4.0
+    assert judge(table)[0].tuned == ({"lr": 0.03}, {"lr": 0.03})
