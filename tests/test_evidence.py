@@ -10,6 +10,8 @@ import re
 import pytest
 
 from harness.cli.main import main
+from harness.judge.answer import CHECKED
+from harness.report.evidence import Invocation
 from harness.core.contract import GIT_SHA_TAG, HARNESS_COMMIT_TAG, CPUS_TAG, LOAD_END_TAG, LOAD_START_TAG
 from harness.store.location import sqlite_path
 from tests.xdist_groups import suite_group
@@ -47,14 +49,16 @@ def test_the_page_holds_what_each_parent_run_recorded(stores, tmp_path, capsys):
         assert f"`{commit}`" in section and parent.info.run_id in section
         span = (parent.info.end_time - parent.info.start_time) / 1000
         assert f"**run time** {span:.0f} s" in section
-        counts = {o: sum(r["outcome"] == o for r in rows) for o in ("supported", "refuted", "inconclusive")}
+        claims = [r for r in rows if not r.get("check")]  # checks of the implementation are counted apart
+        counts = {o: sum(r["outcome"] == o for r in claims) for o in ("supported", "refuted", "inconclusive")}
         assert (f"{counts['supported']} supported, {counts['refuted']} refuted, {counts['inconclusive']} inconclusive "
-                f"of {len(rows)} rows") in section
+                f"of {len(claims)} rows") in section
         table = [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| statement")]
         assert len(table) == len(rows) >= 1
         for line, row in zip(table, rows):
-            assert line.startswith(f"| {row['statement']} |") and line.endswith(f"| {row['outcome'].upper()} |")
-    assert re.search(r"\| \[vanishing-gradients\]\(#vanishing-gradients\) \| \d+ \| \d+ \| \d+ \| ci \| 6 \|", text)
+            verdict = f"check {CHECKED[row['outcome']]}" if row.get("check") else row["outcome"].upper()
+            assert line.startswith(f"| {row['statement']} |") and line.endswith(f"| {verdict} |")
+    assert re.search(r"\| \[vanishing-gradients\]\(#vanishing-gradients\) \| \d+ \| \d+ \| \d+ \| - \| ci \| 6 \|", text)
     assert "## Not in these stores" in text and "[bn-walltime](suites/bn-walltime.md)" in text
 
 
@@ -64,3 +68,12 @@ def test_a_missing_store_is_one_line_and_nothing_is_written(stores, tmp_path, ca
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "invalid store" in err[0] and "nowhere" in err[0] and "valid:" in err[0]
     assert not out.exists()
+
+
+def test_checks_of_the_implementation_are_counted_apart_from_the_claims_rows():
+    rows = [{"outcome": "supported"}, {"outcome": "refuted"}, {"outcome": "supported", "check": True},
+            {"outcome": "refuted", "check": True}]
+    inv = Invocation("momentum", "r", "s", 0, 1, {}, {}, rows)
+    assert inv.counts() == {"supported": 1, "refuted": 1, "inconclusive": 0, "checks": 2, "failed": 1}
+    assert inv.checks() == "1 passed, 1 not passed"
+    assert Invocation("momentum", "r", "s", 0, 1, {}, {}, rows[:2]).checks() == ""

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from harness.core.contract import (CPUS_TAG, GIT_SHA_TAG, HARNESS_COMMIT_TAG, JUDGED_RUNS, LOAD_END_TAG, LOAD_START_TAG,
                                    N_CONFIGS_TAG, SUITE_TAG, VERDICT_JSON)
+from harness.judge.answer import CHECKED
 from harness.judge.tables import fmt_effect, fmt_interval
 from harness.report.history import row_label_of
 from harness.store.location import StoreError, existing_store_uri, sqlite_path
@@ -72,7 +73,19 @@ class Invocation:
         return self.tags.get(key) or self.params.get(key) or missing
 
     def counts(self) -> dict[str, int]:
-        return {o: sum(r["outcome"] == o for r in self.rows) for o in OUTCOMES}
+        """Outcomes of the claim's rows; checks of the implementation (a row's "check") are counted apart, as
+        "checks" (how many) and "failed" (how many did not pass), never as evidence."""
+        claims = [r for r in self.rows if not r.get("check")]
+        checks = [r for r in self.rows if r.get("check")]
+        return {**{o: sum(r["outcome"] == o for r in claims) for o in OUTCOMES}, "checks": len(checks),
+                "failed": sum(r["outcome"] != "supported" for r in checks)}
+
+    def checks(self) -> str:
+        """'3 passed', '2 passed, 1 not passed', or '' without checks."""
+        c = self.counts()
+        if not c["checks"]:
+            return ""
+        return f"{c['checks'] - c['failed']} passed" + (f", {c['failed']} not passed" if c["failed"] else "")
 
     def machine(self) -> str:
         cpus = self.tags.get(CPUS_TAG)
@@ -129,7 +142,8 @@ def suite_section(inv: Invocation) -> list[str]:
     lines = [f"## {inv.suite}", "",
              f"[The suite's page](suites/{inv.suite}.md). {_cell(inv.tag('claim', ''))}", "",
              f"- **verdicts**: {c['supported']} supported, {c['refuted']} refuted, {c['inconclusive']} inconclusive "
-             f"of {len(inv.rows)} rows",
+             f"of {len(inv.rows) - c['checks']} rows" + (f"; checks of the implementation, apart: {inv.checks()}"
+                                                        if c["checks"] else ""),
              f"- **scale** {inv.tag('scale')}, **seeds** {inv.tag('seeds')} (first look; adaptive seeds may add more, "
              f"see n), **runs judged** {inv.runs}",
              f"- **run time** {inv.seconds:.0f} s (the invocation's parent run, start to end), started {inv.started}",
@@ -143,7 +157,8 @@ def suite_section(inv: Invocation) -> list[str]:
         n = f"{row['n']}/{row['expected']}" if row.get("expected") and row["expected"] != row["n"] else str(row["n"])
         lines.append(f"| {_cell(row['statement'])} | {_cell(row_label_of(row))} | {_cell(row['metric'])} | "
                      f"{_cell(_claimed(row))} | {_cell(fmt_effect(row['effect'], row.get('bound', '=')))} | "
-                     f"{_cell(fmt_interval(row['low'], row['high']))} | {n} | {row['outcome'].upper()} |")
+                     f"{_cell(fmt_interval(row['low'], row['high']))} | {n} | "
+                     f"{'check ' + CHECKED[row['outcome']] if row.get('check') else row['outcome'].upper()} |")
     return lines + [""]
 
 
@@ -156,12 +171,13 @@ def page(found: dict[str, Invocation], shipped: list[str], stores: list[str]) ->
              "exact 95% interval ([what a verdict means](verdicts.md)); the machine, load, date and commit are "
              "what each invocation recorded. Timing figures measured by hand are in [Benchmarks](benchmarks.md), "
              "older hand-typed results in the [lab notebook](notebook.md).", "",
-             "| suite | supported | refuted | inconclusive | scale | seeds | run time | machine | load | date | commit |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| suite | supported | refuted | inconclusive | checks | scale | seeds | run time | machine | load | date "
+             "| commit |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name in names:
         inv, c = found[name], found[name].counts()
         lines.append(f"| [{name}](#{name}) | {c['supported']} | {c['refuted']} | {c['inconclusive']} | "
-                     f"{inv.tag('scale')} | {inv.tag('seeds')} | {inv.seconds:.0f} s | {_cell(inv.tag('device'))}, "
+                     f"{inv.checks() or '-'} | {inv.tag('scale')} | {inv.tag('seeds')} | {inv.seconds:.0f} s | {_cell(inv.tag('device'))}, "
                      f"{inv.tag('threads')} thread(s) | {inv.load()} | {inv.started[:10]} | `{inv.commit()[:12]}` |")
     lines.append("")
     for name in names:
