@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from harness.judge.nullsim import PRESENT, Null, null_rates, target_columns, where
+from harness.judge.nullsim import PRESENT, Null, target_columns, where
 
 import suites.activations as act
 import suites.bn_inference as inference
@@ -23,7 +23,7 @@ import suites.bn_learning_rate as bnlr
 import suites.bn_saturating as saturating
 import suites.vanishing_gradients as vanishing
 
-from tests.suites.test_null_rules import ROWS
+from tests.suites.test_null_rules import ROWS, assert_rates_within_bounds, cases
 
 
 # --- activations ---------------------------------------------------------------------------------------------------
@@ -192,12 +192,6 @@ BN_INFERENCE = [Null(f"every latency ratio exactly at 1 + MARGIN (counting {w})"
 NULLS = [*((vanishing.SUITE, n) for n in VANISHING), *((saturating.SUITE, n) for n in BN_SATURATING), *((he.SUITE, n) for n in HE_INIT), *((act.SUITE, n) for n in ACTIVATIONS), *((bnlr.SUITE, n) for n in BN_LEARNING_RATE), *((inference.SUITE, n) for n in BN_INFERENCE)]
 
 
-# One xdist group per suite (tests/xdist_groups.py): a suite's scenarios share a worker, the suites spread over both.
-CASES = [pytest.param(s, n, id=f"{s.name}: {n.name}", marks=pytest.mark.xdist_group(f"null-{s.name}")) for s, n in NULLS]
-
-
-@pytest.mark.parametrize("suite, null", CASES)
+@pytest.mark.parametrize("suite, null", cases(NULLS))
 def test_rows_read_wrong_rarely_under_their_null(suite, null):
-    rates = null_rates(suite, null, rows=ROWS)
-    assert all(r.rows >= ROWS for r in rates), [str(r) for r in rates]
-    assert all(r.passes for r in rates), "\n".join(map(str, rates))
+    assert_rates_within_bounds(suite, null)

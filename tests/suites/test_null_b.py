@@ -11,7 +11,7 @@ import pytest
 
 from harness import (FINAL_VAL_ACC, FINAL_VAL_LOSS, MC_LATENCY_RATIO, MC_SECONDS_PER_PASS, VAL_ECE, VAL_MC_ACC,
                      VAL_MC_ECE, VAL_MC_NLL)
-from harness.judge.nullsim import Null, null_rates, where
+from harness.judge.nullsim import Null, where
 
 import suites.dying_relu as dying
 import suites.gradient_clipping as clipping
@@ -19,7 +19,7 @@ import suites.mc_dropout as mc
 import suites.selu_self_normalization as selu
 import suites.transfer_learning as transfer
 import suites.unsupervised_pretraining as pretraining
-from tests.suites.test_null_rules import ROWS
+from tests.suites.test_null_rules import assert_rates_within_bounds, cases
 
 
 def measured(n: int) -> dict[str, np.ndarray]:
@@ -215,12 +215,7 @@ NULLS = [*((selu.SUITE, n) for n in SELU), *((dying.SUITE, n) for n in DYING),
          *((transfer.SUITE, n) for n in TRANSFER),
          *((mc.SUITE, n) for n in MC)]
 
-# One xdist group per suite (tests/xdist_groups.py): a suite's scenarios share a worker, the suites spread over both.
-CASES = [pytest.param(s, n, id=f"{s.name}: {n.name}", marks=pytest.mark.xdist_group(f"null-{s.name}")) for s, n in NULLS]
 
-
-@pytest.mark.parametrize("suite, null", CASES)
+@pytest.mark.parametrize("suite, null", cases(NULLS))
 def test_rows_read_wrong_rarely_under_their_null(suite, null):
-    rates = null_rates(suite, null, rows=ROWS)
-    assert all(r.rows >= ROWS for r in rates), [str(r) for r in rates]
-    assert all(r.passes for r in rates), "\n".join(map(str, rates))
+    assert_rates_within_bounds(suite, null)

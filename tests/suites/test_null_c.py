@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from harness.judge.nullsim import Null, noise, null_rates, target_columns, where
-from tests.suites.test_null_rules import ROWS
+from harness.judge.nullsim import Null, noise, target_columns, where
+from tests.suites.test_null_rules import assert_rates_within_bounds, cases
 
 import suites.dropout as dropout
 import suites.lr_schedules as schedules
@@ -145,12 +145,7 @@ NESTEROV = [Null("Nesterov exactly like heavy ball at every beta", {nesterov.FAS
 NULLS = [*((dropout.SUITE, n) for n in DROPOUT), *((schedules.SUITE, n) for n in SCHEDULES),
          *((momentum.SUITE, n) for n in MOMENTUM), *((nesterov.SUITE, n) for n in NESTEROV)]
 
-# One xdist group per suite (tests/xdist_groups.py): a suite's scenarios share a worker, the suites spread over both.
-CASES = [pytest.param(s, n, id=f"{s.name}: {n.name}", marks=pytest.mark.xdist_group(f"null-{s.name}")) for s, n in NULLS]
 
-
-@pytest.mark.parametrize("suite, null", CASES)
+@pytest.mark.parametrize("suite, null", cases(NULLS))
 def test_rows_read_wrong_rarely_under_their_null(suite, null):
-    rates = null_rates(suite, null, rows=ROWS)
-    assert all(r.rows >= ROWS for r in rates), [str(r) for r in rates]
-    assert all(r.passes for r in rates), "\n".join(map(str, rates))
+    assert_rates_within_bounds(suite, null)

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from harness.core.contract import FINAL_VAL_ACC
-from harness.judge.nullsim import Null, null_rates, target_columns, where
+from harness.judge.nullsim import Null, target_columns, where
 
 import suites.adamw_vs_l2 as adamw
 import suites.adaptive_generalization as generalization
 import suites.default_configs as defaults
-from tests.suites.test_null_rules import ROWS
+from tests.suites.test_null_rules import assert_rates_within_bounds, cases
 
 # --- adaptive-generalization --------------------------------------------------------------------------------------
 
@@ -142,12 +142,7 @@ DEFAULT_CONFIGS = [
 NULLS = [*((generalization.SUITE, n) for n in GENERALIZATION), *((adamw.SUITE, n) for n in ADAMW),
          *((defaults.SUITE, n) for n in DEFAULT_CONFIGS)]
 
-# One xdist group per suite (tests/xdist_groups.py): a suite's scenarios share a worker, the suites spread over both.
-CASES = [pytest.param(s, n, id=f"{s.name}: {n.name}", marks=pytest.mark.xdist_group(f"null-{s.name}")) for s, n in NULLS]
 
-
-@pytest.mark.parametrize("suite, null", CASES)
+@pytest.mark.parametrize("suite, null", cases(NULLS))
 def test_rows_read_wrong_rarely_under_their_null(suite, null):
-    rates = null_rates(suite, null, rows=ROWS)
-    assert all(r.rows >= ROWS for r in rates), [str(r) for r in rates]
-    assert all(r.passes for r in rates), "\n".join(map(str, rates))
+    assert_rates_within_bounds(suite, null)
