@@ -7,7 +7,8 @@ import pytest
 
 from harness.config.run_config import RunConfig
 from harness.judge.measures import epochs_to_target
-from harness.judge.nullsim import EQUIVALENCE, ONE_SIDED, Null, configs_table, null_rates, reached_columns, where
+from harness.judge.nullsim import (EQUIVALENCE, ONE_SIDED, PRESENT, Null, configs_table, null_rates, reached_columns,
+                                   where)
 from harness.judge.rules import paired_verdicts
 from harness.judge.suite import Suite
 from harness.judge.verdict import PairedStatement, RatioStatement, Verdict
@@ -69,3 +70,19 @@ def test_a_misspelt_statement_fails_rather_than_count_nothing():
         null_rates(suite(exact), Null("x", {"BN needs fewer epoch": "supported"}, ratio_draw(1.0)), rows=10)
     with pytest.raises(ValueError, match="invalid wrong outcome 'wrong'"):
         Null("x", {"BN needs fewer epochs": "wrong"}, ratio_draw(1.0))
+
+
+def test_runs_a_draw_marks_absent_never_reach_the_judge():
+    """PRESENT (runs never made, e.g. seeds a later look added behind a few cells): left out of the judged table."""
+    seen = []
+
+    def judge(runs):
+        seen.append((sorted(set(runs.seed)), PRESENT in runs.columns))
+        return exact(runs)
+
+    def first_three_seeds(configs, rng):
+        return {**ratio_draw(1.0)(configs, rng), PRESENT: (configs.seed < 3).to_numpy()}
+
+    null_rates(suite(judge), Null("seeds 3-5 never run", {"BN needs fewer epochs": "supported"}, first_three_seeds),
+               rows=10)
+    assert len(seen) == 5 and all(s == ([0, 1, 2], False) for s in seen), seen
