@@ -46,7 +46,7 @@ import torch
 
 from harness import (DifferenceStatement, FINAL_VAL_ACC, grid_cube, Measured, RatioStatement, Rule, RunConfig, Suite,
                      ThresholdStatement, best_shift, column, final_val_acc, make_optimizer, paired_verdicts,
-                     threshold_verdicts, tuned)
+                     threshold_verdicts, tuned, first_seeds)
 
 ANALYTIC = "synthetic"  # the dataset field marks the algebra arm (no data read)
 STEP_LR, STEP_DECAY, DIM = 0.01, 0.1, 100
@@ -125,8 +125,7 @@ def decay_shifts(task: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["seed", "optimizer", "dataset", "decay_shift"])
 
 
-def tuning_seed(seed: int) -> bool:
-    return seed < TUNING_SEEDS
+tuning_seed = first_seeds(TUNING_SEEDS)  # select_on: the held-out seeds choose
 
 
 def tuned_task(task: pd.DataFrame) -> pd.DataFrame:

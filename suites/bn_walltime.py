@@ -47,7 +47,7 @@ nightly scale for the 6-minute budget (measured once at default: BN took 9.5 epo
 the baseline never reached the target at 0.1). Times in docs/benchmarks.md.
 """
 from harness import (BOTH_REACHED, RatioStatement, RunConfig, Suite, VAL_ACC, epochs_to_target, median_epoch_time,
-                     paired_verdicts, rescue_rule, rescue_verdicts, time_to_target, tuned)
+                     paired_verdicts, rescue_rule, rescue_verdicts, time_to_target, tuned, first_seeds)
 
 SLOWER = RatioStatement("each epoch is slower", "epoch time ratio", median_epoch_time, ">")
 RESCUE = rescue_rule("BN rescues training", "share of seeds only BN reached the target")  # > 1/2
@@ -79,8 +79,7 @@ def points(groups, tuned_groups=(TUNED_GROUP,), lrs=TUNE_LRS) -> tuple:
     return tuple((*g, LR) for g in groups) + tuple((*g, lr) for g in tuned_groups for lr in lrs if lr != LR)
 
 
-def tuning_seed(seed: int) -> bool:
-    return seed < TUNING_SEEDS
+tuning_seed = first_seeds(TUNING_SEEDS)  # select_on: the held-out seeds choose
 
 
 # nightly (GPU, ci/nightly-gpu.sh): the harder MNIST-1D (4000 training signals of 40 features), where a

@@ -45,7 +45,7 @@ import functools
 
 import pandas as pd
 
-from harness import RatioStatement, RunConfig, Suite, profile_section, profile_table, time_to_target, within_best_other
+from harness import RatioStatement, RunConfig, Suite, profile_section, profile_table, time_to_target, within_best_other, first_seeds
 
 SHALLOW, DEEP = 5, 20
 # task -> (dataset, depth, target val acc); targets from the seed-100 pilot (see the docstring)
@@ -106,8 +106,7 @@ def named(runs: pd.DataFrame) -> pd.DataFrame:
     return runs.assign(task=[task_of[(r["dataset"], int(r["depth"]))] for r in rows], name=[arm_name(r) for r in rows])
 
 
-def tuning_seed(seed: int) -> bool:
-    return seed < TUNING_SEEDS
+tuning_seed = first_seeds(TUNING_SEEDS)  # select_on: the held-out seeds choose
 
 
 def held_out(runs: pd.DataFrame):

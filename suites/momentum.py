@@ -39,7 +39,7 @@ import pandas as pd
 import torch
 
 from harness import (Measured, RatioStatement, RunConfig, Suite, ThresholdStatement, column, epochs_to_target,
-                     optimizer_steps, paired_verdicts, threshold_verdicts, tuned)
+                     optimizer_steps, paired_verdicts, threshold_verdicts, tuned, first_seeds)
 
 ANALYTIC = "synthetic"  # the dataset field marks the analytic arms (no data read): constant gradient and quadratic
 KAPPA, DIM, TOL, MAX_ITERS = 100.0, 20, 1e-6, 2000
@@ -121,8 +121,7 @@ def judge(runs):
     return verdicts
 
 
-def tuning_seed(seed: int) -> bool:
-    return seed < TUNING_SEEDS
+tuning_seed = first_seeds(TUNING_SEEDS)  # select_on: the held-out seeds choose
 
 
 GRID_KEY = ("dataset", "optimizer", "momentum", "lr")

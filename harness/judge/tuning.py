@@ -13,6 +13,13 @@ from harness.judge.subject import Subject
 ARM, TUNED = "arm", "tuned"  # the columns tuned() adds: the arm, and what it was tuned to (both Subjects)
 
 
+def first_seeds(n: int) -> Callable[[int], bool]:
+    """tuned()'s select_on for held-out tuning: seeds 0 .. n-1 choose each arm's value and are never judged."""
+    def choosing(seed: int) -> bool:
+        return seed < n
+    return choosing
+
+
 def tuned(runs: pd.DataFrame, arm: list[str], value: ValueFn, knob: str | list[str] = "lr", lower_is_better: bool = True,
           select_on: Callable[[int], bool] | None = None, within: float = 0.0) -> pd.DataFrame:
     """Each arm (a combination of the `arm` fields) at its best `knob` value, by the median of `value` over seeds.
