@@ -39,7 +39,7 @@ import pandas as pd
 import torch
 
 from harness import (Measured, RatioStatement, RunConfig, Suite, ThresholdStatement, column, epochs_to_target,
-                     optimizer_steps, paired_verdicts, threshold_verdicts, tuned, first_seeds)
+                     make_optimizer, optimizer_steps, paired_verdicts, threshold_verdicts, tuned, first_seeds)
 
 ANALYTIC = "synthetic"  # the dataset field marks the analytic arms (no data read): constant gradient and quadratic
 KAPPA, DIM, TOL, MAX_ITERS = 100.0, 20, 1e-6, 2000
@@ -59,12 +59,17 @@ QUAD_NOISE, TASK_NOISE = 0.1, 0.35
 
 
 def terminal_ratio(config: RunConfig, g: torch.Tensor) -> float:
-    """The last of TERMINAL_STEPS steps' length over lr*|g| under a constant gradient g."""
+    """The last of TERMINAL_STEPS steps' length over lr*|g| under a constant gradient g: the optimizer's own step
+    with g set as the gradient once (the gradient of (g*w).sum(), bit for bit, without building that graph 3000
+    times: ~5x less CPU)."""
     w = torch.nn.Parameter(torch.zeros_like(g))
+    w.grad = g.clone()  # never cleared: every step reads g (SGD's momentum and Nesterov never write to the gradient)
+    opt = make_optimizer([w], config.replace(lr=TERMINAL_LR))
+    for _ in range(TERMINAL_STEPS - 1):
+        opt.step()
     before = w.detach().clone()
-    for _ in optimizer_steps([w], config.replace(lr=TERMINAL_LR), lambda: (g * w).sum(), TERMINAL_STEPS):
-        step, before = w.detach() - before, w.detach().clone()
-    return float(step.norm() / (TERMINAL_LR * g.norm()))
+    opt.step()
+    return float((w.detach() - before).norm() / (TERMINAL_LR * g.norm()))
 
 
 def iterations_to_tolerance(config: RunConfig, h: torch.Tensor, w0: torch.Tensor, lr: float) -> int:
