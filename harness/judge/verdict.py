@@ -14,7 +14,7 @@ import numpy as np
 from harness.stats.bounds import WITHIN_DIFFERENCE, WITHIN_RATIO, equivalence_band, judge
 from harness.judge.measures import ValueFn
 from harness.judge.subject import Subject, current_words, merged, subject
-from harness.stats.median import LEVEL, current_level, interval, unbounded_reason
+from harness.stats.median import LEVEL, current_level, interval, sample_median, unbounded_reason
 
 # verdict.json's keys, in the order a row is written; rows recorded before groups were data lack the labels and arms
 JSON_KEYS = ("statement", "group", "arms", "tuned", "group_label", "arms_label", "tuned_label", "metric", "effect",
@@ -190,7 +190,7 @@ def lean(effect: float, low: float, high: float, threshold: float, direction: st
 
 def effect_bound(effect: float, lower: np.ndarray, upper: np.ndarray) -> str:
     """'=', '<=', '>=' or '~': what the median is known to be, given each seed's [lower, upper]."""
-    med_lo, med_hi = float(np.median(lower)), float(np.median(upper))
+    med_lo, med_hi = sample_median(lower), sample_median(upper)
     if med_lo == med_hi or math.isnan(effect):
         return "="
     if med_hi == effect:
@@ -214,7 +214,7 @@ def verdict_from_bounds(rule: Rule, group: Mapping, observed, lower, upper, note
     lower, upper = np.where(np.isnan(lower), -math.inf, lower), np.where(np.isnan(upper), math.inf, upper)
     level = current_level()
     low, high = interval(lower, upper, level)
-    effect = float(np.nanmedian(observed)) if not np.isnan(observed).all() else math.nan
+    effect = sample_median(observed[~np.isnan(observed)])  # NaN when no pair has a value
     outcome = judge(low, high, threshold, direction)
     leaning = lean(effect, low, high, threshold, direction) if outcome == "inconclusive" else ""
     note = "; ".join(filter(None, [note, unbounded_reason(len(observed), level), leaning]))
