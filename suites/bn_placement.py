@@ -33,7 +33,7 @@ exact 95% interval over seeds):
   "no consistent winner" and "X wins" are never both supported for the same arms.
 "no consistent winner for any activation": supported when every equivalence row is, refuted only through a row
 refuted at the level corrected for their number (Bonferroni, harness.every_row: 1 - 0.05/6 for 3 activations x 2
-metrics; 10 seeds reach it). (Until 2026-12-07 it was refuted when any row was: up to 6 chances of one row's error.)
+metrics; 10 seeds reach it). (Until 2026-12-06 it was refuted when any row was: up to 6 chances of one row's error.)
 """
 from harness import (PairedStatement, RunConfig, Suite, VAL_ACC, WITHIN_DIFFERENCE, WITHIN_RATIO, epochs_to_target,
                      every_row, final_val_acc, paired_verdicts)

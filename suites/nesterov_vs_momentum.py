@@ -24,7 +24,7 @@ and a held-out row has 2 pairs fewer; at 8 seeds (99.2%) its 6 pairs could never
   censored at the whole 20-epoch budget);
 - "at every beta": supported when every beta's row is, refuted only through a row refuted at the level corrected for
   the three (Bonferroni, harness.every_row: 1 - 0.05/3, which 7 pairs reach; the 8 judged pairs do). (Until
-  2026-12-07 it was refuted when any row was: three chances of one row's error.)
+  2026-12-06 it was refuted when any row was: three chances of one row's error.)
 """
 from harness import RatioStatement, RunConfig, Suite, epochs_to_target, every_row, first_seeds, paired_verdicts, tuned
 
