@@ -74,4 +74,4 @@ def test_one_beta_refuted_only_at_95_percent_leaves_every_beta_undecided():
     (every,) = select(verdicts, EVERY)
     assert every.outcome == "inconclusive" and "corrected for 3 rows" in every.note, every
     table.loc[slower & (table.seed == 11), "epochs_to_target"] += 6.0
-    assert select(judge(table), EVERY)[0].outcome == "refuted"  # every judged pair slower: refuted at the corrected level
+    assert select(judge(table), EVERY)[0].outcome == "refuted"  # all 10 pairs slower: refuted at the corrected level

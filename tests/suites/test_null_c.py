@@ -185,14 +185,13 @@ def nesterov_draw(ratio_by_beta: dict[float, float]):
     return draw
 
 
-EVERY_BETA = "Nesterov is faster at every momentum"
 # One "every beta" row an invocation (~12 ms each), so one scenario counts both kinds: each beta's row as a false
 # "supported" (Nesterov faster) and the every-beta row as a false "refuted" (slower at some beta: any of the three
 # rows refuted). Left out of CI for their time, each measured once (2026-12-06, 10 seeds): each beta's row as a false
 # "refuted", 0 of 1002 rows; the every-beta row as a false "supported" with two betas plainly faster (x0.6) and the
 # third exactly at 1, 1 of 1000 rows (it can be no likelier than the third row alone reading supported: every row must).
 NESTEROV = [Null("Nesterov exactly like heavy ball at every beta", {nesterov.FASTER.statement: "supported",
-                                                                   EVERY_BETA: "refuted"},
+                                                                   nesterov.EVERY: "refuted"},
                  nesterov_draw(dict.fromkeys(nesterov.BETAS, 1.0)))]
 
 
