@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import os
 import signal
 import sys
 import time
@@ -14,6 +15,7 @@ import pytorch_lightning as pl
 import torch
 
 from harness.config.run_config import ConfigError
+from harness.core.interrupts import Terminated, deferred
 from harness.core.contract import EPOCH_CPU_TIME, INTERLEAVED_TAG, REUSED_FROM_TAG, STEP_ORDER_TAG, SUMMARY_METRICS, TIMING_TAG
 from harness.execute.interleave import lockstep_groups
 from harness.train.arms import Arm
@@ -244,6 +246,27 @@ def test_ctrl_c_kills_every_arm(arms, tracker):
         signal.signal(signal.SIGINT, previous)
     runs = tracker.client.search_runs([tracker.client.get_experiment_by_name("ctrl-c").experiment_id])
     assert sorted((r.info.status, r.data.tags["stop_reason"]) for r in runs) == [("KILLED", "interrupted")] * 3
+
+
+def test_a_signal_while_an_arm_is_built_opens_no_further_arm(arms, tracker, monkeypatch):
+    """SIGTERM recorded while the first arm is built (data, model: seconds on a loaded machine): the group stops
+    before the next arm's run opens, the one open run KILLED. Found by tests/test_signals.py at load 8: a run
+    started 1 s after the signal."""
+    import harness.train.fit as fit_module
+
+    built = fit_module.build_arm
+
+    def build_then_signal(*args, **kwargs):
+        arm = built(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)  # recorded by the deferred handler, acted on at the next safe point
+        return arm
+
+    monkeypatch.setattr(fit_module, "build_arm", build_then_signal)
+    with deferred(), pytest.raises(Terminated):
+        train_group(arms, Recording(tracker, "term"), interleave="norm")
+    runs = tracker.client.search_runs([tracker.client.get_experiment_by_name("term").experiment_id])
+    assert [(r.info.status, r.data.tags["stop_reason"], r.data.params["norm"]) for r in runs] == \
+        [("KILLED", "interrupted", "none")]
 
 
 def suite_of(base, interleave: str | None = "norm", **changes) -> Suite:

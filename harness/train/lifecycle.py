@@ -81,7 +81,11 @@ class OpenRuns:
         self.ids: list[str] = []  # opened, not yet finished: what `guard` ends FAILED or KILLED
 
     def open(self, config: RunConfig, tags: dict[str, str] | None = None) -> tuple[RunConfig, str | None]:
-        """Resolve the device, pin threads and seed, and open the run (when recording): (config, run_id)."""
+        """Resolve the device, pin threads and seed, and open the run (when recording): (config, run_id).
+
+        A safe point first: no run opens after a signal was recorded (the arms of a group open one by one, each
+        built before the next opens; a signal during a build stops the group there, its open runs KILLED)."""
+        interrupts.check()
         config = config.resolved()
         torch.set_num_threads(config.threads)
         pl.seed_everything(config.seed, verbose=False)

@@ -1,5 +1,5 @@
-"""transfer-learning at CI scale (2 digit pairs, 6 seeds, 10 epochs: sources are real runs the targets reuse), and
-its rules on synthetic tables both ways."""
+"""transfer-learning at CI scale (2 MNIST-1D pairs on 2000 generated signals, 6 seeds, 10 epochs: sources are real
+runs the targets reuse), and its rules on synthetic tables both ways."""
 from __future__ import annotations
 
 import pytest
@@ -21,7 +21,8 @@ def test_targets_reuse_the_grids_own_source_runs(suite_run):
         source = tracker.client.get_run(source_id)
         assert by_config[source.data.tags[CONFIG_ID_TAG]] == source_id  # a run of the grid, not an extra one
         assert source.data.params["seed"] == str(row.seed) and source.data.params["save_model"] == "True"
-    assert (runs[runs.save_model].final_val_acc > 0.8).all()  # the 8-class sources learned their task
+    # the 8-class sources learned their task: ~0.4 at CI scale (1/8 by chance; ~0.7 at the default's 20 epochs on 4000)
+    assert (runs[runs.save_model].final_val_acc > 0.25).all()
     assert len(result.verdicts) == 2 + 3 and all(v.n == 6 for v in result.verdicts)
 
 
