@@ -38,10 +38,12 @@ def rescue_rule(statement: str, metric: str, share: float = SHARE) -> Rule:
 
 
 def rescue_verdicts(runs: pd.DataFrame, rule: Rule, factor: str, baseline, group_by: list[str], *,
-                    reached: Callable[[Mapping], bool] = reached_target, pair_on: str = "seed") -> list[Verdict]:
+                    reached: Callable[[Mapping], bool] = reached_target, said: str = "reached the target",
+                    pair_on: str = "seed") -> list[Verdict]:
     """Per group of `group_by` and treatment level of `factor`: the share of seed pairs where only the treatment
     reached the target, judged against `rule` (rescue_rule: '>' its threshold) with its exact interval (the module
-    docstring). A treatment without a baseline in its group gives no row."""
+    docstring). A treatment without a baseline in its group gives no row. `reached` may be another test of a run
+    (e.g. it trained at all: a final accuracy above a floor), `said` that test in the note's words."""
     if rule.direction != ">":
         raise ValueError(f"invalid direction {rule.direction!r} for a rescue rule; valid: >")
     verdicts = []
@@ -55,8 +57,8 @@ def rescue_verdicts(runs: pd.DataFrame, rule: Rule, factor: str, baseline, group
         pairs = [(treat[p], base[p]) for p in sorted(set(treat) & set(base))]
         n, alone = len(pairs), sum(t and not b for t, b in pairs)
         arms = (arm(factor, treatment), arm(factor, baseline))
-        said = [arm_said(a) for a in arms]
-        notes = [f"only {said[0]} reached the target in {alone} of {n} seeds, only {said[1]} in "
+        names = [arm_said(a) for a in arms]
+        notes = [f"only {names[0]} {said} in {alone} of {n} seeds, only {names[1]} in "
                  f"{sum(b and not t for t, b in pairs)}, both in {sum(t and b for t, b in pairs)}, neither in "
                  f"{sum(not (t or b) for t, b in pairs)}"]
         if expected > n:

@@ -7,7 +7,7 @@ import pytest
 from harness.stats.bounds import WITHIN_DIFFERENCE, WITHIN_RATIO
 from harness.judge.simulated import outcomes, reached, runs_table
 from harness.judge.verdict import select
-from suites.bn_placement import ACC_MARGIN, EPOCHS_MARGIN, SUITE
+from suites.bn_placement import ACC_MARGIN, EPOCHS_MARGIN, EVERY, SUITE
 
 
 def test_both_placements_train(result):
@@ -43,7 +43,7 @@ def test_equivalence_and_winner_rows_flip_with_the_effect(ratio, equivalent, bef
     verdicts = SUITE.judge(_table(ratio))
     assert set(outcomes(verdicts, "no consistent winner in epochs")) == {equivalent}
     assert set(outcomes(verdicts, "no consistent winner in accuracy")) == {equivalent}
-    assert outcomes(verdicts, "no consistent winner for any activation") == [equivalent]
+    assert outcomes(verdicts, EVERY) == [equivalent]
     assert set(outcomes(verdicts, "BN before needs fewer epochs")) == {before}
     assert set(outcomes(verdicts, "BN before is more accurate")) == {before}
     assert set(outcomes(verdicts, "BN after needs fewer epochs")) == {after}
@@ -57,3 +57,16 @@ def test_no_winner_and_a_winner_are_never_both_supported():
     assert set(outcomes(verdicts, "no consistent winner in epochs")) == {"supported"}
     for winner in ("BN before needs fewer epochs", "BN after needs fewer epochs"):
         assert "supported" not in outcomes(verdicts, winner)
+
+
+def test_one_row_refuted_only_at_95_percent_leaves_every_activation_undecided():
+    """No placement effect, except relu's BN after needing 2x the epochs in 9 of the 10 seeds: that row is refuted at
+    95% (its 2nd order statistics bound it) but not at 1 - 0.05/6 ([min, max]), so "no consistent winner for any
+    activation" is not refuted through it (with all_of it was: six chances of one row's error)."""
+    def metrics(cfg):
+        slow = cfg.norm == "after" and cfg.activation == "relu" and cfg.seed != 9
+        return {**reached(6 * (2.0 if slow else 1.0) * (1 + 0.02 * cfg.seed)), "final_val_acc": 0.95 + 0.001 * cfg.seed}
+    verdicts = SUITE.judge(runs_table(SUITE, metrics))
+    assert outcomes(verdicts, "no consistent winner in epochs") == ["refuted", "supported", "supported"]
+    (every,) = select(verdicts, EVERY)
+    assert every.outcome == "inconclusive" and "corrected for 6 rows" in every.note, every
