@@ -34,7 +34,7 @@ _PUBLIC = {
     "paired_verdicts": "harness.judge.rules", "threshold_verdicts": "harness.judge.rules",
     "spread_verdicts": "harness.judge.rules", "best_rows": "harness.judge.rules", "Arms": "harness.judge.rules",
     "largest_passing_ratio_verdict": "harness.judge.rules", "every_row": "harness.judge.rules", "tuned": "harness.judge.tuning",
-    "first_seeds": "harness.judge.tuning",
+    "first_seeds": "harness.judge.tuning", "held_out_where_chosen": "harness.judge.tuning",
     "time_or_miss": "harness.judge.scoring", "tuned_per_task": "harness.judge.scoring",
     "within_best_other": "harness.judge.scoring", "profile_table": "harness.judge.scoring",
     "share_near_best": "harness.judge.landscape", "best_shift": "harness.judge.landscape",

@@ -46,7 +46,7 @@ import torch
 
 from harness import (DifferenceStatement, FINAL_VAL_ACC, grid_cube, Measured, RatioStatement, Rule, RunConfig, Suite,
                      ThresholdStatement, best_shift, column, final_val_acc, make_optimizer, paired_verdicts,
-                     threshold_verdicts, tuned, first_seeds)
+                     threshold_verdicts, tuned, held_out_where_chosen)
 
 ANALYTIC = "synthetic"  # the dataset field marks the algebra arm (no data read)
 STEP_LR, STEP_DECAY, DIM = 0.01, 0.1, 100
@@ -125,16 +125,12 @@ def decay_shifts(task: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["seed", "optimizer", "dataset", "decay_shift"])
 
 
-tuning_seed = first_seeds(TUNING_SEEDS)  # select_on: the held-out seeds choose
-
-
 def tuned_task(task: pd.DataFrame) -> pd.DataFrame:
     """Each method's digits runs at its (lr, decay) cell: chosen on seeds 0-1 and judged on the others where any
     method has a cell to choose; every seed at its single cell where none has (ci)."""
-    arms = list(zip(task.dataset, task.optimizer))
-    choose = len(set(zip(arms, task.lr, task.weight_decay))) > len(set(arms))  # some method has several cells
-    return tuned(task, ["dataset", "optimizer"], final_val_acc, knob=["lr", "weight_decay"], lower_is_better=False,
-                 select_on=tuning_seed if choose else None, within=TIE)
+    arm, knob = ["dataset", "optimizer"], ["lr", "weight_decay"]
+    return tuned(task, arm, final_val_acc, knob=knob, lower_is_better=False,
+                 select_on=held_out_where_chosen(task, arm, TUNING_SEEDS, knob), within=TIE)
 
 
 def judge(runs):

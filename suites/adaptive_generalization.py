@@ -43,7 +43,7 @@ and 54 MNIST-1D runs.
 import torch
 
 from harness import (DifferenceStatement, RunConfig, Suite, ThresholdStatement, column, final_val_acc, optimizer_steps,
-                     paired_verdicts, threshold_verdicts, tuned, first_seeds)
+                     paired_verdicts, threshold_verdicts, tuned, held_out_where_chosen)
 
 ANALYTIC = "synthetic"  # the dataset field marks the construction's arms (no data read)
 N_TRAIN, N_TEST, P_POSITIVE = 100, 200, 0.55
@@ -129,16 +129,12 @@ def judge(runs):
     return verdicts
 
 
-tuning_seed = first_seeds(TUNING_SEEDS)  # select_on: the held-out seeds choose
-
-
 def tuned_task(task):
     """Each optimizer's MNIST-1D runs at its lr: chosen on seeds 0-1 and judged on the others where any optimizer has
     an lr to choose; every seed at its single lr where none has (ci)."""
-    arms = list(zip(task.dataset, task.optimizer))
-    choose = len(set(zip(arms, task.lr))) > len(set(arms))  # some optimizer has several lrs
-    return tuned(task, ["dataset", "optimizer"], final_val_acc, lower_is_better=False,
-                 select_on=tuning_seed if choose else None, within=TIE)
+    arm = ["dataset", "optimizer"]
+    return tuned(task, arm, final_val_acc, lower_is_better=False,
+                 select_on=held_out_where_chosen(task, arm, TUNING_SEEDS), within=TIE)
 
 
 GRID_KEY = ("dataset", "optimizer", "batch_size", "lr")

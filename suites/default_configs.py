@@ -45,7 +45,8 @@ import functools
 
 import pandas as pd
 
-from harness import RatioStatement, RunConfig, Suite, profile_section, profile_table, time_to_target, within_best_other, first_seeds
+from harness import (RatioStatement, RunConfig, Suite, held_out_where_chosen, profile_section, profile_table,
+                     time_to_target, within_best_other)
 
 SHALLOW, DEEP = 5, 20
 # task -> (dataset, depth, target val acc); targets from the seed-100 pilot (see the docstring)
@@ -106,14 +107,10 @@ def named(runs: pd.DataFrame) -> pd.DataFrame:
     return runs.assign(task=[task_of[(r["dataset"], int(r["depth"]))] for r in rows], name=[arm_name(r) for r in rows])
 
 
-tuning_seed = first_seeds(TUNING_SEEDS)  # select_on: the held-out seeds choose
-
-
 def held_out(runs: pd.DataFrame):
     """select_on for the tuning: seeds 0-1 choose where some arm has an lr to choose; None (every seed judged) where
     every arm runs at one lr (ci)."""
-    arms = list(zip(runs.dataset, runs.depth, *(runs[f] for f in ARM_FIELDS)))
-    return tuning_seed if len(set(zip(arms, runs.lr))) > len(set(arms)) else None
+    return held_out_where_chosen(runs, ["dataset", "depth", *ARM_FIELDS], TUNING_SEEDS)
 
 
 def judge(runs):

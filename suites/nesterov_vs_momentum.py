@@ -27,7 +27,8 @@ and a held-out row has 2 pairs fewer; at 8 seeds (99.2%) its 6 pairs could never
   any row was: three chances of one row's error.) At the 8 judged pairs both levels give the [min, max] interval, so
   the two rules agree; they differ at nightly's 10 (all_of 0.9% false refutations there, every_row 0.0%).
 """
-from harness import RatioStatement, RunConfig, Suite, epochs_to_target, every_row, first_seeds, paired_verdicts, tuned
+from harness import (RatioStatement, RunConfig, Suite, epochs_to_target, every_row, held_out_where_chosen, paired_verdicts,
+                     tuned)
 
 BETAS = (0.9, 0.95, 0.99)
 EFFECTIVE_LRS = (0.1, 0.3, 1.0)  # lr / (1 - beta)
@@ -44,14 +45,10 @@ FASTER = RatioStatement("Nesterov reaches the target in fewer epochs", "epochs-t
 EVERY = "Nesterov is faster at every momentum"
 
 
-tuning_seed = first_seeds(TUNING_SEEDS)  # select_on: the held-out seeds choose
-
-
 def judge(runs):
     # Each (optimizer, beta) at the lr seeds 0-1 chose; only the other seeds' runs come back. A grid with one lr per
     # arm (ci) leaves nothing to choose: every seed is judged.
-    choice = len(set(zip(runs.optimizer, runs.momentum, runs.lr))) > len(set(zip(runs.optimizer, runs.momentum)))
-    best = tuned(runs, ARM, epochs_to_target, select_on=tuning_seed if choice else None, within=TIE)
+    best = tuned(runs, ARM, epochs_to_target, select_on=held_out_where_chosen(runs, ARM, TUNING_SEEDS), within=TIE)
     def per_beta():
         return paired_verdicts(best, [FASTER], "optimizer", "momentum", ["momentum"])  # a row per beta
     # every beta judged; refuted by a row only at the level corrected for their number

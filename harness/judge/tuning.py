@@ -20,6 +20,15 @@ def first_seeds(n: int) -> Callable[[int], bool]:
     return choosing
 
 
+def held_out_where_chosen(runs: pd.DataFrame, arm: list[str], n: int, knob: str | list[str] = "lr"):
+    """tuned()'s select_on for held-out tuning where there is a choice: first_seeds(n) when some arm (a combination
+    of the `arm` fields) runs at several `knob` values; None when every arm runs at one (e.g. a ci grid): nothing is
+    chosen, so every seed is judged."""
+    knobs = [knob] if isinstance(knob, str) else list(knob)
+    arms = list(zip(*(runs[a] for a in arm)))
+    return first_seeds(n) if len(set(zip(arms, *(runs[k] for k in knobs)))) > len(set(arms)) else None
+
+
 def tuned(runs: pd.DataFrame, arm: list[str], value: ValueFn, knob: str | list[str] = "lr", lower_is_better: bool = True,
           select_on: Callable[[int], bool] | None = None, within: float = 0.0) -> pd.DataFrame:
     """Each arm (a combination of the `arm` fields) at its best `knob` value, by the median of `value` over seeds.
