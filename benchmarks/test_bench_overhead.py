@@ -26,7 +26,7 @@ import pytorch_lightning as pl
 import torch
 
 from benchmarks.plain_loop import PlainLoop
-from benchmarks.process_pairs import CONFIG, run_pair
+from benchmarks.process_pairs import CONFIG, gate_max, needs_more, run_pair
 from benchmarks.process_pairs import summarize as summarize_pairs
 from harness.config.run_config import RunConfig
 from harness.train.fit import train
@@ -101,11 +101,17 @@ def test_process_overhead_ratio(benchmark, bench_scale, device, tmp_path):
 
     # The benchmark's own time is one pair (two processes, startup included); the figure that matters is the ratio.
     benchmark.pedantic(one_pair, rounds=bench_scale["process_pairs"], iterations=1)
+    # Over the gate's line on a median the gate cannot judge yet: more pairs, untimed by the benchmark (its time is
+    # the first pairs'), so ci/overhead_ratio.py decides on a lower bound, not on the luck of three processes.
+    # All of them at once: the gate looks once more, not after each added pair (each look spends error).
+    if needs_more([p.ratio for p in pairs], gate_max()):
+        while len(pairs) < bench_scale["process_pairs_suspect"]:
+            one_pair()
     summary = summarize_pairs(pairs)
     benchmark.extra_info.update(summary, threads=config.threads, batch_size=config.batch_size,
                                 model=f"{config.depth}x{config.width}", device=device, goal=GOAL,
                                 ratios=[round(p.ratio, 4) for p in pairs], cpu_ratios=[round(p.cpu_ratio, 4) for p in pairs])
-    assert summary["pairs"] == bench_scale["process_pairs"]
+    assert bench_scale["process_pairs"] <= summary["pairs"] <= bench_scale["process_pairs_suspect"]
     assert all(p.harness.epoch_s > 0 and p.plain.epoch_s > 0 for p in pairs)
 
 

@@ -8,9 +8,10 @@
 #   --save-baseline  also store this run as this machine's baseline for ci/compare-bench.sh
 #                    (refresh it this way after an intended speed change or new hardware/software)
 #
-# Exits 1 when the process-level harness-overhead ratio's median (harness train in its own process over a plain
-# PyTorch loop in its own, ci/overhead_ratio.py) exceeds OVERHEAD_MAX (default 1.10: the goal is 1.05, the rest
-# is room for a shared machine's noise), after the report is saved and logged.
+# Exits 1 when the process-level harness-overhead ratio (harness train in its own process over a plain PyTorch
+# loop in its own, ci/overhead_ratio.py) is over OVERHEAD_MAX (default 1.10: the goal is 1.05, the rest is room
+# for a shared machine's noise) at 95% (a lower bound of the median pair ratio, not the median of 3 pairs), after
+# the report is saved and logged.
 #
 # Environment: BENCH_DIR (default .benchmarks) where reports and baselines live;
 # MLFLOW_TRACKING_URI (default sqlite:///mlruns/mlflow.db) where the results are logged;
@@ -40,7 +41,7 @@ python -m pytest benchmarks -m benchmark_suite -q -p no:randomly --dist no ${qui
   ${extra[@]+"${extra[@]}"}
 cp "$report" "$BENCH_DIR/latest-$mode.json"
 gate=0
-python ci/overhead_ratio.py "$report" --max "${OVERHEAD_MAX:-1.10}" || gate=$?
+python ci/overhead_ratio.py "$report" || gate=$?
 if [ "${BENCH_NO_MLFLOW:-0}" != 1 ]; then
   python -m harness.tools.benchlog "$report"
 fi
