@@ -105,10 +105,14 @@ class Postgres:
 
 
 class MlflowServer:
-    """`mlflow server` on a backend store, serving artifacts from a folder of its own; start() waits for /health."""
+    """`mlflow server` on a backend store, serving artifacts from a folder of its own; start() waits for /health.
+
+    One worker process by default: it serves concurrent requests (each on a thread of its own), and a second
+    worker costs ~5.5 CPU-s a start (it imports MLflow's app again: 15 vs 9.5 CPU-s a start, measured 2026-12-07,
+    AMD EPYC 2 cores), with ~7 starts a test session. ci/store_load.py sets its own count."""
 
     def __init__(self, backend_uri: str, artifacts: Path, app_name: str | None = None, env: dict | None = None,
-                 port: int | None = None, workers: int = 2, extra_args: tuple[str, ...] = ()):
+                 port: int | None = None, workers: int = 1, extra_args: tuple[str, ...] = ()):
         self.backend_uri, self.artifacts, self.app_name, self.workers = backend_uri, artifacts, app_name, workers
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
