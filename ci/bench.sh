@@ -3,7 +3,8 @@
 #
 #   ci/bench.sh [--quick|--full] [--save-baseline] [extra pytest args...]
 #
-#   --quick          few repeats: the regression signal CI runs (well under a minute on 2 idle cores)
+#   --quick          few repeats: the regression signal CI runs (~2.5 minutes on 2 idle cores; ~75 s more when the
+#                    first process pairs are over the overhead line and the benchmark takes 5 more)
 #   --full           the default: more repeats, tighter spreads (several minutes)
 #   --save-baseline  also store this run as this machine's baseline for ci/compare-bench.sh
 #                    (refresh it this way after an intended speed change or new hardware/software)
