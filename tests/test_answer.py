@@ -40,6 +40,22 @@ def test_one_sentence_per_statement_names_each_side_and_the_lean():
             "relu, norm after vs none (0.9 (open, open), leans for)") in line
 
 
+def test_groups_that_found_exactly_the_same_are_said_once():
+    """bn-walltime's answer said 'no value: judged where both arms reached the target: 0 of 6 seeds' four times in
+    a row: groups with the same finding under one outcome share it ('each: ...'), in order of the first of them."""
+    nan = math.nan
+    with speaking(Words({"activation": "{}", "norm": {"before": "BN", "none": "no BN"}})):
+        rows = [row("relu", "before", "inconclusive", 1.3, 0.5, 2.2), row("sigmoid", "before", "inconclusive", nan, nan, nan),
+                row("tanh", "before", "inconclusive", nan, nan, nan), row("elu", "before", "supported", 0.2, 0.1, 0.3),
+                row("selu", "before", "supported", 0.2, 0.1, 0.3), row("gelu", "before", "refuted", 0.2, 0.1, 0.3)]
+        rows = [Verdict(**{**v.__dict__, "note": "no complete pairs" if math.isnan(v.effect) else ""}) for v in rows]
+    line = sentence(rows[0].statement, rows, Setting())
+    assert "supported for elu and selu (each: 0.2 [0.1, 0.3]); refuted for gelu (0.2 [0.1, 0.3])" in line, line
+    assert ("undecided for relu (1.3 [0.5, 2.2], leans against) and sigmoid and tanh (each: no value: no complete "
+            "pairs)") in line, line
+    assert line.count("no complete pairs") == 1
+
+
 def test_the_answer_counts_says_what_was_measured_and_ends_with_the_statements():
     text = plain_answer(ROWS, "BN makes total time shorter", Setting(on="digits, 14 runs", untested=("tanh",),
                                                                        scale="ci"))

@@ -142,10 +142,20 @@ def sentence(statement: str, rows, setting: Setting) -> str:
     head = statement[:1].upper() + statement[1:] + (f" ({what})" if what else "")
     parts = []
     for outcome in OUTCOMES:
-        named = [_row(v, about(v), setting) for v in rows if v.outcome == outcome]
+        named = _alike_once([(about(v), _row(v, "", setting)) for v in rows if v.outcome == outcome])
         if named:
             parts.append(f"{SAID[outcome]} for {' and '.join(named)}" if about(rows[0]) else f"{SAID[outcome]}: {named[0]}")
     return f"{head}: {'; '.join(parts)}."
+
+
+def _alike_once(rows: list[tuple[str, str]]) -> list[str]:
+    """(group, what was found) per row -> 'relu (1.2 [1.1, 1.3])', the groups that found exactly the same said once:
+    'sigmoid and tanh, default init (each: no value: ...)', in order of the first of them."""
+    found: dict[str, list[str]] = {}
+    for about, what in rows:
+        found.setdefault(what, []).append(about)
+    return [f"{' and '.join(abouts)} ({'each: ' if len(abouts) > 1 else ''}{what})" if abouts[0] else what
+            for what, abouts in found.items()]
 
 
 def statements(verdicts) -> dict[str, list]:
