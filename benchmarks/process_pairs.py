@@ -28,7 +28,7 @@ from pathlib import Path
 
 from benchmarks.plain_loop import save_split
 from harness.config.run_config import RunConfig
-from harness.stats.median import order_rank
+from harness.stats.median import interval
 
 ROOT = Path(__file__).resolve().parents[1]
 # Issue 27's setup: a 20x100 ReLU MLP without BN, SGD with momentum 0.9, batch 32, 1 thread, digits (1,437 training
@@ -50,11 +50,10 @@ def gate_max() -> float:
 
 
 def lower_bound(ratios: list[float], level: float = GATE_LEVEL) -> float:
-    """A one-sided `level` lower confidence bound of the median pair ratio, distribution-free: the k-th smallest
-    ratio, k from the exact two-sided 2*level-1 interval (harness.stats.median); -inf when too few pairs
-    (fewer than 5 at 95%)."""
-    k = order_rank(len(ratios), 2 * level - 1)
-    return sorted(ratios)[k - 1] if k else -math.inf
+    """A one-sided `level` lower confidence bound of the median pair ratio, distribution-free: the low end of the
+    exact two-sided 2*level-1 interval of the median (harness.stats.median.interval, the verdicts' own); -inf when
+    too few pairs (fewer than 5 at 95%)."""
+    return interval(ratios, ratios, 2 * level - 1)[0]
 
 
 def needs_more(ratios: list[float], line: float) -> bool:
@@ -62,7 +61,7 @@ def needs_more(ratios: list[float], line: float) -> bool:
     benchmark takes its scale's process_pairs_suspect pairs in all, at once, before the gate judges: two looks at
     most, so the gate's false failures at the line stay under the sum of the two looks' (<= 3.5% at 3 then 8 pairs,
     <= 4.1% at 7 then 11; tests/test_plain_process.py simulates it)."""
-    return statistics.median(ratios) > line and not lower_bound(ratios) > line
+    return statistics.median(ratios) > line and not exceeds(ratios, line)
 
 
 def exceeds(ratios: list[float], line: float) -> bool:
