@@ -60,10 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     for b in gated:
         ratios = b["extra_info"]["ratios"]
         bound, over = lower_bound(ratios), exceeds(ratios, line)
-        shown = f"{bound:.3f}" if bound > -float("inf") else f"none ({len(ratios)} pairs cannot bound it)"
-        print(f"gate {b['name']}: {GATE_LEVEL:.0%} lower bound of the median pair ratio {shown} "
-              f"{'exceeds' if over else 'does not show it over'} the line {line} "
-              f"(median {b['extra_info']['process_ratio_median']:.3f} over {len(ratios)} pairs)")
+        shown = f" {bound:.3f}" if bound > -float("inf") else ": none"  # fewer than 5 pairs cannot bound it
+        print(f"gate ({b['extra_info']['device']}): {GATE_LEVEL:.0%} lower bound of the median pair ratio{shown} "
+              f"({len(ratios)} pairs, median {b['extra_info']['process_ratio_median']:.3f}): "
+              f"{'over' if over else 'not over'} the line {line}")
         failed |= over
     if failed:
         print(f"overhead_ratio: the process-level ratio is over {line} at {GATE_LEVEL:.0%}", file=sys.stderr)
