@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from harness.judge.answer import Setting, grid_rows, plain_answer, sentence
+from harness.judge.answer import Setting, grid_rows, listed, plain_answer, sentence
 from harness.judge.subject import KEY_MAX, Words, row_keys, slug, speaking
 from harness.judge.verdict import Verdict
 from harness.report import plots
@@ -33,7 +33,8 @@ ROWS = [
 def test_one_sentence_per_statement_names_each_side_and_the_lean():
     line = sentence("total time is shorter", ROWS[:6], Setting())
     assert line.startswith("Total time is shorter (time-to-target ratio; claimed < 1): ") and line.endswith(".")
-    assert ("supported for activation elu, norm before vs none (0.6 [0.5, 0.9]) and activation elu, norm after vs "
+    # three groups, each ending in its effect's parenthesis: a list, 'a, b and c'
+    assert ("supported for activation elu, norm before vs none (0.6 [0.5, 0.9]), activation elu, norm after vs "
             "none (0.5 [0.5, 0.9]) and activation sigmoid, norm before vs none (0.2 [0, 0.3])") in line
     assert "refuted for activation tanh, norm before vs none (1.4 [1.1, 1.9])" in line
     assert ("undecided for activation relu, norm before vs none (1.55 [0.8, open), leans against) and activation "
@@ -54,6 +55,14 @@ def test_groups_that_found_exactly_the_same_are_said_once():
     assert ("undecided for relu (1.3 [0.5, 2.2], leans against) and sigmoid and tanh (each: no value: no complete "
             "pairs)") in line, line
     assert line.count("no complete pairs") == 1
+
+
+def test_three_or_more_are_listed_with_commas_unless_a_label_has_a_comma_of_its_own():
+    assert listed(["relu (1.5 [1.1, 2.4])", "elu (1.3 [1, 2])", "tanh (1.2 [1, 2.3])"]) == \
+        "relu (1.5 [1.1, 2.4]), elu (1.3 [1, 2]) and tanh (1.2 [1, 2.3])"
+    assert listed(["sigmoid", "tanh"]) == "sigmoid and tanh"
+    assert listed(["sigmoid", "relu, default init", "tanh"]) == "sigmoid and relu, default init and tanh"
+    assert listed(["sigmoid", "relu", "tanh"]) == "sigmoid, relu and tanh"
 
 
 def test_the_answer_counts_says_what_was_measured_and_ends_with_the_statements():

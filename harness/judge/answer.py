@@ -144,7 +144,7 @@ def sentence(statement: str, rows, setting: Setting) -> str:
     for outcome in OUTCOMES:
         named = _alike_once([(about(v), _row(v, "", setting)) for v in rows if v.outcome == outcome])
         if named:
-            parts.append(f"{SAID[outcome]} for {' and '.join(named)}" if about(rows[0]) else f"{SAID[outcome]}: {named[0]}")
+            parts.append(f"{SAID[outcome]} for {listed(named)}" if about(rows[0]) else f"{SAID[outcome]}: {named[0]}")
     return f"{head}: {'; '.join(parts)}."
 
 
@@ -154,8 +154,16 @@ def _alike_once(rows: list[tuple[str, str]]) -> list[str]:
     found: dict[str, list[str]] = {}
     for about, what in rows:
         found.setdefault(what, []).append(about)
-    return [f"{' and '.join(abouts)} ({'each: ' if len(abouts) > 1 else ''}{what})" if abouts[0] else what
+    return [f"{listed(abouts)} ({'each: ' if len(abouts) > 1 else ''}{what})" if abouts[0] else what
             for what, abouts in found.items()]
+
+
+def listed(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'; where an item holds a comma of its own and does not end in its parenthesis
+    ('relu, default init'), commas would run the items together: 'a and b and c'."""
+    if len(items) < 3 or any("," in x and not x.endswith(")") for x in items):
+        return " and ".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def statements(verdicts) -> dict[str, list]:
