@@ -95,6 +95,14 @@ def points(recipe: Recipe, pairs) -> tuple:
     return tuple(out)
 
 
+def classes_said(classes: str) -> str:
+    """A target's pair as 'classes 0,1'; a source (the other 8 of 10) by the pair it leaves out."""
+    got = classes.split(",")
+    if len(got) <= 2:
+        return f"classes {classes}"
+    return f"source (all classes but {','.join(str(c) for c in range(10) if str(c) not in got)})"
+
+
 def arm(row: pd.Series) -> str:
     return "source" if row["save_model"] else "reuse" if row["reuse_layers"] else "scratch"
 
@@ -155,7 +163,13 @@ SUITE = Suite(
     max_seeds=6,  # one look: a second at 9 seeds would be [min, max] again, deciding nothing more (Looks.plan)
     judge=judge,
     timing=False,
-    words={"arm": "{}", "data_path": lambda p: ""},  # 'dataset mnist1d, classes 0,1, reuse vs scratch'
+    # rows: 'dataset mnist1d, classes 0,1, reuse vs scratch'; runs: 'source (all classes but 0,1)', 'classes 0,1,
+    # reuse 3 layers, 4 epochs frozen, then lr x0.1', 'classes 0,1' (the scratch arm)
+    words={"arm": "{}", "data_path": lambda p: "", "classes": classes_said, "n_samples": "{} signals",
+           "train_per_class": None, "save_model": None, "reuse_from": None,  # said by classes: a source, a pair
+           "reuse_layers": lambda n: f"reuse {n} layers" if n else "",
+           "freeze_epochs": lambda n: f"{n} epochs frozen" if n else "",
+           "unfreeze_lr_factor": lambda f: f"then lr x{f:g}" if f != 1 else ""},
     # ci: 2 MNIST-1D pairs on 2000 generated signals, 10 epochs everywhere (the reuse arm: 4 frozen, 6 unfrozen)
     scales={"ci": {"seeds": 6, "max_epochs": 10,
                    "grid": {GRID_KEY: points(replace(MNIST1D, n_samples=2000), MNIST1D_PAIRS[:2])}},

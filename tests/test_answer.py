@@ -182,3 +182,19 @@ def test_checks_are_listed_apart_as_passed_or_failed_and_never_counted_as_eviden
     family = family_line([*ROWS[:2], identity, broken, alike])
     assert family.startswith("family: 3 claim rows (2 one-sided, 1 equivalence), 2 checks apart;")
     assert "about 0.075 of them would read supported" in family  # 3 rows x 2.5%: the equivalence row counts too
+
+
+def test_a_scale_names_what_it_leaves_out_and_counts_a_long_list():
+    """`Suite.untested`: up to UNTESTED_LISTED left-out values of a field are named in the suite's words; more are
+    counted ('wd: 5 of 6 values', the first word the phrases share), so that the answer's first line stays short."""
+    from harness.config.run_config import RunConfig
+    from harness.judge.suite import UNTESTED_LISTED, Suite
+
+    many = (0.0, 0.001, 0.01, 0.1, 1.0, 10.0)
+    suite = Suite(name="s", claim="c", source="s", base=RunConfig(), seeds=1, judge=lambda runs: [],
+                  grid={"activation": ("relu", "elu", "tanh"), "weight_decay": many, "lr": (0.01, 0.1)},
+                  words={"activation": "{}", "weight_decay": "wd {}"},
+                  scales={"ci": {"grid": {"activation": ("relu",), "weight_decay": (0.0,), "lr": (0.01, 0.1)}}})
+    assert len(many) - 1 > UNTESTED_LISTED
+    assert suite.untested("ci") == ["elu", "tanh", "wd: 5 of 6 values"]
+    assert suite.untested("default") == []

@@ -13,6 +13,8 @@ from harness.core.names import scale_run
 from harness.judge.subject import Words, speaking
 from harness.judge.verdict import Verdict
 
+UNTESTED_LISTED = 4  # a field's values a scale leaves out, named one by one up to this many; more are counted
+
 
 @dataclass(frozen=True)
 class Curves:
@@ -119,9 +121,12 @@ class Suite:
         if scale == "default":
             return []
         everywhere, here = _values(self.grid), _values({**self.grid, **self.scale_overrides(scale).get("grid", {})})
-        words = self.words_in_use()
-        return [phrase for f, values in everywhere.items() if not words.hidden(f) for v in values
-                if v not in here.get(f, ()) and (phrase := words.phrase(f, v))]
+        words, out = self.words_in_use(), []
+        for f, values in everywhere.items():
+            said = {v: p for v in values if not words.hidden(f) and (p := words.phrase(f, v))}
+            left = [p for v, p in said.items() if v not in here.get(f, ())]
+            out += left if len(left) <= UNTESTED_LISTED else [f"{_noun(f, left)}: {len(left)} of {len(said)} values"]
+        return out
 
     def configs(self, seeds: int | None = None, device: str | None = None, scale: str = "default") -> list[RunConfig]:
         """Every (grid point, seed) as a validated config, in run order (seed-major, so a cut-short suite keeps whole pairs)."""
@@ -180,6 +185,13 @@ def matches(config: RunConfig, where: Mapping[str, Any]) -> bool:
 def grid_fields(grid: dict) -> list[str]:
     """The config fields a grid varies, in order, a tuple key spread over its fields."""
     return [f for key in grid for f in (key if isinstance(key, tuple) else (key,))]
+
+
+def _noun(field: str, phrases: list[str]) -> str:
+    """What a field's values are called in the suite's words: the first word its phrases share ('wd' of 'wd 0.01',
+    'wd 0.1'), else the field's name."""
+    firsts = {p.split(" ", 1)[0] for p in phrases}
+    return firsts.pop() if len(firsts) == 1 and all(" " in p for p in phrases) else field
 
 
 def _values(grid: dict) -> dict[str, list]:
