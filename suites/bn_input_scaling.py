@@ -95,7 +95,9 @@ SUITE = Suite(
     max_seeds=15,
     judge=judge,
     timing=False,  # the verdict is on epochs and accuracy, not wall-clock time
-    words={"inputs": {"bn-first": "BN first", "standardized": "standardized", "raw": "raw inputs"}},
+    words={"inputs": {"bn-first": "BN first", "standardized": "standardized", "raw": "raw inputs"},
+           # runs: 'standardized', 'raw inputs, BN first', 'raw inputs'
+           "standardize": {True: "standardized", False: "raw inputs"}, "input_norm": {True: "BN first", False: ""}},
     scales={
         # ci: every arm, 2 seeds, 12 epochs (standardized and bn-first reached 0.55 by epoch 7-9 on seeds 100-105).
         "ci": {"seeds": 2, "max_epochs": 12},

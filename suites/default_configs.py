@@ -141,7 +141,12 @@ SUITE = Suite(
     #  seeds choose)
     judge=judge,
     report_section=profiles,
-    words={"task": "{}", "name": "{}"},  # 'digits-5, 2nd-ed vs sgd-relu (tuned: lr 0.003 vs 0.03)'
+    # rows: 'digits-5, 2nd-ed vs sgd-relu (tuned: lr 0.003 vs 0.03)'; runs: 'digits, depth 5, elu, nadam, wd 0.0001,
+    # 1cycle, lr 0.003' (a task's target and an arm's init follow from the rest: unsaid)
+    words={"task": "{}", "name": "{}", "dataset": "{}", "depth": "depth {}", "target_value": None, "init": None,
+           "activation": "{}", "norm": {"none": "", "before": "BN"}, "optimizer": "{}",
+           "weight_decay": lambda w: f"wd {w:g}" if w else "", "schedule": "{}",
+           "dropout": lambda d: f"dropout {d:g}" if d else "", "dropout_kind": {"plain": "", "alpha": "alpha"}},
     # ci: two shallow tasks, every arm at its first lr (no tuning), 2 seeds: structure only
     scales={"ci": {"seeds": 2, "grid": {GRID_KEY: CI_POINTS}}, "nightly": {"seeds": 12, "max_seeds": 12}},
 )

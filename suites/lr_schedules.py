@@ -113,7 +113,10 @@ SUITE = Suite(
     judge=judge,
     timing=False,  # epochs and accuracy; every schedule's per-step cost is the same scheduler step
     # 'in 10 epochs, lr 0.1, exponential vs constant', 'lr 0.1, 1cycle in 10 epochs vs piecewise in 20 epochs'
-    words={"schedule": "{}", "max_epochs": "in {} epochs", "lr": "lr {:g}"},
+    # runs: 'piecewise, in 10 epochs, milestones 5,8, lr 0.1' (a schedule's own decay settings unsaid: one set each)
+    words={"schedule": "{}", "max_epochs": "in {} epochs", "lr": "lr {:g}",
+           "milestones": lambda m: f"milestones {m}" if m else "", "decay_epochs": lambda e: "",
+           "decay_factor": lambda f: ""},
     # ci: constant vs exponential vs 1cycle at lr 0.1, 2 seeds.
     scales={"ci": {"seeds": 2,
                    "grid": {GRID_KEY: tuple(p for p in POINTS if p[0] in ("constant", "exponential", "1cycle")

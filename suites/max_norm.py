@@ -61,7 +61,7 @@ SUITE = Suite(
     timing=False,  # losses, not seconds
     # 'no dropout, lr 0.01, max-norm 0.5 vs none'
     words={"dropout": lambda p: f"dropout {p:g}" if p else "no dropout",
-           "max_norm": lambda r: f"max-norm {r:g}" if r else "none", "lr": "lr {:g}"},
+           "max_norm": lambda r: f"max-norm {r:g}" if r else "no max-norm", "lr": "lr {:g}"},
     callbacks=(LossGap(),),  # every run logs gap/loss per epoch
     # ci: no dropout, r off / 1.5 / 0.5 at lr LR only, 10 epochs
     scales={"ci": {"seeds": 3, "max_epochs": 10,

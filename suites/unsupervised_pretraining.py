@@ -91,7 +91,12 @@ SUITE = Suite(
     max_seeds=18,
     judge=judge,
     timing=False,
-    words={"arm": "{}"},  # 'depth 2, pretrained vs scratch'
+    # rows: 'depth 2, pretrained vs scratch'; runs: 'depth 2, autoencoder', 'depth 2, classifier, pretrained encoder',
+    # 'depth 2, classifier' (the scratch arm): the fields a point fixes with its model are unsaid
+    words={"arm": "{}", "depth": "depth {}", "model": lambda m: "autoencoder" if m == "autoencoder" else "classifier",
+           "reuse_layers": lambda n: "pretrained encoder" if n else "",
+           **dict.fromkeys(("train_per_class", "batch_size", "max_epochs", "target_metric", "target_value",
+                            "save_model", "reuse_from"))},
     # ci: depth 2 only (18 runs)
     scales={"ci": {"seeds": 6, "grid": {GRID_KEY: points(DEPTHS[:1])}},
             "nightly": {"seeds": 20, "max_seeds": 30}},

@@ -152,3 +152,23 @@ def test_compare_lists_what_differs_and_history_keeps_bounds(session):
     history = outputs["history"][0].stdout
     assert "≥2" in history or "≥" in history, history  # dropout converges slower: a bound, kept
     assert "supported x2" in history, history  # outcomes in words, repeats counted
+
+
+def test_every_shipped_suite_names_its_runs_in_words():
+    """A child run's name (the MLflow runs table, a plot's legend) is the suite's words for the fields that vary, at
+    every scale: unique, short, no raw field name ('train_per_class 0') and no machine string ('reuse_from
+    model=autoencoder;...'). unsupervised-pretraining's names were 258 characters of raw fields until 2026-12-07."""
+    from harness.config.run_config import RunConfig
+    from harness.discovery import suites
+
+    raw = [f for f in RunConfig.field_names() if "_" in f]
+    for name, suite in suites().items():
+        for scale in ("default", *suite.scales):
+            configs = suite.configs(seeds=1, scale=scale)
+            named = suite.run_names(configs)
+            if len(configs) == 1:  # one grid point: nothing varies, nothing to name (the seed names the run)
+                continue
+            assert named is not None, f"{name} at {scale}: its words name two grid points alike"
+            for run in named[1].values():
+                assert len(run) <= 72 and "=" not in run, f"{name} at {scale}: {run!r}"
+                assert not [f for f in raw if f"{f} " in run], f"{name} at {scale}: a raw field in {run!r}"
