@@ -163,12 +163,12 @@ SUITE = Suite(
     max_seeds=6,  # one look: a second at 9 seeds would be [min, max] again, deciding nothing more (Looks.plan)
     judge=judge,
     timing=False,
-    # rows: 'mnist1d, classes 0,1, reuse vs scratch'; runs: 'source (all classes but 0,1)', 'classes 0,1, reuse 3
-    # layers', 'classes 0,1' (the scratch arm)
+    # rows: 'mnist1d, classes 0,1, reuse vs scratch'; runs: 'source (all classes but 0,1), scratch', 'classes 0,1,
+    # reuse 3 layers', 'classes 0,1, scratch'
     words={"arm": "{}", "data_path": lambda p: "", "classes": classes_said, "n_samples": "{} examples",
            "dataset": "{}", "val_fraction": None,  # a dataset's recipe (nightly: several datasets)
            "train_per_class": None, "save_model": None, "reuse_from": None,  # said by classes: a source, a pair
-           "reuse_layers": lambda n: f"reuse {n} layers" if n else "",
+           "reuse_layers": lambda n: f"reuse {n} layers" if n else "scratch",
            "freeze_epochs": None, "unfreeze_lr_factor": None},  # the reuse arm's one recipe (frozen 4 epochs, lr x0.1)
     # ci: 2 MNIST-1D pairs on 2000 generated signals, 10 epochs everywhere (the reuse arm: 4 frozen, 6 unfrozen)
     scales={"ci": {"seeds": 6, "max_epochs": 10,

@@ -243,3 +243,22 @@ def test_cli_report_on_a_missing_store_creates_nothing(tmp_path, capsys):
     assert main(["report", "bn-walltime", "--tracking-uri", f"sqlite:///{db}"]) == 2
     assert "no store at" in capsys.readouterr().err
     assert not db.parent.exists()
+
+
+def test_a_field_the_words_leave_unsaid_gets_no_colour_of_its_own_when_the_rest_settles_it():
+    """transfer-learning's legend showed five colours all labelled 'reuse 3 layers' (reuse_from, unsaid, differs per
+    pair) and the scratch arm as raw fields: an unsaid field settled by the panel rows and the shown fields is not a
+    colour key; one that alone tells configurations apart stays one."""
+    import pandas as pd
+
+    from harness.judge.subject import Words
+
+    runs = pd.DataFrame({"classes": ["0,1", "0,1", "2,3", "2,3"], "reuse_from": ["a", "", "b", ""],
+                         "reuse_layers": [3, 0, 3, 0], "lr": [0.1, 0.1, 0.1, 0.1]})
+    words = Words({"classes": "classes {}", "reuse_from": None,
+                   "reuse_layers": lambda n: f"reuse {n} layers" if n else "scratch"})
+    facets = plots.Facets(runs, ["classes", "reuse_from", "reuse_layers", "lr"], words)
+    assert facets.row_keys == ["classes"] and facets.colour_keys == ["reuse_layers"]
+    assert [facets.said({"reuse_layers": c[0]}) for c in facets.colours] == ["reuse 3 layers", "scratch"]
+    alone = runs.assign(reuse_layers=3)  # reuse_from alone tells the runs of a panel apart: it keeps its colour
+    assert plots.Facets(alone, ["classes", "reuse_from", "reuse_layers"], words).colour_keys == ["reuse_from"]

@@ -90,6 +90,9 @@ class Facets:
         settled = [k for k in keys[1:] if (runs.groupby(keys[0], sort=False)[k].nunique() == 1).all()] if keys else []
         self.row_keys = [keys[0], *settled] if len(keys) > len(settled) + 1 else []
         self.colour_keys = [k for k in keys if k not in self.row_keys]
+        shown = [k for k in self.colour_keys if words is None or not words.hidden(k)]
+        if shown != self.colour_keys and _distinct(runs, [*self.row_keys, *shown]) == _distinct(runs, keys):
+            self.colour_keys = shown  # a field the words leave unsaid, settled by the rest: no colour of its own
         self.rows = (list(dict.fromkeys(tuple(r) for r in runs[self.row_keys].itertuples(index=False)))
                      if self.row_keys else [()])
         self.colours = (list(dict.fromkeys(tuple(r) for r in runs[self.colour_keys].itertuples(index=False)))
@@ -119,6 +122,11 @@ class Facets:
         if entries:
             fig.legend([h for h, _ in entries], [label for _, label in entries], loc="outside right upper",
                        fontsize=8)
+
+
+def _distinct(runs: pd.DataFrame, keys: list[str]) -> int:
+    """How many configurations these fields tell apart."""
+    return len(runs[keys].astype(str).drop_duplicates()) if keys else 1
 
 
 def plot_learning_curves(runs: pd.DataFrame, histories: dict[str, pd.DataFrame], facets: Facets, curve,
