@@ -91,10 +91,10 @@ SUITE = Suite(
     max_seeds=18,
     judge=judge,
     timing=False,
-    # rows: 'depth 2, pretrained vs scratch'; runs: 'depth 2, autoencoder', 'depth 2, classifier, pretrained encoder (2
-    # layers)', 'depth 2, classifier' (the scratch arm): the fields a point fixes with its model are unsaid
+    # rows: 'depth 2, pretrained vs scratch'; runs: 'depth 2, autoencoder, scratch', 'depth 2, classifier, pretrained
+    # encoder (2 layers)', 'depth 2, classifier, scratch': the fields a point fixes with its model are unsaid
     words={"arm": "{}", "depth": "depth {}", "model": lambda m: "autoencoder" if m == "autoencoder" else "classifier",
-           "reuse_layers": lambda n: f"pretrained encoder ({n} layers)" if n else "",
+           "reuse_layers": lambda n: f"pretrained encoder ({n} layers)" if n else "scratch",
            **dict.fromkeys(("train_per_class", "batch_size", "max_epochs", "target_metric", "target_value",
                             "save_model", "reuse_from"))},
     # ci: depth 2 only (18 runs)

@@ -262,3 +262,14 @@ def test_a_field_the_words_leave_unsaid_gets_no_colour_of_its_own_when_the_rest_
     assert [facets.said({"reuse_layers": c[0]}) for c in facets.colours] == ["reuse 3 layers", "scratch"]
     alone = runs.assign(reuse_layers=3)  # reuse_from alone tells the runs of a panel apart: it keeps its colour
     assert plots.Facets(alone, ["classes", "reuse_from", "reuse_layers"], words).colour_keys == ["reuse_from"]
+
+
+def test_the_learning_curves_draw_the_metric_most_runs_aim_at():
+    """unsupervised-pretraining's first runs are autoencoders (target val/loss): its curves drew reconstruction loss
+    beside the classifiers' loss; the metric most runs aim at is the claim's (val/acc); ties go to the first run's."""
+    import pandas as pd
+
+    from harness.report.build import aimed_metric
+
+    assert aimed_metric(pd.DataFrame({"target_metric": ["val/loss", "val/acc", "val/acc"]})) == "val/acc"
+    assert aimed_metric(pd.DataFrame({"target_metric": ["val/loss", "val/acc"]})) == "val/loss"

@@ -25,13 +25,20 @@ from harness.store.queries import find_parent, load_histories, recorded_verdict
 REUSED_NOTE = "plots reused: those attached to the parent run were drawn from these very runs, verdicts and histories"
 
 
+def aimed_metric(runs: pd.DataFrame) -> str:
+    """The metric the learning curves draw: the target metric most runs aim at (unsupervised-pretraining's
+    classifiers' val/acc, not its autoencoders' val/loss), the first run's where they tie."""
+    counts = runs["target_metric"].astype(str).value_counts(sort=False)
+    return str(counts.idxmax())
+
+
 def plot_histories(report: Report, client: MlflowClient) -> dict[str, pd.DataFrame]:
     """Run id -> the per-epoch values the plots draw: the target metric, epoch times, per-layer gradient norms."""
     runs = report.runs
     if not len(runs):
         return {}
     # The runs table holds every metric a run logged (its latest value) as a column: no run is read twice.
-    curve = report.suite.curves.resolved(str(runs["target_metric"].iloc[0]))
+    curve = report.suite.curves.resolved(aimed_metric(runs))
     wanted = [curve.metric, *([curve.train] if curve.train else []), EPOCH_TIME,
               *(c for c in runs.columns if GRAD_LAYER.match(str(c)))]
     return load_histories(client, list(runs["run_id"]), list(dict.fromkeys(wanted)))
@@ -59,12 +66,14 @@ def make_plots(report: Report, histories: dict[str, pd.DataFrame], out_dir: Path
         report.notes.append("learning curves skipped: no finished runs")
         return
     facets = plots.Facets(runs, keys, words)
-    curve = report.suite.curves.resolved(str(runs["target_metric"].iloc[0]))
-    if any(curve.metric in h for h in histories.values()):
-        targets = runs["target_value"].unique()
-        target = float(targets[0]) if len(targets) == 1 and curve.metric == runs["target_metric"].iloc[0] else None
-        report.plots["learning_curves.png"] = plots.plot_learning_curves(runs, histories, facets, curve, target,
-                                                                         out_dir / "learning_curves.png")
+    aimed = aimed_metric(runs)
+    curve = report.suite.curves.resolved(aimed)
+    curved = runs[[curve.metric in histories.get(r, ()) for r in runs["run_id"]]]  # e.g. no autoencoder's curve
+    if len(curved):
+        targets = curved.loc[curved["target_metric"] == aimed, "target_value"].unique()
+        target = float(targets[0]) if len(targets) == 1 and curve.metric == aimed else None
+        report.plots["learning_curves.png"] = plots.plot_learning_curves(
+            curved, histories, plots.Facets(curved, keys, words), curve, target, out_dir / "learning_curves.png")
     else:
         report.notes.append(f"learning curves skipped: no per-epoch {curve.metric} recorded")
     families = plots.grad_layer_metrics(histories)
