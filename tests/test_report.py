@@ -64,6 +64,24 @@ def test_a_verdict_json_of_the_older_format_is_checked_on_what_it_still_says(tin
     assert "DIFFERS: 6 rows now, 5 recorded" in verdict_check(json.dumps(rows[:5]), verdicts)
 
 
+def test_a_verdict_json_worded_otherwise_matches_on_its_findings_and_says_the_words_changed(tiny_invocation):
+    """A suite's words changed since its run (transfer-learning's 'dataset mnist1d, ...' became 'mnist1d, ...'): the
+    recomputed rows read differently but find the same; a changed number is still a difference, named."""
+    from harness.execute.judging import verdict_check
+
+    uri, suite, parent = tiny_invocation
+    _, verdicts, _, _ = judge_stored(MlflowClient(uri), suite, parent)
+    rows = json.loads(verdict_json(verdicts))
+    worded = [{**r, "group_label": f"the {r['group_label']}"} for r in rows]
+    check = verdict_check(json.dumps(worded, indent=1), verdicts)
+    assert "every row's finding matches" in check and "DIFFERS" not in check, check
+    assert f"{len(rows)} of {len(rows)} rows are worded differently" in check and "recorded as 'the " in check, check
+    worded[1]["high"] = worded[1]["high"] * 2 if math.isfinite(worded[1]["high"]) else 1.0
+    check = verdict_check(json.dumps(worded), verdicts)
+    assert check.endswith(f"DIFFERS from verdict.json recorded at run time (the suite's rule or the statistics changed "
+                          f"since; the recorded one is kept in verdict.json): row 2 ({rows[1]['statement']}) in high")
+
+
 def test_a_resumed_invocation_is_judged_again_on_the_runs_it_reused(tiny_invocation):
     suite = tiny_suite(lrs=(0.01,), seeds=1, diagnostics="", name="tiny-resume")
     tracker = Tracker(tiny_invocation[0])  # the shared store, an experiment of its own

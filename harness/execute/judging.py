@@ -18,7 +18,7 @@ from harness.stats.median import LEVEL, expected_false_supports, min_seeds
 from harness.core import text
 from harness.judge.tables import compact_table, format_table
 from harness.store.tracking import Tracker
-from harness.judge.verdict import JSON_KEYS, Verdict, is_current
+from harness.judge.verdict import JSON_KEYS, Verdict, is_current, label_of
 from harness.version import __version__
 
 
@@ -89,6 +89,34 @@ def _equal(a, b) -> bool:
     return a == b or (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b))
 
 
+# What the suite's words write (its labels, and the notes that name rows and arms): a change of words since a
+# verdict.json was recorded reads differently, not a different finding.
+WORDING = ("group_label", "arms_label", "tuned_label", "note")
+DIFFERS = ("recomputed from the store, DIFFERS from verdict.json recorded at run time (the suite's rule or the "
+           "statistics changed since; the recorded one is kept in verdict.json)")
+
+
+def _current_check(rows: list[dict], now: list[dict]) -> str:
+    """verdict_check for a verdict.json of this format that is not byte for byte what the rows recompute to."""
+    if len(rows) != len(now):
+        return f"{DIFFERS}: {len(now)} rows now, {len(rows)} recorded"
+    changed = [(i, [k for k in JSON_KEYS if not _equal(then.get(k), row.get(k))]) for i, (then, row) in
+               enumerate(zip(rows, now))]
+    changed = [(i, keys) for i, keys in changed if keys]
+    if changed and all(set(keys) <= set(WORDING) for _, keys in changed):
+        then, row = rows[changed[0][0]], now[changed[0][0]]
+        return (f"recomputed from the store, every row's finding matches verdict.json recorded at run time; "
+                f"{len(changed)} of {len(rows)} rows are worded differently now (the suite's words changed since: "
+                f"{_label(row)!r}, recorded as {_label(then)!r})")
+    found = [(i, [k for k in keys if k not in WORDING]) for i, keys in changed]
+    i, keys = next(((i, keys) for i, keys in found if keys), (0, []))  # the first row that finds otherwise
+    return f"{DIFFERS}: row {i + 1} ({rows[i]['statement']}) in {', '.join(keys)}" if keys else DIFFERS
+
+
+def _label(row: dict) -> str:
+    return label_of(row.get("group_label", ""), row.get("arms_label", ""), row.get("tuned_label", ""))
+
+
 def verdict_check(recorded: str | None, verdicts: list[Verdict]) -> str:
     """How verdict rows recomputed from the store compare with the verdict.json recorded at run time (one line)."""
     if recorded is None:
@@ -98,8 +126,7 @@ def verdict_check(recorded: str | None, verdicts: list[Verdict]) -> str:
     rows = json.loads(recorded)
     lacking = [k for k in JSON_KEYS if any(k not in r for r in rows)]  # fields added since it was recorded
     if not rows or (all(is_current(r) for r in rows) and not lacking):
-        return ("recomputed from the store, DIFFERS from verdict.json recorded at run time (the suite's rule or "
-                "the statistics changed since; the recorded one is kept in verdict.json)")
+        return _current_check(rows, json.loads(verdict_json(verdicts)))
     older = ("verdict.json was recorded with an older format (groups as text; docs/contract.md, 'Stored names')"
              if not all(is_current(r) for r in rows) else
              f"verdict.json was recorded with an older format (without {', '.join(lacking)})")
