@@ -77,3 +77,18 @@ def test_checks_of_the_implementation_are_counted_apart_from_the_claims_rows():
     assert inv.counts() == {"supported": 1, "refuted": 1, "inconclusive": 0, "checks": 2, "failed": 1}
     assert inv.checks() == "1 passed, 1 not passed"
     assert Invocation("momentum", "r", "s", 0, 1, {}, {}, rows[:2]).checks() == ""
+
+
+def test_many_stores_are_listed_at_the_end_not_before_the_table():
+    """26 store paths ran 20 lines before the summary table: past STORES_INLINE they are counted there and listed
+    at the end."""
+    from harness.report.evidence import STORES_INLINE, page
+
+    few = page({}, ["bn-walltime"], ["a/mlflow.db", "b/mlflow.db"])
+    assert "these stores (per suite its newest finished invocation): `a/mlflow.db`, `b/mlflow.db`." in few
+    assert "## The stores" not in few
+    many = [f"s{i}/mlflow.db" for i in range(STORES_INLINE + 1)]
+    text = page({}, ["bn-walltime"], many)
+    intro = text[:text.index("| suite |")]
+    assert f"{len(many)} stores (listed at the end" in intro and "s0/mlflow.db" not in intro
+    assert text.rstrip().endswith("\n".join(f"- `{s}`" for s in many))

@@ -162,12 +162,17 @@ def suite_section(inv: Invocation) -> list[str]:
     return lines + [""]
 
 
+STORES_INLINE = 3  # more stores than this are listed at the end of the page, not before its table
+
+
 def page(found: dict[str, Invocation], shipped: list[str], stores: list[str]) -> str:
     """The evidence page: a summary table, then one section per suite found, then the suites with no invocation."""
     names = [n for n in shipped if n in found] + sorted(set(found) - set(shipped))
+    listed = ", ".join(f"`{s}`" for s in stores)
+    where = (f"these stores (per suite its newest finished invocation): {listed}" if len(stores) <= STORES_INLINE else
+             f"{len(stores)} stores (listed at the end; per suite its newest finished invocation)")
     lines = [HEADER, "", "# Evidence", "",
-             "What each suite found, read from the parent runs of these stores (per suite its newest finished "
-             "invocation): " + ", ".join(f"`{s}`" for s in stores) + ". Effects are medians over seeds with the "
+             f"What each suite found, read from the parent runs of {where}. Effects are medians over seeds with the "
              "exact 95% interval ([what a verdict means](verdicts.md)); the machine, load, date and commit are "
              "what each invocation recorded. Timing figures measured by hand are in [Benchmarks](benchmarks.md), "
              "older hand-typed results in the [lab notebook](notebook.md).", "",
@@ -184,8 +189,10 @@ def page(found: dict[str, Invocation], shipped: list[str], stores: list[str]) ->
         lines += suite_section(found[name])
     missing = [n for n in shipped if n not in found]
     if missing:
-        lines += ["## Not in these stores", "", "No finished invocation of these suites in the stores above: "
+        lines += ["## Not in these stores", "", "No finished invocation of these suites in the stores read: "
                   + ", ".join(f"[{n}](suites/{n}.md)" for n in missing) + ".", ""]
+    if len(stores) > STORES_INLINE:
+        lines += ["## The stores", "", *(f"- `{s}`" for s in stores), ""]
     return "\n".join(lines)
 
 
