@@ -92,25 +92,18 @@ def _equal(a, b) -> bool:
 # What the suite's words write (its labels, and the notes that name rows and arms): a change of words since a
 # verdict.json was recorded reads differently, not a different finding.
 WORDING = ("group_label", "arms_label", "tuned_label", "note")
+FINDING = tuple(k for k in JSON_KEYS if k not in WORDING)
 DIFFERS = ("recomputed from the store, DIFFERS from verdict.json recorded at run time (the suite's rule or the "
            "statistics changed since; the recorded one is kept in verdict.json)")
 
 
-def _current_check(rows: list[dict], now: list[dict]) -> str:
-    """verdict_check for a verdict.json of this format that is not byte for byte what the rows recompute to."""
-    if len(rows) != len(now):
-        return f"{DIFFERS}: {len(now)} rows now, {len(rows)} recorded"
-    changed = [(i, [k for k in JSON_KEYS if not _equal(then.get(k), row.get(k))]) for i, (then, row) in
-               enumerate(zip(rows, now))]
-    changed = [(i, keys) for i, keys in changed if keys]
-    if changed and all(set(keys) <= set(WORDING) for _, keys in changed):
-        then, row = rows[changed[0][0]], now[changed[0][0]]
-        return (f"recomputed from the store, every row's finding matches verdict.json recorded at run time; "
-                f"{len(changed)} of {len(rows)} rows are worded differently now (the suite's words changed since: "
-                f"{_label(row)!r}, recorded as {_label(then)!r})")
-    found = [(i, [k for k in keys if k not in WORDING]) for i, keys in changed]
-    i, keys = next(((i, keys) for i, keys in found if keys), (0, []))  # the first row that finds otherwise
-    return f"{DIFFERS}: row {i + 1} ({rows[i]['statement']}) in {', '.join(keys)}" if keys else DIFFERS
+def _first_difference(rows: list[dict], now: list[dict], keys) -> tuple[int, list[str]] | None:
+    """The first recorded row whose `keys` differ from the recomputed row beside it, and those keys; None if none."""
+    for i, (then, row) in enumerate(zip(rows, now)):
+        changed = [k for k in keys if not _equal(then.get(k), row.get(k))]
+        if changed:
+            return i, changed
+    return None
 
 
 def _label(row: dict) -> str:
@@ -123,21 +116,28 @@ def verdict_check(recorded: str | None, verdicts: list[Verdict]) -> str:
         return "no verdict.json recorded at run time (interrupted?); verdict computed now from the stored runs"
     if recorded == verdict_json(verdicts):
         return "recomputed from the store, identical to verdict.json recorded at run time"
-    rows = json.loads(recorded)
+    rows, now = json.loads(recorded), json.loads(verdict_json(verdicts))
     lacking = [k for k in JSON_KEYS if any(k not in r for r in rows)]  # fields added since it was recorded
     if not rows or (all(is_current(r) for r in rows) and not lacking):
-        return _current_check(rows, json.loads(verdict_json(verdicts)))
+        if len(rows) != len(now):
+            return f"{DIFFERS}: {len(now)} rows now, {len(rows)} recorded"
+        if found := _first_difference(rows, now, FINDING):
+            return f"{DIFFERS}: row {found[0] + 1} ({rows[found[0]]['statement']}) in {', '.join(found[1])}"
+        worded = [i for i, (then, row) in enumerate(zip(rows, now)) if _first_difference([then], [row], WORDING)]
+        if not worded:
+            return DIFFERS
+        return (f"recomputed from the store, every row's finding matches verdict.json recorded at run time; "
+                f"{len(worded)} of {len(rows)} rows are worded differently now (the suite's words changed since: "
+                f"{_label(now[worded[0]])!r}, recorded as {_label(rows[worded[0]])!r})")
     older = ("verdict.json was recorded with an older format (groups as text; docs/contract.md, 'Stored names')"
              if not all(is_current(r) for r in rows) else
              f"verdict.json was recorded with an older format (without {', '.join(lacking)})")
-    now = [v.as_dict() for v in verdicts]
     if len(rows) != len(now):
         return f"{older}; recomputed from the store, it DIFFERS: {len(now)} rows now, {len(rows)} recorded"
-    for i, (then, row) in enumerate(zip(rows, now)):
-        changed = [k for k in SAME_IN_OLDER_FORMAT if not _equal(then.get(k), row[k])]
-        if changed:
-            return (f"{older}; recomputed from the store, it DIFFERS: row {i + 1} ({row['statement']}, "
-                    f"{then.get('group')!r}) in {', '.join(changed)}")
+    if found := _first_difference(rows, now, SAME_IN_OLDER_FORMAT):
+        i, changed = found
+        return (f"{older}; recomputed from the store, it DIFFERS: row {i + 1} ({now[i]['statement']}, "
+                f"{rows[i].get('group')!r}) in {', '.join(changed)}")
     return (f"{older}; recomputed from the store, every row's statement, metric, effect, interval, n and outcome "
             f"match it (its groups and notes are written the older way)")
 

@@ -123,7 +123,9 @@ class Suite:
         everywhere, here = _values(self.grid), _values({**self.grid, **self.scale_overrides(scale).get("grid", {})})
         words, out = self.words_in_use(), []
         for f, values in everywhere.items():
-            said = {v: p for v in values if not words.hidden(f) and (p := words.phrase(f, v))}
+            if words.hidden(f):
+                continue
+            said = {v: p for v in values if (p := words.phrase(f, v))}
             left = [p for v, p in said.items() if v not in here.get(f, ())]
             out += left if len(left) <= UNTESTED_LISTED else [f"{_noun(f, left)}: {len(left)} of {len(said)} values"]
         return out
